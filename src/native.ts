@@ -1,0 +1,123 @@
+// The shape of the N-API addon (native/): what build/Release/semigen.node exports. Only backend.ts
+// loads it; everything else goes through backend.ts. Every function throws a JS Error naming the op and
+// the shapes on a bad call (disposed storage, wrong device, out-of-range view, bad enum, NaN seed).
+//
+// A tensor operand is passed as a pair (storage, offset): `offset` counts float32 elements from the
+// start of the storage. The native side checks that every operand lies inside its storage and that
+// all operands of one call live on the same device.
+
+/** A block of device memory holding float32 elements, from `alloc`. */
+export interface NativeStorage {
+  /** 'cpu' or 'cuda:N' */
+  readonly device: string;
+  /** capacity in float32 elements */
+  readonly length: number;
+  /** true after `free` */
+  readonly freed: boolean;
+}
+
+export interface NativeDeviceInfo {
+  device: string; // 'cpu' | 'cuda:0' ...
+  name: string;
+  memory?: number; // bytes, CUDA only
+}
+
+export interface NativeMemoryStats {
+  device: string;
+  liveBlocks: number;
+  liveBytes: number;
+  cachedBlocks: number;
+  cachedBytes: number;
+}
+
+/** Kernel enums, mirroring kernels/include/semigen/kernels.h. */
+export const Unary = {
+  affine: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4, softplus: 5, exp: 6, log: 7, square: 8, sqrt: 9, abs: 10,
+} as const;
+export type UnaryOp = keyof typeof Unary;
+export const Binary = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+export type BinaryOp = keyof typeof Binary;
+export const Broadcast = { full: 0, row: 1, col: 2, scalar: 3 } as const;
+export type BroadcastMode = keyof typeof Broadcast;
+export const Reduce = { sum: 0, mean: 1, max: 2, logsumexp: 3 } as const;
+export type ReduceOp = keyof typeof Reduce;
+export const Axis = { rows: 0, cols: 1 } as const;
+export const Distribution = { uniform: 0, normal: 1, bernoulli: 2 } as const;
+
+type S = NativeStorage;
+type Opt = NativeStorage | null;
+
+export interface NativeAddon {
+  readonly version: string;
+  /** whether the CUDA side was compiled into this build */
+  readonly cudaCompiled: boolean;
+  /** the CPU kernel variant in use: 'avx512' | 'avx2' | 'portable' */
+  isa(): string;
+  threads(): number;
+  setThreads(n: number): number;
+  /** measured FP32 FMA peak in GFLOP/s over `threads` threads for about `seconds` */
+  fmaPeak(threads: number, seconds: number): number;
+  /** 'cpu' first, then each CUDA device found */
+  devices(): NativeDeviceInfo[];
+  memoryStats(device: string): NativeMemoryStats;
+  /** drop every cached (unused) block of the device */
+  emptyCache(device: string): void;
+
+  /** storage for `length` float32 elements on `device` (contents undefined) */
+  alloc(device: string, length: number): NativeStorage;
+  /** give the block back to the device's cache; freeing twice throws */
+  free(s: S): void;
+  upload(dst: S, offset: number, data: Float32Array): void;
+  download(src: S, offset: number, length: number): Float32Array;
+  /** copy between storages, possibly across devices */
+  copy(src: S, srcOffset: number, dst: S, dstOffset: number, length: number): void;
+  synchronize(device: string): void;
+
+  fill(out: S, outOff: number, n: number, value: number): void;
+  copy2d(rows: number, cols: number, src: S, srcOff: number, lds: number, dst: S, dstOff: number, ldd: number): void;
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: S, aOff: number, lda: number, b: S, bOff: number, ldb: number, beta: number,
+    c: S, cOff: number, ldc: number, bias: Opt, biasOff: number, act: number, actAlpha: number,
+  ): void;
+  unary(op: number, n: number, x: S, xOff: number, y: S, yOff: number, alpha: number, beta: number): void;
+  unaryBackward(
+    op: number, n: number, x: Opt, xOff: number, y: Opt, yOff: number, dy: S, dyOff: number, dx: S, dxOff: number,
+    alpha: number,
+  ): void;
+  binary(
+    op: number, rows: number, cols: number, a: S, aOff: number, aMode: number, b: S, bOff: number, bMode: number,
+    out: S, outOff: number,
+  ): void;
+  reduce(op: number, axis: number, rows: number, cols: number, x: S, xOff: number, out: S, outOff: number): void;
+  softmax(log: boolean, rows: number, cols: number, x: S, xOff: number, out: S, outOff: number): void;
+  softmaxXent(
+    rows: number, cols: number, logits: S, logitsOff: number, labels: Opt, labelsOff: number, targets: Opt,
+    targetsOff: number, loss: S, lossOff: number, dlogits: Opt, dlogitsOff: number,
+  ): void;
+  sigmoidXent(
+    rows: number, cols: number, logits: S, logitsOff: number, targets: S, targetsOff: number, loss: S,
+    lossOff: number, dlogits: Opt, dlogitsOff: number,
+  ): void;
+  gaussianKl(
+    rows: number, cols: number, mu: S, muOff: number, logvar: S, logvarOff: number, loss: S, lossOff: number,
+    dmu: Opt, dmuOff: number, dlogvar: Opt, dlogvarOff: number,
+  ): void;
+  /** seed and offset are non-negative integers below 2^53 */
+  reparameterize(
+    n: number, mu: S, muOff: number, logvar: S, logvarOff: number, seed: number, offset: number, eps: Opt,
+    epsOff: number, z: S, zOff: number,
+  ): void;
+  random(dist: number, n: number, seed: number, offset: number, p1: number, p2: number, out: S, outOff: number): void;
+  /** index: host Int32Array of `rows` row numbers in [0, srcRows) */
+  gatherRows(rows: number, cols: number, src: S, srcOff: number, srcRows: number, index: Int32Array, out: S, outOff: number): void;
+  /** tensors: arrays of [storage, offset, length] triples of equal count */
+  adam(
+    params: [S, number, number][], grads: [S, number, number][], m: [S, number, number][], v: [S, number, number][],
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number,
+  ): void;
+  sgd(
+    params: [S, number, number][], grads: [S, number, number][], velocity: [S, number, number][] | null,
+    lr: number, momentum: number, weightDecay: number, nesterov: boolean,
+  ): void;
+}
