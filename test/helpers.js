@@ -1,0 +1,67 @@
+// Shared test helpers: a seeded float64 random source, NaN-poisoned outputs, closeness checks against
+// float64 references, and a check that a call throws a useful Error.
+import * as assert from 'uvu/assert';
+
+/** Deterministic float64 generator (mulberry32), independent of the engine's RNG. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    uniform: (lo = -1, hi = 1) => lo + (hi - lo) * next(),
+    normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
+    int: (n) => Math.floor(next() * n),
+  };
+}
+
+/** n uniform values in [lo, hi) as float32, rounded so the float64 reference sees the same inputs. */
+export function randomArray(r, n, lo = -1, hi = 1) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = r.uniform(lo, hi);
+  return a;
+}
+
+export function nanArray(n) {
+  return new Float32Array(n).fill(NaN);
+}
+
+/** Asserts |actual - expected| <= atol + rtol * |expected| elementwise, reporting the worst element. */
+export function assertClose(actual, expected, { atol = 1e-5, rtol = 1e-4, what = 'value' } = {}) {
+  assert.is(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (!(excess <= 0) && (worst < 0 || !(excess <= worstExcess))) {
+      worst = i;
+      worstExcess = excess;
+      if (Number.isNaN(a)) break;
+    }
+  }
+  if (worst >= 0) {
+    assert.unreachable(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
+  }
+}
+
+/** Asserts fn throws an Error whose message matches every pattern. */
+export function assertThrows(fn, ...patterns) {
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof Error, 'expected an Error to be thrown');
+  for (const p of patterns) assert.match(error.message, p, `message "${error.message}" should match ${p}`);
+  return error;
+}
+
+/** The sizes every kernel test walks: 1, 7, 129, 1000 and tile non-multiples. */
+export const AWKWARD = [1, 7, 33, 129, 1000];
