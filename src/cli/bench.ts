@@ -1,0 +1,55 @@
+// `semigen bench <workload>`: kernel microbenchmarks (sgemm, peak), each row with its fraction of this
+// machine's measured FMA peak.
+import { printRows } from '../../bench/harness.js';
+import { benchPeak } from '../../bench/peak.js';
+import { benchSgemm, defaultShapes, transposeShapes } from '../../bench/sgemm.js';
+import { native } from '../backend.js';
+import { parse, positiveInt, positiveNumber, UsageError } from './args.js';
+
+export const benchHelp = `Usage: semigen bench <workload> [options]
+
+Workloads:
+  sgemm     SGEMM GFLOP/s on square 128..2048 and the MLP training shapes (128x784 · 784x512 and the
+            transposed products of its backward pass)
+  peak      this machine's FP32 FMA peak for the instruction set in use
+
+Options:
+  --threads N       threads to use (default: all; for peak, 1 and N are both measured)
+  --transposes      sgemm: also time all four transpose combinations at 512 and 1024
+  --max-time S      seconds of sampling per case (default 1)
+  --json            one JSON object per line
+  -h, --help`;
+
+export async function runBench(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      threads: { type: 'string' },
+      transposes: { type: 'boolean' },
+      'max-time': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help || positionals.length === 0) {
+    console.log(benchHelp);
+    if (!values.help) process.exitCode = 1;
+    return;
+  }
+  if (positionals.length > 1) throw new UsageError(`bench takes one workload, got: ${positionals.join(' ')}`);
+  const threads = positiveInt('threads', values.threads, native.threads());
+  const maxTime = positiveNumber('max-time', values['max-time'], 1);
+  const json = values.json === true;
+  const workload = positionals[0];
+  if (workload === 'sgemm') {
+    const shapes = defaultShapes();
+    if (values.transposes) shapes.push(...transposeShapes(512), ...transposeShapes(1024));
+    printRows(await benchSgemm(shapes, threads, maxTime), json);
+  } else if (workload === 'peak') {
+    const counts = threads === 1 ? [1] : [1, threads];
+    printRows(benchPeak(counts), json);
+  } else {
+    throw new UsageError(`unknown workload '${workload}' (expected one of: sgemm, peak)`);
+  }
+}

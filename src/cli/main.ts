@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The semigen command line: dispatches to one command module per verb; bad input is one line on stderr
+// and exit code 1.
+import { runBench, benchHelp } from './bench.js';
+import { runInfo, infoHelp } from './info.js';
+import { UsageError } from './args.js';
+
+const commands: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
+  info: { help: infoHelp, run: runInfo },
+  bench: { help: benchHelp, run: runBench },
+};
+
+const usage = `Usage: semigen <command> [options]
+
+Commands:
+  info      version, CPU instruction set, threads, CUDA build and GPUs
+  bench     kernel microbenchmarks (sgemm, peak)
+
+Run \`semigen <command> --help\` for a command's options.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage);
+    if (name === undefined) process.exitCode = 1;
+    return;
+  }
+  if (name === '--version' || name === '-v') {
+    const { info } = await import('../backend.js');
+    console.log(info().version);
+    return;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command '${name}' (expected one of: ${Object.keys(commands).join(', ')})`);
+  await command.run(rest);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`semigen: ${message.split('\n')[0]}\n`);
+  if (!(e instanceof UsageError) && process.env.SEMIGEN_DEBUG) console.error(e);
+  process.exitCode = 1;
+});
