@@ -1,0 +1,292 @@
+// Reverse-mode autograd and memory scopes. Each differentiable op calls record() on its output with its inputs
+// and a gradient rule (written beside the forward in src/ops/); backward() walks that graph once in topological
+// order, accumulates into leaf .grad tensors in place, and frees every intermediate gradient and graph node as
+// soon as it has been used. tidy()/keep()/dispose() give deterministic release of everything else.
+import { Tensor, closeScope, markKept, openScope, shapeString, type BackwardFn } from './tensor.js';
+import { addon } from './backend.js';
+import { Binary, Broadcast } from './native.js';
+
+let gradDisabled = 0;
+
+/** Whether ops currently record the graph (false inside noGrad()). */
+export function isGradEnabled(): boolean {
+  return gradDisabled === 0;
+}
+
+/** Runs fn without recording any graph: outputs do not require gradients. */
+export function noGrad<T>(fn: () => T): T {
+  gradDisabled++;
+  try {
+    return fn();
+  } finally {
+    gradDisabled--;
+  }
+}
+
+/** @internal Whether an op on this input must record its graph. */
+export function needsGrad(a: Tensor): boolean {
+  return gradDisabled === 0 && a.requiresGrad;
+}
+
+/** @internal Whether an op on these inputs must record its graph. */
+export function needsGrad2(a: Tensor, b: Tensor | null): boolean {
+  return gradDisabled === 0 && (a.requiresGrad || (b !== null && b.requiresGrad));
+}
+
+/**
+ * @internal Makes `out` a graph node: the result of `op` on `inputs`, with gradient rule `backward`. `saved`
+ * tensors belong to the node: they are disposed right after the rule runs, or with `out`.
+ */
+export function record(out: Tensor, op: string, inputs: Tensor[], backward: BackwardFn, saved?: Tensor[]): Tensor {
+  out.requiresGrad = true;
+  out._op = op;
+  out._inputs = inputs;
+  out._backward = backward;
+  if (saved !== undefined) out._saved = saved;
+  return out;
+}
+
+function releaseSaved(t: Tensor): void {
+  const saved = t._saved;
+  if (saved === null) return;
+  t._saved = null;
+  for (let i = 0; i < saved.length; i++) saved[i].dispose();
+}
+
+/** out += g in place (same number of elements, out exclusively ours or a leaf gradient). */
+function addInto(out: Tensor, g: Tensor): void {
+  addon().binary(Binary.add, 1, out.size, out.storage, out.offset, Broadcast.full, g.storage, g.offset,
+    Broadcast.full, out.storage, out.offset);
+}
+
+function copyOf(g: Tensor, shape: readonly number[]): Tensor {
+  const c = Tensor._empty(g.device, shape, g.size);
+  addon().copy(g.storage, g.offset, c.storage, c.offset, g.size);
+  return c;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Adds gradient g (taking it over when `owned`) into the accumulator of a graph node or the .grad of a leaf. */
+function accumulate(t: Tensor, g: Tensor, owned: boolean): void {
+  if (g.size !== t.size) {
+    throw new Error(`backward: gradient of shape ${shapeString(g.shape)} for a tensor of shape ${shapeString(t.shape)}` +
+      (t._op ? ` (input of ${t._op})` : ''));
+  }
+  if (t._backward !== null) {
+    if (t._gradAcc === null) {
+      t._gradAcc = owned ? g : copyOf(g, g.shape);
+      return;
+    }
+    addInto(t._gradAcc, g);
+  } else {
+    const cur = t.grad;
+    if (cur === null || cur.isDisposed) {
+      let grad = owned ? g : copyOf(g, t.shape);
+      if (!sameShape(grad.shape, t.shape)) {
+        const view = Tensor._view(grad, grad.offset, t.shape);
+        grad.dispose();
+        grad = view;
+      }
+      markKept(grad);
+      t.grad = grad;
+      return;
+    }
+    addInto(cur, g);
+  }
+  if (owned) g.dispose();
+}
+
+/** Graph nodes reachable from root, each after every node that consumes it (iterative DFS post-order). */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const t = stack[top];
+    const inputs = t._inputs as Tensor[];
+    const i = next[top];
+    if (i < inputs.length) {
+      next[top] = i + 1;
+      const c = inputs[i];
+      if (!c.requiresGrad || visited.has(c)) continue;
+      if (c._disposed) {
+        throw new Error(`backward: ${c._op ? `the output of ${c._op}` : 'a leaf tensor'} ${shapeString(c.shape)} ` +
+          `was disposed before backward() (keep the graph alive until backward, e.g. inside one tidy())`);
+      }
+      if (c._backward !== null) {
+        visited.add(c);
+        stack.push(c);
+        next.push(0);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+      next.pop();
+    }
+  }
+  return order;
+}
+
+/**
+ * Back-propagates from `root`: a one-element tensor (the loss) unless an explicit `seed` gradient of root's
+ * shape is given. Gradients are added into the .grad of every leaf that requires them; the graph is consumed.
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  root.assertLive('backward', 'loss');
+  if (!root.requiresGrad) throw new Error(`backward: the tensor ${shapeString(root.shape)} does not require gradients`);
+  let g0: Tensor;
+  if (seed === undefined) {
+    if (root.size !== 1) {
+      throw new Error(`backward: loss must have one element, got shape ${shapeString(root.shape)}; pass a seed gradient`);
+    }
+    g0 = Tensor._empty(root.device, root.shape, 1);
+    addon().fill(g0.storage, g0.offset, 1, 1);
+  } else {
+    seed.assertLive('backward', 'seed');
+    if (seed.size !== root.size || seed.device !== root.device) {
+      throw new Error(`backward: seed ${shapeString(seed.shape)} on ${seed.device} does not match ` +
+        `loss ${shapeString(root.shape)} on ${root.device}`);
+    }
+    g0 = copyOf(seed, root.shape);
+  }
+  gradDisabled++;
+  let order: Tensor[] = [];
+  let done = false;
+  try {
+    if (root._backward === null) {
+      accumulate(root, g0, true);
+      done = true;
+      return;
+    }
+    order = topoOrder(root);
+    root._gradAcc = g0;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = t._gradAcc;
+      const inputs = t._inputs as Tensor[];
+      const rule = t._backward as BackwardFn;
+      t._gradAcc = null;
+      t._inputs = null;
+      t._backward = null;
+      if (g === null) {
+        releaseSaved(t);
+        continue;
+      }
+      let grads: (Tensor | null)[];
+      try {
+        grads = rule(g);
+      } catch (e) {
+        g.dispose();
+        releaseSaved(t);
+        const text = e instanceof Error ? e.message : String(e);
+        throw new Error(`backward through ${t._op}: ${text}`);
+      }
+      releaseSaved(t);
+      // A rule may return g itself or views of it: the first such gradient takes g's storage over, later ones
+      // are copied, so no two accumulators ever share storage.
+      let movedG = false;
+      let storageTaken = false;
+      for (let j = 0; j < inputs.length; j++) {
+        const gi = grads[j];
+        if (gi === null || gi === undefined) continue;
+        const input = inputs[j];
+        const isG = gi === g;
+        if (!input.requiresGrad) {
+          if (!isG) gi.dispose();
+          continue;
+        }
+        const shares = gi._ref === g._ref;
+        const owned = !shares || !storageTaken;
+        accumulate(input, gi, owned);
+        if (shares && owned) storageTaken = true;
+        if (isG && owned) movedG = true;
+        if (!owned && !isG) gi.dispose();
+      }
+      if (!movedG) g.dispose();
+    }
+    done = true;
+  } finally {
+    gradDisabled--;
+    // after an error, pending gradients of nodes not yet visited must not leak
+    if (!done) {
+      if (!g0._kept) g0.dispose();
+      for (let i = 0; i < order.length; i++) {
+        const acc = order[i]._gradAcc;
+        if (acc !== null) {
+          acc.dispose();
+          order[i]._gradAcc = null;
+        }
+      }
+    }
+  }
+}
+
+/** Anything tidy() can return or dispose() can walk: tensors, arrays and plain objects of them. */
+export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] |
+  { [key: string]: TensorContainer } | object;
+
+function collect(value: unknown, out: Set<Tensor>, depth: number): void {
+  if (value instanceof Tensor) {
+    out.add(value);
+  } else if (depth < 8 && Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) collect(value[i], out, depth + 1);
+  } else if (depth < 8 && value !== null && typeof value === 'object' &&
+      (Object.getPrototypeOf(value) === Object.prototype || value instanceof Map)) {
+    const values = value instanceof Map ? value.values() : Object.values(value);
+    for (const v of values) collect(v, out, depth + 1);
+  }
+}
+
+/**
+ * Runs fn in a memory scope: every tensor created inside (nested scopes included) is disposed when fn returns,
+ * except the tensors it returns (a Tensor, or arrays/plain objects/Maps of them) and those passed to keep().
+ * Returned tensors move to the enclosing scope. fn must be synchronous.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = openScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(scope);
+    for (let i = 0; i < scope.length; i++) if (!scope[i]._kept) scope[i].dispose();
+    throw e;
+  }
+  const parent = closeScope(scope);
+  if (result instanceof Promise) {
+    for (let i = 0; i < scope.length; i++) if (!scope[i]._kept) scope[i].dispose();
+    throw new Error('tidy: fn returned a Promise; tidy scopes must be synchronous');
+  }
+  const returned = new Set<Tensor>();
+  collect(result, returned, 0);
+  for (let i = 0; i < scope.length; i++) {
+    const t = scope[i];
+    if (t._kept || t._disposed) continue;
+    if (returned.has(t)) {
+      if (parent !== null) parent.push(t);
+    } else {
+      t.dispose();
+    }
+  }
+  return result;
+}
+
+/** Keeps t alive past every enclosing tidy() scope (dispose it yourself). Returns t. */
+export function keep<T extends Tensor>(t: T): T {
+  markKept(t);
+  return t;
+}
+
+/** Disposes a tensor, or every tensor in an array or plain object (walked a few levels deep). */
+export function dispose(value: TensorContainer): void {
+  const found = new Set<Tensor>();
+  collect(value, found, 0);
+  for (const t of found) t.dispose();
+}

@@ -1,0 +1,162 @@
+// Loads the native addon (lazily, on first use) and reports what this machine offers: the CPU kernel variant,
+// threads, CUDA devices, allocator statistics. Only this file touches the addon's module object; the rest of the
+// engine reaches it through `addon()`.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeAddon, NativeDeviceInfo, NativeMemoryStats } from './native.js';
+
+/** What `info()` reports about the loaded engine. */
+export interface EngineInfo {
+  /** version of the native addon */
+  version: string;
+  /** CPU kernel variant in use: 'avx512' | 'avx2' | 'portable' */
+  isa: string;
+  /** threads in the CPU kernel pool */
+  threads: number;
+  cuda: { compiled: boolean; devices: NativeDeviceInfo[] };
+}
+
+const REQUIRED_EXPORTS = ['alloc', 'free', 'upload', 'download', 'gemm', 'unary', 'binary', 'reduce', 'adam'];
+
+let loaded: NativeAddon | null = null;
+
+/** The package root: the nearest folder above this file whose package.json is named "semigen". */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'semigen') return dir;
+      } catch {
+        // an unreadable package.json on the way up is not ours; keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+    dir = parent;
+  }
+}
+
+/** Turns a dlopen/require failure into advice the user can act on. */
+function adviceFor(message: string): string {
+  const m = message.toLowerCase();
+  if (m.includes('libcuda') || m.includes('libcudart') || m.includes('libnvidia')) {
+    return 'a CUDA library is missing: install the NVIDIA driver, or rebuild for CPU only with `SEMIGEN_CUDA=OFF npm rebuild semigen`';
+  }
+  if (m.includes('glibc') || m.includes('glibcxx') || m.includes('cxxabi')) {
+    return 'the addon was built against a newer C/C++ runtime than this system has: rebuild here with `npm rebuild semigen`';
+  }
+  if (m.includes('illegal instruction') || m.includes('wrong elf class') || m.includes('invalid elf header') ||
+      m.includes('exec format')) {
+    return 'the addon was built for another CPU or architecture: rebuild on this machine with `npm rebuild semigen`';
+  }
+  if (m.includes('undefined symbol') || m.includes('node_module_version') || m.includes('different node.js version')) {
+    return 'the addon build is stale or incomplete: rebuild with `npm rebuild semigen` (needs cmake and a C++17 compiler)';
+  }
+  return 'rebuild the addon with `npm rebuild semigen` (needs cmake and a C++17 compiler)';
+}
+
+/** The addon files to try, in order: $SEMIGEN_ADDON alone when set, else the package's build folders. */
+function candidates(): string[] {
+  const fromEnv = process.env.SEMIGEN_ADDON;
+  if (fromEnv !== undefined && fromEnv !== '') return [resolve(fromEnv)];
+  const root = packageRoot();
+  return [join(root, 'build', 'Release', 'semigen.node'), join(root, 'build', 'Debug', 'semigen.node')];
+}
+
+function load(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const causes: string[] = [];
+  for (const path of candidates()) {
+    if (!existsSync(path)) {
+      causes.push(`${path}: file missing; the native addon was not built: run \`npm install\` (needs cmake and a C++17 compiler)` +
+        (process.env.SEMIGEN_ADDON ? ', or point SEMIGEN_ADDON at a built semigen.node' : ''));
+      continue;
+    }
+    let mod: unknown;
+    try {
+      mod = require(path);
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      causes.push(`${path}: loading failed: "${text.split('\n')[0]}"; ${adviceFor(text)}`);
+      continue;
+    }
+    const missing = REQUIRED_EXPORTS.filter((k) => typeof (mod as Record<string, unknown>)[k] !== 'function');
+    if (missing.length > 0) {
+      causes.push(`${path}: not a semigen addon (missing exports: ${missing.join(', ')}); rebuild with \`npm rebuild semigen\``);
+      continue;
+    }
+    loaded = mod as NativeAddon;
+    return loaded;
+  }
+  throw new Error(`semigen: cannot load the native addon. Tried:\n  - ${causes.join('\n  - ')}`);
+}
+
+/** The loaded addon (loading it on the first call). The engine's hot paths call this once per op. */
+export function addon(): NativeAddon {
+  return loaded ?? load();
+}
+
+/** Whether the addon has been loaded already (for tools that must not trigger loading). */
+export function isLoaded(): boolean {
+  return loaded !== null;
+}
+
+/**
+ * The native addon, loaded on first property access. Importing this module does not load it, so
+ * `import 'semigen'` stays cheap and `--help` works on a machine without a build.
+ */
+export const native: NativeAddon = new Proxy({} as NativeAddon, {
+  get(_target, key) {
+    const value = (addon() as unknown as Record<string | symbol, unknown>)[key];
+    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(loaded) : value;
+  },
+  has(_target, key) {
+    return key in (addon() as object);
+  },
+});
+
+/** Devices this process can use: 'cpu' first, then each CUDA device found. */
+export function devices(): NativeDeviceInfo[] {
+  return addon().devices();
+}
+
+/** Version, CPU kernel variant, thread count and CUDA availability of the loaded engine. */
+export function info(): EngineInfo {
+  const n = addon();
+  return {
+    version: n.version,
+    isa: n.isa(),
+    threads: n.threads(),
+    cuda: { compiled: n.cudaCompiled, devices: n.devices().filter((d) => d.device.startsWith('cuda')) },
+  };
+}
+
+/** Resizes the CPU kernel thread pool; returns the new size. */
+export function setNumThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  return addon().setThreads(n);
+}
+
+/** Threads in the CPU kernel pool. */
+export function getNumThreads(): number {
+  return addon().threads();
+}
+
+/** Live and cached blocks of a device's caching allocator. */
+export function memoryStats(device = 'cpu'): NativeMemoryStats {
+  return addon().memoryStats(device);
+}
+
+/** Returns every cached (unused) block of a device to the system. */
+export function emptyCache(device = 'cpu'): void {
+  addon().emptyCache(device);
+}
+
+/** Waits until every op queued on the device has finished (a no-op on the CPU). */
+export function synchronize(device = 'cpu'): void {
+  addon().synchronize(device);
+}

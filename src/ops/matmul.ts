@@ -1,0 +1,105 @@
+// Matrix products on the GEMM kernel: matmul with either operand transposed, and linear = x·W + b with the bias
+// and activation fused into the GEMM epilogue. W is stored [in, out]. Gradients are GEMMs too, plus one column
+// reduction for the bias and one unaryBackward through the fused activation.
+import { Axis, Reduce, Unary } from '../native.js';
+import { needsGrad, needsGrad2, record } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { addon, checkPair, reduceRaw, shapeString, unaryGradRaw } from './raw.js';
+import { activate, checkActivation, type Activation } from './activations.js';
+
+/** c = op(a)·op(b) into a new m x n tensor (no checks, no graph). */
+function gemmRaw(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Tensor, lda: number, b: Tensor,
+  ldb: number, shape: readonly number[]): Tensor {
+  const c = Tensor._empty(a.device, shape, m * n);
+  addon().gemm(transA, transB, m, n, k, 1, a.storage, a.offset, lda, b.storage, b.offset, ldb, 0, c.storage, c.offset,
+    n, null, 0, Unary.affine, 0);
+  return c;
+}
+
+export interface MatmulOptions {
+  /** use a's transpose (a stored k x m) */
+  transA?: boolean;
+  /** use b's transpose (b stored n x k) */
+  transB?: boolean;
+}
+
+/** op(a)·op(b) for 2-D a and b (a may have more dimensions when not transposed: its rows are flattened). */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkPair('matmul', a, b);
+  const transA = options.transA === true;
+  const transB = options.transB === true;
+  if (b.shape.length !== 2 || a.shape.length < 1 || (transA && a.shape.length !== 2)) {
+    throw new Error(`matmul: expected 2-D operands, got ${shapeString(a.shape)} and ${shapeString(b.shape)}`);
+  }
+  const m = transA ? a.cols : a.rows;
+  const k = transA ? a.rows : a.cols;
+  const kb = transB ? b.cols : b.rows;
+  const n = transB ? b.rows : b.cols;
+  if (k !== kb) {
+    throw new Error(`matmul: inner sizes differ: ${shapeString(a.shape)}${transA ? 'ᵀ' : ''} · ` +
+      `${shapeString(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
+  }
+  const shape = transA || a.shape.length === 2 ? [m, n] : [...a.shape.slice(0, -1), n];
+  const c = gemmRaw(transA, transB, m, n, k, a, a.cols, b, b.cols, shape);
+  if (!needsGrad2(a, b)) return c;
+  return record(c, 'matmul', [a, b], (g) => {
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (a.requiresGrad) {
+      // a: m x k (stored k x m when transA)
+      ga = transA
+        ? gemmRaw(transB, true, k, m, n, b, b.cols, g, n, a.shape) // (op(b)·gᵀ): k x m
+        : gemmRaw(false, !transB, m, k, n, g, n, b, b.cols, a.shape); // g·op(b)ᵀ: m x k
+    }
+    if (b.requiresGrad) {
+      gb = transB
+        ? gemmRaw(true, transA, n, k, m, g, n, a, a.cols, b.shape) // gᵀ·op(a): n x k
+        : gemmRaw(!transA, false, k, n, m, a, a.cols, g, n, b.shape); // op(a)ᵀ·g: k x n
+    }
+    return [ga, gb];
+  });
+}
+
+const EPILOGUE: Record<string, number> = {
+  none: Unary.affine, relu: Unary.relu, leakyRelu: Unary.leakyRelu, sigmoid: Unary.sigmoid, tanh: Unary.tanh,
+};
+
+/**
+ * y = act(x·W + b) in one fused GEMM: x [..., in], W [in, out], b [out] or [1, out] or null.
+ * Activations outside the epilogue (softplus) are applied as a separate op. `slope` is leakyRelu's.
+ */
+export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activation = 'none', slope = 0.01): Tensor {
+  checkPair('linear', x, W, 'x', 'W');
+  const act = checkActivation('linear', activation);
+  if (W.shape.length !== 2 || x.shape.length < 1 || x.cols !== W.shape[0]) {
+    throw new Error(`linear: x ${shapeString(x.shape)} does not fit W ${shapeString(W.shape)} (W is [in, out])`);
+  }
+  const inF = W.shape[0];
+  const outF = W.shape[1];
+  if (b !== null) {
+    checkPair('linear', x, b, 'x', 'b');
+    if (b.size !== outF || b.cols !== outF) {
+      throw new Error(`linear: bias ${shapeString(b.shape)} does not fit W ${shapeString(W.shape)} (expected [${outF}])`);
+    }
+  }
+  const epilogue = EPILOGUE[act];
+  if (epilogue === undefined) return activate(linear(x, W, b, 'none'), act, slope);
+  const rows = x.rows;
+  const shape = x.shape.length === 2 ? [rows, outF] : [...x.shape.slice(0, -1), outF];
+  const y = Tensor._empty(x.device, shape, rows * outF);
+  addon().gemm(false, false, rows, outF, inF, 1, x.storage, x.offset, inF, W.storage, W.offset, outF, 0, y.storage,
+    y.offset, outF, b === null ? null : b.storage, b === null ? 0 : b.offset, epilogue, slope);
+  if (!needsGrad2(x, W) && !(b !== null && needsGrad(b))) return y;
+  const inputs = b === null ? [x, W] : [x, W, b];
+  return record(y, 'linear', inputs, (g) => {
+    // relu/leakyRelu derivatives read the sign of the pre-activation, which y shares
+    const dz = epilogue === Unary.affine ? g
+      : epilogue === Unary.sigmoid || epilogue === Unary.tanh ? unaryGradRaw(epilogue, null, y, g, slope, shape)
+        : unaryGradRaw(epilogue, y, null, g, slope, shape);
+    const dx = x.requiresGrad ? gemmRaw(false, true, rows, inF, outF, dz, outF, W, outF, x.shape) : null;
+    const dW = W.requiresGrad ? gemmRaw(true, false, inF, outF, rows, x, inF, dz, outF, W.shape) : null;
+    const db = b !== null && b.requiresGrad ? reduceRaw(Reduce.sum, Axis.cols, rows, outF, dz, b.shape) : null;
+    if (dz !== g) dz.dispose();
+    return b === null ? [dx, dW] : [dx, dW, db];
+  });
+}

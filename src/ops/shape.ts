@@ -1,0 +1,154 @@
+// Shape and copy ops: reshape (a view, no copy), detach, clone, to(device), concatCols / sliceCols (copy2d,
+// with gradients) and gatherRows (row selection by index for batching; no gradient).
+import { needsGrad, record } from '../autograd.js';
+import { Tensor, checkDevice, type Device } from '../tensor.js';
+import { addon, checkLive, describe, shapeString } from './raw.js';
+
+/** Resolves one -1 in `shape` against `size`. */
+function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array, got ${describe(shape)}`);
+  const out = shape.slice();
+  let infer = -1;
+  let known = 1;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === -1 && infer < 0) infer = i;
+    else if (!Number.isInteger(out[i]) || out[i] < 0) throw new Error(`${op}: bad shape ${shapeString(shape)}`);
+    else known *= out[i];
+  }
+  if (infer >= 0) {
+    if (known === 0 || x.size % known !== 0) {
+      throw new Error(`${op}: cannot reshape ${shapeString(x.shape)} into ${shapeString(shape)}`);
+    }
+    out[infer] = x.size / known;
+  } else if (known !== x.size) {
+    throw new Error(`${op}: cannot reshape ${shapeString(x.shape)} (${x.size} elements) into ${shapeString(shape)}`);
+  }
+  return out;
+}
+
+/** A view of x with another shape (same elements, shared storage, no copy); one dimension may be -1. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkLive('reshape', x);
+  const s = resolveShape('reshape', x, shape);
+  const y = Tensor._view(x, x.offset, s);
+  if (!needsGrad(x)) return y;
+  return record(y, 'reshape', [x], (g) => [Tensor._view(g, g.offset, x.shape)]);
+}
+
+/** A view of x's storage outside the graph: same values, no gradient. */
+export function detach(x: Tensor): Tensor {
+  checkLive('detach', x);
+  return Tensor._view(x, x.offset, x.shape);
+}
+
+/** A copy of x in new storage (differentiable). */
+export function clone(x: Tensor): Tensor {
+  checkLive('clone', x);
+  const y = Tensor._empty(x.device, x.shape, x.size);
+  if (x.size > 0) addon().copy(x.storage, x.offset, y.storage, y.offset, x.size);
+  if (!needsGrad(x)) return y;
+  return record(y, 'clone', [x], (g) => [g]);
+}
+
+/** x on another device (differentiable); x itself when it is already there. */
+export function to(x: Tensor, device: Device): Tensor {
+  checkLive('to', x);
+  const d = checkDevice('to', device);
+  if (d === x.device) return x;
+  const y = Tensor._empty(d, x.shape, x.size);
+  if (x.size > 0) addon().copy(x.storage, x.offset, y.storage, y.offset, x.size);
+  if (!needsGrad(x)) return y;
+  return record(y, 'to', [x], (g) => [to(g, x.device)]);
+}
+
+/** Copies columns [start, start + cols) of src (row stride lds) to dst at column dstCol (row stride ldd). */
+function copyCols(rows: number, cols: number, src: Tensor, srcCol: number, lds: number, dst: Tensor, dstCol: number,
+  ldd: number): void {
+  if (rows > 0 && cols > 0) {
+    addon().copy2d(rows, cols, src.storage, src.offset + srcCol, lds, dst.storage, dst.offset + dstCol, ldd);
+  }
+}
+
+/** Joins tensors along the last axis; all must share every other dimension and the device. */
+export function concatCols(tensors: readonly Tensor[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('concatCols: expected a non-empty array of tensors');
+  const first = tensors[0];
+  checkLive('concatCols', first, 'tensor 0');
+  const lead = first.shape.slice(0, -1);
+  let total = 0;
+  let grad = false;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
+    checkLive('concatCols', t, `tensor ${i}`);
+    if (t.device !== first.device || t.shape.length !== first.shape.length || t.shape.length === 0 ||
+        t.rows !== first.rows || shapeString(t.shape.slice(0, -1)) !== shapeString(lead)) {
+      throw new Error(`concatCols: tensor ${i} ${shapeString(t.shape)} on ${t.device} does not fit tensor 0 ` +
+        `${shapeString(first.shape)} on ${first.device} (all dimensions but the last must match)`);
+    }
+    total += t.cols;
+    grad = grad || needsGrad(t);
+  }
+  const rows = first.rows;
+  const out = Tensor._empty(first.device, [...lead, total], rows * total);
+  let col = 0;
+  for (let i = 0; i < tensors.length; i++) {
+    copyCols(rows, tensors[i].cols, tensors[i], 0, tensors[i].cols, out, col, total);
+    col += tensors[i].cols;
+  }
+  if (!grad) return out;
+  const inputs = tensors.slice();
+  return record(out, 'concatCols', inputs, (g) => {
+    const grads: (Tensor | null)[] = new Array<Tensor | null>(inputs.length).fill(null);
+    let start = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i];
+      if (t.requiresGrad) {
+        const gi = Tensor._empty(g.device, t.shape, t.size);
+        copyCols(rows, t.cols, g, start, total, gi, 0, t.cols);
+        grads[i] = gi;
+      }
+      start += t.cols;
+    }
+    return grads;
+  });
+}
+
+/** Columns [start, end) of the last axis, copied. */
+export function sliceCols(x: Tensor, start: number, end: number): Tensor {
+  checkLive('sliceCols', x);
+  if (x.shape.length === 0 || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > x.cols ||
+      start >= end) {
+    throw new Error(`sliceCols: bad range [${start}, ${end}) for shape ${shapeString(x.shape)}`);
+  }
+  const width = end - start;
+  const rows = x.rows;
+  const y = Tensor._empty(x.device, [...x.shape.slice(0, -1), width], rows * width);
+  copyCols(rows, width, x, start, x.cols, y, 0, width);
+  if (!needsGrad(x)) return y;
+  return record(y, 'sliceCols', [x], (g) => {
+    const gx = Tensor._empty(g.device, x.shape, x.size);
+    addon().fill(gx.storage, gx.offset, x.size, 0);
+    copyCols(rows, width, g, 0, width, gx, start, x.cols);
+    return [gx];
+  });
+}
+
+/** Rows of x (along its first axis) picked by `indices`, in that order; no gradient (for batching data). */
+export function gatherRows(x: Tensor, indices: Int32Array): Tensor {
+  checkLive('gatherRows', x);
+  if (!(indices instanceof Int32Array)) throw new Error(`gatherRows: indices must be an Int32Array, got ${describe(indices)}`);
+  if (x.shape.length === 0) throw new Error('gatherRows: x must have at least one dimension, got []');
+  const srcRows = x.shape[0];
+  for (let i = 0; i < indices.length; i++) {
+    const r = indices[i];
+    if (r < 0 || r >= srcRows) {
+      throw new Error(`gatherRows: index ${r} at position ${i} is out of range for ${srcRows} rows (shape ${shapeString(x.shape)})`);
+    }
+  }
+  const cols = srcRows === 0 ? 0 : x.size / srcRows;
+  const y = Tensor._empty(x.device, [indices.length, ...x.shape.slice(1)], indices.length * cols);
+  if (indices.length > 0 && cols > 0) {
+    addon().gatherRows(indices.length, cols, x.storage, x.offset, srcRows, indices, y.storage, y.offset);
+  }
+  return y;
+}

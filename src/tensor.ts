@@ -1,0 +1,222 @@
+// The Tensor: a float32 array on one device, a window (offset, shape) into a reference-counted native storage
+// block. Also the bookkeeping every tensor takes part in: live-tensor counting, the stack of tidy() scopes that
+// collect new tensors, and a FinalizationRegistry that frees storage of tensors nobody disposed (a safety net).
+// Ops and their methods (t.add, t.relu, ...) are attached in ops/methods.ts so this file imports nothing above it.
+import { addon } from './backend.js';
+import type { NativeStorage } from './native.js';
+
+/** Where a tensor lives: the CPU or a CUDA device. */
+export type Device = 'cpu' | `cuda:${number}`;
+
+/** The gradient rule of one recorded op: given the output gradient, the gradient of each input (or null). */
+export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
+
+/** One native storage block shared by a tensor and its views; freed when the last owner lets go. */
+export class StorageRef {
+  refs = 1;
+  freed = false;
+  constructor(readonly native: NativeStorage) {}
+
+  release(): void {
+    if (--this.refs > 0 || this.freed) return;
+    this.freed = true;
+    if (!this.native.freed) addon().free(this.native);
+  }
+}
+
+let live = 0;
+/** Each open tidy() scope collects the tensors created while it is innermost. */
+const scopes: Tensor[][] = [];
+
+/** Storage of a tensor that was garbage-collected without dispose() goes back to the allocator. */
+const finalizer = new FinalizationRegistry<StorageRef>((ref) => {
+  try {
+    ref.release();
+  } catch {
+    // the addon may be shutting down; nothing useful to do with the error here
+  }
+});
+
+/** Number of tensors created and not yet disposed (for leak tests). */
+export function liveTensors(): number {
+  return live;
+}
+
+/** @internal opens a tidy scope; returns its tensor list */
+export function openScope(): Tensor[] {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  return scope;
+}
+
+/** @internal closes the innermost scope, which must be `scope` */
+export function closeScope(scope: Tensor[]): Tensor[] | null {
+  if (scopes[scopes.length - 1] !== scope) throw new Error('tidy: scopes closed out of order');
+  scopes.pop();
+  return scopes.length > 0 ? scopes[scopes.length - 1] : null;
+}
+
+/** Shape formatted for error messages: [2,3]. */
+export function shapeString(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
+/**
+ * A float32 tensor on one device. Ops see it as a 2-D matrix of `rows` x `cols` (cols = last dimension,
+ * rows = product of the others); a 0-D scalar is 1 x 1. Create tensors with the factories (`tensor`, `zeros`,
+ * `randn`, ...), free them with `dispose()` or a `tidy()` scope.
+ */
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly device: Device;
+  /** the native block holding the elements (possibly shared with other views) */
+  readonly storage: NativeStorage;
+  /** index, in float32 elements, of element 0 inside `storage` */
+  readonly offset: number;
+  readonly size: number;
+  /** rows of the 2-D view ops work on */
+  readonly rows: number;
+  /** cols of the 2-D view ops work on (the last dimension) */
+  readonly cols: number;
+  /** whether gradients flow to (leaf) or through (op output) this tensor */
+  requiresGrad: boolean;
+  /** the accumulated gradient of a leaf, filled by backward() */
+  grad: Tensor | null = null;
+
+  /** @internal */ _ref: StorageRef;
+  /** @internal whether dispose() releases a reference on `_ref` */ _owning: boolean;
+  /** @internal */ _disposed = false;
+  /** @internal never disposed by a tidy() scope */ _kept = false;
+  /** @internal graph node: op name, inputs and gradient rule of the op that produced this tensor */
+  _op: string | null = null;
+  /** @internal */ _inputs: Tensor[] | null = null;
+  /** @internal */ _backward: BackwardFn | null = null;
+  /** @internal tensors the gradient rule owns (masks, noise, fused gradients), freed with the node */
+  _saved: Tensor[] | null = null;
+  /** @internal gradient being accumulated during backward() */ _gradAcc: Tensor | null = null;
+
+  /**
+   * @internal Use the factories. Wraps `ref` (taking over one reference when `owning`) at `offset`.
+   */
+  constructor(ref: StorageRef, offset: number, shape: readonly number[], owning: boolean, requiresGrad = false) {
+    const size = sizeOf(shape);
+    const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
+    this.shape = shape;
+    this.device = ref.native.device as Device;
+    this.storage = ref.native;
+    this.offset = offset;
+    this.size = size;
+    this.cols = cols;
+    this.rows = shape.length === 0 ? 1 : cols === 0 ? sizeOf(shape.slice(0, -1)) : size / cols;
+    this.requiresGrad = requiresGrad;
+    this._ref = ref;
+    this._owning = owning;
+    live++;
+    if (owning) finalizer.register(this, ref, this);
+    if (scopes.length > 0) scopes[scopes.length - 1].push(this);
+  }
+
+  /** @internal A new tensor with fresh (uninitialised) storage on `device`. */
+  static _empty(device: string, shape: readonly number[], size: number = sizeOf(shape)): Tensor {
+    return new Tensor(new StorageRef(addon().alloc(device, size > 0 ? size : 1)), 0, shape, true);
+  }
+
+  /** @internal A tensor sharing `base`'s storage (holding a reference when `owning`). */
+  static _view(base: Tensor, offset: number, shape: readonly number[], owning = true): Tensor {
+    if (owning) base._ref.refs++;
+    return new Tensor(base._ref, offset, shape, owning);
+  }
+
+  /** True after dispose(), or when the storage it views was freed by its owner. */
+  get isDisposed(): boolean {
+    return this._disposed || this._ref.freed;
+  }
+
+  /** Whether this tensor was produced by a recorded op (false for leaves). */
+  get isLeaf(): boolean {
+    return this._backward === null;
+  }
+
+  /**
+   * Releases this tensor: its storage goes back to the allocator once no view shares it. Also drops its graph
+   * node and, for a leaf, its gradient. Calling it twice does nothing.
+   */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    live--;
+    this._inputs = null;
+    this._backward = null;
+    if (this._saved !== null) {
+      for (const t of this._saved) t.dispose();
+      this._saved = null;
+    }
+    if (this._gradAcc !== null) {
+      this._gradAcc.dispose();
+      this._gradAcc = null;
+    }
+    if (this.grad !== null) {
+      const g = this.grad;
+      this.grad = null;
+      g.dispose();
+    }
+    if (this._owning) {
+      finalizer.unregister(this);
+      this._ref.release();
+    }
+  }
+
+  /** Throws the standard "op: what tensor was disposed" error when this tensor cannot be read. */
+  assertLive(op: string, what = 'input'): void {
+    if (this._disposed || this._ref.freed) {
+      throw new Error(`${op}: ${what} tensor ${shapeString(this.shape)} was disposed`);
+    }
+  }
+
+  /** Copies the elements to a new Float32Array (waits for the device). */
+  toArray(): Float32Array {
+    this.assertLive('toArray');
+    if (this.size === 0) return new Float32Array(0);
+    return addon().download(this.storage, this.offset, this.size);
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    this.assertLive('item');
+    if (this.size !== 1) throw new Error(`item: expected a tensor of one element, got shape ${shapeString(this.shape)}`);
+    return addon().download(this.storage, this.offset, 1)[0];
+  }
+
+  toString(): string {
+    return `Tensor(${shapeString(this.shape)}, ${this.device}${this._disposed ? ', disposed' : ''})`;
+  }
+}
+
+/** @internal Excludes `t` from every tidy() scope (it lives until disposed explicitly). */
+export function markKept(t: Tensor): void {
+  t._kept = true;
+}
+
+/** @internal Checks a shape: integers >= 0. Returns it as a fresh array. */
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  const out = shape.slice();
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isInteger(out[i]) || out[i] < 0) throw new Error(`${op}: bad shape ${shapeString(shape)}`);
+  }
+  return out;
+}
+
+/** @internal Checks a device name: 'cpu' or 'cuda:N'. */
+export function checkDevice(op: string, device: string): Device {
+  if (device !== 'cpu' && !/^cuda:\d+$/.test(device)) {
+    throw new Error(`${op}: unknown device '${device}' (expected 'cpu' or 'cuda:N')`);
+  }
+  return device as Device;
+}
