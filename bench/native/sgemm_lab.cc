@@ -1,0 +1,214 @@
+// SGEMM lab: our CPU GEMM (sg::cpu::gemm) against OpenBLAS on the shapes semigen trains with, plus a
+// correctness sweep against a float64 loop. Timings interleave ours and OpenBLAS's runs and report medians.
+//
+// Build (repository root):
+//   mkdir -p /tmp/sgemm_lab.d && for f in isa thread_pool gemm gemm_portable peak gemm_avx2 peak_avx2 gemm_avx512 gemm_pack_avx512 peak_avx512; do case $f in *avx512) x="-mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2";; *avx2) x="-mavx2 -mfma";; *) x="";; esac; g++ -O3 -std=c++17 -DSEMIGEN_X86=1 -Ikernels/include $x -c kernels/cpu/$f.cc -o /tmp/sgemm_lab.d/$f.o || break; done && g++ -O3 -std=c++17 -Ikernels/include -Ikernels/cpu bench/native/sgemm_lab.cc /tmp/sgemm_lab.d/*.o -lopenblas -lpthread -o /tmp/sgemm_lab
+// Run:
+//   /tmp/sgemm_lab 1 2       one column per thread count (OpenBLAS limited to the same count)
+//   /tmp/sgemm_lab --check   awkward shapes, all transposes, epilogues, NaN-poisoned C (SEMIGEN_ISA=avx2|portable
+//                            checks the other paths)
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "cpu_internal.h"
+
+namespace {
+
+struct Case {
+  const char* name;
+  bool ta, tb;
+  size_t m, n, k;
+};
+
+const Case kCases[] = {
+    {"square 128", 0, 0, 128, 128, 128},       {"square 256", 0, 0, 256, 256, 256},
+    {"square 512", 0, 0, 512, 512, 512},       {"square 1024", 0, 0, 1024, 1024, 1024},
+    {"square 2048", 0, 0, 2048, 2048, 2048},   {"fwd x.W 128x784x512", 0, 0, 128, 512, 784},
+    {"dW x^T.dY 784x128x512", 1, 0, 784, 512, 128}, {"dX dY.W^T 128x512x784", 0, 1, 128, 784, 512},
+    {"512 NT", 0, 1, 512, 512, 512},           {"512 TN", 1, 0, 512, 512, 512},
+    {"512 TT", 1, 1, 512, 512, 512},           {"1024 NT", 0, 1, 1024, 1024, 1024},
+    {"1024 TN", 1, 0, 1024, 1024, 1024},       {"1024 TT", 1, 1, 1024, 1024, 1024},
+    {"mlp 100x784x500", 0, 0, 100, 500, 784},  {"mlp 100x500x500", 0, 0, 100, 500, 500},
+};
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+// op(A) (i, p) and op(B) (p, j) of row-major storage
+inline float at_a(const std::vector<float>& a, bool ta, size_t lda, size_t i, size_t p) {
+  return ta ? a[p * lda + i] : a[i * lda + p];
+}
+inline float at_b(const std::vector<float>& b, bool tb, size_t ldb, size_t p, size_t j) {
+  return tb ? b[j * ldb + p] : b[p * ldb + j];
+}
+
+double activate(double x, sg_unary_op act, double slope) {
+  switch (act) {
+    case SG_UNARY_RELU: return x > 0 ? x : 0;
+    case SG_UNARY_LEAKY_RELU: return x > 0 ? x : slope * x;
+    case SG_UNARY_SIGMOID: return 1 / (1 + std::exp(-x));
+    case SG_UNARY_TANH: return std::tanh(x);
+    default: return x;
+  }
+}
+
+// Worst |ours - ref| / (atol + rtol |ref|) over rows `rows` (every row when empty is false), against float64.
+double check_rows(const Case& cs, const std::vector<float>& a, size_t lda, const std::vector<float>& b, size_t ldb,
+                  const std::vector<float>& c_before, const std::vector<float>& c, size_t ldc, float alpha,
+                  float beta, const float* bias, sg_unary_op act, float slope, size_t row_step) {
+  double worst = 0;
+  for (size_t i = 0; i < cs.m; i += row_step) {
+    for (size_t j = 0; j < cs.n; ++j) {
+      double dot = 0, mag = 0;
+      for (size_t p = 0; p < cs.k; ++p) {
+        const double t = double(at_a(a, cs.ta, lda, i, p)) * at_b(b, cs.tb, ldb, p, j);
+        dot += t;
+        mag += std::fabs(t);
+      }
+      double ref = alpha * dot + (beta != 0 ? beta * double(c_before[i * ldc + j]) : 0.0) + (bias ? bias[j] : 0.0);
+      ref = activate(ref, act, slope);
+      // float32 rounding of the result and of a k-term sum (a few ulp of sum |terms|)
+      const double tol = 1e-6 + 2e-6 * std::fabs(ref) + 4e-7 * std::fabs(alpha) * mag;
+      const double err = std::fabs(double(c[i * ldc + j]) - ref) / tol;
+      if (!(err <= worst)) worst = err;  // NaN makes it infinite-worse
+      if (std::isnan(err)) return INFINITY;
+    }
+  }
+  return worst;
+}
+
+int run_check() {
+  std::mt19937 rng(7);
+  const size_t sizes[] = {1, 7, 16, 47, 49, 129, 300};
+  const sg_unary_op acts[] = {SG_UNARY_AFFINE, SG_UNARY_RELU, SG_UNARY_LEAKY_RELU, SG_UNARY_SIGMOID, SG_UNARY_TANH};
+  int failures = 0, runs = 0;
+  for (size_t m : sizes)
+    for (size_t n : sizes)
+      for (size_t k : {size_t(0), size_t(1), size_t(5), size_t(130), size_t(600)})
+        for (int t = 0; t < 4; ++t) {
+          const Case cs{"check", (t & 1) != 0, (t & 2) != 0, m, n, k};
+          const size_t pad = rng() % 3;  // leading dimensions above the row length
+          const size_t lda = (cs.ta ? m : k) + pad, ldb = (cs.tb ? k : n) + pad, ldc = n + pad;
+          const auto a = random_floats((cs.ta ? k : m) * lda + 1, rng), b = random_floats((cs.tb ? n : k) * ldb + 1, rng);
+          const auto bias = random_floats(n, rng);
+          const float beta = (runs % 3 == 0) ? 0.f : 0.5f, alpha = (runs % 4 == 1) ? -1.5f : 1.f;
+          const sg_unary_op act = acts[runs % 5];
+          const bool use_bias = runs % 2 == 0;
+          auto c_before = random_floats(m * ldc, rng);
+          if (beta == 0) std::fill(c_before.begin(), c_before.end(), NAN);  // must not be read
+          auto c = c_before;
+          const sg_status s = sg::cpu::gemm(cs.ta, cs.tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(),
+                                            ldc, use_bias ? bias.data() : nullptr, act, 0.1f);
+          const double err = s != SG_OK ? INFINITY
+                                        : check_rows(cs, a, lda, b, ldb, c_before, c, ldc, alpha, beta,
+                                                     use_bias ? bias.data() : nullptr, act, 0.1f, 1);
+          ++runs;
+          if (err > 1) {
+            ++failures;
+            std::printf("FAIL m=%zu n=%zu k=%zu ta=%d tb=%d alpha=%g beta=%g act=%d bias=%d: err %.3g\n", m, n, k,
+                        cs.ta, cs.tb, alpha, beta, int(act), use_bias, err);
+          }
+        }
+  // bad arguments come back as SG_ERR_ARGUMENT, never a crash
+  float x = 0;
+  const bool bad_ok = sg::cpu::gemm(0, 0, 2, 2, 2, 1, nullptr, 2, &x, 2, 0, &x, 2, nullptr, SG_UNARY_AFFINE, 0) ==
+                          SG_ERR_ARGUMENT &&
+                      sg::cpu::gemm(0, 0, 2, 2, 2, 1, &x, 1, &x, 2, 0, &x, 2, nullptr, SG_UNARY_AFFINE, 0) ==
+                          SG_ERR_ARGUMENT &&
+                      sg::cpu::gemm(0, 0, 2, 2, 2, 1, &x, 2, &x, 2, 0, &x, 2, nullptr, SG_UNARY_EXP, 0) ==
+                          SG_ERR_ARGUMENT;
+  if (!bad_ok) ++failures, std::printf("FAIL argument checks\n");
+  std::printf("%s: %d runs, %d failures\n", sg_cpu_isa(), runs, failures);
+  return failures ? 1 : 0;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+int run_bench(const std::vector<int>& thread_counts, int rounds) {
+  std::printf("isa %s; GFLOP/s, median of %d interleaved rounds; ratio = ours / OpenBLAS\n", sg_cpu_isa(), rounds);
+  std::printf("%-24s", "case");
+  for (int t : thread_counts) std::printf(" | T=%d  ours   blas  ratio", t);
+  if (thread_counts.size() > 1) std::printf(" | ours T%d/T%d", thread_counts.back(), thread_counts.front());
+  std::printf(" | err\n");
+  std::mt19937 rng(1);
+  for (const Case& cs : kCases) {
+    const size_t lda = cs.ta ? cs.m : cs.k, ldb = cs.tb ? cs.k : cs.n, ldc = cs.n;
+    const auto a = random_floats(cs.m * cs.k, rng), b = random_floats(cs.k * cs.n, rng);
+    std::vector<float> c(cs.m * cs.n, NAN);
+    sg::cpu::gemm(cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
+                  SG_UNARY_AFFINE, 0);
+    const double err = check_rows(cs, a, lda, b, ldb, c, c, ldc, 1, 0, nullptr, SG_UNARY_AFFINE, 0,
+                                  cs.m * cs.n * cs.k > (1u << 27) ? 61 : 1);
+    const double flops = 2.0 * cs.m * cs.n * cs.k;
+    const int reps = std::max(1, int(0.02 / (flops / 60e9)));
+    auto ours = [&] {
+      for (int r = 0; r < reps; ++r)
+        sg::cpu::gemm(cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
+                      SG_UNARY_AFFINE, 0);
+    };
+    auto blas = [&] {
+      for (int r = 0; r < reps; ++r)
+        cblas_sgemm(CblasRowMajor, cs.ta ? CblasTrans : CblasNoTrans, cs.tb ? CblasTrans : CblasNoTrans, int(cs.m),
+                    int(cs.n), int(cs.k), 1.f, a.data(), int(lda), b.data(), int(ldb), 0.f, c.data(), int(ldc));
+    };
+    std::vector<std::vector<double>> t_ours(thread_counts.size()), t_blas(thread_counts.size());
+    for (int round = 0; round < rounds; ++round) {
+      for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
+        sg_cpu_set_threads(thread_counts[ti]);
+        openblas_set_num_threads(thread_counts[ti]);
+        ours(), blas();  // warm both at this thread count
+        for (int slot = 0; slot < 2; ++slot) {  // who goes first alternates between rounds
+          const bool run_ours = (round + slot) % 2 == 0;
+          const double t0 = now();
+          run_ours ? ours() : blas();
+          (run_ours ? t_ours : t_blas)[ti].push_back((now() - t0) / reps);
+        }
+      }
+    }
+    std::printf("%-24s", cs.name);
+    std::vector<double> g_ours;
+    for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
+      const double go = flops / median(t_ours[ti]) * 1e-9, gb = flops / median(t_blas[ti]) * 1e-9;
+      g_ours.push_back(go);
+      std::printf(" |     %6.1f %6.1f  %5.3f", go, gb, go / gb);
+    }
+    if (thread_counts.size() > 1) std::printf(" |      %5.2fx", g_ours.back() / g_ours.front());
+    std::printf(" | %.2g\n", err);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--check") == 0) return run_check();
+  std::vector<int> thread_counts;
+  int rounds = 9;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--rounds=", 9) == 0) {
+      rounds = std::max(1, std::atoi(argv[i] + 9));
+    } else if (std::atoi(argv[i]) > 0) {
+      thread_counts.push_back(std::atoi(argv[i]));
+    }
+  }
+  if (thread_counts.empty()) thread_counts.push_back(1);
+  return run_bench(thread_counts, rounds);
+}
