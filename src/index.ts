@@ -1,0 +1,38 @@
+// The public API of semigen: tensors and their factories, every op, autograd and memory scopes, random
+// generators, nn modules, initialisers and optimizers, and the engine's device/backend facts.
+export {
+  addon, native, devices, info, setNumThreads, getNumThreads, memoryStats, emptyCache, synchronize, isLoaded,
+  type EngineInfo,
+} from './backend.js';
+export { Tensor, liveTensors, type Device, type BackwardFn } from './tensor.js';
+export {
+  backward, noGrad, isGradEnabled, tidy, keep, dispose, type TensorContainer,
+} from './autograd.js';
+export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './random.js';
+
+export {
+  tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, type TensorOptions,
+} from './ops/creation.js';
+export { rand, randn, bernoulli, reparameterize, dropout, type RandomOptions } from './ops/random.js';
+export {
+  add, sub, mul, div, maximum, minimum, neg, scale, addScalar, affine,
+} from './ops/elementwise.js';
+export {
+  relu, leakyRelu, sigmoid, tanh, softplus, exp, log, sqrt, square, abs, activate, type Activation,
+} from './ops/activations.js';
+export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
+export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
+export { softmaxCrossEntropy, sigmoidCrossEntropy, gaussianKl } from './ops/losses.js';
+export { reshape, detach, clone, to, concatCols, sliceCols, gatherRows } from './ops/shape.js';
+
+export { Module, type StateDict, type StateEntry } from './nn/module.js';
+export { Linear, type LinearOptions, type LinearInit } from './nn/linear.js';
+export { MLP, type MLPOptions } from './nn/mlp.js';
+export * as init from './nn/init.js';
+
+export { Optimizer, type OptimizerState, type DeviceGroup, type Triple } from './optim/optimizer.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+
+export { Unary, Binary, Broadcast, Reduce, Axis, Distribution } from './native.js';
+export type { NativeAddon, NativeStorage, NativeDeviceInfo, NativeMemoryStats } from './native.js';
