@@ -1,0 +1,69 @@
+// The CUDA device through the addon: fill, upload, download, copy to and from the CPU, memory stats.
+// Without a CUDA device it prints `skipped: no CUDA device` and asserts nothing.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { native } from '../../dist/src/backend.js';
+
+const s = suite('native: cuda');
+const gpus = native.devices().filter((d) => d.device.startsWith('cuda'));
+
+if (gpus.length === 0) {
+  console.log('skipped: no CUDA device');
+} else {
+  for (const { device } of gpus) {
+    s(`upload and download round-trip at offsets [${device}]`, () => {
+      for (const n of [1, 7, 129, 1000, 1 << 20]) {
+        const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 100);
+        const g = native.alloc(device, n + 3);
+        assert.is(g.device, device);
+        native.upload(g, 3, data);
+        const back = native.download(g, 3, n);
+        assert.ok(back.every((v, i) => v === data[i]), `round-trip of ${n} floats`);
+        native.free(g);
+      }
+    });
+
+    s(`fill writes exactly its view [${device}]`, () => {
+      for (const n of [1, 7, 129, 1000, 100_003]) {
+        const g = native.alloc(device, n + 4);
+        native.upload(g, 0, new Float32Array(n + 4).fill(-9));
+        native.fill(g, 2, n, 3.25);
+        const back = native.download(g, 0, n + 4);
+        assert.ok(back.subarray(2, n + 2).every((v) => v === 3.25), `fill of ${n}`);
+        assert.equal(Array.from([...back.subarray(0, 2), ...back.subarray(n + 2)]), [-9, -9, -9, -9], 'outside the view untouched');
+        native.free(g);
+      }
+    });
+
+    s(`copy between cpu and ${device} both ways, synchronize [${device}]`, () => {
+      const n = 4099;
+      const data = Float32Array.from({ length: n }, (_, i) => i - 2000.5);
+      const c = native.alloc('cpu', n);
+      const g = native.alloc(device, n + 1);
+      const c2 = native.alloc('cpu', n);
+      native.upload(c, 0, data);
+      native.copy(c, 0, g, 1, n);
+      native.copy(g, 1, c2, 0, n);
+      native.synchronize(device);
+      assert.ok(native.download(c2, 0, n).every((v, i) => v === data[i]));
+      [c, g, c2].forEach((x) => native.free(x));
+    });
+
+    s(`memoryStats of ${device} follow alloc and free [${device}]`, () => {
+      native.emptyCache(device);
+      const s0 = native.memoryStats(device);
+      const g = native.alloc(device, 1 << 20);
+      const s1 = native.memoryStats(device);
+      assert.ok(s1.liveBytes >= s0.liveBytes + 4 * (1 << 20));
+      native.free(g);
+      const s2 = native.memoryStats(device);
+      assert.is(s2.liveBytes, s0.liveBytes);
+      native.free(native.alloc(device, 1 << 20));
+      const s3 = native.memoryStats(device);
+      assert.is(s3.liveBytes + s3.cachedBytes, s2.liveBytes + s2.cachedBytes, 'the cached block was reused');
+      native.emptyCache(device);
+    });
+  }
+}
+
+s.run();
