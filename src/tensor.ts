@@ -1,6 +1,7 @@
 // The Tensor: a float32 array on one device, a window (offset, shape) into a reference-counted native storage
-// block. Also the bookkeeping every tensor takes part in: live-tensor counting, the stack of tidy() scopes that
-// collect new tensors, and a FinalizationRegistry that frees storage of tensors nobody disposed (a safety net).
+// block. Also the bookkeeping every tensor takes part in: live-tensor counting and the stack of tidy() scopes
+// that collect new tensors. The safety net for tensors nobody disposed is the addon's own: a garbage-collected
+// storage object returns its block to the cache (a JS FinalizationRegistry here would only add cost per tensor).
 // Ops and their methods (t.add, t.relu, ...) are attached in ops/methods.ts so this file imports nothing above it.
 import { addon } from './backend.js';
 import type { NativeStorage } from './native.js';
@@ -15,27 +16,19 @@ export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
 export class StorageRef {
   refs = 1;
   freed = false;
-  constructor(readonly native: NativeStorage) {}
+  /** device and storage are read once here: the addon's property getters cost a native call each */
+  constructor(readonly native: NativeStorage, readonly device: Device) {}
 
   release(): void {
     if (--this.refs > 0 || this.freed) return;
     this.freed = true;
-    if (!this.native.freed) addon().free(this.native);
+    addon().free(this.native);
   }
 }
 
 let live = 0;
 /** Each open tidy() scope collects the tensors created while it is innermost. */
 const scopes: Tensor[][] = [];
-
-/** Storage of a tensor that was garbage-collected without dispose() goes back to the allocator. */
-const finalizer = new FinalizationRegistry<StorageRef>((ref) => {
-  try {
-    ref.release();
-  } catch {
-    // the addon may be shutting down; nothing useful to do with the error here
-  }
-});
 
 /** Number of tensors created and not yet disposed (for leak tests). */
 export function liveTensors(): number {
@@ -108,7 +101,7 @@ export class Tensor {
     const size = sizeOf(shape);
     const cols = shape.length === 0 ? 1 : shape[shape.length - 1];
     this.shape = shape;
-    this.device = ref.native.device as Device;
+    this.device = ref.device;
     this.storage = ref.native;
     this.offset = offset;
     this.size = size;
@@ -118,13 +111,12 @@ export class Tensor {
     this._ref = ref;
     this._owning = owning;
     live++;
-    if (owning) finalizer.register(this, ref, this);
     if (scopes.length > 0) scopes[scopes.length - 1].push(this);
   }
 
   /** @internal A new tensor with fresh (uninitialised) storage on `device`. */
   static _empty(device: string, shape: readonly number[], size: number = sizeOf(shape)): Tensor {
-    return new Tensor(new StorageRef(addon().alloc(device, size > 0 ? size : 1)), 0, shape, true);
+    return new Tensor(new StorageRef(addon().alloc(device, size > 0 ? size : 1), device as Device), 0, shape, true);
   }
 
   /** @internal A tensor sharing `base`'s storage (holding a reference when `owning`). */
@@ -166,10 +158,7 @@ export class Tensor {
       this.grad = null;
       g.dispose();
     }
-    if (this._owning) {
-      finalizer.unregister(this);
-      this._ref.release();
-    }
+    if (this._owning) this._ref.release();
   }
 
   /** Throws the standard "op: what tensor was disposed" error when this tensor cannot be read. */
