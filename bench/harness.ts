@@ -1,6 +1,6 @@
 // Benchmark harness over benny: times synchronous cases, reports the median seconds per call, and prints
-// rows as a table or, with --json, one JSON object per line (benny's own console output goes to stderr
-// so stdout stays machine-readable).
+// rows as a table or, with --json, one JSON object per line (benny's own banner is silenced so stdout
+// stays machine-readable).
 import benny from 'benny';
 
 export interface TimedCase {
@@ -17,7 +17,7 @@ export interface Timing {
 /** Runs each case under benny (benchmark.js sampling) and returns median seconds per call. */
 export async function timeCases(suiteName: string, cases: TimedCase[], maxTime = 1): Promise<Timing[]> {
   const log = console.log;
-  console.log = (...args: unknown[]) => console.error(...args);
+  console.log = () => {};
   try {
     const summary = await benny.suite(
       suiteName,

@@ -7,9 +7,13 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse(argv: string[], options: Options, allowPositionals = false) {
+type Parsed<T extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>
+>;
+
+export function parse<T extends Options>(argv: string[], options: T, allowPositionals = false): Parsed<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals, strict: true as const });
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
