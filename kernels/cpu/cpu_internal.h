@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "semigen/kernels.h"
 
@@ -32,7 +33,8 @@ void parallel_for_impl(size_t n, size_t grain, RangeFn fn);
 
 template <class F>
 inline void parallel_for(size_t n, size_t grain, F&& f) {
-  RangeFn fn{(void*)&f, [](void* c, size_t b, size_t e) { (*(F*)c)(b, e); }};
+  using Fn = std::remove_reference_t<F>;
+  RangeFn fn{(void*)&f, [](void* c, size_t b, size_t e) { (*(Fn*)c)(b, e); }};
   parallel_for_impl(n, grain, fn);
 }
 
@@ -41,7 +43,8 @@ void parallel_run_impl(int threads, void* ctx, void (*call)(void* ctx, int tid, 
 
 template <class F>
 inline void parallel_run(int threads, F&& f) {
-  parallel_run_impl(threads, (void*)&f, [](void* c, int t, int n) { (*(F*)c)(t, n); });
+  using Fn = std::remove_reference_t<F>;
+  parallel_run_impl(threads, (void*)&f, [](void* c, int t, int n) { (*(Fn*)c)(t, n); });
 }
 
 // ---- GEMM (kernels/cpu/gemm*.cc) ----
