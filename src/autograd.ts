@@ -101,6 +101,11 @@ function accumulate(t: Tensor, g: Tensor, owned: boolean): void {
   if (owned) g.dispose();
 }
 
+function consumedError(t: Tensor): Error {
+  return new Error(`backward: the graph through ${t._op} ${shapeString(t.shape)} was already used by an earlier ` +
+    'backward() (each graph can be back-propagated once; recompute the forward pass)');
+}
+
 /** Graph nodes reachable from root, each after every node that consumes it (iterative DFS post-order). */
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -124,6 +129,8 @@ function topoOrder(root: Tensor): Tensor[] {
         visited.add(c);
         stack.push(c);
         next.push(0);
+      } else if (c._op !== null) {
+        throw consumedError(c);
       }
     } else {
       order.push(t);
@@ -141,6 +148,7 @@ function topoOrder(root: Tensor): Tensor[] {
 export function backward(root: Tensor, seed?: Tensor): void {
   root.assertLive('backward', 'loss');
   if (!root.requiresGrad) throw new Error(`backward: the tensor ${shapeString(root.shape)} does not require gradients`);
+  if (root._backward === null && root._op !== null) throw consumedError(root);
   let g0: Tensor;
   if (seed === undefined) {
     if (root.size !== 1) {
@@ -149,6 +157,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
     g0 = Tensor._empty(root.device, root.shape, 1);
     addon().fill(g0.storage, g0.offset, 1, 1);
   } else {
+    if (!(seed instanceof Tensor)) throw new Error('backward: seed must be a Tensor');
     seed.assertLive('backward', 'seed');
     if (seed.size !== root.size || seed.device !== root.device) {
       throw new Error(`backward: seed ${shapeString(seed.shape)} on ${seed.device} does not match ` +

@@ -161,10 +161,10 @@ export class Tensor {
     if (this._owning) this._ref.release();
   }
 
-  /** Throws the standard "op: what tensor was disposed" error when this tensor cannot be read. */
+  /** Throws the standard "op: input tensor was disposed (shape [2,3])" error when this tensor cannot be read. */
   assertLive(op: string, what = 'input'): void {
     if (this._disposed || this._ref.freed) {
-      throw new Error(`${op}: ${what} tensor ${shapeString(this.shape)} was disposed`);
+      throw new Error(`${op}: ${what} tensor was disposed (shape ${shapeString(this.shape)})`);
     }
   }
 

@@ -77,7 +77,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
   const inF = W.shape[0];
   const outF = W.shape[1];
   if (b !== null) {
-    checkPair('linear', x, b, 'x', 'b');
+    checkPair('linear', x, b, 'x', 'bias');
     if (b.size !== outF || b.cols !== outF) {
       throw new Error(`linear: bias ${shapeString(b.shape)} does not fit W ${shapeString(W.shape)} (expected [${outF}])`);
     }

@@ -8,14 +8,14 @@ import './methods.js';
 
 export { addon, shapeString };
 
-/** Throws "op: what tensor [shape] was disposed" when t cannot be read; checks that t is a Tensor at all. */
+/** Throws "op: input tensor was disposed (shape [2,3])" when t cannot be read; checks that t is a Tensor at all. */
 export function checkLive(op: string, t: Tensor, what = 'input'): void {
   if (!(t instanceof Tensor)) throw new Error(`${op}: ${what} must be a Tensor, got ${describe(t)}`);
-  if (t._disposed || t._ref.freed) throw new Error(`${op}: ${what} tensor ${shapeString(t.shape)} was disposed`);
+  if (t._disposed || t._ref.freed) t.assertLive(op, what);
 }
 
 /** Checks two live tensors on the same device. */
-export function checkPair(op: string, a: Tensor, b: Tensor, aName = 'a', bName = 'b'): void {
+export function checkPair(op: string, a: Tensor, b: Tensor, aName = 'first input', bName = 'second input'): void {
   checkLive(op, a, aName);
   checkLive(op, b, bName);
   if (a.device !== b.device) {
