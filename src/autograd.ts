@@ -53,6 +53,16 @@ function releaseSaved(t: Tensor): void {
   for (let i = 0; i < saved.length; i++) saved[i].dispose();
 }
 
+/**
+ * @internal For gradient rules that can accumulate in place (a GEMM with beta = 1): the existing gradient of a
+ * leaf, which the rule may add its contribution into directly (it then returns null for that input), or null.
+ */
+export function leafGradTarget(t: Tensor): Tensor | null {
+  const g = t.grad;
+  if (t._backward !== null || t._op !== null || g === null || g._disposed || g._ref.freed || g.size !== t.size) return null;
+  return g;
+}
+
 /** out += g in place (same number of elements, out exclusively ours or a leaf gradient). */
 function addInto(out: Tensor, g: Tensor): void {
   addon().binary(Binary.add, 1, out.size, out.storage, out.offset, Broadcast.full, g.storage, g.offset,

@@ -2,7 +2,7 @@
 // and activation fused into the GEMM epilogue. W is stored [in, out]. Gradients are GEMMs too, plus one column
 // reduction for the bias and one unaryBackward through the fused activation.
 import { Axis, Reduce, Unary } from '../native.js';
-import { needsGrad, needsGrad2, record } from '../autograd.js';
+import { leafGradTarget, needsGrad, needsGrad2, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { addon, checkPair, reduceRaw, shapeString, unaryGradRaw } from './raw.js';
 import { activate, checkActivation, type Activation } from './activations.js';
@@ -14,6 +14,19 @@ function gemmRaw(transA: boolean, transB: boolean, m: number, n: number, k: numb
   addon().gemm(transA, transB, m, n, k, 1, a.storage, a.offset, lda, b.storage, b.offset, ldb, 0, c.storage, c.offset,
     n, null, 0, Unary.affine, 0);
   return c;
+}
+
+/**
+ * The gradient op(a)·op(b) of `input`: added straight into input's existing leaf gradient by a beta = 1 GEMM when
+ * there is one (returning null: nothing left to accumulate), else a new tensor.
+ */
+function gemmGrad(input: Tensor, transA: boolean, transB: boolean, m: number, n: number, k: number, a: Tensor,
+  lda: number, b: Tensor, ldb: number): Tensor | null {
+  const target = leafGradTarget(input);
+  if (target === null) return gemmRaw(transA, transB, m, n, k, a, lda, b, ldb, input.shape);
+  addon().gemm(transA, transB, m, n, k, 1, a.storage, a.offset, lda, b.storage, b.offset, ldb, 1, target.storage,
+    target.offset, n, null, 0, Unary.affine, 0);
+  return null;
 }
 
 export interface MatmulOptions {
@@ -48,13 +61,13 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     if (a.requiresGrad) {
       // a: m x k (stored k x m when transA)
       ga = transA
-        ? gemmRaw(transB, true, k, m, n, b, b.cols, g, n, a.shape) // (op(b)·gᵀ): k x m
-        : gemmRaw(false, !transB, m, k, n, g, n, b, b.cols, a.shape); // g·op(b)ᵀ: m x k
+        ? gemmGrad(a, transB, true, k, m, n, b, b.cols, g, n) // (op(b)·gᵀ): k x m
+        : gemmGrad(a, false, !transB, m, k, n, g, n, b, b.cols); // g·op(b)ᵀ: m x k
     }
     if (b.requiresGrad) {
       gb = transB
-        ? gemmRaw(true, transA, n, k, m, g, n, a, a.cols, b.shape) // gᵀ·op(a): n x k
-        : gemmRaw(!transA, false, k, n, m, a, a.cols, g, n, b.shape); // op(a)ᵀ·g: k x n
+        ? gemmGrad(b, true, transA, n, k, m, g, n, a, a.cols) // gᵀ·op(a): n x k
+        : gemmGrad(b, !transA, false, k, n, m, a, a.cols, g, n); // op(a)ᵀ·g: k x n
     }
     return [ga, gb];
   });
@@ -96,8 +109,8 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
     const dz = epilogue === Unary.affine ? g
       : epilogue === Unary.sigmoid || epilogue === Unary.tanh ? unaryGradRaw(epilogue, null, y, g, slope, shape)
         : unaryGradRaw(epilogue, y, null, g, slope, shape);
-    const dx = x.requiresGrad ? gemmRaw(false, true, rows, inF, outF, dz, outF, W, outF, x.shape) : null;
-    const dW = W.requiresGrad ? gemmRaw(true, false, inF, outF, rows, x, inF, dz, outF, W.shape) : null;
+    const dx = x.requiresGrad ? gemmGrad(x, false, true, rows, inF, outF, dz, outF, W, outF) : null;
+    const dW = W.requiresGrad ? gemmGrad(W, true, false, inF, outF, rows, x, inF, dz, outF) : null;
     const db = b !== null && b.requiresGrad ? reduceRaw(Reduce.sum, Axis.cols, rows, outF, dz, b.shape) : null;
     if (dz !== g) dz.dispose();
     return b === null ? [dx, dW] : [dx, dW, db];
