@@ -34,8 +34,15 @@ const Device& cpu_device() {
   return *cpu;
 }
 
+// Why no CUDA device was found (the runtime's words, e.g. no driver), for the "not available" message.
+static std::string no_cuda_reason;
+
 int cuda_device_count() {
-  static int count = sg_cuda_compiled() ? sg_cuda_device_count() : 0;
+  static int count = [] {
+    int found = sg_cuda_compiled() ? sg_cuda_device_count() : 0;
+    if (found == 0 && sg_cuda_compiled() && sg_cuda_last_error() != nullptr) no_cuda_reason = sg_cuda_last_error();
+    return found;
+  }();
   return count;
 }
 
@@ -45,7 +52,10 @@ static const Device& cuda_device(const std::string& op, int index) {
   }
   int count = cuda_device_count();
   if (index >= count) {
-    if (count == 0) fail(op, "device cuda:%d is not available: no CUDA device or driver was found", index);
+    if (count == 0) {
+      fail(op, "device cuda:%d is not available: no CUDA device or driver was found%s%s%s", index,
+           no_cuda_reason.empty() ? "" : " (", no_cuda_reason.c_str(), no_cuda_reason.empty() ? "" : ")");
+    }
     fail(op, "device cuda:%d is not available: %d CUDA device%s found", index, count, count == 1 ? "" : "s");
   }
   std::lock_guard<std::mutex> lock(registry_mutex);

@@ -96,8 +96,9 @@ napi_value op_random(Call& call) {
   return nullptr;
 }
 
-// CUDA gathers read their indices from device memory: one grow-only scratch block per device. Copy and
-// launch are stream-ordered, so reusing the block on the next call is safe; the lock covers both.
+// CUDA gathers read their indices from device memory: one grow-only scratch block per device, taken
+// from the device directly (not the cache, so memoryStats count only storages). Copy and launch are
+// stream-ordered, so reusing the block on the next call is safe; the lock covers both.
 static std::mutex scratch_mutex;
 static std::unordered_map<const Device*, Block> scratch_blocks;
 
@@ -126,10 +127,11 @@ napi_value op_gather_rows(Call& call) {
   Block& scratch = scratch_blocks[&device];
   size_t bytes = rows * sizeof(int32_t);
   if (scratch.bytes < bytes) {
-    device.allocator->release(scratch);
-    sg_status status = SG_OK;
-    scratch = device.allocator->allocate(bytes, &status);
-    call.check(status);
+    size_t grown = Allocator::bucket_size(bytes);
+    void* ptr = nullptr;
+    call.check(device.table->alloc(device.index, grown, &ptr));
+    if (scratch.ptr != nullptr) device.table->release(device.index, scratch.ptr);
+    scratch = Block{ptr, grown};
   }
   call.check(device.table->copy_from_host(device.index, device.stream, scratch.ptr, index, bytes));
   call.check(kernel(device.stream, rows, cols, src, src_rows, static_cast<const int32_t*>(scratch.ptr), out));
