@@ -23,7 +23,16 @@ export function parse<T extends Options>(argv: string[], options: T, allowPositi
 export function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${value}'`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function nonNegativeInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || value.trim() === '') {
+    throw new UsageError(`--${flag} must be a non-negative integer, got '${value}'`);
+  }
   return n;
 }
 

@@ -3,8 +3,9 @@
 import { printRows } from '../../bench/harness.js';
 import { benchPeak } from '../../bench/peak.js';
 import { benchSgemm, defaultShapes, transposeShapes } from '../../bench/sgemm.js';
+import { benchMlpStep, benchMlpTrain } from '../../bench/mlp.js';
 import { native } from '../backend.js';
-import { parse, positiveInt, positiveNumber, UsageError } from './args.js';
+import { nonNegativeInt, parse, positiveInt, positiveNumber, UsageError } from './args.js';
 
 export const benchHelp = `Usage: semigen bench <workload> [options]
 
@@ -12,11 +13,16 @@ Workloads:
   sgemm     SGEMM GFLOP/s on square 128..2048 and the MLP training shapes (128x784 · 784x512 and the
             transposed products of its backward pass)
   peak      this machine's FP32 FMA peak for the instruction set in use
+  mlp-step  one training step of a 784-500-500-10 ReLU MLP (dropout 0.5, Adam, batch 100) on Fashion-MNIST
+  mlp-train train that MLP (6000 steps by default) and report its test error
 
 Options:
   --threads N       threads to use (default: all; for peak, 1 and N are both measured)
   --transposes      sgemm: also time all four transpose combinations at 512 and 1024
   --max-time S      seconds of sampling per case (default 1)
+  --steps N         mlp-step: steps timed (default 300); mlp-train: steps trained (default 6000)
+  --seed N          mlp-train: seed (default 0)
+  --data DIR        folder holding fashion-mnist/ (default: SEMIGEN_DATA, then ~/.cache/semigen)
   --json            one JSON object per line
   -h, --help`;
 
@@ -27,6 +33,9 @@ export async function runBench(argv: string[]): Promise<void> {
       threads: { type: 'string' },
       transposes: { type: 'boolean' },
       'max-time': { type: 'string' },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      data: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -49,7 +58,13 @@ export async function runBench(argv: string[]): Promise<void> {
   } else if (workload === 'peak') {
     const counts = threads === 1 ? [1] : [1, threads];
     printRows(benchPeak(counts), json);
+  } else if (workload === 'mlp-step') {
+    printRows([benchMlpStep(values.data, threads, positiveInt('steps', values.steps, 300))], json);
+  } else if (workload === 'mlp-train') {
+    const seed = nonNegativeInt('seed', values.seed, 0);
+    const progress = (line: string) => process.stderr.write(`${line}\n`);
+    printRows([benchMlpTrain(values.data, positiveInt('steps', values.steps, 6000), seed, progress)], json);
   } else {
-    throw new UsageError(`unknown workload '${workload}' (expected one of: sgemm, peak)`);
+    throw new UsageError(`unknown workload '${workload}' (expected one of: sgemm, peak, mlp-step, mlp-train)`);
   }
 }
