@@ -1,8 +1,11 @@
-// Reverse-mode autograd and memory scopes. Each differentiable op calls record() on its output with its inputs
-// and a gradient rule (written beside the forward in src/ops/); backward() walks that graph once in topological
-// order, accumulates into leaf .grad tensors in place, and frees every intermediate gradient and graph node as
-// soon as it has been used. tidy()/keep()/dispose() give deterministic release of everything else.
-import { Tensor, closeScope, markKept, openScope, shapeString, type BackwardFn } from './tensor.js';
+// Reverse-mode autograd. Each differentiable op calls record() on its output with its inputs and a gradient rule
+// (written beside the forward in src/ops/); backward() walks that graph once in topological order, accumulates
+// into leaf .grad tensors in place, and frees every intermediate gradient, saved tensor and graph node as soon as
+// it has been used. (Memory scopes, tidy/keep/dispose, are in tensor.ts.)
+import { Tensor, markKept, shapeString, type BackwardFn } from './tensor.js';
+
+// The memory scopes live with the tensor bookkeeping; they are part of this module's API too.
+export { dispose, keep, tidy, type TensorContainer } from './tensor.js';
 import { addon } from './backend.js';
 import { Binary, Broadcast } from './native.js';
 
@@ -245,67 +248,4 @@ export function backward(root: Tensor, seed?: Tensor): void {
       }
     }
   }
-}
-
-/** Anything tidy() can return or dispose() can walk: tensors, arrays and plain objects of them. */
-export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] |
-  { [key: string]: TensorContainer } | object;
-
-function collect(value: unknown, out: Set<Tensor>, depth: number): void {
-  if (value instanceof Tensor) {
-    out.add(value);
-  } else if (depth < 8 && Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) collect(value[i], out, depth + 1);
-  } else if (depth < 8 && value !== null && typeof value === 'object' &&
-      (Object.getPrototypeOf(value) === Object.prototype || value instanceof Map)) {
-    const values = value instanceof Map ? value.values() : Object.values(value);
-    for (const v of values) collect(v, out, depth + 1);
-  }
-}
-
-/**
- * Runs fn in a memory scope: every tensor created inside (nested scopes included) is disposed when fn returns,
- * except the tensors it returns (a Tensor, or arrays/plain objects/Maps of them) and those passed to keep().
- * Returned tensors move to the enclosing scope. fn must be synchronous.
- */
-export function tidy<T>(fn: () => T): T {
-  const scope = openScope();
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(scope);
-    for (let i = 0; i < scope.length; i++) if (!scope[i]._kept) scope[i].dispose();
-    throw e;
-  }
-  const parent = closeScope(scope);
-  if (result instanceof Promise) {
-    for (let i = 0; i < scope.length; i++) if (!scope[i]._kept) scope[i].dispose();
-    throw new Error('tidy: fn returned a Promise; tidy scopes must be synchronous');
-  }
-  const returned = new Set<Tensor>();
-  collect(result, returned, 0);
-  for (let i = 0; i < scope.length; i++) {
-    const t = scope[i];
-    if (t._kept || t._disposed) continue;
-    if (returned.has(t)) {
-      if (parent !== null) parent.push(t);
-    } else {
-      t.dispose();
-    }
-  }
-  return result;
-}
-
-/** Keeps t alive past every enclosing tidy() scope (dispose it yourself). Returns t. */
-export function keep<T extends Tensor>(t: T): T {
-  markKept(t);
-  return t;
-}
-
-/** Disposes a tensor, or every tensor in an array or plain object (walked a few levels deep). */
-export function dispose(value: TensorContainer): void {
-  const found = new Set<Tensor>();
-  collect(value, found, 0);
-  for (const t of found) t.dispose();
 }

@@ -107,12 +107,12 @@ export function isLoaded(): boolean {
 
 /**
  * The native addon, loaded on first property access. Importing this module does not load it, so
- * `import 'semigen'` stays cheap and `--help` works on a machine without a build.
+ * `import 'semigen'` stays cheap and `--help` works on a machine without a build. (The addon's functions do
+ * not use `this`, so they are handed out unbound. Hot loops should hold `addon()` instead of this proxy.)
  */
 export const native: NativeAddon = new Proxy({} as NativeAddon, {
   get(_target, key) {
-    const value = (addon() as unknown as Record<string | symbol, unknown>)[key];
-    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(loaded) : value;
+    return (addon() as unknown as Record<string | symbol, unknown>)[key];
   },
   has(_target, key) {
     return key in (addon() as object);

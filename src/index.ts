@@ -4,10 +4,10 @@ export {
   addon, native, devices, info, setNumThreads, getNumThreads, memoryStats, emptyCache, synchronize, isLoaded,
   type EngineInfo,
 } from './backend.js';
-export { Tensor, liveTensors, type Device, type BackwardFn } from './tensor.js';
 export {
-  backward, noGrad, isGradEnabled, tidy, keep, dispose, type TensorContainer,
-} from './autograd.js';
+  Tensor, liveTensors, tidy, keep, dispose, type Device, type BackwardFn, type TensorContainer,
+} from './tensor.js';
+export { backward, noGrad, isGradEnabled } from './autograd.js';
 export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './random.js';
 
 export {

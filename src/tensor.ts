@@ -1,6 +1,6 @@
 // The Tensor: a float32 array on one device, a window (offset, shape) into a reference-counted native storage
-// block. Also the bookkeeping every tensor takes part in: live-tensor counting and the stack of tidy() scopes
-// that collect new tensors. The safety net for tensors nobody disposed is the addon's own: a garbage-collected
+// block. Also the bookkeeping every tensor takes part in: live-tensor counting and the memory scopes (tidy, keep,
+// dispose) that release tensors deterministically. The safety net for tensors nobody disposed is the addon's own: a garbage-collected
 // storage object returns its block to the cache (a JS FinalizationRegistry here would only add cost per tensor).
 // Ops and their methods (t.add, t.relu, ...) are attached in ops/methods.ts so this file imports nothing above it.
 import { addon } from './backend.js';
@@ -35,15 +35,15 @@ export function liveTensors(): number {
   return live;
 }
 
-/** @internal opens a tidy scope; returns its tensor list */
-export function openScope(): Tensor[] {
+/** Opens a tidy scope; returns its tensor list. */
+function openScope(): Tensor[] {
   const scope: Tensor[] = [];
   scopes.push(scope);
   return scope;
 }
 
-/** @internal closes the innermost scope, which must be `scope` */
-export function closeScope(scope: Tensor[]): Tensor[] | null {
+/** Closes the innermost scope, which must be `scope`; returns the enclosing one. */
+function closeScope(scope: Tensor[]): Tensor[] | null {
   if (scopes[scopes.length - 1] !== scope) throw new Error('tidy: scopes closed out of order');
   scopes.pop();
   return scopes.length > 0 ? scopes[scopes.length - 1] : null;
@@ -208,4 +208,67 @@ export function checkDevice(op: string, device: string): Device {
     throw new Error(`${op}: unknown device '${device}' (expected 'cpu' or 'cuda:N')`);
   }
   return device as Device;
+}
+
+/** Anything tidy() can return or dispose() can walk: tensors, arrays and plain objects of them. */
+export type TensorContainer = Tensor | null | undefined | number | string | boolean | TensorContainer[] |
+  { [key: string]: TensorContainer } | object;
+
+function collect(value: unknown, out: Set<Tensor>, depth: number): void {
+  if (value instanceof Tensor) {
+    out.add(value);
+  } else if (depth < 8 && Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) collect(value[i], out, depth + 1);
+  } else if (depth < 8 && value !== null && typeof value === 'object' &&
+      (Object.getPrototypeOf(value) === Object.prototype || value instanceof Map)) {
+    const values = value instanceof Map ? value.values() : Object.values(value);
+    for (const v of values) collect(v, out, depth + 1);
+  }
+}
+
+/**
+ * Runs fn in a memory scope: every tensor created inside (nested scopes included) is disposed when fn returns,
+ * except the tensors it returns (a Tensor, or arrays/plain objects/Maps of them) and those passed to keep().
+ * Returned tensors move to the enclosing scope. fn must be synchronous.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = openScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(scope);
+    for (let i = 0; i < scope.length; i++) if (!scope[i]._kept) scope[i].dispose();
+    throw e;
+  }
+  const parent = closeScope(scope);
+  if (result instanceof Promise) {
+    for (let i = 0; i < scope.length; i++) if (!scope[i]._kept) scope[i].dispose();
+    throw new Error('tidy: fn returned a Promise; tidy scopes must be synchronous');
+  }
+  const returned = new Set<Tensor>();
+  collect(result, returned, 0);
+  for (let i = 0; i < scope.length; i++) {
+    const t = scope[i];
+    if (t._kept || t._disposed) continue;
+    if (returned.has(t)) {
+      if (parent !== null) parent.push(t);
+    } else {
+      t.dispose();
+    }
+  }
+  return result;
+}
+
+/** Keeps t alive past every enclosing tidy() scope (dispose it yourself). Returns t. */
+export function keep<T extends Tensor>(t: T): T {
+  t._kept = true;
+  return t;
+}
+
+/** Disposes a tensor, or every tensor in an array or plain object (walked a few levels deep). */
+export function dispose(value: TensorContainer): void {
+  const found = new Set<Tensor>();
+  collect(value, found, 0);
+  for (const t of found) t.dispose();
 }

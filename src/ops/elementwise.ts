@@ -5,7 +5,7 @@ import { Binary, Broadcast, Unary } from '../native.js';
 import { needsGrad, needsGrad2, record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import {
-  addon, affineRaw, binaryRaw, checkLive, checkPair, reduceToMode, sameShape, scalarRaw, shapeString, unaryGradRaw,
+  affineRaw, binaryRaw, checkLive, checkPair, reduceToMode, sameShape, scalarRaw, shapeString, unaryGradRaw,
 } from './raw.js';
 
 interface BroadcastPlan {
@@ -192,8 +192,3 @@ export function addScalar(x: Tensor, c: number): Tensor {
   return affine(x, 1, c, 'addScalar');
 }
 
-/** @internal in-place out += g (same size); for accumulators the caller owns. */
-export function addInPlace(out: Tensor, g: Tensor): void {
-  addon().binary(Binary.add, 1, out.size, out.storage, out.offset, Broadcast.full, g.storage, g.offset,
-    Broadcast.full, out.storage, out.offset);
-}

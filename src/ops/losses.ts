@@ -20,7 +20,8 @@ function negScaledByRow(v: Tensor, g: Tensor, rows: number, cols: number, shape:
 
 /**
  * Cross-entropy of softmax(logits) per row, [rows]. `target` is either class indices (a tensor of `rows`
- * floats holding 0..cols-1; no gradient) or probabilities shaped like logits (differentiable).
+ * floats holding 0..cols-1; no gradient) or probabilities shaped like logits (differentiable). Probability rows
+ * must sum to 1: the fused logits gradient softmax(x) - t assumes it.
  */
 export function softmaxCrossEntropy(logits: Tensor, target: Tensor): Tensor {
   checkPair('softmaxCrossEntropy', logits, target, 'logits', 'target');
