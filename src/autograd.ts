@@ -2,12 +2,12 @@
 // (written beside the forward in src/ops/); backward() walks that graph once in topological order, accumulates
 // into leaf .grad tensors in place, and frees every intermediate gradient, saved tensor and graph node as soon as
 // it has been used. (Memory scopes, tidy/keep/dispose, are in tensor.ts.)
+import { addon } from './backend.js';
+import { Binary, Broadcast } from './native.js';
 import { Tensor, markKept, shapeString, type BackwardFn } from './tensor.js';
 
 // The memory scopes live with the tensor bookkeeping; they are part of this module's API too.
 export { dispose, keep, tidy, type TensorContainer } from './tensor.js';
-import { addon } from './backend.js';
-import { Binary, Broadcast } from './native.js';
 
 let gradDisabled = 0;
 

@@ -1,8 +1,9 @@
 // The Tensor: a float32 array on one device, a window (offset, shape) into a reference-counted native storage
 // block. Also the bookkeeping every tensor takes part in: live-tensor counting and the memory scopes (tidy, keep,
-// dispose) that release tensors deterministically. The safety net for tensors nobody disposed is the addon's own: a garbage-collected
-// storage object returns its block to the cache (a JS FinalizationRegistry here would only add cost per tensor).
-// Ops and their methods (t.add, t.relu, ...) are attached in ops/methods.ts so this file imports nothing above it.
+// dispose) that release tensors deterministically. The safety net for tensors nobody disposed is the addon's:
+// a garbage-collected storage object returns its block to the cache (a JS FinalizationRegistry would only add
+// cost to every tensor). Methods (t.add, t.relu, ...) are attached in ops/methods.ts, so this file imports
+// nothing above it.
 import { addon } from './backend.js';
 import type { NativeStorage } from './native.js';
 
@@ -130,9 +131,9 @@ export class Tensor {
     return this._disposed || this._ref.freed;
   }
 
-  /** Whether this tensor was produced by a recorded op (false for leaves). */
+  /** Whether this tensor was made by a factory rather than by a recorded op. */
   get isLeaf(): boolean {
-    return this._backward === null;
+    return this._op === null;
   }
 
   /**

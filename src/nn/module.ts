@@ -20,9 +20,13 @@ export class Module {
   /** training mode (dropout active); set by train() / eval() on the whole tree */
   training = true;
 
-  /** Registers a child module, parameter or buffer under `name` (same as assigning the property). */
+  /**
+   * Registers a child module, parameter or buffer under `name`: the same as assigning the property, and it also
+   * keeps the tensors out of every tidy() scope (assign a tensor made inside tidy() only through this, or keep()).
+   */
   register<T extends Module | Tensor | readonly (Module | Tensor)[]>(name: string, value: T): T {
-    if (value instanceof Tensor) markKept(value);
+    const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+    for (const item of items) if (item instanceof Tensor) markKept(item);
     (this as unknown as Record<string, unknown>)[name] = value;
     return value;
   }

@@ -113,8 +113,8 @@ function binaryOp(name: string, op: number, a: Tensor, b: Tensor): Tensor {
   });
 }
 
-/** y = alpha * x + beta. */
-export function affine(x: Tensor, alpha: number, beta = 0, name = 'affine'): Tensor {
+/** y = alpha * x + beta, recorded under the public op's name. */
+function affineOp(name: string, x: Tensor, alpha: number, beta: number): Tensor {
   checkLive(name, x);
   if (typeof alpha !== 'number' || typeof beta !== 'number') {
     throw new Error(`${name}: expected numbers, got ${typeof alpha} and ${typeof beta}`);
@@ -145,22 +145,22 @@ function checkNumber(name: string, v: number): void {
 
 /** a + b, broadcasting a row, column or scalar operand. */
 export function add(a: Tensor, b: Tensor | number): Tensor {
-  return typeof b === 'number' ? affine(a, 1, b, 'add') : binaryOp('add', Binary.add, a, b);
+  return typeof b === 'number' ? affineOp('add', a, 1, b) : binaryOp('add', Binary.add, a, b);
 }
 
 /** a - b, broadcasting a row, column or scalar operand. */
 export function sub(a: Tensor, b: Tensor | number): Tensor {
-  return typeof b === 'number' ? affine(a, 1, -b, 'sub') : binaryOp('sub', Binary.sub, a, b);
+  return typeof b === 'number' ? affineOp('sub', a, 1, -b) : binaryOp('sub', Binary.sub, a, b);
 }
 
 /** a * b elementwise, broadcasting a row, column or scalar operand. */
 export function mul(a: Tensor, b: Tensor | number): Tensor {
-  return typeof b === 'number' ? affine(a, b, 0, 'mul') : binaryOp('mul', Binary.mul, a, b);
+  return typeof b === 'number' ? affineOp('mul', a, b, 0) : binaryOp('mul', Binary.mul, a, b);
 }
 
 /** a / b elementwise, broadcasting a row, column or scalar operand. */
 export function div(a: Tensor, b: Tensor | number): Tensor {
-  return typeof b === 'number' ? affine(a, 1 / b, 0, 'div') : binaryOp('div', Binary.div, a, b);
+  return typeof b === 'number' ? affineOp('div', a, 1 / b, 0) : binaryOp('div', Binary.div, a, b);
 }
 
 /** max(a, b) elementwise; the gradient goes to a where a > b, else to b. */
@@ -175,20 +175,25 @@ export function minimum(a: Tensor, b: Tensor | number): Tensor {
   return binaryOp('minimum', Binary.min, a, b);
 }
 
+/** y = alpha * x + beta for numbers alpha, beta. */
+export function affine(x: Tensor, alpha: number, beta = 0): Tensor {
+  return affineOp('affine', x, alpha, beta);
+}
+
 /** -x */
 export function neg(x: Tensor): Tensor {
-  return affine(x, -1, 0, 'neg');
+  return affineOp('neg', x, -1, 0);
 }
 
 /** s * x for a number s. */
 export function scale(x: Tensor, s: number): Tensor {
   checkNumber('scale', s);
-  return affine(x, s, 0, 'scale');
+  return affineOp('scale', x, s, 0);
 }
 
 /** x + c for a number c. */
 export function addScalar(x: Tensor, c: number): Tensor {
   checkNumber('addScalar', c);
-  return affine(x, 1, c, 'addScalar');
+  return affineOp('addScalar', x, 1, c);
 }
 
