@@ -95,11 +95,18 @@ int run_check() {
   std::mt19937 rng(7);
   const size_t sizes[] = {1, 7, 16, 47, 49, 129, 300};
   const sg_unary_op acts[] = {SG_UNARY_AFFINE, SG_UNARY_RELU, SG_UNARY_LEAKY_RELU, SG_UNARY_SIGMOID, SG_UNARY_TANH};
-  int failures = 0, runs = 0;
+  std::vector<Case> shapes;
   for (size_t m : sizes)
     for (size_t n : sizes)
-      for (size_t k : {size_t(0), size_t(1), size_t(5), size_t(130), size_t(600)})
+      for (size_t k : {size_t(0), size_t(1), size_t(5), size_t(130), size_t(600)}) shapes.push_back({"", 0, 0, m, n, k});
+  // threaded grids, and shapes big enough that the driver splits rows, columns or k
+  for (Case big : {Case{"", 0, 0, 200, 900, 333}, Case{"", 0, 0, 1000, 130, 257}, Case{"", 0, 0, 3000, 9, 2000},
+                   Case{"", 0, 0, 9, 3000, 2000}, Case{"", 0, 0, 17, 20, 700000}})
+    shapes.push_back(big);
+  int failures = 0, runs = 0;
+  for (const Case& shape : shapes)
         for (int t = 0; t < 4; ++t) {
+          const size_t m = shape.m, n = shape.n, k = shape.k;
           const Case cs{"check", (t & 1) != 0, (t & 2) != 0, m, n, k};
           const size_t pad = rng() % 3;  // leading dimensions above the row length
           const size_t lda = (cs.ta ? m : k) + pad, ldb = (cs.tb ? k : n) + pad, ldc = n + pad;

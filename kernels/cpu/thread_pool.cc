@@ -1,8 +1,8 @@
 // The CPU kernels' thread pool: persistent std::threads (no OpenMP) sized to the CPUs this process may run
-// on, or SEMIGEN_NUM_THREADS. A job is published by bumping an atomic ticket; workers spin on it for a
-// short while after each job (ops come back to back during training, so most jobs start in well under a
-// microsecond), then sleep on a condition variable. The calling thread takes a share of every job. Nested
-// calls, and calls while another thread owns the pool, run serially on the caller.
+// on, or SEMIGEN_NUM_THREADS. A job is published as one atomic word (generation, task count, next task);
+// workers spin on it for a short while after each job (ops come back to back during training, so most
+// jobs start within a microsecond), then sleep on a condition variable. The calling thread claims tasks
+// too. Nested calls, and calls while another thread owns the pool, run serially on the caller.
 #include <sched.h>
 
 #include <atomic>
@@ -41,6 +41,10 @@ int default_threads() {
 
 thread_local bool inside_job = false;  // set on pool threads and on a caller while it runs a job
 
+// The published job word: generation (32 bits) | task count (16) | next unclaimed task (16).
+constexpr int kMaxTasks = 0xffff;
+inline uint64_t generation_of(uint64_t word) { return word >> 32; }
+
 class Pool {
  public:
   Pool() { start(default_threads()); }
@@ -57,33 +61,32 @@ class Pool {
     return size_.load();
   }
 
-  // Runs call(ctx, t, tasks) for t in [0, tasks): participant q (0 = the caller) takes t = q, q + P, ...
+  // Runs call(ctx, t, tasks) once for each t in [0, tasks). Tasks are claimed from the job word by whoever
+  // is free, the caller included, so a worker that wakes late (its core busy elsewhere) finds nothing
+  // left and the call does not wait for it; a worker touches the job only after claiming a task of it.
   void run(int tasks, void* ctx, void (*call)(void*, int, int)) {
     std::unique_lock<std::mutex> owner(owner_, std::try_to_lock);
-    const int size = size_.load(std::memory_order_relaxed);
-    if (tasks <= 1 || size <= 1 || inside_job || !owner.owns_lock()) {
+    if (tasks <= 1 || tasks > kMaxTasks || size() <= 1 || inside_job || !owner.owns_lock()) {
       for (int t = 0; t < tasks; ++t) call(ctx, t, tasks);
       return;
     }
-    const int active = tasks < size ? tasks : size;
     ctx_ = ctx;
     call_ = call;
-    tasks_ = tasks;
-    pending_.store(active - 1, std::memory_order_relaxed);
-    const uint64_t generation = (ticket_.load(std::memory_order_relaxed) >> 16) + 1;
-    ticket_.store(generation << 16 | uint64_t(active));  // seq_cst: pairs with the sleepers_ check
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t generation = generation_of(job_.load(std::memory_order_relaxed)) + 1;
+    job_.store(generation << 32 | uint64_t(tasks) << 16);  // seq_cst: pairs with the sleepers_ check
     if (sleepers_.load() > 0) {
-      { std::lock_guard<std::mutex> lock(sleep_mutex_); }  // a worker between its check and its wait sees the ticket
+      { std::lock_guard<std::mutex> lock(sleep_mutex_); }  // a worker between its check and its wait sees the job
       wake_.notify_all();
     }
     inside_job = true;
-    for (int t = 0; t < tasks; t += active) call(ctx, t, tasks);
+    const int mine = run_tasks(generation);
     inside_job = false;
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    for (int spins = 0; done_.load(std::memory_order_acquire) + mine != tasks; ++spins) {
       if (spins < 4096) {
         SG_SPIN_PAUSE();
       } else {
-        std::this_thread::yield();  // a worker was descheduled: give its core back
+        std::this_thread::yield();  // the thread running the last task was descheduled
       }
     }
   }
@@ -92,58 +95,69 @@ class Pool {
   void start(int n) {
     size_ = n;
     quit_ = false;
-    const uint64_t generation = ticket_.load() >> 16;  // read here: a job may be published before a worker runs
-    for (int q = 1; q < n; ++q) workers_.emplace_back([this, q, generation] { work(q, generation); });
+    const uint64_t generation = generation_of(job_.load());  // read here: a job may come before a worker runs
+    for (int q = 1; q < n; ++q) workers_.emplace_back([this, generation] { work(generation); });
   }
 
   void stop() {
     {
       std::lock_guard<std::mutex> lock(sleep_mutex_);
       quit_ = true;
-      ticket_.store(((ticket_.load() >> 16) + 1) << 16);
+      job_.store((generation_of(job_.load()) + 1) << 32);  // a job of no tasks wakes everyone
     }
     wake_.notify_all();
     for (std::thread& w : workers_) w.join();
     workers_.clear();
   }
 
-  void work(int q, uint64_t seen) {
+  // Claims and runs tasks of job `generation` until none is left; returns how many it ran.
+  int run_tasks(uint64_t generation) {
+    int ran = 0;
+    uint64_t word = job_.load(std::memory_order_acquire);
+    while (generation_of(word) == generation && (word & 0xffff) < ((word >> 16) & 0xffff)) {
+      if (job_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        call_(ctx_, int(word & 0xffff), int((word >> 16) & 0xffff));
+        ++ran;
+        word = job_.load(std::memory_order_acquire);
+      }
+    }
+    return ran;
+  }
+
+  void work(uint64_t seen) {
     inside_job = true;  // a pool thread's own parallel calls run serially
     for (;;) {
-      uint64_t ticket = wait_for_ticket(seen);
+      seen = wait_for_job(seen);
       if (quit_.load(std::memory_order_acquire)) return;
-      seen = ticket >> 16;
-      const int active = int(ticket & 0xffff);
-      if (q >= active) continue;  // not needed this time: the job's fields are not ours to read
-      for (int t = q; t < tasks_; t += active) call_(ctx_, t, tasks_);
-      pending_.fetch_sub(1, std::memory_order_release);
+      const int ran = run_tasks(seen);
+      if (ran) done_.fetch_add(ran, std::memory_order_release);
     }
   }
 
-  uint64_t wait_for_ticket(uint64_t seen) {
+  // Spins a while for a new generation, then sleeps; returns the new generation.
+  uint64_t wait_for_job(uint64_t seen) {
     const auto give_up = std::chrono::steady_clock::now() + kSpinTime;
     for (int spins = 0;; ++spins) {
-      const uint64_t ticket = ticket_.load(std::memory_order_acquire);
-      if ((ticket >> 16) != seen) return ticket;
+      const uint64_t generation = generation_of(job_.load(std::memory_order_acquire));
+      if (generation != seen) return generation;
       SG_SPIN_PAUSE();
       if ((spins & 255) == 255 && std::chrono::steady_clock::now() > give_up) break;
     }
     std::unique_lock<std::mutex> lock(sleep_mutex_);
-    sleepers_.fetch_add(1);  // seq_cst: the caller either sees us here or we see its ticket below
-    wake_.wait(lock, [&] { return (ticket_.load() >> 16) != seen; });
+    sleepers_.fetch_add(1);  // seq_cst: the caller either sees us here or we see its job below
+    wake_.wait(lock, [&] { return generation_of(job_.load()) != seen; });
     sleepers_.fetch_sub(1);
-    return ticket_.load(std::memory_order_acquire);
+    return generation_of(job_.load(std::memory_order_acquire));
   }
 
   std::mutex owner_;  // held by the thread that dispatches a job, and by resize
   std::vector<std::thread> workers_;
   std::atomic<int> size_{1};
-  // the job: written by the caller before the ticket (generation << 16 | participants) is published
+  // the job: ctx_ and call_ are written by the caller before job_ is published
   void* ctx_ = nullptr;
   void (*call_)(void*, int, int) = nullptr;
-  int tasks_ = 0;
-  std::atomic<uint64_t> ticket_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> job_{0};
+  std::atomic<int> done_{0};  // tasks finished by workers in the current job
   std::atomic<bool> quit_{false};
   std::atomic<int> sleepers_{0};
   std::mutex sleep_mutex_;
