@@ -1,5 +1,8 @@
 // The public API of semigen: tensors and their factories, every op, autograd and memory scopes, random
 // generators, nn modules, initialisers and optimizers, and the engine's device/backend facts.
+// Tensor methods (t.add, t.relu, t.backward ...): imported here so their declarations reach index.d.ts.
+import './ops/methods.js';
+
 export {
   addon, native, devices, info, setNumThreads, getNumThreads, memoryStats, emptyCache, synchronize, isLoaded,
   type EngineInfo,
