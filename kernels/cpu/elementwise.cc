@@ -14,8 +14,16 @@ bool valid_unary(sg_unary_op op) { return op >= SG_UNARY_AFFINE && op <= SG_UNAR
 bool valid_binary(sg_binary_op op) { return op >= SG_BINARY_ADD && op <= SG_BINARY_MIN; }
 bool valid_broadcast(sg_broadcast m) { return m >= SG_BCAST_FULL && m <= SG_BCAST_SCALAR; }
 
-// Rows per chunk so a chunk holds about kGrainElements elements.
-size_t row_grain(size_t cols) { return cols >= kGrainElements ? 1 : kGrainElements / (cols ? cols : 1); }
+// Ops whose forward (or backward) needs exp / log / a division chain per element.
+bool transcendental(sg_unary_op op) {
+  return op == SG_UNARY_SIGMOID || op == SG_UNARY_TANH || op == SG_UNARY_SOFTPLUS || op == SG_UNARY_EXP ||
+         op == SG_UNARY_LOG;
+}
+
+// Rows per chunk so a chunk holds about kGrainCheapElements elements (copies and binary ops are cheap).
+size_t row_grain(size_t cols) {
+  return cols >= kGrainCheapElements ? 1 : kGrainCheapElements / (cols ? cols : 1);
+}
 
 // The same storage seen with one dimension of size 1 is a simpler mode (a 1 x cols ROW operand is FULL).
 sg_broadcast simplify(sg_broadcast m, size_t rows, size_t cols) {
@@ -40,7 +48,7 @@ const float* operand_row(const float* p, sg_broadcast m, size_t r, size_t cols, 
 
 sg_status fill(sg_stream, size_t n, float value, float* out) {
   if (missing(out, n)) return SG_ERR_ARGUMENT;
-  parallel_for(n, 2 * kGrainElements, [=](size_t b, size_t e) {
+  parallel_for(n, kGrainCheapElements, [=](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) out[i] = value;
   });
   return SG_OK;
@@ -52,12 +60,12 @@ sg_status copy_2d(sg_stream, size_t rows, size_t cols, const float* src, size_t 
   if (total == 0) return SG_OK;
   if (!src || !dst || (rows > 1 && (lds < cols || ldd < cols))) return SG_ERR_ARGUMENT;
   if (lds == cols && ldd == cols) {  // contiguous: one flat copy
-    parallel_for(total, 2 * kGrainElements, [=](size_t b, size_t e) {
+    parallel_for(total, kGrainCheapElements, [=](size_t b, size_t e) {
       std::memmove(dst + b, src + b, (e - b) * sizeof(float));
     });
     return SG_OK;
   }
-  parallel_for(rows, row_grain(cols) * 2, [=](size_t b, size_t e) {
+  parallel_for(rows, row_grain(cols), [=](size_t b, size_t e) {
     for (size_t r = b; r < e; ++r) std::memmove(dst + r * ldd, src + r * lds, cols * sizeof(float));
   });
   return SG_OK;
@@ -66,7 +74,8 @@ sg_status copy_2d(sg_stream, size_t rows, size_t cols, const float* src, size_t 
 sg_status unary(sg_stream, sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
   if (!valid_unary(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
   const SimdKernels& k = simd();
-  parallel_for(n, kGrainElements, [&](size_t b, size_t e) { k.unary(op, e - b, x + b, y + b, alpha, beta); });
+  const size_t grain = transcendental(op) ? kGrainElements : kGrainCheapElements;
+  parallel_for(n, grain, [&](size_t b, size_t e) { k.unary(op, e - b, x + b, y + b, alpha, beta); });
   return SG_OK;
 }
 
@@ -77,7 +86,9 @@ sg_status unary_backward(sg_stream, sg_unary_op op, size_t n, const float* x, co
   const bool needs_x = !needs_y && op != SG_UNARY_AFFINE;
   if ((needs_x && missing(x, n)) || (needs_y && missing(y, n))) return SG_ERR_ARGUMENT;
   const SimdKernels& k = simd();
-  parallel_for(n, kGrainElements, [&](size_t b, size_t e) {
+  // only softplus' backward (a sigmoid) is more than a multiply or two per element
+  const size_t grain = op == SG_UNARY_SOFTPLUS ? kGrainElements : kGrainCheapElements;
+  parallel_for(n, grain, [&](size_t b, size_t e) {
     k.unary_backward(op, e - b, x ? x + b : nullptr, y ? y + b : nullptr, dy + b, dx + b, alpha);
   });
   return SG_OK;
@@ -97,7 +108,7 @@ sg_status binary(sg_stream, sg_binary_op op, size_t rows, size_t cols, const flo
                     (b_mode == SG_BCAST_FULL || b_mode == SG_BCAST_SCALAR);
   if (flat) {  // no row structure left: one loop over all elements
     const size_t a_step = a_mode == SG_BCAST_FULL ? 1 : 0, b_step = b_mode == SG_BCAST_FULL ? 1 : 0;
-    parallel_for(total, kGrainElements, [&](size_t lo, size_t hi) {
+    parallel_for(total, kGrainCheapElements, [&](size_t lo, size_t hi) {
       k.binary(op, hi - lo, a + lo * a_step, a_step, b + lo * b_step, b_step, out + lo);
     });
     return SG_OK;

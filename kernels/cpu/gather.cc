@@ -16,7 +16,7 @@ sg_status gather_rows(sg_stream, size_t rows, size_t cols, const float* src, siz
   for (size_t r = 0; r < rows; ++r)
     if (index[r] < 0 || size_t(index[r]) >= src_rows) return SG_ERR_ARGUMENT;
   if (total == 0) return SG_OK;
-  const size_t grain = cols >= kGrainElements ? 1 : 2 * kGrainElements / cols;
+  const size_t grain = cols >= kGrainCheapElements ? 1 : kGrainCheapElements / cols;
   parallel_for(rows, grain, [=](size_t lo, size_t hi) {
     for (size_t r = lo; r < hi; ++r) std::memcpy(out + r * cols, src + size_t(index[r]) * cols, cols * sizeof(float));
   });

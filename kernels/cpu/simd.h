@@ -75,7 +75,9 @@ namespace avx2 { extern const SimdKernels kSimdKernels; }
 namespace avx512 { extern const SimdKernels kSimdKernels; }
 #endif
 
-// Work per thread-pool chunk: below this an op stays on the calling thread.
+// Work per thread-pool chunk: below this an op stays on the calling thread. Ops with a transcendental per
+// element pay for a second thread sooner than memory-bound ones (add, relu, copy), which run at L2 speed.
 constexpr size_t kGrainElements = 16384;
+constexpr size_t kGrainCheapElements = 65536;
 
 }  // namespace sg::cpu

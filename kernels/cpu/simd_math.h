@@ -1,4 +1,4 @@
-// Branch-free float32 exp, expm1, log, log1p, sigmoid, tanh, softplus and sincos(2 pi u), written so g++
+// Branch-free float32 exp, expm1, log, log(1 + e), sigmoid, tanh, softplus and sincos(2 pi u), written so g++
 // vectorises loops that call them (no libm, no branches, bit casts through memcpy). Relative error ~1e-7.
 // Included only through simd_kernels.h, inside namespace sg::cpu::SG_ISA_NS, so each ISA gets its own
 // copies: a shared inline copy could be AVX-512 code picked by the linker for the portable path.
@@ -106,14 +106,23 @@ static inline float log_f(float x) {
   return y;
 }
 
-// log(1 + x) for x > -1, exact near 0 (Goldberg: log(u) * x / (u - 1) with u = 1 + x rounded).
-static inline float log1p_f(float x) {
-  float u = 1.f + x;
-  float d = u - 1.f;
-  float y = log_f(u) * (x / select_f(d == 0.f, 1.f, d));
-  y = select_f(d == 0.f, x, y);
-  y = select_f(x == kInf, kInf, y);
-  return y;
+// log(1 + e) for e in [0, 1], the softplus / BCE term, with no special cases to select. u = 1 + e is
+// rounded; its rounding error e - (u - 1) (exact) is added back divided by u (Goldberg's log1p), for which
+// `inv_u` may be a rough 1/u: that error is below half an ulp of u, so a few correct bits suffice.
+static inline float log1p_unit_f(float e, float inv_u) {
+  float u = 1.f + e;
+  float correction = (e - (u - 1.f)) * inv_u;
+  bool above = u > 1.41421356f;  // log u = log(u / 2) + ln 2 keeps the series argument small
+  float m = select_f(above, u * 0.5f, u);
+  float f = m - 1.f;
+  float s = f / (2.f + f);
+  float s2 = s * s;
+  float p = 1.f / 9.f;
+  p = p * s2 + 1.f / 7.f;
+  p = p * s2 + 1.f / 5.f;
+  p = p * s2 + 1.f / 3.f;
+  float log_m = 2.f * s + 2.f * s * s2 * p;
+  return select_f(above, kLn2Hi, 0.f) + ((select_f(above, kLn2Lo, 0.f) + correction) + log_m);
 }
 
 static inline float sigmoid_f(float x) {
@@ -132,7 +141,8 @@ static inline float tanh_f(float x) {
 
 // log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))
 static inline float softplus_f(float x) {
-  return select_f(x > 0.f, x, 0.f) + log1p_f(exp_f(-abs_f(x)));
+  float e = exp_f(-abs_f(x));
+  return select_f(x > 0.f, x, 0.f) + log1p_unit_f(e, 1.5f - 0.5f * (1.f + e));  // 1/u to 12%: enough
 }
 
 // sin and cos of 2 pi u for u in [0, 1): the quadrant q = round(4u) is exact, the rest is an angle in

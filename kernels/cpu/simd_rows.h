@@ -123,7 +123,7 @@ static float sigmoid_xent_row(size_t n, const float* x, const float* t, float* d
     float sig = select_f(v >= 0.f, s, e * s);
     bool present = y == y;
     *grad = select_f(present, sig - y, 0.f);
-    float l = select_f(v > 0.f, v, 0.f) - v * y + log1p_f(e);
+    float l = select_f(v > 0.f, v, 0.f) - v * y + log1p_unit_f(e, s);
     return select_f(present, l, 0.f);
   };
   if (d) return float(blocked_sum(n, [=](size_t i) { return loss_and_grad(i, d + i); }));
