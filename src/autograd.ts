@@ -4,7 +4,7 @@
 // it has been used. (Memory scopes, tidy/keep/dispose, are in tensor.ts.)
 import { addon } from './backend.js';
 import { Binary, Broadcast } from './native.js';
-import { Tensor, markKept, shapeString, type BackwardFn } from './tensor.js';
+import { Tensor, markKept, sameShape, shapeString, type BackwardFn } from './tensor.js';
 
 // The memory scopes live with the tensor bookkeeping; they are part of this module's API too.
 export { dispose, keep, tidy, type TensorContainer } from './tensor.js';
@@ -76,12 +76,6 @@ function copyOf(g: Tensor, shape: readonly number[]): Tensor {
   const c = Tensor._empty(g.device, shape, g.size);
   addon().copy(g.storage, g.offset, c.storage, c.offset, g.size);
   return c;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Adds gradient g (taking it over when `owned`) into the accumulator of a graph node or the .grad of a leaf. */

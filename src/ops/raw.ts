@@ -3,10 +3,10 @@
 // by gradient rules, which need no validation). Importing this file also attaches the Tensor methods.
 import { addon } from '../backend.js';
 import { Axis, Binary, Broadcast, Reduce, Unary } from '../native.js';
-import { Tensor, shapeString } from '../tensor.js';
+import { Tensor, sameShape, shapeString } from '../tensor.js';
 import './methods.js';
 
-export { addon, shapeString };
+export { addon, sameShape, shapeString };
 
 /** Throws "op: input tensor was disposed (shape [2,3])" when t cannot be read; checks that t is a Tensor at all. */
 export function checkLive(op: string, t: Tensor, what = 'input'): void {
@@ -29,18 +29,6 @@ export function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
   return `${typeof v} ${String(v)}`;
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** A fresh uninitialised tensor. */
-export function empty(device: string, shape: readonly number[], size?: number): Tensor {
-  return Tensor._empty(device, shape, size);
 }
 
 /** y = op(x) elementwise, shaped like x. */
