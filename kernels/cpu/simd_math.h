@@ -170,8 +170,8 @@ static inline void sincos_2pi_f(float u, float* sin_out, float* cos_out) {
   bool swap = (q & 1) != 0;
   float s = select_f(swap, ca, sa);
   float c = select_f(swap, sa, ca);
-  s = float_of(bits_of(s) ^ ((q & 2) << 30));  // negate in quadrants 2, 3
-  c = float_of(bits_of(c) ^ (((q + 1) & 2) << 30));  // negate in quadrants 1, 2
+  s = float_of(bits_of(s) ^ int32_t(uint32_t(q & 2) << 30));        // negate in quadrants 2, 3
+  c = float_of(bits_of(c) ^ int32_t(uint32_t((q + 1) & 2) << 30));  // negate in quadrants 1, 2
   *sin_out = s;
   *cos_out = c;
 }

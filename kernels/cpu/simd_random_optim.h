@@ -82,9 +82,9 @@ static void reparameterize(size_t begin, size_t end, const float* mu, const floa
   for (size_t e = begin; e < end; e += kBatchElements) {
     batch_values(SG_DIST_NORMAL, seed, offset + e / 4, 0.f, 1.f, noise);
     size_t len = min_size(kBatchElements, end - e);
-    if (eps)
-      for (size_t i = 0; i < len; ++i) eps[e + i] = noise[i];
     for (size_t i = 0; i < len; ++i) z[e + i] = mu[e + i] + noise[i] * exp_f(0.5f * logvar[e + i]);
+    if (eps)  // after z: eps may reuse the mu or logvar buffer
+      for (size_t i = 0; i < len; ++i) eps[e + i] = noise[i];
   }
 }
 

@@ -92,26 +92,33 @@ static void softmax_row(int log, size_t n, const float* x, float* out) {
   }
 }
 
+// The loss is taken before d is written, so d may be the logits or the targets row (in-place gradient).
 static float softmax_xent_row(size_t n, const float* x, size_t label, const float* t, float* d) {
   const float m = exp_shift(row_max(n, x));
-  double s = d ? blocked_sum(n, [=](size_t i) {
+  const float x_label = t ? 0.f : x[label];
+  const bool keep_exp = d && d != x && d != t;  // d can hold exp(x - m) between the passes
+  double s = keep_exp ? blocked_sum(n, [=](size_t i) {
     float e = exp_f(x[i] - m);
     d[i] = e;
     return e;
   })
-               : blocked_sum(n, [=](size_t i) { return exp_f(x[i] - m); });
+                      : blocked_sum(n, [=](size_t i) { return exp_f(x[i] - m); });
   const float log_sum = log_f(float(s));  // log-sum-exp = m + log_sum
   const float inv = float(1.0 / s);
-  if (!t) {
-    if (d) {
-      for (size_t i = 0; i < n; ++i) d[i] *= inv;
-      d[label] -= 1.f;
-    }
-    return (m - x[label]) + log_sum;
-  }
-  if (d)
+  const float loss = t ? float(blocked_sum(n, [=](size_t i) { return t[i] * ((m - x[i]) + log_sum); }))
+                       : (m - x_label) + log_sum;
+  if (!d) return loss;
+  if (keep_exp && t) {
     for (size_t i = 0; i < n; ++i) d[i] = d[i] * inv - t[i];
-  return float(blocked_sum(n, [=](size_t i) { return t[i] * ((m - x[i]) + log_sum); }));
+  } else if (keep_exp) {
+    for (size_t i = 0; i < n; ++i) d[i] *= inv;
+  } else if (t) {
+    for (size_t i = 0; i < n; ++i) d[i] = exp_f(x[i] - m) * inv - t[i];
+  } else {
+    for (size_t i = 0; i < n; ++i) d[i] = exp_f(x[i] - m) * inv;
+  }
+  if (!t) d[label] -= 1.f;
+  return loss;
 }
 
 // max(x, 0) - x t + log1p(exp(-|x|)) and sigmoid(x) - t from one exp; both 0 where t is NaN (missing).
