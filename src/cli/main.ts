@@ -38,7 +38,8 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((e: unknown) => {
   const message = e instanceof Error ? e.message : String(e);
   // bad input is one line; an engine failure (e.g. the addon failing to load) keeps its list of causes
-  process.stderr.write(`semigen: ${e instanceof UsageError ? message.split('\n')[0] : message}\n`);
+  const text = e instanceof UsageError ? message.split('\n')[0] : message;
+  process.stderr.write(text.startsWith('semigen:') ? `${text}\n` : `semigen: ${text}\n`);
   if (!(e instanceof UsageError) && process.env.SEMIGEN_DEBUG) console.error(e);
   process.exitCode = 1;
 });
