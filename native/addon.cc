@@ -21,6 +21,7 @@ static const OpEntry kOps[] = {
     {"devices", op_devices},
     {"memoryStats", op_memory_stats},
     {"emptyCache", op_empty_cache},
+    {"blockBytes", op_block_bytes},
     {"alloc", op_alloc},
     {"free", op_free},
     {"upload", op_upload},

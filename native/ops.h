@@ -20,6 +20,7 @@ napi_value op_download(Call& call);
 napi_value op_copy(Call& call);
 napi_value op_synchronize(Call& call);
 napi_value op_memory_stats(Call& call);
+napi_value op_block_bytes(Call& call);
 napi_value op_empty_cache(Call& call);
 
 // ops_dense.cc: fill, copies, GEMM, elementwise, reductions, softmax

@@ -127,6 +127,12 @@ napi_value op_memory_stats(Call& call) {
   return result;
 }
 
+// Bytes the caching allocator takes for a storage of `length` floats (so pools above it can keep exact stats).
+napi_value op_block_bytes(Call& call) {
+  size_t length = call.size(0, "length");
+  return Napi::Number::New(call.env(), static_cast<double>(Allocator::bucket_size(length * sizeof(float))));
+}
+
 napi_value op_empty_cache(Call& call) {
   const Device& device = call.device_arg(0, "device");
   device.allocator->empty_cache();

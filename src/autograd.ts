@@ -166,7 +166,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   } else {
     if (!(seed instanceof Tensor)) throw new Error('backward: seed must be a Tensor');
     seed.assertLive('backward', 'seed');
-    if (seed.size !== root.size || seed.device !== root.device) {
+    if (!sameShape(seed.shape, root.shape) || seed.device !== root.device) {
       throw new Error(`backward: seed ${shapeString(seed.shape)} on ${seed.device} does not match ` +
         `loss ${shapeString(root.shape)} on ${root.device}`);
     }

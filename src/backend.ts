@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeAddon, NativeDeviceInfo, NativeMemoryStats } from './native.js';
+import type { NativeAddon, NativeDeviceInfo, NativeMemoryStats, NativeStorage } from './native.js';
 
 /** What `info()` reports about the loaded engine. */
 export interface EngineInfo {
@@ -146,13 +146,80 @@ export function getNumThreads(): number {
   return addon().threads();
 }
 
-/** Live and cached blocks of a device's caching allocator. */
+// Storages released by tensors are kept here by (device, length) and handed to the next tensor of that size.
+// A training step allocates the same sizes every time, so in steady state no native storage object is created:
+// that saves the addon's alloc/free round trip and, more importantly, keeps a loop that never yields to the event
+// loop from piling up wrapper objects whose finalizers only run when it does.
+const pooled = new Map<string, NativeStorage[]>();
+const POOL_LIMIT_FLOATS = 2 ** 28; // 1 GiB of float32 held at most; beyond that, blocks go back to the addon
+let pooledFloats = 0;
+let pooledBlocks = 0;
+
+/** Storage for `length` floats on `device`: a pooled one of that exact size, else a new one from the addon. */
+export function allocStorage(device: string, length: number): NativeStorage {
+  const list = pooled.get(`${device}/${length}`);
+  const reused = list?.pop();
+  if (reused !== undefined) {
+    pooledFloats -= length;
+    pooledBlocks--;
+    return reused;
+  }
+  return addon().alloc(device, length);
+}
+
+/** Gives a storage no tensor uses any more back for reuse. */
+export function releaseStorage(storage: NativeStorage, device: string, length: number): void {
+  if (pooledFloats + length > POOL_LIMIT_FLOATS) {
+    addon().free(storage);
+    return;
+  }
+  const key = `${device}/${length}`;
+  let list = pooled.get(key);
+  if (list === undefined) pooled.set(key, (list = []));
+  list.push(storage);
+  pooledFloats += length;
+  pooledBlocks++;
+}
+
+/** Pool statistics of one device: blocks held for reuse by the tensor layer. */
+function pooledOn(device: string): { blocks: number; bytes: number } {
+  let blocks = 0;
+  let bytes = 0;
+  for (const [key, list] of pooled) {
+    if (list.length > 0 && key.slice(0, key.lastIndexOf('/')) === device) {
+      blocks += list.length;
+      bytes += list.length * addon().blockBytes(Number(key.slice(key.lastIndexOf('/') + 1)));
+    }
+  }
+  return { blocks, bytes };
+}
+
+/**
+ * Live and cached blocks of a device's caching allocator. Storages the tensor layer holds for reuse count as
+ * cached here (the addon sees them as live).
+ */
 export function memoryStats(device = 'cpu'): NativeMemoryStats {
-  return addon().memoryStats(device);
+  const stats = addon().memoryStats(device);
+  const mine = pooledOn(device);
+  return {
+    ...stats,
+    liveBlocks: stats.liveBlocks - mine.blocks,
+    liveBytes: stats.liveBytes - mine.bytes,
+    cachedBlocks: stats.cachedBlocks + mine.blocks,
+    cachedBytes: stats.cachedBytes + mine.bytes,
+  };
 }
 
 /** Returns every cached (unused) block of a device to the system. */
 export function emptyCache(device = 'cpu'): void {
+  for (const [key, list] of pooled) {
+    if (key.slice(0, key.lastIndexOf('/')) !== device) continue;
+    const length = Number(key.slice(key.lastIndexOf('/') + 1));
+    for (const storage of list) addon().free(storage);
+    pooledFloats -= length * list.length;
+    pooledBlocks -= list.length;
+    pooled.delete(key);
+  }
   addon().emptyCache(device);
 }
 

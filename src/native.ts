@@ -60,6 +60,8 @@ export interface NativeAddon {
   /** 'cpu' first, then each CUDA device found */
   devices(): NativeDeviceInfo[];
   memoryStats(device: string): NativeMemoryStats;
+  /** bytes the caching allocator reserves for a storage of `length` floats */
+  blockBytes(length: number): number;
   /** drop every cached (unused) block of the device */
   emptyCache(device: string): void;
 

@@ -4,7 +4,7 @@
 // a garbage-collected storage object returns its block to the cache (a JS FinalizationRegistry would only add
 // cost to every tensor). Methods (t.add, t.relu, ...) are attached in ops/methods.ts, so this file imports
 // nothing above it.
-import { addon } from './backend.js';
+import { addon, allocStorage, releaseStorage } from './backend.js';
 import type { NativeStorage } from './native.js';
 
 /** Where a tensor lives: the CPU or a CUDA device. */
@@ -18,12 +18,12 @@ export class StorageRef {
   refs = 1;
   freed = false;
   /** device and storage are read once here: the addon's property getters cost a native call each */
-  constructor(readonly native: NativeStorage, readonly device: Device) {}
+  constructor(readonly native: NativeStorage, readonly device: Device, readonly length: number) {}
 
   release(): void {
     if (--this.refs > 0 || this.freed) return;
     this.freed = true;
-    addon().free(this.native);
+    releaseStorage(this.native, this.device, this.length);
   }
 }
 
@@ -125,7 +125,8 @@ export class Tensor {
 
   /** @internal A new tensor with fresh (uninitialised) storage on `device`. */
   static _empty(device: string, shape: readonly number[], size: number = sizeOf(shape)): Tensor {
-    return new Tensor(new StorageRef(addon().alloc(device, size > 0 ? size : 1), device as Device), 0, shape, true);
+    const length = size > 0 ? size : 1;
+    return new Tensor(new StorageRef(allocStorage(device, length), device as Device, length), 0, shape, true);
   }
 
   /** @internal A tensor sharing `base`'s storage (holding a reference when `owning`). */

@@ -33,7 +33,11 @@ function flatten(data: Float32Array | number[] | number[][] | number): [Float32A
         throw new Error(`tensor: ragged nested array: row ${r} has ${Array.isArray(row) ? row.length : 'no'} ` +
           `elements, row 0 has ${cols}`);
       }
-      for (let c = 0; c < cols; c++) out[r * cols + c] = row[c];
+      for (let c = 0; c < cols; c++) {
+        const v = row[c];
+        if (typeof v !== 'number') throw new Error(`tensor: element [${r}][${c}] is ${describe(v)}, not a number`);
+        out[r * cols + c] = v;
+      }
     }
     return [out, [rows.length, cols]];
   }

@@ -76,8 +76,26 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
   if (!needsGrad2(logits, targets)) return loss;
   return record(loss, 'sigmoidCrossEntropy', [logits, targets], (g) => [
     dlogits === null ? null : binaryRaw(Binary.mul, rows, cols, dlogits, Broadcast.full, g, Broadcast.col, logits.shape),
-    targets.requiresGrad ? negScaledByRow(logits, g, rows, cols, targets.shape) : null, // d/dt = -x
+    targets.requiresGrad ? targetGradient(logits, targets, g, rows, cols) : null,
   ], dlogits === null ? undefined : [dlogits]);
+}
+
+/** d loss / d t = -x where t is a number, 0 where t is missing (NaN). */
+function targetGradient(logits: Tensor, targets: Tensor, g: Tensor, rows: number, cols: number): Tensor {
+  // The mask comes from the kernel's own masking: at logit 0 against 0·t (0, or NaN where t is NaN) its gradient
+  // is sigmoid(0) - 0 = 0.5 or 0; doubled, that is 1 where t is present and 0 where it is missing.
+  const zeroOrNaN = affineRaw(targets, 0);
+  const zeroLogits = Tensor._empty(logits.device, logits.shape, logits.size);
+  addon().fill(zeroLogits.storage, zeroLogits.offset, logits.size, 0);
+  const rowLoss = Tensor._empty(logits.device, lossShape(logits), rows);
+  const half = Tensor._empty(logits.device, logits.shape, logits.size);
+  addon().sigmoidXent(rows, cols, zeroLogits.storage, zeroLogits.offset, zeroOrNaN.storage, zeroOrNaN.offset,
+    rowLoss.storage, rowLoss.offset, half.storage, half.offset);
+  const masked = binaryRaw(Binary.mul, rows, cols, logits, Broadcast.full, half, Broadcast.full, logits.shape);
+  const grad = negScaledByRow(masked, g, rows, cols, targets.shape);
+  const result = affineRaw(grad, 2);
+  for (const t of [zeroOrNaN, zeroLogits, rowLoss, half, masked, grad]) t.dispose();
+  return result;
 }
 
 /** KL(N(mu, exp(logvar)) || N(0, 1)) summed over each row, [rows]. */

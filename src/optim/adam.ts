@@ -29,17 +29,19 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    super(new.target.name, params, options.lr ?? 1e-3, ['m', 'v']);
+    // checked before super() allocates the flat gradient and the slots, so a refused call leaves nothing behind
     const name = new.target.name;
     const [b1, b2] = options.betas ?? [0.9, 0.999];
-    this.beta1 = checkRange(name, 'beta1', b1, 0, 1);
-    this.beta2 = checkRange(name, 'beta2', b2, 0, 1);
-    this.eps = checkRange(name, 'eps', options.eps ?? 1e-8, 0, Infinity);
-    this.weightDecay = checkRange(name, 'weightDecay', options.weightDecay ?? this.defaultWeightDecay(), 0, Infinity);
-  }
-
-  protected defaultWeightDecay(): number {
-    return 0;
+    const beta1 = checkRange(name, 'beta1', b1, 0, 1);
+    const beta2 = checkRange(name, 'beta2', b2, 0, 1);
+    const eps = checkRange(name, 'eps', options.eps ?? 1e-8, 0, Infinity);
+    const weightDecay = checkRange(name, 'weightDecay', options.weightDecay ?? (new.target === AdamW ? 0.01 : 0), 0,
+      Infinity);
+    super(name, params, options.lr ?? 1e-3, ['m', 'v']);
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
   }
 
   protected update(g: DeviceGroup): void {
@@ -51,8 +53,4 @@ export class Adam extends Optimizer {
 /** Adam with decoupled weight decay: p -= lr * weightDecay * p each step (default weightDecay 0.01). */
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
-
-  protected override defaultWeightDecay(): number {
-    return 0.01;
-  }
 }
