@@ -4,7 +4,8 @@
 // Build (repository root):
 //   mkdir -p /tmp/sgemm_lab.d && for f in isa thread_pool gemm gemm_portable peak gemm_avx2 peak_avx2 gemm_avx512 gemm_pack_avx512 peak_avx512; do case $f in *avx512) x="-mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2";; *avx2) x="-mavx2 -mfma";; *) x="";; esac; g++ -O3 -std=c++17 -DSEMIGEN_X86=1 -Ikernels/include $x -c kernels/cpu/$f.cc -o /tmp/sgemm_lab.d/$f.o || break; done && g++ -O3 -std=c++17 -Ikernels/include -Ikernels/cpu bench/native/sgemm_lab.cc /tmp/sgemm_lab.d/*.o -lopenblas -lpthread -o /tmp/sgemm_lab
 // Run:
-//   /tmp/sgemm_lab 1 2       one column per thread count (OpenBLAS limited to the same count)
+//   /tmp/sgemm_lab 1 2       one column per thread count (OpenBLAS limited to the same count);
+//                            --rounds=N (default 9), --only=TEXT runs the cases whose name contains TEXT
 //   /tmp/sgemm_lab --check   awkward shapes, all transposes, epilogues, NaN-poisoned C (SEMIGEN_ISA=avx2|portable
 //                            checks the other paths)
 #include <cblas.h>
@@ -15,7 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "cpu_internal.h"
@@ -40,6 +43,30 @@ const Case kCases[] = {
 };
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double process_cpu() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+// Seconds per call of run(calls), steady state: one untimed call first wakes the library's sleeping
+// threads. Retried while another process took our cores: both libraries keep every thread busy (working
+// or spinning) during a run, so CPU time below ~threads x wall time means we were preempted.
+int contended_runs = 0;
+template <class F>
+double clean_time(F run, int calls, int threads) {
+  double wall = 0;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    run(1);
+    const double c0 = process_cpu(), t0 = now();
+    run(calls);
+    wall = now() - t0;
+    if (process_cpu() - c0 >= 0.96 * threads * wall) break;
+    ++contended_runs;
+    std::this_thread::sleep_for(std::chrono::milliseconds(threads > 1 ? 150 : 20));
+  }
+  return wall / calls;
+}
 
 std::vector<float> random_floats(size_t n, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
@@ -148,7 +175,7 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-int run_bench(const std::vector<int>& thread_counts, int rounds) {
+int run_bench(const std::vector<int>& thread_counts, int rounds, const char* only) {
   std::printf("isa %s; GFLOP/s, median of %d interleaved rounds; ratio = ours / OpenBLAS\n", sg_cpu_isa(), rounds);
   std::printf("%-24s", "case");
   for (int t : thread_counts) std::printf(" | T=%d  ours   blas  ratio", t);
@@ -156,6 +183,7 @@ int run_bench(const std::vector<int>& thread_counts, int rounds) {
   std::printf(" | err\n");
   std::mt19937 rng(1);
   for (const Case& cs : kCases) {
+    if (only && !std::strstr(cs.name, only)) continue;
     const size_t lda = cs.ta ? cs.m : cs.k, ldb = cs.tb ? cs.k : cs.n, ldc = cs.n;
     const auto a = random_floats(cs.m * cs.k, rng), b = random_floats(cs.k * cs.n, rng);
     std::vector<float> c(cs.m * cs.n, NAN);
@@ -164,14 +192,14 @@ int run_bench(const std::vector<int>& thread_counts, int rounds) {
     const double err = check_rows(cs, a, lda, b, ldb, c, c, ldc, 1, 0, nullptr, SG_UNARY_AFFINE, 0,
                                   cs.m * cs.n * cs.k > (1u << 27) ? 61 : 1);
     const double flops = 2.0 * cs.m * cs.n * cs.k;
-    const int reps = std::max(1, int(0.02 / (flops / 60e9)));
-    auto ours = [&] {
-      for (int r = 0; r < reps; ++r)
+    const int reps = std::max(1, int(0.03 / (flops / 60e9)));
+    auto ours = [&](int calls) {
+      for (int r = 0; r < calls; ++r)
         sg::cpu::gemm(cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
                       SG_UNARY_AFFINE, 0);
     };
-    auto blas = [&] {
-      for (int r = 0; r < reps; ++r)
+    auto blas = [&](int calls) {
+      for (int r = 0; r < calls; ++r)
         cblas_sgemm(CblasRowMajor, cs.ta ? CblasTrans : CblasNoTrans, cs.tb ? CblasTrans : CblasNoTrans, int(cs.m),
                     int(cs.n), int(cs.k), 1.f, a.data(), int(lda), b.data(), int(ldb), 0.f, c.data(), int(ldc));
     };
@@ -180,12 +208,12 @@ int run_bench(const std::vector<int>& thread_counts, int rounds) {
       for (size_t ti = 0; ti < thread_counts.size(); ++ti) {
         sg_cpu_set_threads(thread_counts[ti]);
         openblas_set_num_threads(thread_counts[ti]);
-        ours(), blas();  // warm both at this thread count
         for (int slot = 0; slot < 2; ++slot) {  // who goes first alternates between rounds
           const bool run_ours = (round + slot) % 2 == 0;
-          const double t0 = now();
-          run_ours ? ours() : blas();
-          (run_ours ? t_ours : t_blas)[ti].push_back((now() - t0) / reps);
+          // OpenBLAS's idle workers busy-wait ~0.1 s after a call: let them sleep before timing anything
+          if (thread_counts[ti] > 1) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+          const auto run = [&](int calls) { run_ours ? ours(calls) : blas(calls); };
+          (run_ours ? t_ours : t_blas)[ti].push_back(clean_time(run, reps, thread_counts[ti]));
         }
       }
     }
@@ -200,6 +228,7 @@ int run_bench(const std::vector<int>& thread_counts, int rounds) {
     std::printf(" | %.2g\n", err);
     std::fflush(stdout);
   }
+  std::printf("(%d timed runs were repeated because another process had taken a core)\n", contended_runs);
   return 0;
 }
 
@@ -209,13 +238,16 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::strcmp(argv[1], "--check") == 0) return run_check();
   std::vector<int> thread_counts;
   int rounds = 9;
+  const char* only = nullptr;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--rounds=", 9) == 0) {
       rounds = std::max(1, std::atoi(argv[i] + 9));
+    } else if (std::strncmp(argv[i], "--only=", 7) == 0) {
+      only = argv[i] + 7;
     } else if (std::atoi(argv[i]) > 0) {
       thread_counts.push_back(std::atoi(argv[i]));
     }
   }
   if (thread_counts.empty()) thread_counts.push_back(1);
-  return run_bench(thread_counts, rounds);
+  return run_bench(thread_counts, rounds, only);
 }

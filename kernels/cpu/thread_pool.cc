@@ -26,7 +26,7 @@ namespace sg::cpu {
 namespace {
 
 constexpr int kMaxThreads = 1024;
-constexpr auto kSpinTime = std::chrono::microseconds(200);  // a worker's busy-wait before it sleeps
+constexpr auto kSpinTime = std::chrono::microseconds(200);  // a worker's busy-wait after the last job ends
 
 int default_threads() {
   if (const char* env = std::getenv("SEMIGEN_NUM_THREADS")) {
@@ -73,6 +73,7 @@ class Pool {
     ctx_ = ctx;
     call_ = call;
     done_.store(0, std::memory_order_relaxed);
+    running_.store(true, std::memory_order_relaxed);
     const uint64_t generation = generation_of(job_.load(std::memory_order_relaxed)) + 1;
     job_.store(generation << 32 | uint64_t(tasks) << 16);  // seq_cst: pairs with the sleepers_ check
     if (sleepers_.load() > 0) {
@@ -89,6 +90,7 @@ class Pool {
         std::this_thread::yield();  // the thread running the last task was descheduled
       }
     }
+    running_.store(false, std::memory_order_relaxed);
   }
 
  private:
@@ -134,14 +136,25 @@ class Pool {
     }
   }
 
-  // Spins a while for a new generation, then sleeps; returns the new generation.
+  // Spins for a new generation while a job runs and kSpinTime after it ends, then sleeps; returns the new
+  // generation. (Timing the spin from this worker's own last task instead lets a worker that missed a
+  // job fall asleep while the caller does the work alone, and so miss the next one too.)
   uint64_t wait_for_job(uint64_t seen) {
-    const auto give_up = std::chrono::steady_clock::now() + kSpinTime;
+    auto give_up = std::chrono::steady_clock::time_point::max();
     for (int spins = 0;; ++spins) {
       const uint64_t generation = generation_of(job_.load(std::memory_order_acquire));
       if (generation != seen) return generation;
       SG_SPIN_PAUSE();
-      if ((spins & 255) == 255 && std::chrono::steady_clock::now() > give_up) break;
+      if ((spins & 255) == 255) {
+        const auto now = std::chrono::steady_clock::now();
+        if (running_.load(std::memory_order_relaxed)) {
+          give_up = std::chrono::steady_clock::time_point::max();
+        } else if (give_up == std::chrono::steady_clock::time_point::max()) {
+          give_up = now + kSpinTime;
+        } else if (now > give_up) {
+          break;
+        }
+      }
     }
     std::unique_lock<std::mutex> lock(sleep_mutex_);
     sleepers_.fetch_add(1);  // seq_cst: the caller either sees us here or we see its job below
@@ -158,6 +171,7 @@ class Pool {
   void (*call_)(void*, int, int) = nullptr;
   std::atomic<uint64_t> job_{0};
   std::atomic<int> done_{0};  // tasks finished by workers in the current job
+  std::atomic<bool> running_{false};  // a job is in progress (keeps idle workers spinning)
   std::atomic<bool> quit_{false};
   std::atomic<int> sleepers_{0};
   std::mutex sleep_mutex_;
