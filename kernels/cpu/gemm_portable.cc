@@ -83,9 +83,13 @@ void pack_a_generic(bool trans, size_t rows, size_t kc, const float* a, size_t l
   for (size_t r0 = 0; r0 < rows; r0 += step) {
     const size_t count = rows - r0 < step ? rows - r0 : step;
     float* panel = dst + r0 * kc;
-    for (size_t i = 0; i < step; ++i) {
+    if (trans) {  // loop so that reads and writes both run along memory
       for (size_t p = 0; p < kc; ++p) {
-        panel[p * step + i] = i >= count ? 0.f : trans ? a[p * lda + r0 + i] : a[(r0 + i) * lda + p];
+        for (size_t i = 0; i < step; ++i) panel[p * step + i] = i < count ? a[p * lda + r0 + i] : 0.f;
+      }
+    } else {
+      for (size_t i = 0; i < step; ++i) {
+        for (size_t p = 0; p < kc; ++p) panel[p * step + i] = i < count ? a[(r0 + i) * lda + p] : 0.f;
       }
     }
   }
