@@ -20,3 +20,32 @@ export interface LabelledData {
   /** number of classes (max label + 1), 0 when nothing is labelled */
   classes: number;
 }
+
+/** Largest label allowed: float32 holds every integer up to 2^24 exactly. */
+export const MAX_LABEL = 2 ** 24;
+
+/** Number of classes of a label array: max label + 1, 0 when no row is labelled. */
+export function classCount(...labelSets: Float32Array[]): number {
+  let max = -1;
+  for (const labels of labelSets) for (const l of labels) if (l > max) max = l;
+  return max + 1;
+}
+
+/** Why `value` is no valid label (an integer in [0, 2^24]; NaN = unlabelled is valid), or null when it is. */
+export function labelProblem(value: number): string | null {
+  if (Number.isNaN(value)) return null;
+  if (!Number.isInteger(value) || value < 0) return `label ${value} is not an integer >= 0 (leave unlabelled rows empty or NaN)`;
+  if (value > MAX_LABEL) return `label ${value} is larger than ${MAX_LABEL}`;
+  return null;
+}
+
+/** A DataSplit after checking that the arrays agree; `where` names the source in errors. */
+export function makeSplit(x: Float32Array, labels: Float32Array, features: number, where: string): DataSplit {
+  if (!Number.isInteger(features) || features < 1) throw new Error(`${where}: features must be a positive integer, got ${features}`);
+  const count = labels.length;
+  if (count < 1) throw new Error(`${where}: no data rows`);
+  if (x.length !== count * features) {
+    throw new Error(`${where}: ${x.length} values are not ${count} rows of ${features} features`);
+  }
+  return { x, labels, count, features };
+}
