@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, readdirSync, readFileSync, existsSync } from 'node
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { downloadVerified, downloadDataset, datasetUrl, SOURCES } from '../../dist/src/data/download.js';
+import { downloadVerified, downloadDataset, datasetUrl, SOURCES, stderrProgress } from '../../dist/src/data/download.js';
 import { loadNamedDataset } from '../../dist/src/data/load.js';
 
 const s = suite('data: download');
@@ -99,6 +99,11 @@ s('a good download lands whole, verified, with progress reports', async () => {
   assert.is(progress.at(-1).received, big.length);
   assert.is(progress[0].total, big.length);
   assert.ok(progress.every((p, i) => i === 0 || p.received >= progress[i - 1].received));
+  // the stderr reporter, not on a TTY: a line when a file starts and one when it is verified
+  const lines = [];
+  const report = stderrProgress({ isTTY: false, write: (t) => lines.push(t) });
+  progress.forEach(report);
+  assert.equal(lines, [`downloading ${base}/big\n`, 'downloaded f.bin: 0.2 / 0.2 MB, SHA-256 verified\n']);
 });
 
 s('files already there with the right hash are not fetched again; wrong ones are', async () => {
