@@ -1,0 +1,169 @@
+// The training loop's options, events and result, the checks that turn bad options or data into Errors naming
+// what is wrong, the run config saved in config.json and in every checkpoint, and the check that a checkpoint
+// belongs to the run resuming from it.
+import type { Device } from '../tensor.js';
+import type { DataSplit } from '../data/dataset.js';
+import type { TrainableModel } from '../models/model.js';
+import type { MetricsRecord } from './metrics.js';
+import type { ProgressMode, ProgressStream } from './progress.js';
+
+export interface TrainOptions {
+  /** train this many epochs (an epoch is floor(rows / batchSize) steps); give epochs or steps */
+  epochs?: number;
+  /** or this many steps */
+  steps?: number;
+  batchSize: number;
+  /** seeds the batch order (the model's generator is the model's own) */
+  seed: number;
+  /** run folder: config.json, metrics.jsonl, checkpoint.safetensors, loss.svg */
+  outDir: string;
+  /** where the data tensors live; defaults to the model's parameters' device */
+  device?: Device;
+  /** continue from outDir/checkpoint.safetensors up to the same total epochs or steps */
+  resume?: boolean;
+  /** steps between metrics lines (default: a tenth of an epoch) */
+  logEvery?: number;
+  /** epochs between test evaluations (default 1; the last epoch is always evaluated) */
+  evalEvery?: number;
+  /** epochs between checkpoints (default 1; the run's end always writes one) */
+  checkpointEvery?: number;
+  /** rows per evaluation batch (default 1000) */
+  evalBatchSize?: number;
+  /** 'auto' (default): a progress bar on a TTY, plain lines otherwise; 'json': one JSON line per record */
+  progress?: ProgressMode;
+  /** where progress goes (default process.stderr) */
+  stream?: ProgressStream;
+  /** called for every step, record, evaluation, epoch end and checkpoint */
+  onEvent?: (event: TrainEvent) => void;
+  /** aborting stops the run after the current step, with a checkpoint to resume from */
+  signal?: AbortSignal;
+  /** more to save in config.json (e.g. the command line's flags) */
+  extra?: Record<string, unknown>;
+}
+
+export type TrainEvent =
+  | { type: 'step'; step: number; metrics: Record<string, number> }
+  | { type: 'record'; record: MetricsRecord }
+  | { type: 'eval'; step: number; metrics: Record<string, number> }
+  | { type: 'epoch'; step: number; epoch: number }
+  | { type: 'checkpoint'; step: number; path: string };
+
+export interface TrainResult {
+  step: number;
+  epoch: number;
+  stopped: 'done' | 'aborted';
+  /** the last test metrics (test_<name>), null when there is no test split */
+  test: Record<string, number> | null;
+  /** the last checkpoint written or resumed from */
+  checkpoint: string | null;
+  metrics: string;
+  /** wall seconds of the whole run, earlier resumed parts included */
+  seconds: number;
+}
+
+/** Options after defaults and checks. */
+export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal'>> {
+  epochs?: number;
+  steps?: number;
+  onEvent?: (event: TrainEvent) => void;
+  signal?: AbortSignal;
+}
+
+const WHERE = 'train';
+
+function positiveInteger(name: string, v: unknown): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new Error(`${WHERE}: ${name} must be a positive integer, got ${String(v)}`);
+  return v as number;
+}
+
+function checkSplit(name: string, split: DataSplit, features: number): void {
+  if (split === null || typeof split !== 'object' || !(split.x instanceof Float32Array) || !(split.labels instanceof Float32Array)) {
+    throw new Error(`${WHERE}: data.${name} must be a DataSplit with Float32Array x and labels`);
+  }
+  if (!Number.isSafeInteger(split.count) || split.count < 1) throw new Error(`${WHERE}: data.${name} has no rows`);
+  if (split.features !== features) {
+    throw new Error(`${WHERE}: data.${name} has ${split.features} features, the model takes ${features}`);
+  }
+  if (split.x.length !== split.count * features || split.labels.length !== split.count) {
+    throw new Error(`${WHERE}: data.${name} holds ${split.x.length} values and ${split.labels.length} labels for ` +
+      `${split.count} rows of ${features}`);
+  }
+}
+
+export function checkOptions(model: TrainableModel, data: { train: DataSplit; test: DataSplit | null },
+  options: TrainOptions): CheckedOptions {
+  if (options === null || typeof options !== 'object') throw new Error(`${WHERE}: options must be an object`);
+  if ((options.epochs === undefined) === (options.steps === undefined)) {
+    throw new Error(`${WHERE}: give exactly one of epochs and steps`);
+  }
+  if (options.epochs !== undefined) positiveInteger('epochs', options.epochs);
+  if (options.steps !== undefined) positiveInteger('steps', options.steps);
+  const batchSize = positiveInteger('batchSize', options.batchSize);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+    throw new Error(`${WHERE}: seed must be a non-negative integer, got ${String(options.seed)}`);
+  }
+  if (typeof options.outDir !== 'string' || options.outDir === '') throw new Error(`${WHERE}: outDir must be a folder path`);
+  const features = model.config.inputSize;
+  checkSplit('train', data.train, features);
+  if (data.test !== null) checkSplit('test', data.test, features);
+  if (batchSize > data.train.count) {
+    throw new Error(`${WHERE}: batchSize ${batchSize} is larger than the ${data.train.count} training rows`);
+  }
+  const device = options.device ?? model.module.parameters()[0]?.device ?? 'cpu';
+  if (!/^(cpu|cuda:\d+)$/.test(device)) throw new Error(`${WHERE}: device must be 'cpu' or 'cuda:N', got ${String(device)}`);
+  const stepsPerEpoch = Math.max(1, Math.floor(data.train.count / batchSize));
+  const progress = options.progress ?? 'auto';
+  if (!['auto', 'bar', 'lines', 'json', 'none'].includes(progress)) {
+    throw new Error(`${WHERE}: progress must be auto, bar, lines, json or none, got ${String(progress)}`);
+  }
+  return {
+    epochs: options.epochs, steps: options.steps, batchSize, seed: options.seed, outDir: options.outDir, device,
+    resume: options.resume === true,
+    logEvery: options.logEvery === undefined ? Math.max(1, Math.round(stepsPerEpoch / 10)) : positiveInteger('logEvery', options.logEvery),
+    evalEvery: options.evalEvery === undefined ? 1 : positiveInteger('evalEvery', options.evalEvery),
+    checkpointEvery: options.checkpointEvery === undefined ? 1 : positiveInteger('checkpointEvery', options.checkpointEvery),
+    evalBatchSize: options.evalBatchSize === undefined ? 1000 : positiveInteger('evalBatchSize', options.evalBatchSize),
+    progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
+    extra: options.extra ?? {},
+  };
+}
+
+/** The run's config: what config.json holds and every checkpoint carries. */
+export function runConfig(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null },
+  o: CheckedOptions, stepsPerEpoch: number, totalSteps: number): Record<string, unknown> {
+  return {
+    model: model.config,
+    data: { name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0, features: data.train.features },
+    seed: o.seed, batchSize: o.batchSize, epochs: o.epochs ?? null, steps: o.steps ?? null, stepsPerEpoch, totalSteps,
+    device: o.device, logEvery: o.logEvery, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,
+    evalBatchSize: o.evalBatchSize, extra: o.extra,
+  };
+}
+
+/** JSON with object keys sorted, so two configs compare by content. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v));
+}
+
+/** Throws when the checkpoint's run differs from this one in anything that would change the continued curve. */
+export function checkResumable(saved: Record<string, unknown>, current: Record<string, unknown>, path: string): void {
+  const data = (c: Record<string, unknown>): unknown => {
+    const d = c.data as Record<string, unknown> | undefined;
+    return { name: d?.name, trainRows: d?.trainRows, features: d?.features };
+  };
+  const checks: [string, unknown, unknown][] = [
+    ['model config', saved.model, current.model],
+    ['data', data(saved), data(current)],
+    ['seed', saved.seed, current.seed],
+    ['batch size', saved.batchSize, current.batchSize],
+    ['log interval', saved.logEvery, current.logEvery],
+  ];
+  for (const [what, a, b] of checks) {
+    if (canonicalJson(a) !== canonicalJson(b)) {
+      throw new Error(`${path}: was written by a run with another ${what} (${canonicalJson(a)}, this run has ` +
+        `${canonicalJson(b)}); resume with the same settings or start a new run`);
+    }
+  }
+}
