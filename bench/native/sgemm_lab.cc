@@ -125,7 +125,10 @@ double check_one(const Case& cs, int run, std::mt19937& rng) {
                                      SG_UNARY_TANH};
   const size_t m = cs.m, n = cs.n, k = cs.k, pad = rng() % 3;
   const size_t lda = (cs.ta ? m : k) + pad, ldb = (cs.tb ? k : n) + pad, ldc = n + pad;
-  const auto a = random_floats((cs.ta ? k : m) * lda + 1, rng), b = random_floats((cs.tb ? n : k) * ldb + 1, rng);
+  // exactly the elements the call may touch, so that an over-read shows under -fsanitize=address
+  const auto stored = [](size_t rows, size_t cols, size_t ld) { return rows && cols ? (rows - 1) * ld + cols : 0; };
+  const auto a = random_floats(stored(cs.ta ? k : m, cs.ta ? m : k, lda), rng);
+  const auto b = random_floats(stored(cs.tb ? n : k, cs.tb ? k : n, ldb), rng);
   const auto bias = random_floats(n, rng);
   const float beta = run % 3 == 0 ? 0.f : 0.5f, alpha = run % 4 == 1 ? -1.5f : 1.f;
   const sg_unary_op act = acts[run % 5];

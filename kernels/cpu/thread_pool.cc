@@ -5,6 +5,7 @@
 // too. Nested calls, and calls while another thread owns the pool, run serially on the caller.
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -26,7 +27,8 @@ namespace sg::cpu {
 namespace {
 
 constexpr int kMaxThreads = 1024;
-constexpr auto kSpinTime = std::chrono::microseconds(200);  // a worker's busy-wait after the last job ends
+constexpr auto kSpinTime = std::chrono::microseconds(200);   // a worker's busy-wait after the last job ends
+constexpr auto kLongestSpin = std::chrono::milliseconds(2);  // beyond this one wake-up costs nothing much
 
 int default_threads() {
   if (const char* env = std::getenv("SEMIGEN_NUM_THREADS")) {
@@ -52,6 +54,7 @@ class Pool {
   int size() const { return size_.load(std::memory_order_relaxed); }
 
   int resize(int n) {
+    if (inside_job) return size();  // from inside a job: the job's caller owns the pool
     n = n < 1 ? default_threads() : n > kMaxThreads ? kMaxThreads : n;
     std::lock_guard<std::mutex> owner(owner_);
     if (n != size_.load()) {
@@ -83,8 +86,9 @@ class Pool {
     inside_job = true;
     const int mine = run_tasks(generation);
     inside_job = false;
-    for (int spins = 0; done_.load(std::memory_order_acquire) + mine != tasks; ++spins) {
+    for (int spins = 0; done_.load(std::memory_order_acquire) + mine != tasks;) {
       if (spins < 4096) {
+        ++spins;
         SG_SPIN_PAUSE();
       } else {
         std::this_thread::yield();  // the thread running the last task was descheduled
@@ -136,24 +140,21 @@ class Pool {
     }
   }
 
-  // Spins for a new generation while a job runs and kSpinTime after it ends, then sleeps; returns the new
-  // generation. (Timing the spin from this worker's own last task instead lets a worker that missed a
-  // job fall asleep while the caller does the work alone, and so miss the next one too.)
+  // Spins for a new generation until kSpinTime after the last job ends (at most kLongestSpin), then
+  // sleeps; returns the new generation. (Timing the spin from this worker's own last task instead lets a
+  // worker that missed a job fall asleep while the caller does the work alone, and so miss the next one.)
   uint64_t wait_for_job(uint64_t seen) {
-    auto give_up = std::chrono::steady_clock::time_point::max();
-    for (int spins = 0;; ++spins) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    Clock::time_point give_up = start + kSpinTime;
+    for (unsigned spins = 0;; ++spins) {
       const uint64_t generation = generation_of(job_.load(std::memory_order_acquire));
       if (generation != seen) return generation;
       SG_SPIN_PAUSE();
       if ((spins & 255) == 255) {
-        const auto now = std::chrono::steady_clock::now();
-        if (running_.load(std::memory_order_relaxed)) {
-          give_up = std::chrono::steady_clock::time_point::max();
-        } else if (give_up == std::chrono::steady_clock::time_point::max()) {
-          give_up = now + kSpinTime;
-        } else if (now > give_up) {
-          break;
-        }
+        const Clock::time_point now = Clock::now();
+        if (running_.load(std::memory_order_relaxed)) give_up = std::min(now + kSpinTime, start + kLongestSpin);
+        if (now > give_up) break;
       }
     }
     std::unique_lock<std::mutex> lock(sleep_mutex_);
