@@ -39,3 +39,5 @@ export { SGD, type SGDOptions } from './optim/sgd.js';
 
 export { Unary, Binary, Broadcast, Reduce, Axis, Distribution } from './native.js';
 export type { NativeAddon, NativeStorage, NativeDeviceInfo, NativeMemoryStats } from './native.js';
+
+export * from './data/index.js';
