@@ -1,9 +1,10 @@
-// `semigen bench <workload>`: kernel microbenchmarks (sgemm, peak), each row with its fraction of this
-// machine's measured FMA peak.
+// `semigen bench <workload>`: kernel microbenchmarks (sgemm, peak) and training steps (mlp-step, vae-step,
+// gan-step), rows with their fraction of this machine's measured FMA peak.
 import { printRows } from '../../bench/harness.js';
 import { benchPeak } from '../../bench/peak.js';
 import { benchSgemm, defaultShapes, transposeShapes } from '../../bench/sgemm.js';
 import { benchMlpStep, benchMlpTrain } from '../../bench/mlp.js';
+import { benchStep, STEP_WORKLOADS, type StepWorkload } from '../../bench/steps.js';
 import { native } from '../backend.js';
 import { nonNegativeInt, parse, positiveInt, positiveNumber, UsageError } from './args.js';
 
@@ -15,12 +16,16 @@ Workloads:
   peak      this machine's FP32 FMA peak for the instruction set in use
   mlp-step  one training step of a 784-500-500-10 ReLU MLP (dropout 0.5, Adam, batch 100) on Fashion-MNIST
   mlp-train train that MLP (6000 steps by default) and report its test error
+  vae-step  one training step of the 784-512-256-z32 VAE (batch 128, Adam 1e-3) on Fashion-MNIST
+  gan-step  one SS-GAN training step (G 100-500-500-784, D 784-1000-500-250-250-250 + 10-way head,
+            100 labelled + 100 unlabelled rows, feature matching), as ../shared/anchors/torch_steps.py
 
 Options:
   --threads N       threads to use (default: all; for peak, 1 and N are both measured)
   --transposes      sgemm: also time all four transpose combinations at 512 and 1024
   --max-time S      seconds of sampling per case (default 1)
-  --steps N         mlp-step: steps timed (default 300); mlp-train: steps trained (default 6000)
+  --steps N         mlp-step: steps timed (default 300); vae-step, gan-step: steps timed after 10 of
+                    warm-up (default 100, at least 50); mlp-train: steps trained (default 6000)
   --seed N          mlp-train: seed (default 0)
   --data DIR        folder holding fashion-mnist/ (default: SEMIGEN_DATA, then ~/.cache/semigen)
   --json            one JSON object per line
@@ -64,7 +69,12 @@ export async function runBench(argv: string[]): Promise<void> {
     const seed = nonNegativeInt('seed', values.seed, 0);
     const progress = (line: string) => process.stderr.write(`${line}\n`);
     printRows([benchMlpTrain(values.data, positiveInt('steps', values.steps, 6000), seed, progress)], json);
+  } else if ((STEP_WORKLOADS as readonly string[]).includes(workload)) {
+    const steps = positiveInt('steps', values.steps, 100);
+    if (steps < 50) throw new UsageError(`--steps must be at least 50 for ${workload}, got ${steps}`);
+    printRows([benchStep(workload as StepWorkload, values.data, threads, steps)], json);
   } else {
-    throw new UsageError(`unknown workload '${workload}' (expected one of: sgemm, peak, mlp-step, mlp-train)`);
+    throw new UsageError(`unknown workload '${workload}' (expected one of: sgemm, peak, mlp-step, mlp-train, ` +
+      `${STEP_WORKLOADS.join(', ')})`);
   }
 }

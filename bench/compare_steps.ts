@@ -1,0 +1,65 @@
+// `npm run bench:compare`: semigen's vae-step and gan-step beside PyTorch's same steps
+// (../shared/anchors/torch_steps.py with one intra-op thread, its fastest setting here), alternated round by
+// round in one run so both sides see the same machine; prints each side's median over the rounds and the ratios.
+// Per round, semigen's figure is its median step, PyTorch's the mean its script prints (its own timing).
+// Environment: SEMIGEN_ANCHORS (folder of torch_steps.py, default ../shared/anchors from the repository root),
+// SEMIGEN_PYTHON (default /usr/bin/python3), ROUNDS (default 3), STEPS (default 100), SEMIGEN_NUM_THREADS.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { native } from '../src/backend.js';
+import { measuredPeak } from './peak.js';
+import { benchStep, STEP_WORKLOADS, type StepWorkload } from './steps.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const anchors = process.env.SEMIGEN_ANCHORS ?? join(root, '..', 'shared', 'anchors');
+const script = join(anchors, 'torch_steps.py');
+const python = process.env.SEMIGEN_PYTHON ?? '/usr/bin/python3';
+const rounds = Number(process.env.ROUNDS ?? 3);
+const steps = Number(process.env.STEPS ?? 100);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`ROUNDS must be a positive integer, got ${process.env.ROUNDS}`);
+if (!Number.isInteger(steps) || steps < 50) throw new Error(`STEPS must be an integer >= 50, got ${process.env.STEPS}`);
+if (!existsSync(script)) throw new Error(`${script} not found (set SEMIGEN_ANCHORS to the folder holding torch_steps.py)`);
+
+/** One run of torch_steps.py 1: step_ms of each workload it prints (it times all three; m2-step is ignored). */
+function torchSteps(): Map<string, number> {
+  const run = spawnSync(python, [script, '1', String(steps)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${python} ${script} 1 failed: ${run.stderr || run.error?.message}`);
+  const out = new Map<string, number>();
+  for (const line of run.stdout.split('\n')) {
+    const m = /\s(\S+-step) step_ms=([\d.]+)/.exec(line);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  for (const name of STEP_WORKLOADS) if (!out.has(name)) throw new Error(`${script} printed no ${name} line:\n${run.stdout}`);
+  return out;
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+const threads = native.threads();
+const peak = measuredPeak(threads);
+const ours = new Map<StepWorkload, number[]>(STEP_WORKLOADS.map((n) => [n, []]));
+const theirs = new Map<StepWorkload, number[]>(STEP_WORKLOADS.map((n) => [n, []]));
+for (let r = 0; r < rounds; r++) {
+  // alternate which side goes first, so a slow spell of the shared machine does not always hit the same side
+  const torchFirst = r % 2 === 1;
+  const t = torchFirst ? torchSteps() : null;
+  const parts: string[] = [];
+  for (const name of STEP_WORKLOADS) ours.get(name)!.push(benchStep(name, undefined, threads, steps, peak).ms_per_step);
+  const t2 = t ?? torchSteps();
+  for (const name of STEP_WORKLOADS) {
+    theirs.get(name)!.push(t2.get(name)!);
+    parts.push(`${name}: semigen ${ours.get(name)![r].toFixed(2)} ms, torch ${t2.get(name)!.toFixed(2)} ms`);
+  }
+  console.log(`round ${r + 1}/${rounds}: ${parts.join('; ')}`);
+}
+for (const name of STEP_WORKLOADS) {
+  const a = median(ours.get(name)!);
+  const b = median(theirs.get(name)!);
+  console.log(JSON.stringify({ name, semigen_ms: a, torch_ms: b, ratio: a / b, threads, torch_threads: 1, rounds, steps }));
+}
