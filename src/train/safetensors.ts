@@ -8,9 +8,11 @@ import { writeFileAtomic } from './files.js';
 
 /** Bytes per element of every dtype the format defines. */
 const DTYPE_BYTES: Record<string, number> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4,
-  I64: 8, U64: 8, F64: 8,
+  BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1, F8_E8M0: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4,
+  I64: 8, U64: 8, F64: 8, C64: 8,
 };
+/** the reference implementation refuses larger headers; so do we, both ways */
+const MAX_HEADER_BYTES = 100_000_000;
 
 /** Typed arrays with a JS counterpart; other dtypes (F16, BF16, BOOL, F8) come back as raw Uint8Array bytes. */
 export type TensorArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array |
@@ -38,7 +40,7 @@ function dtypeOf(data: TensorArray): string {
 }
 
 function copyAs(dtype: string, bytes: Uint8Array): TensorArray {
-  const own = bytes.slice(); // a fresh, aligned buffer
+  const own = new Uint8Array(bytes); // a fresh, aligned copy (Buffer.slice would be a view)
   const n = own.byteLength / DTYPE_BYTES[dtype];
   switch (dtype) {
     case 'F32': return new Float32Array(own.buffer, 0, n);
@@ -88,6 +90,7 @@ export function encodeSafetensors(tensors: Record<string, { shape: readonly numb
   let json = Buffer.from(JSON.stringify(header), 'utf8');
   const padded = Math.ceil(json.length / 8) * 8;
   if (padded > json.length) json = Buffer.concat([json, Buffer.alloc(padded - json.length, 0x20)]);
+  if (json.length > MAX_HEADER_BYTES) throw new Error(`safetensors: header of ${json.length} bytes is over the 100 MB limit`);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(json.length));
   return [length, json, ...entries.map((e) => new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength))];
@@ -105,6 +108,7 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
   if (headerLength > BigInt(bytes.byteLength - 8)) {
     fail(`header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes; truncated?)`);
   }
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} is over the 100 MB limit`);
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
   try {
