@@ -3,9 +3,17 @@
 // and exit code 1.
 import { runBench, benchHelp } from './bench.js';
 import { runInfo, infoHelp } from './info.js';
+import { runTrain, trainHelp } from './train.js';
+import { runEval, evalHelp } from './eval.js';
+import { runSample, sampleHelp, runReconstruct, reconstructHelp, runEncode, encodeHelp } from './outputs.js';
 import { UsageError } from './args.js';
 
 const commands: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
+  train: { help: trainHelp, run: runTrain },
+  eval: { help: evalHelp, run: runEval },
+  sample: { help: sampleHelp, run: runSample },
+  reconstruct: { help: reconstructHelp, run: runReconstruct },
+  encode: { help: encodeHelp, run: runEncode },
   info: { help: infoHelp, run: runInfo },
   bench: { help: benchHelp, run: runBench },
 };
@@ -13,8 +21,13 @@ const commands: Record<string, { help: string; run: (argv: string[]) => void | P
 const usage = `Usage: semigen <command> [options]
 
 Commands:
-  info      version, CPU instruction set, threads, CUDA build and GPUs
-  bench     kernel microbenchmarks (sgemm, peak)
+  train        train a model (ae, dae, vae, gan) on a dataset or your file
+  eval         a trained run's test metrics
+  sample       new samples from a trained VAE or GAN, as a PNG grid
+  reconstruct  test images above their reconstructions, as a PNG
+  encode       codes of a file's rows, as .npy or .csv
+  info         version, CPU instruction set, threads, CUDA build and GPUs
+  bench        benchmarks: sgemm, peak, mlp-step, vae-step, gan-step
 
 Run \`semigen <command> --help\` for a command's options.`;
 

@@ -3,9 +3,7 @@
 // checkpoints, stops on a non-finite metric with the last good checkpoint untouched, and resumes exactly.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tidy, keep, type Device, type Tensor } from '../tensor.js';
-import { noGrad } from '../autograd.js';
-import { fromArray } from '../ops/creation.js';
+import { tidy } from '../tensor.js';
 import { gatherRows } from '../ops/shape.js';
 import { ShuffledBatches } from '../data/batches.js';
 import type { DataSplit } from '../data/dataset.js';
@@ -16,45 +14,10 @@ import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type Metrics
 import { createProgress } from './progress.js';
 import { checkOptions, runConfig, checkResumable, type TrainOptions, type TrainEvent, type TrainResult } from './options.js';
 import { writeLossCurve } from './plot.js';
+import { evaluate, toDevice, type DeviceSplit } from './evaluate.js';
 
 export type { TrainOptions, TrainEvent, TrainResult } from './options.js';
 
-/** The data as the loop holds it: one device tensor for the rows and one for the labels of each split. */
-interface DeviceSplit {
-  x: Tensor;
-  labels: Tensor;
-  count: number;
-}
-
-function toDevice(split: DataSplit, device: Device): DeviceSplit {
-  return {
-    x: keep(fromArray(split.x, [split.count, split.features], { device })),
-    labels: keep(fromArray(split.labels, [split.count], { device })),
-    count: split.count,
-  };
-}
-
-/** Test metrics: evaluateBatch's sums over batches of `batchSize` rows, divided by the rows, as test_<name>. */
-function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: number): Record<string, number> {
-  const stream = model.generator.getState(); // evaluation never moves the training stream
-  const sums: Record<string, number> = {};
-  model.module.eval();
-  try {
-    noGrad(() => {
-      for (let start = 0; start < test.count; start += batchSize) {
-        const index = Int32Array.from({ length: Math.min(batchSize, test.count - start) }, (_, i) => start + i);
-        const m = tidy(() => model.evaluateBatch({ x: gatherRows(test.x, index), labels: gatherRows(test.labels, index) }));
-        for (const [k, v] of Object.entries(m)) sums[k] = (sums[k] ?? 0) + v;
-      }
-    });
-  } finally {
-    model.module.train();
-    model.generator.setState(stream);
-  }
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(sums)) out[`test_${k}`] = v / test.count;
-  return out;
-}
 
 const YIELD_MS = 50;
 

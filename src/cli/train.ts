@@ -1,0 +1,128 @@
+// `semigen train <model>`: trains a model on a named dataset or the user's file, with checkpoints, metrics,
+// progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
+import { join } from 'node:path';
+import { loadDataset } from '../data/load.js';
+import { stderrProgress } from '../data/download.js';
+import { DATASETS } from '../data/resolve.js';
+import { createModel, defaultConfig, describeKind, disposeModel, MODEL_KINDS } from '../models/registry.js';
+import { train } from '../train/loop.js';
+import { writeLossCurve } from '../train/plot.js';
+import { Generator } from '../random.js';
+import { setNumThreads } from '../backend.js';
+import type { Device } from '../tensor.js';
+import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
+import { modelOptionFlags, modelOverrides } from './model-flags.js';
+import { writePictures } from './pictures.js';
+
+export const trainHelp = `Usage: semigen train <model> [options]
+
+Models:
+${MODEL_KINDS.map((k) => `  ${k.padEnd(8)}${describeKind(k)}`).join('\n')}
+
+Data:
+  --dataset NAME      ${DATASETS.join(' or ')} (default fashion-mnist), found in --data DIR, SEMIGEN_DATA,
+                      ~/.cache/semigen, or downloaded (SHA-256 checked)
+  --data PATH         the folder holding the dataset, or your own .csv / .npy file (label column optional)
+  --label-column C    CSV: the label column's name or index (default: a column named 'label')
+
+Training:
+  --epochs N          epochs to train (default 10)
+  --steps N           or a number of steps
+  --batch-size N      rows per step (default 128; 100 for gan)
+  --seed N            seeds weights, noise and batch order (default 0)
+  --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
+  --resume            continue the run in --out from its checkpoint, exactly as if never stopped
+  --device D          cpu or cuda:N (default cpu)
+  --threads N         CPU threads (default: all cores)
+${modelOptionFlags}
+Output:
+  --json              JSON lines for progress and a JSON summary at the end
+  -h, --help
+
+The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, and samples.png /
+reconstructions.png where the model can make them.`;
+
+const DEFAULT_BATCH: Record<string, number> = { gan: 100 };
+
+export async function runTrain(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
+    epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
+    out: { type: 'string' }, resume: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
+    lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
+    noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  }, true);
+  if (values.help) {
+    console.log(trainHelp);
+    return;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? `train needs a model (one of: ${MODEL_KINDS.join(', ')})`
+      : `train takes one model, got: ${positionals.join(' ')}`);
+  }
+  const kind = positionals[0];
+  if (!MODEL_KINDS.includes(kind)) throw new UsageError(`unknown model '${kind}' (expected one of: ${MODEL_KINDS.join(', ')})`);
+  if (values.epochs !== undefined && values.steps !== undefined) throw new UsageError('give --epochs or --steps, not both');
+  const epochs = values.steps === undefined ? positiveInt('epochs', values.epochs, 10) : undefined;
+  const steps = values.steps === undefined ? undefined : positiveInt('steps', values.steps, 1);
+  const batchSize = positiveInt('batch-size', values['batch-size'], DEFAULT_BATCH[kind] ?? 128);
+  const seed = nonNegativeInt('seed', values.seed, 0);
+  const device = parseDevice(values.device);
+  if (values.threads !== undefined) setNumThreads(positiveInt('threads', values.threads, 1));
+  const json = values.json === true;
+
+  // --data names the dataset's folder when a dataset is named (or nothing else is), else the user's file
+  const isFile = values.data !== undefined && /\.(csv|npy)$/i.test(values.data);
+  if (isFile && values.dataset !== undefined) throw new UsageError('give --dataset NAME or --data FILE, not both');
+  const dataName = isFile ? (values.data as string) : values.dataset ?? 'fashion-mnist';
+  if (!isFile && !(DATASETS as readonly string[]).includes(dataName)) {
+    throw new UsageError(`unknown dataset '${dataName}' (expected one of: ${DATASETS.join(', ')}, or --data FILE.csv|.npy)`);
+  }
+  const data = await loadDataset(isFile ? dataName : dataName, {
+    dataDir: isFile ? undefined : values.data,
+    labelColumn: values['label-column'],
+    onProgress: json ? undefined : stderrProgress(),
+  });
+  const outDir = values.out ?? join('runs', `${kind}-${isFile ? 'data' : dataName}-s${seed}`);
+  const config = defaultConfig(kind, data.train.features, modelOverrides(kind, values));
+  const model = createModel(config, { generator: new Generator(seed), device });
+
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop now; the last checkpoint stays whole
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const result = await train(model, data, {
+      epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true,
+      progress: json ? 'json' : 'auto', signal: controller.signal,
+      extra: { command: ['train', ...argv] },
+    });
+    writeLossCurve(join(outDir, 'metrics.jsonl'), join(outDir, 'loss.svg'));
+    const pictures = writePictures(model, data.test ?? data.train, outDir);
+    const summary = {
+      model: kind, dataset: data.name, seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
+      seconds: result.seconds, ...(result.test ?? {}), out: outDir, pictures,
+    };
+    if (json) {
+      console.log(JSON.stringify(summary));
+    } else {
+      const tests = Object.entries(result.test ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+      console.log(`${result.stopped === 'aborted' ? 'stopped' : 'done'}: ${kind} on ${data.name}, step ${result.step} ` +
+        `(epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${tests ? `; ${tests}` : ''}`);
+      console.log(`run folder: ${outDir}${result.stopped === 'aborted' ? ' (continue with --resume)' : ''}`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    disposeModel(model);
+  }
+}
+
+export function parseDevice(value: string | undefined): Device {
+  if (value === undefined || value === 'cpu') return 'cpu';
+  if (/^cuda(:\d+)?$/.test(value)) return (value === 'cuda' ? 'cuda:0' : value) as Device;
+  throw new UsageError(`--device must be cpu or cuda:N, got '${value}'`);
+}

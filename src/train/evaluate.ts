@@ -1,0 +1,56 @@
+// Evaluation of a model on a split: the split moved to the device once, evaluateBatch's sums over batches divided
+// by the rows, reported as test_<name>; the training loop calls it at epoch ends, `semigen eval` on a saved run.
+import { keep, tidy, type Device, type Tensor } from '../tensor.js';
+import { noGrad } from '../autograd.js';
+import { fromArray } from '../ops/creation.js';
+import { gatherRows } from '../ops/shape.js';
+import type { DataSplit } from '../data/dataset.js';
+import type { TrainableModel } from '../models/model.js';
+
+/** The data as the loop holds it: one device tensor for the rows and one for the labels of each split. */
+export interface DeviceSplit {
+  x: Tensor;
+  labels: Tensor;
+  count: number;
+}
+
+export function toDevice(split: DataSplit, device: Device): DeviceSplit {
+  return {
+    x: keep(fromArray(split.x, [split.count, split.features], { device })),
+    labels: keep(fromArray(split.labels, [split.count], { device })),
+    count: split.count,
+  };
+}
+
+/** Test metrics: evaluateBatch's sums over batches of `batchSize` rows, divided by the rows, as test_<name>. */
+export function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: number): Record<string, number> {
+  const stream = model.generator.getState(); // evaluation never moves the training stream
+  const sums: Record<string, number> = {};
+  model.module.eval();
+  try {
+    noGrad(() => {
+      for (let start = 0; start < test.count; start += batchSize) {
+        const index = Int32Array.from({ length: Math.min(batchSize, test.count - start) }, (_, i) => start + i);
+        const m = tidy(() => model.evaluateBatch({ x: gatherRows(test.x, index), labels: gatherRows(test.labels, index) }));
+        for (const [k, v] of Object.entries(m)) sums[k] = (sums[k] ?? 0) + v;
+      }
+    });
+  } finally {
+    model.module.train();
+    model.generator.setState(stream);
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(sums)) out[`test_${k}`] = v / test.count;
+  return out;
+}
+
+/** Test metrics of a host split (moved to `device` for the call and freed after). */
+export function evaluateSplit(model: TrainableModel, split: DataSplit, batchSize = 1000, device: Device = 'cpu'): Record<string, number> {
+  const onDevice = toDevice(split, device);
+  try {
+    return evaluate(model, onDevice, batchSize);
+  } finally {
+    onDevice.x.dispose();
+    onDevice.labels.dispose();
+  }
+}
