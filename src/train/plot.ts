@@ -23,7 +23,9 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'
 export function niceTicks(lo: number, hi: number, target = 6): number[] {
   const raw = (hi - lo) / target;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) as number;
+  // of 1, 2, 5 and 10 times that power, the step whose tick count comes closest to the target
+  const step = [1, 2, 5, 10].map((m) => m * power)
+    .reduce((best, s) => (Math.abs((hi - lo) / s - target) < Math.abs((hi - lo) / best - target) ? s : best));
   const ticks: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
   for (let i = first; i * step <= hi + step * 1e-9; i++) ticks.push(Number((i * step).toPrecision(12)));
