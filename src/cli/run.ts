@@ -68,7 +68,7 @@ export async function loadRunData(dataName: string, dataOverride: string | undef
 export function requireMethod<K extends string>(model: TrainableModel, method: K, command: string):
   TrainableModel & Record<K, (...args: never[]) => unknown> {
   if (typeof (model as unknown as Record<string, unknown>)[method] !== 'function') {
-    throw new UsageError(`${command}: a ${model.config.kind} model has no ${method}()`);
+    throw new UsageError(`${command}: the ${model.config.kind} model has no ${method}()`);
   }
   return model as TrainableModel & Record<K, (...args: never[]) => unknown>;
 }
