@@ -10,7 +10,7 @@ import { sigmoidCrossEntropy } from '../ops/losses.js';
 import { mean, sum } from '../ops/reduce.js';
 import { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
-import { ConfigReader, asConfig, batchInputs, forwardWithOutput, zeroMissing } from './common.js';
+import { ConfigReader, asConfig, batchInputs, checkInputs, forwardWithOutput, zeroMissing } from './common.js';
 import type { Batch, Decoder, Encoder, ModelConfig, TrainableModel } from './model.js';
 
 export interface AEConfig extends ModelConfig {
@@ -109,16 +109,13 @@ export class Autoencoder implements TrainableModel, Encoder, Decoder {
 
   /** Codes of x, [rows, latent] (missing inputs read as 0). */
   encode(x: Tensor): Tensor {
-    const input = batchInputs(this.config.kind, { x }, this.config.inputSize, this.device);
+    const input = checkInputs(`${this.config.kind}.encode`, x, 'x', this.config.inputSize, this.device);
     return this.module.encoder.forward(zeroMissing(input));
   }
 
   /** sigmoid(decoder(z)) in [0, 1], [rows, inputSize]. */
   decode(z: Tensor): Tensor {
-    z.assertLive(`${this.config.kind}.decode`, 'z');
-    if (z.shape.length !== 2 || z.shape[1] !== this.config.latent) {
-      throw new Error(`${this.config.kind}.decode: z must be [rows, ${this.config.latent}], got [${z.shape.join(',')}]`);
-    }
+    checkInputs(`${this.config.kind}.decode`, z, 'z', this.config.latent, this.device);
     return forwardWithOutput(this.module.decoder, z, 'sigmoid');
   }
 

@@ -88,15 +88,19 @@ export class ConfigReader {
 
 /** The batch's inputs after checking they are a [rows, inputSize] tensor on the model's device. */
 export function batchInputs(name: string, batch: Batch, inputSize: number, device: Device): Tensor {
-  const x = batch?.x;
+  return checkInputs(name, batch?.x, 'batch.x', inputSize, device);
+}
+
+/** x after checking it is a live [rows, cols] tensor on `device`; `what` names it in errors. */
+export function checkInputs(name: string, x: Tensor | undefined, what: string, cols: number, device: Device): Tensor {
   if (x === undefined || x === null || typeof x !== 'object' || !('shape' in x)) {
-    throw new Error(`${name}: batch.x must be a Tensor`);
+    throw new Error(`${name}: ${what} must be a Tensor`);
   }
-  x.assertLive(name, 'batch.x');
-  if (x.shape.length !== 2 || x.shape[1] !== inputSize || x.shape[0] < 1) {
-    throw new Error(`${name}: batch.x must be [rows, ${inputSize}], got [${x.shape.join(',')}]`);
+  x.assertLive(name, what);
+  if (x.shape.length !== 2 || x.shape[1] !== cols || x.shape[0] < 1) {
+    throw new Error(`${name}: ${what} must be [rows, ${cols}], got [${x.shape.join(',')}]`);
   }
-  if (x.device !== device) throw new Error(`${name}: batch.x is on ${x.device} but the model is on ${device}`);
+  if (x.device !== device) throw new Error(`${name}: ${what} is on ${x.device} but the model is on ${device}`);
   return x;
 }
 

@@ -17,7 +17,7 @@ import { concatCols, reshape } from '../ops/shape.js';
 import { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
 import type { ModelOptions } from './ae.js';
-import { ConfigReader, asConfig, batchInputs, zeroMissing } from './common.js';
+import { ConfigReader, asConfig, batchInputs, checkInputs, zeroMissing } from './common.js';
 import type { Batch, Decoder, ModelConfig, Sampler, TrainableModel } from './model.js';
 
 export interface GANConfig extends ModelConfig {
@@ -144,10 +144,7 @@ export class GAN implements TrainableModel, Decoder, Sampler {
 
   /** G(z) in [0, 1] for codes z, [rows, inputSize]. */
   decode(z: Tensor): Tensor {
-    z.assertLive('gan.decode', 'z');
-    if (z.shape.length !== 2 || z.shape[1] !== this.config.noiseSize) {
-      throw new Error(`gan.decode: z must be [rows, ${this.config.noiseSize}], got [${z.shape.join(',')}]`);
-    }
+    checkInputs('gan.decode', z, 'z', this.config.noiseSize, this.device);
     return this.module.generator.forward(z);
   }
 

@@ -16,7 +16,7 @@ import { mean, sum } from '../ops/reduce.js';
 import { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
 import type { ModelOptions } from './ae.js';
-import { ConfigReader, asConfig, batchInputs, forwardWithOutput, zeroMissing } from './common.js';
+import { ConfigReader, asConfig, batchInputs, checkInputs, forwardWithOutput, zeroMissing } from './common.js';
 import type { Batch, Decoder, Encoder, ModelConfig, Sampler, TrainableModel } from './model.js';
 
 export interface VAEConfig extends ModelConfig {
@@ -116,15 +116,12 @@ export class VAE implements TrainableModel, Encoder, Decoder, Sampler {
 
   /** The posterior mean mu, [rows, latent]. */
   encode(x: Tensor): Tensor {
-    return this.posterior(batchInputs('vae.encode', { x }, this.config.inputSize, this.device)).mu;
+    return this.posterior(checkInputs('vae.encode', x, 'x', this.config.inputSize, this.device)).mu;
   }
 
   /** Bernoulli means sigmoid(decoder(z)), [rows, inputSize]. */
   decode(z: Tensor): Tensor {
-    z.assertLive('vae.decode', 'z');
-    if (z.shape.length !== 2 || z.shape[1] !== this.config.latent) {
-      throw new Error(`vae.decode: z must be [rows, ${this.config.latent}], got [${z.shape.join(',')}]`);
-    }
+    checkInputs('vae.decode', z, 'z', this.config.latent, this.device);
     return forwardWithOutput(this.module.decoder, z, 'sigmoid');
   }
 
