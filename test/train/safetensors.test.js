@@ -5,6 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -149,6 +150,66 @@ s('reads a file written by hand the way other writers lay it out (unpadded heade
   assert.equal(tensors.get('x').shape, []);
   assert.equal(Array.from(tensors.get('x').data), [7]);
   assert.ok(readFileSync(path).length === bytes.length);
+});
+
+// The checks the reference reader makes (safetensors' Metadata::validate: offsets start at 0, follow each other, cover
+// the buffer, sizes match dtype x shape), then the tensors rebuilt with torch.frombuffer as PyTorch would hold them.
+const TORCH_READER = `
+import json, struct, sys, torch
+raw = open(sys.argv[1], 'rb').read()
+(n,) = struct.unpack('<Q', raw[:8])
+assert n <= 100_000_000 and 8 + n <= len(raw), 'header length'
+text = raw[8:8 + n].decode('utf-8')
+assert text.startswith('{'), 'header starts with {'
+header = json.loads(text)
+meta = header.pop('__metadata__', {})
+assert all(isinstance(k, str) and isinstance(v, str) for k, v in meta.items()), 'metadata is a string map'
+types = {'F32': (torch.float32, 4), 'F64': (torch.float64, 8), 'I32': (torch.int32, 4), 'U8': (torch.uint8, 1), 'I64': (torch.int64, 8)}
+data = raw[8 + n:]
+start = 0
+out = {}
+for name, info in sorted(header.items(), key=lambda kv: kv[1]['data_offsets']):
+    s, e = info['data_offsets']
+    assert s == start and e >= s, 'offsets of ' + name
+    start = e
+    dtype, size = types[info['dtype']]
+    count = 1
+    for d in info['shape']:
+        count *= d
+    assert e - s == count * size, 'size of ' + name
+    t = torch.frombuffer(bytearray(data[s:e]), dtype=dtype).reshape(info['shape']) if count else torch.zeros(info['shape'], dtype=dtype)
+    out[name] = [list(t.shape), float(t.double().sum())]
+assert start == len(data), 'the tensors cover the buffer'
+print(json.dumps({'tensors': out, 'metadata': meta}))
+`;
+
+s('PyTorch reads our files: the reference reader\'s checks pass and torch rebuilds every tensor', () => {
+  // Debian's python3-torch lives under /usr/bin/python3 (as the anchors use it); another python3 may lack torch
+  const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
+  if (python === undefined) {
+    console.log('  skipped: no python3 with torch');
+    return;
+  }
+  const tensors = {
+    'model.encoder.layers.0.weight': { shape: [3, 5], data: Float32Array.from({ length: 15 }, (_, i) => i / 7 - 1) },
+    'model.bias': { shape: [5], data: Float32Array.from([1, 2, 3, 4, 5]) },
+    'batches.order': { shape: [6], data: Int32Array.from([5, 3, 1, 0, 2, 4]) },
+    flags: { shape: [3], data: Uint8Array.from([1, 0, 1]) },
+    d: { shape: [1, 1], data: Float64Array.from([0.1]) },
+    empty: { shape: [0], data: new Float32Array(0) },
+  };
+  const path = join(dir, 'torch.safetensors');
+  writeSafetensors(path, tensors, { format: 'semigen-checkpoint/1', config: '{"seed": 3}' });
+  const run = spawnSync(python, ['-c', TORCH_READER, path], { encoding: 'utf8' });
+  assert.is(run.status, 0, run.stderr);
+  const read = JSON.parse(run.stdout);
+  assert.equal(read.metadata, { format: 'semigen-checkpoint/1', config: '{"seed": 3}' });
+  for (const [name, t] of Object.entries(tensors)) {
+    const [shape, total] = read.tensors[name];
+    assert.equal(shape, t.shape, name);
+    const expected = Array.from(t.data).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(total - expected) < 1e-6 * (1 + Math.abs(expected)), `${name}: sum ${total} vs ${expected}`);
+  }
 });
 
 s.run();
