@@ -1,14 +1,14 @@
 // The training loop: moves the data to the device once, draws shuffled batches through the gather kernel, runs the
 // model's step inside tidy(), evaluates on the test split at epoch ends, logs metrics.jsonl, shows progress, writes
 // checkpoints, stops on a non-finite metric with the last good checkpoint untouched, and resumes exactly.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { tidy } from '../tensor.js';
 import { gatherRows } from '../ops/shape.js';
 import { ShuffledBatches } from '../data/batches.js';
 import type { DataSplit } from '../data/dataset.js';
 import type { TrainableModel } from '../models/model.js';
-import { captureState, loadCheckpoint, restoreState, saveCheckpoint } from './checkpoint.js';
+import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint } from './checkpoint.js';
 import { JsonLines, writeFileAtomic } from './files.js';
 import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type MetricsRecord } from './metrics.js';
 import { createProgress } from './progress.js';
@@ -39,6 +39,14 @@ export async function train(model: TrainableModel, data: { name?: string; train:
   let checkpointStep = -1;
   const logSums = new MetricSums();
   const epochSums = new MetricSums();
+  const earlier = [metricsPath, checkpointPath, previousPath(checkpointPath)].filter((f) => existsSync(f));
+  if (!o.resume && earlier.length > 0) {
+    if (!o.overwrite) {
+      throw new Error(`${o.outDir} already holds a run (${earlier.map((f) => basename(f)).join(', ')}); resume it, ` +
+        'overwrite it, or choose another folder');
+    }
+    for (const f of earlier) rmSync(f);
+  }
   if (o.resume) {
     const state = loadCheckpoint(checkpointPath);
     checkResumable(state.config, config, checkpointPath);

@@ -21,6 +21,9 @@ export interface TrainOptions {
   device?: Device;
   /** continue from outDir/checkpoint.safetensors up to the same total epochs or steps */
   resume?: boolean;
+  /** start afresh in an outDir that already holds a run (its metrics and checkpoints are removed); without it,
+   *  and without resume, such a folder is an Error rather than a silently mixed or lost run */
+  overwrite?: boolean;
   /** steps between metrics lines (default: a tenth of an epoch) */
   logEvery?: number;
   /** epochs between test evaluations (default 1; the last epoch is always evaluated) */
@@ -93,6 +96,7 @@ function checkSplit(name: string, split: DataSplit, features: number): void {
 export function checkOptions(model: TrainableModel, data: { train: DataSplit; test: DataSplit | null },
   options: TrainOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new Error(`${WHERE}: options must be an object`);
+  if (options.resume === true && options.overwrite === true) throw new Error(`${WHERE}: resume and overwrite exclude each other`);
   if ((options.epochs === undefined) === (options.steps === undefined)) {
     throw new Error(`${WHERE}: give exactly one of epochs and steps`);
   }
@@ -118,7 +122,7 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
   }
   return {
     epochs: options.epochs, steps: options.steps, batchSize, seed: options.seed, outDir: options.outDir, device,
-    resume: options.resume === true,
+    resume: options.resume === true, overwrite: options.overwrite === true,
     logEvery: options.logEvery === undefined ? Math.max(1, Math.round(stepsPerEpoch / 10)) : positiveInteger('logEvery', options.logEvery),
     evalEvery: options.evalEvery === undefined ? 1 : positiveInteger('evalEvery', options.evalEvery),
     checkpointEvery: options.checkpointEvery === undefined ? 1 : positiveInteger('checkpointEvery', options.checkpointEvery),

@@ -13,6 +13,7 @@ import * as sg from '../../dist/src/index.js';
 import { train } from '../../dist/src/train/loop.js';
 import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
 import { readMetrics } from '../../dist/src/train/metrics.js';
+import { createModel, disposeModel } from '../../dist/src/models/registry.js';
 import { TinyModel, syntheticData, runTiny } from './fixtures.js';
 
 const s = suite('train: loop');
@@ -154,6 +155,9 @@ s('bad options and a checkpoint of another run are Errors saying what is wrong',
     [{ epochs: 1, batchSize: 16, seed: 0, outDir: dir, progress: 'fancy' }, /progress must be/],
     [{ epochs: 1, batchSize: 16, seed: 0, outDir: join(dir, 'nothing-here'), resume: true }, /nothing-here.checkpoint\.safetensors: cannot be read \(ENOENT\)/],
     [{ ...BASE, steps: 30, outDir: join(dir, 'reference'), resume: true, seed: 8 }, /reference.checkpoint\.safetensors: was written by a run with another seed \(7, this run has 8\)/],
+
+    [{ ...BASE, steps: 30, outDir: join(dir, 'reference') }, /reference already holds a run \(metrics\.jsonl, checkpoint\.safetensors, checkpoint\.prev\.safetensors\); resume it, overwrite it, or choose another folder/],
+    [{ ...BASE, steps: 30, outDir: dir, resume: true, overwrite: true }, /resume and overwrite exclude each other/],
   ];
   for (const [options, pattern] of cases) {
     let error = null;
@@ -193,6 +197,46 @@ s('live tensors and allocator bytes stay flat across epochs; RSS is sampled into
   assert.is(epochs.length, 8);
   for (const r of epochs) assert.ok(r.rss_mb > 10, `rss ${r.rss_mb}`);
   assert.is(sg.liveTensors(), liveAtStart, 'the run frees its data tensors');
+});
+
+s('overwrite starts a run afresh in a folder that holds one', async () => {
+  const out = join(dir, 'again');
+  await runTiny({ ...BASE, steps: 12, outDir: out });
+  const { result } = await runTiny({ ...BASE, steps: 6, outDir: out, overwrite: true, logEvery: 3 });
+  assert.is(result.step, 6);
+  assert.equal(readMetrics(join(out, 'metrics.jsonl')).map((r) => `${r.kind}@${r.step}`), ['log@3', 'log@6', 'epoch@6']);
+  assert.is(loadCheckpoint(join(out, 'checkpoint.safetensors')).step, 6);
+  assert.not.ok(existsSync(join(out, 'checkpoint.prev.safetensors')), 'the old run\'s checkpoints are gone');
+});
+
+s('every registered model kind resumes bit-identically (AE, DAE, VAE, GAN at small sizes)', async () => {
+  const configs = [
+    { kind: 'ae', inputSize: 8, hidden: [6], latent: 3 },
+    { kind: 'dae', inputSize: 8, hidden: [6], latent: 3, noise: 'gaussian', noiseLevel: 0.2 },
+    { kind: 'vae', inputSize: 8, hidden: [6], latent: 3 },
+    { kind: 'gan', inputSize: 8, noiseSize: 4, generatorHidden: [6], discriminatorHidden: [6] },
+  ];
+  const data = syntheticData();
+  const run = async (config, options) => {
+    const model = createModel(config, { generator: new sg.Generator(3) });
+    const losses = [];
+    try {
+      await train(model, data, {
+        batchSize: 16, seed: 2, progress: 'none', ...options,
+        onEvent: (e) => { if (e.type === 'step') losses.push(e.metrics); },
+      });
+      return { losses, weights: model.module.stateDict() };
+    } finally {
+      disposeModel(model);
+    }
+  };
+  for (const config of configs) {
+    const whole = await run(config, { steps: 16, outDir: join(dir, `${config.kind}-whole`) });
+    const a = await run(config, { steps: 7, outDir: join(dir, `${config.kind}-parts`) });
+    const b = await run(config, { steps: 16, outDir: join(dir, `${config.kind}-parts`), resume: true });
+    assert.equal([...a.losses, ...b.losses], whole.losses, `${config.kind}: step metrics`);
+    assert.equal(bits(b.weights), bits(whole.weights), `${config.kind}: final weights`);
+  }
 });
 
 s.run();
