@@ -52,6 +52,9 @@ export async function train(model: TrainableModel, data: { name?: string; train:
     checkResumable(state.config, config, checkpointPath);
     restoreState(model, batches, state, checkpointPath);
     step = state.step;
+    if (step > totalSteps) {
+      throw new Error(`${checkpointPath}: is at step ${step}, past this run's ${totalSteps} steps; ask for more epochs or steps`);
+    }
     wallBefore = typeof state.progress.wall_s === 'number' ? state.progress.wall_s : 0;
     logSums.load(state.progress.log);
     epochSums.load(state.progress.epoch);
@@ -126,7 +129,9 @@ export async function train(model: TrainableModel, data: { name?: string; train:
       }
       const t0 = performance.now();
       const index = batches.next();
-      const metrics = tidy(() => model.trainStep({ x: gatherRows(trainSplit.x, index), labels: gatherRows(trainSplit.labels, index) }));
+      const metrics = tidy(() => model.trainStep({
+        x: gatherRows(trainSplit.x, index), labels: gatherRows(trainSplit.labels, index),
+      }));
       const seconds = (performance.now() - t0) / 1000;
       step++;
       stopOnNonFinite(metrics);

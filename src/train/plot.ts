@@ -62,7 +62,8 @@ export function lossCurveSvg(series: Series[], options: PlotOptions = {}): strin
   for (const s of series) {
     if (typeof s?.name !== 'string' || !Array.isArray(s.points)) throw new Error('lossCurveSvg: each series needs a name and points');
   }
-  const clean = series.map((s) => ({ name: s.name, points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)) }));
+  const finite = ([x, y]: [number, number]): boolean => Number.isFinite(x) && Number.isFinite(y);
+  const clean = series.map((s) => ({ name: s.name, points: s.points.filter(finite) }));
   const all = clean.flatMap((s) => s.points);
   if (all.length === 0) throw new Error('lossCurveSvg: no finite points to plot');
   const { width = 720, height = 420, title = '', xLabel = 'step', yLabel = 'value' } = options;
@@ -74,7 +75,8 @@ export function lossCurveSvg(series: Series[], options: PlotOptions = {}): strin
   const f = (v: number): string => v.toFixed(2);
 
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      'font-family="sans-serif" font-size="12">',
     `<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`,
   ];
   if (title !== '') out.push(`<text x="${width / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`);
@@ -91,16 +93,19 @@ export function lossCurveSvg(series: Series[], options: PlotOptions = {}): strin
       `<line x1="${left}" y1="${f(py(t))}" x2="${width - right}" y2="${f(py(t))}" stroke="#e5e5e5"/>`,
       `<text x="${left - 8}" y="${f(py(t) + 4)}" text-anchor="end">${tickLabel(t)}</text>`);
   }
+  const middle = (top + height - bottom) / 2;
   out.push('</g>',
     `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
-    `<text x="16" y="${(top + height - bottom) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(top + height - bottom) / 2})">${escapeXml(yLabel)}</text>`);
+    `<text x="16" y="${middle}" text-anchor="middle" transform="rotate(-90 16 ${middle})">${escapeXml(yLabel)}</text>`);
   clean.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
     const points = s.points.map(([x, y]) => `${f(px(x))},${f(py(y))}`).join(' ');
-    out.push(`<polyline class="series" data-name="${escapeXml(s.name)}" fill="none" stroke="${color}" stroke-width="1.5" points="${points}"/>`);
+    out.push(`<polyline class="series" data-name="${escapeXml(s.name)}" fill="none" stroke="${color}" ` +
+      `stroke-width="1.5" points="${points}"/>`);
     const ly = top + 14 + 16 * i;
-    out.push(`<line x1="${width - right - 150}" y1="${ly - 4}" x2="${width - right - 130}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
-      `<text x="${width - right - 125}" y="${ly}">${escapeXml(s.name)}</text>`);
+    const lx = width - right - 150;
+    out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
+      `<text x="${lx + 25}" y="${ly}">${escapeXml(s.name)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
@@ -108,7 +113,10 @@ export function lossCurveSvg(series: Series[], options: PlotOptions = {}): strin
 
 const BOOKKEEPING = new Set(['kind', 'step', 'epoch', 'samples_per_s', 'rss_mb', 'wall_s', 'error']);
 
-/** Series of a run's records: training metrics from log (and end) lines, or epoch lines when there are none; test_* from wherever evaluated. */
+/**
+ * Series of a run's records: training metrics from log (and end) lines, or from epoch lines when there are none;
+ * test_* metrics from wherever the run evaluated.
+ */
 export function metricsSeries(records: MetricsRecord[]): Series[] {
   const byName = new Map<string, [number, number][]>();
   const add = (name: string, x: number, y: unknown): void => {

@@ -158,6 +158,7 @@ s('bad options and a checkpoint of another run are Errors saying what is wrong',
 
     [{ ...BASE, steps: 30, outDir: join(dir, 'reference') }, /reference already holds a run \(metrics\.jsonl, checkpoint\.safetensors, checkpoint\.prev\.safetensors\); resume it, overwrite it, or choose another folder/],
     [{ ...BASE, steps: 30, outDir: dir, resume: true, overwrite: true }, /resume and overwrite exclude each other/],
+    [{ ...BASE, steps: 20, outDir: join(dir, 'reference'), resume: true }, /reference.checkpoint\.safetensors: is at step 30, past this run's 20 steps/],
   ];
   for (const [options, pattern] of cases) {
     let error = null;
@@ -197,6 +198,14 @@ s('live tensors and allocator bytes stay flat across epochs; RSS is sampled into
   assert.is(epochs.length, 8);
   for (const r of epochs) assert.ok(r.rss_mb > 10, `rss ${r.rss_mb}`);
   assert.is(sg.liveTensors(), liveAtStart, 'the run frees its data tensors');
+});
+
+s('without a test split the run trains and logs without test metrics', async () => {
+  const out = join(dir, 'no-test');
+  const { result } = await runTiny({ ...BASE, epochs: 2, outDir: out }, { data: { ...syntheticData(), test: null } });
+  assert.is(result.test, null);
+  const records = readMetrics(join(out, 'metrics.jsonl'));
+  assert.equal(records.filter((r) => r.kind === 'epoch').map((r) => Object.keys(r).filter((k) => k.startsWith('test_'))), [[], []]);
 });
 
 s('overwrite starts a run afresh in a folder that holds one', async () => {
