@@ -106,6 +106,7 @@ export function saveCheckpoint(path: string, state: TrainingState): void {
   };
   const pieces = encodeSafetensors(tensors, metadata);
   removeStaleTemps(path);
+  removeStaleTemps(previousPath(path));
   if (existsSync(path)) preserveCopy(path, previousPath(path));
   writeFileAtomic(path, pieces);
 }

@@ -140,11 +140,14 @@ s('a crash between writing and renaming leaves the last checkpoint whole; the st
   // what a writer (pid 999999, long gone) leaves when it dies mid-file: half of a newer checkpoint
   const stale = `${path}.tmp-999999`;
   writeFileSync(stale, good.subarray(0, good.length >> 1));
+  const stalePrevious = `${previousPath(path)}.tmp-999999`; // died while keeping the previous checkpoint
+  writeFileSync(stalePrevious, good);
   assert.ok(readFileSync(path).equals(good));
   assert.is(loadCheckpoint(path).step, 10);
   assertThrows(() => loadCheckpoint(stale), /not a valid safetensors file/);
   saveCheckpoint(path, captureState(model, null, { step: 11, epoch: 1, config: {}, progress: {} }));
   assert.not.ok(existsSync(stale), 'a dead process\'s temp file is removed');
+  assert.not.ok(existsSync(stalePrevious), 'and its temp copy of the previous checkpoint');
   assert.is(loadCheckpoint(path).step, 11);
   model.dispose();
 });
