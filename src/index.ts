@@ -41,3 +41,10 @@ export { Unary, Binary, Broadcast, Reduce, Axis, Distribution } from './native.j
 export type { NativeAddon, NativeStorage, NativeDeviceInfo, NativeMemoryStats } from './native.js';
 
 export * from './data/index.js';
+export * from './train/index.js';
+export { createModel, defaultConfig, disposeModel, MODEL_KINDS } from './models/registry.js';
+export { Autoencoder } from './models/ae.js';
+export { DenoisingAutoencoder } from './models/dae.js';
+export { VAE } from './models/vae.js';
+export { GAN } from './models/gan.js';
+export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler } from './models/model.js';

@@ -6,7 +6,6 @@ import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
 import { createModel, defaultConfig, describeKind, disposeModel, MODEL_KINDS } from '../models/registry.js';
 import { train } from '../train/loop.js';
-import { writeLossCurve } from '../train/plot.js';
 import { Generator } from '../random.js';
 import { setNumThreads } from '../backend.js';
 import type { Device } from '../tensor.js';
@@ -32,6 +31,7 @@ Training:
   --seed N            seeds weights, noise and batch order (default 0)
   --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
   --resume            continue the run in --out from its checkpoint, exactly as if never stopped
+  --overwrite         start afresh in an --out folder that already holds a run
   --device D          cpu or cuda:N (default cpu)
   --threads N         CPU threads (default: all cores)
 ${modelOptionFlags}
@@ -48,7 +48,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
     dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
     epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
-    out: { type: 'string' }, resume: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
+    out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
     lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
     noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -97,11 +97,10 @@ export async function runTrain(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   try {
     const result = await train(model, data, {
-      epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true,
+      epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true,
       progress: json ? 'json' : 'auto', signal: controller.signal,
       extra: { command: ['train', ...argv] },
     });
-    writeLossCurve(join(outDir, 'metrics.jsonl'), join(outDir, 'loss.svg'));
     const pictures = writePictures(model, data.test ?? data.train, outDir);
     const summary = {
       model: kind, dataset: data.name, seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
