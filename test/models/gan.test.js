@@ -1,14 +1,14 @@
-// The GAN against a float64 reference (generator 2-4-3, discriminator 3-3-1, known weights, the engine's own
-// noise read back): the discriminator's loss and gradients of its step, the generator's loss (against the
-// updated discriminator) and gradients of its step, the discriminator untouched by the generator's step,
-// evaluation sums, sample/decode, bad configs.
+// The GAN against a float64 reference (generator 2-4-3, discriminator 3-3-1 with dropout, known weights, the
+// engine's own noise and dropout masks read back): the discriminator's loss and gradients of its step, the
+// generator's loss (against the updated discriminator) and gradients of its step, the moving average of the
+// generator, evaluation sums, sample/decode from the average, bad configs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { GAN } from '../../dist/src/models/gan.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
 import {
-  act, finiteDifferences, matrix, mean, mlp, peek, readGrads, readWeights, setWeights, softplus, sum,
+  act, finiteDifferences, linear, matrix, mean, mlp, peek, readGrads, readWeights, setWeights, softplus, sum,
 } from './reference.js';
 
 const s = suite('models: GAN');
@@ -16,15 +16,38 @@ const ROWS = 5;
 const IN = 3;
 const NOISE = 2;
 
-function build() {
-  return new GAN({ inputSize: IN, noiseSize: NOISE, generatorHidden: [4], discriminatorHidden: [3], slope: 0.2 },
-    { generator: new sg.Generator(9) });
+const HIDDEN = 3;
+const DROPOUT = 0.25;
+const DECAY = 0.9;
+
+function build(options = {}) {
+  return new GAN({ inputSize: IN, noiseSize: NOISE, generatorHidden: [4], discriminatorHidden: [HIDDEN], slope: 0.2,
+    dropout: DROPOUT, ema: DECAY, ...options }, { generator: new sg.Generator(9) });
 }
 
-const generate = (p, z) => mlp(p, 'generator', 2, z, act.relu, act.sigmoid);
-const discriminate = (p, x) => mlp(p, 'discriminator', 2, x, act.leakyRelu(0.2)).map((row) => row[0]);
-const dLosses = (p, x, fake) => [...discriminate(p, x).map((d) => softplus(-d)), ...discriminate(p, fake).map((d) => softplus(d))];
-const gLosses = (p, fake) => discriminate(p, fake).map((d) => softplus(-d));
+const leaky = act.leakyRelu(0.2);
+const generate = (p, z, prefix = 'generator') => mlp(p, prefix, 2, z, leaky, act.sigmoid);
+/** D's logits; `mask` (rows x HIDDEN, already scaled by 1/keep) multiplies the hidden layer, as dropout does */
+function discriminate(p, x, mask = null) {
+  const h = linear(x, p['discriminator.layers.0.weight'], p['discriminator.layers.0.bias'], leaky)
+    .map((row, i) => (mask === null ? row : row.map((v, j) => v * mask[i][j])));
+  return linear(h, p['discriminator.layers.1.weight'], p['discriminator.layers.1.bias']).map((row) => row[0]);
+}
+/** per-row D losses of the real rows then the fake rows, passed as one batch (one mask of 2n rows) */
+function dLosses(p, x, fake, mask = null) {
+  const d = discriminate(p, [...x, ...fake], mask);
+  return d.map((v, i) => (i < x.length ? softplus(-v) : softplus(v)));
+}
+const gLosses = (p, fake, mask = null) => discriminate(p, fake, mask).map((d) => softplus(-d));
+const dropMask = (rows) => (g) => sg.bernoulli([rows, HIDDEN], 1 - DROPOUT, g, { value: 1 / (1 - DROPOUT) });
+
+/** the next values of `copy` (a peeked generator) for one draw */
+function next(copy, rows, cols, draw) {
+  const t = draw(copy);
+  const values = matrix(t.toArray(), rows, cols);
+  t.dispose();
+  return values;
+}
 
 function data(r) {
   return Float32Array.from({ length: ROWS * IN }, () => r.uniform(0, 1));
@@ -36,15 +59,16 @@ s('one step: D loss and gradients, then G loss against the updated D and its gra
   const p = setWeights(model, r);
   const xs = data(r);
   const x = matrix(xs, ROWS, IN);
-  const first = peek(model, ROWS, NOISE, (g) => sg.randn([ROWS, NOISE], g));
-  const z1 = first.values;
-  const t2 = sg.randn([ROWS, NOISE], first.generator);
-  const z2 = matrix(t2.toArray(), ROWS, NOISE);
-  t2.dispose();
+  // the draws of one step, in order: z for D's fakes, D's dropout mask, z for G's step, D's mask there
+  const { values: z1, generator: copy } = peek(model, ROWS, NOISE, (g) => sg.randn([ROWS, NOISE], g));
+  const mask1 = next(copy, 2 * ROWS, HIDDEN, dropMask(2 * ROWS));
+  const z2 = next(copy, ROWS, NOISE, (g) => sg.randn([ROWS, NOISE], g));
+  const mask2 = next(copy, ROWS, HIDDEN, dropMask(ROWS));
+  assert.ok(mask1.flat().some((v) => v === 0) && mask1.flat().some((v) => v > 1), 'dropout drops some units, scales the rest');
   const fake1 = generate(p, z1);
   const got = sg.tidy(() => model.trainStep({ x: sg.tensor(xs, [ROWS, IN]) }));
   // D's loss is the mean over pairs: (Σ real + Σ fake) / n
-  const dLoss = (q) => sum(dLosses(q, x, fake1)) / ROWS;
+  const dLoss = (q) => sum(dLosses(q, x, fake1, mask1)) / ROWS;
   assertClose([got.d_loss], [dLoss(p)], { atol: 1e-5, rtol: 1e-5, what: 'd_loss' });
   const grads = readGrads(model);
   const dNames = Object.keys(p).filter((n) => n.startsWith('discriminator.'));
@@ -56,13 +80,19 @@ s('one step: D loss and gradients, then G loss against the updated D and its gra
   // G's step sees D after its update and G before its own
   const mixed = { ...p };
   for (const name of dNames) mixed[name] = after[name];
-  const gLoss = (q) => mean(gLosses(q, generate(q, z2)));
+  const gLoss = (q) => mean(gLosses(q, generate(q, z2), mask2));
   assertClose([got.g_loss], [gLoss(mixed)], { atol: 1e-5, rtol: 1e-5, what: 'g_loss' });
   const wantG = finiteDifferences(gLoss, mixed, gNames);
   for (const name of gNames) assertClose(grads[name], wantG[name], { atol: 2e-5, rtol: 1e-4, what: name });
   for (const name of gNames) assert.ok(after[name].some((v, i) => v !== p[name][i]), `${name} was updated`);
+  // the average moved towards the updated generator; it is a buffer, not a parameter
+  for (const name of gNames) {
+    const avg = name.replace('generator.', 'average.');
+    const want = p[avg].map((v, i) => DECAY * v + (1 - DECAY) * after[name][i]);
+    assertClose(after[avg], want, { atol: 1e-6, rtol: 1e-5, what: avg });
+  }
   // every parameter requires gradients again after the generator's step
-  assert.ok(model.module.parameters().length === Object.keys(p).length);
+  assert.is(model.module.parameters().length, dNames.length + gNames.length);
 });
 
 s('evaluateBatch sums D and G losses over the rows with fresh noise; sample and decode', () => {
@@ -72,6 +102,7 @@ s('evaluateBatch sums D and G losses over the rows with fresh noise; sample and 
   const xs = data(r);
   const { values: z } = peek(model, ROWS, NOISE, (g) => sg.randn([ROWS, NOISE], g));
   const fake = generate(p, z);
+  model.module.eval();
   const got = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(xs, [ROWS, IN]) })));
   assertClose([got.d_loss, got.g_loss], [sum(dLosses(p, matrix(xs, ROWS, IN), fake)), sum(gLosses(p, fake))],
     { atol: 1e-5, rtol: 1e-5, what: 'd_loss, g_loss' });
@@ -80,10 +111,16 @@ s('evaluateBatch sums D and G losses over the rows with fresh noise; sample and 
     const samples = model.sample(4);
     assert.equal(samples.shape, [4, IN]);
     assert.is(samples.requiresGrad, false);
-    assertClose(samples.toArray(), generate(p, zs).flat(), { what: 'sample' });
+    assertClose(samples.toArray(), generate(p, zs, 'average').flat(), { what: 'sample' });
     const codes = Float32Array.from({ length: 2 * NOISE }, () => r.uniform(-1, 1));
     assertClose(sg.noGrad(() => model.decode(sg.tensor(codes, [2, NOISE]))).toArray(),
-      generate(p, matrix(codes, 2, NOISE)).flat(), { what: 'decode' });
+      generate(p, matrix(codes, 2, NOISE), 'average').flat(), { what: 'decode' });
+    // without the average, samples come from the generator itself
+    const raw = build({ ema: 0 });
+    const q = setWeights(raw, rng(33));
+    assert.not.ok(Object.keys(q).some((n) => n.startsWith('average.')));
+    const { values: zr } = peek(raw, 4, NOISE, (g) => sg.randn([4, NOISE], g));
+    assertClose(raw.sample(4).toArray(), generate(q, zr).flat(), { what: 'sample without average' });
   });
 });
 
@@ -93,6 +130,9 @@ s('bad configs and arguments throw naming what is wrong', () => {
   assertThrows(() => new GAN({ inputSize: 3, beta1: 1 }), /gan: beta1 must be a number in \[0, 1\)/);
   assertThrows(() => new GAN({ inputSize: 3, generatorHidden: 'big' }), /gan: generatorHidden must be an array/);
   assertThrows(() => new GAN({ inputSize: 3, latent: 4 }), /gan: unknown config option latent/);
+  assertThrows(() => new GAN({ inputSize: 3, ema: 1 }), /gan: ema must be a number in \[0, 1\)/);
+  assertThrows(() => new GAN({ inputSize: 3, dropout: -0.1 }), /gan: dropout/);
+  assertThrows(() => new GAN({ inputSize: 3, generatorActivation: 'tanh' }), /gan: generatorActivation must be one of relu, leakyRelu/);
   const model = build();
   sg.tidy(() => {
     assertThrows(() => model.trainStep({ x: sg.zeros([2, 4]) }), /gan: batch.x must be \[rows, 3\], got \[2,4\]/);
