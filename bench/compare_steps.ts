@@ -54,12 +54,18 @@ for (let r = 0; r < rounds; r++) {
   const t2 = t ?? torchSteps();
   for (const name of STEP_WORKLOADS) {
     theirs.get(name)!.push(t2.get(name)!);
-    parts.push(`${name}: semigen ${ours.get(name)![r].toFixed(2)} ms, torch ${t2.get(name)!.toFixed(2)} ms`);
+    const a = ours.get(name)![r];
+    const b = t2.get(name)!;
+    parts.push(`${name}: semigen ${a.toFixed(2)} ms, torch ${b.toFixed(2)} ms, ratio ${(a / b).toFixed(3)}`);
   }
   console.log(`round ${r + 1}/${rounds}: ${parts.join('; ')}`);
 }
+// ratio: of the two medians; round_ratio: the median of each round's ratio (both sides of a round ran back to back)
 for (const name of STEP_WORKLOADS) {
   const a = median(ours.get(name)!);
   const b = median(theirs.get(name)!);
-  console.log(JSON.stringify({ name, semigen_ms: a, torch_ms: b, ratio: a / b, threads, torch_threads: 1, rounds, steps }));
+  const roundRatio = median(ours.get(name)!.map((v, i) => v / theirs.get(name)![i]));
+  console.log(JSON.stringify({
+    name, semigen_ms: a, torch_ms: b, ratio: a / b, round_ratio: roundRatio, threads, torch_threads: 1, rounds, steps,
+  }));
 }
