@@ -25,13 +25,13 @@ import type { Tensor } from '../src/tensor.js';
 import { measuredPeak } from './peak.js';
 
 /** The training images and labels on the CPU, and a seeded batch stream over them. */
-interface Data {
+export interface Data {
   images: Tensor;
   labels: Tensor;
   batches: ShuffledBatches;
 }
 
-function loadData(dataDir: string | undefined, batch: number, seed: number): Data {
+export function loadData(dataDir: string | undefined, batch: number, seed: number): Data {
   const set = readImageSet(resolveDataset('fashion-mnist', dataDir), 'train');
   return {
     images: fromArray(set.images, [set.count, set.features]),
@@ -92,8 +92,10 @@ export const GAN_STEP_FLOP = (() => {
   return 2 * (dStep + gStep);
 })();
 
-/** Returns one step of the SS-GAN workload of torch_steps.py (gan_step) and a cleanup. */
-function ganWorkload(data: Data, seed: number): { step: () => number; dispose: () => void } {
+/** One step of the SS-GAN workload of torch_steps.py (gan_step), a cleanup, and its networks (for checks). */
+export function ganWorkload(data: Data, seed: number): {
+  step: () => number; dispose: () => void; gen: Generator; generator: MLP; features: MLP; head: Linear;
+} {
   const gen = new Generator(seed);
   const generator = new MLP(G_SIZES, { activation: 'relu', outputActivation: 'sigmoid', generator: gen });
   const features = new MLP(D_SIZES, { activation: 'relu', outputActivation: 'relu', generator: gen });
@@ -143,6 +145,10 @@ function ganWorkload(data: Data, seed: number): { step: () => number; dispose: (
   });
   return {
     step,
+    gen,
+    generator,
+    features,
+    head,
     dispose: () => {
       optD.dispose();
       optG.dispose();
