@@ -106,8 +106,9 @@ export function checkInputs(name: string, x: Tensor | undefined, what: string, c
 
 /**
  * x with missing values (NaN) replaced by 0, for the encoder's input (the loss masks them separately). One
- * kernel: relu's backward passes dy where x > 0 and writes 0 elsewhere, NaN included (NaN > 0 is false); inputs
- * are in [0, 1], so with dy = x it is the identity on every present value.
+ * kernel: relu's backward selects dy where x > 0 and writes 0 elsewhere, NaN included (NaN > 0 is false; the
+ * kernel selects rather than multiplies, so 0 · NaN never arises); inputs are in [0, 1], so with dy = x it is the
+ * identity on every present value. test/models/ae.test.js checks missing inputs against a reference.
  */
 export function zeroMissing(x: Tensor): Tensor {
   return unaryGradRaw(Unary.relu, x, null, x, 0, x.shape);
