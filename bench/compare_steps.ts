@@ -3,7 +3,7 @@
 // round in one run so both sides see the same machine; prints each side's median over the rounds and the ratios.
 // Per round, semigen's figure is its median step, PyTorch's the mean its script prints (its own timing).
 // Environment: SEMIGEN_ANCHORS (folder of torch_steps.py, default ../shared/anchors from the repository root),
-// SEMIGEN_PYTHON (default /usr/bin/python3), ROUNDS (default 3), STEPS (default 100), SEMIGEN_NUM_THREADS.
+// SEMIGEN_PYTHON (default /usr/bin/python3), ROUNDS (default 5), STEPS (default 100), SEMIGEN_NUM_THREADS.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const anchors = process.env.SEMIGEN_ANCHORS ?? join(root, '..', 'shared', 'anchors');
 const script = join(anchors, 'torch_steps.py');
 const python = process.env.SEMIGEN_PYTHON ?? '/usr/bin/python3';
-const rounds = Number(process.env.ROUNDS ?? 3);
+const rounds = Number(process.env.ROUNDS ?? 5);
 const steps = Number(process.env.STEPS ?? 100);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`ROUNDS must be a positive integer, got ${process.env.ROUNDS}`);
 if (!Number.isInteger(steps) || steps < 50) throw new Error(`STEPS must be an integer >= 50, got ${process.env.STEPS}`);
