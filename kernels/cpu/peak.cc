@@ -66,7 +66,14 @@ extern "C" double sg_cpu_fma_peak(int threads, double seconds) {
   if (!(seconds > 0)) seconds = 0.01;
   if (seconds > 10) seconds = 10;
   std::atomic<double> total{0};
+  std::atomic<int> started{0};
   parallel_run(threads, [&](int, int) {
+    // Start together so the rates are measured at the same time (a thread that finds no core free must
+    // not be counted as if it had one); the timeout covers a pool that runs the tasks one after another.
+    started.fetch_add(1);
+    const double give_up = seconds_now() + 1.0;
+    while (started.load() < threads && seconds_now() < give_up) {
+    }
     const double rate = fma_rate(seconds);
     double seen = total.load();
     while (!total.compare_exchange_weak(seen, seen + rate)) {
