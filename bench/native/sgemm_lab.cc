@@ -193,10 +193,11 @@ int run_bench(const std::vector<int>& thread_counts, int rounds, const char* onl
   std::printf("%-24s", "case");
   for (int t : thread_counts) std::printf(" | T=%d  ours   blas  ratio", t);
   if (thread_counts.size() > 1) std::printf(" | ours T%d/T%d", thread_counts.back(), thread_counts.front());
-  std::printf(" | err\n");
+  std::printf(" | err | reruns\n");
   std::mt19937 rng(1);
   for (const Case& cs : kCases) {
     if (only && !std::strstr(cs.name, only)) continue;
+    const int reruns_before = contended_runs;
     const size_t lda = cs.ta ? cs.m : cs.k, ldb = cs.tb ? cs.k : cs.n, ldc = cs.n;
     const auto a = random_floats(cs.m * cs.k, rng), b = random_floats(cs.k * cs.n, rng);
     std::vector<float> c(cs.m * cs.n, NAN);
@@ -238,7 +239,7 @@ int run_bench(const std::vector<int>& thread_counts, int rounds, const char* onl
       std::printf(" |     %6.1f %6.1f  %5.3f", go, gb, go / gb);
     }
     if (thread_counts.size() > 1) std::printf(" |      %5.2fx", g_ours.back() / g_ours.front());
-    std::printf(" | %.2g\n", err);
+    std::printf(" | %.2g | %d\n", err, contended_runs - reruns_before);
     std::fflush(stdout);
   }
   std::printf("(%d timed runs were repeated because another process had taken a core)\n", contended_runs);
