@@ -20,7 +20,7 @@ namespace sg::cpu {
 namespace {
 
 // Below this many flops per thread, waking another thread costs more than it saves.
-constexpr double kMinFlopsPerThread = 2e6;
+constexpr double kMinFlopsPerThread = 0.5e6;  // ~5 us: a spinning worker starts in ~1 us
 
 const GemmKernels& active_kernels() {
   static const GemmKernels* const chosen = [] {
