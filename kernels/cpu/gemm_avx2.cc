@@ -32,7 +32,7 @@ inline __m256i lanes_mask(size_t count) {
 }
 
 template <int R, int V>
-inline void store_tile(const float (&acc)[R][8 * V], float* c, size_t ldc, size_t rows, size_t cols,
+inline void store_tile(__m256 (&acc)[R][V], float* c, size_t ldc, size_t rows, size_t cols,
                        const GemmEpilogue& ep) {
   const size_t tail_count = cols - 8 * (V - 1);
   const bool full = tail_count >= 8;
@@ -47,12 +47,13 @@ inline void store_tile(const float (&acc)[R][8 * V], float* c, size_t ldc, size_
               : masked              ? _mm256_maskload_ps(ep.bias + 8 * v, tail)
                                     : _mm256_loadu_ps(ep.bias + 8 * v);
   }
-  for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 6
+  for (int i = 0; i < R; ++i) {  // unrolled: with runtime indices g++ keeps the accumulators in memory
     float* ci = c + i * ldc;
+#pragma GCC unroll 2
     for (int v = 0; v < V; ++v) {
       const bool masked = v == V - 1 && !full;
-      __m256 x = _mm256_load_ps(&acc[i][8 * v]);
-      if (scale) x = _mm256_mul_ps(x, alpha);
+      __m256 x = scale ? _mm256_mul_ps(acc[i][v], alpha) : acc[i][v];
       if (read_c) {
         __m256 old = masked ? _mm256_maskload_ps(ci + 8 * v, tail) : _mm256_loadu_ps(ci + 8 * v);
         x = ep.first ? _mm256_fmadd_ps(beta, old, x) : _mm256_add_ps(x, old);
@@ -94,11 +95,7 @@ void tile_rv(size_t kc, const float* a, const float* b, float* c, size_t ldc, si
     a += kMR;
     b += 8 * V;
   }
-  // The store reads a copy: indexing the accumulators themselves there makes g++ keep them in memory.
-  alignas(64) float out[R][8 * V];
-  for (int i = 0; i < R; ++i)
-    for (int v = 0; v < V; ++v) _mm256_store_ps(&out[i][8 * v], acc[i][v]);
-  store_tile<R, V>(out, c, ldc, R, cols, ep);
+  store_tile<R, V>(acc, c, ldc, R, cols, ep);
 }
 
 using TileFn = void (*)(size_t, const float*, const float*, float*, size_t, size_t, const GemmEpilogue&);

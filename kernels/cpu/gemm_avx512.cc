@@ -41,7 +41,7 @@ void activate_stored(float* c, size_t ldc, size_t rows, size_t cols, sg_unary_op
 }
 
 template <int R, int V>
-inline void store_tile(const float (&acc)[R][16 * V], float* c, size_t ldc, size_t rows, size_t cols,
+inline void store_tile(__m512 (&acc)[R][V], float* c, size_t ldc, size_t rows, size_t cols,
                        const GemmEpilogue& ep) {
   const __mmask16 tail = lanes_mask(cols - 16 * (V - 1));
   const __m512 alpha = _mm512_set1_ps(ep.alpha), beta = _mm512_set1_ps(ep.beta);
@@ -51,12 +51,13 @@ inline void store_tile(const float (&acc)[R][16 * V], float* c, size_t ldc, size
   for (int v = 0; v < V; ++v) {
     bias[v] = ep.last && ep.bias ? _mm512_maskz_loadu_ps(v == V - 1 ? tail : 0xffff, ep.bias + 16 * v) : zero;
   }
-  for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) {  // unrolled: with runtime indices g++ keeps the accumulators in memory
     float* ci = c + i * ldc;
+#pragma GCC unroll 3
     for (int v = 0; v < V; ++v) {
       const __mmask16 m = v == V - 1 ? tail : __mmask16(0xffff);
-      __m512 x = _mm512_load_ps(&acc[i][16 * v]);
-      if (scale) x = _mm512_mul_ps(x, alpha);
+      __m512 x = scale ? _mm512_mul_ps(acc[i][v], alpha) : acc[i][v];
       if (read_c) {
         __m512 old = _mm512_maskz_loadu_ps(m, ci + 16 * v);
         x = ep.first ? _mm512_fmadd_ps(beta, old, x) : _mm512_add_ps(x, old);
@@ -97,11 +98,7 @@ void tile_rv(size_t kc, const float* a, const float* b, float* c, size_t ldc, si
     a += kMR;
     b += 16 * V;
   }
-  // The store reads a copy: indexing the accumulators themselves there makes g++ keep them in memory.
-  alignas(64) float out[R][16 * V];
-  for (int i = 0; i < R; ++i)
-    for (int v = 0; v < V; ++v) _mm512_store_ps(&out[i][16 * v], acc[i][v]);
-  store_tile<R, V>(out, c, ldc, R, cols, ep);
+  store_tile<R, V>(acc, c, ldc, R, cols, ep);
 }
 
 using TileFn = void (*)(size_t, const float*, const float*, float*, size_t, size_t, const GemmEpilogue&);
