@@ -51,19 +51,27 @@ inline uint64_t generation_of(uint64_t word) { return word >> 32; }
 
 class Pool {
  public:
-  Pool() { start(default_threads()); }
+  Pool() { resize(default_threads()); }
 
   int size() const { return size_.load(std::memory_order_relaxed); }
 
+  // Shrinking parks the surplus workers and growing wakes them (or starts new ones): no thread churn
+  // when a benchmark or a user switches counts back and forth.
   int resize(int n) {
     if (inside_job) return size();  // from inside a job: the job's caller owns the pool
     n = n < 1 ? default_threads() : n > kMaxThreads ? kMaxThreads : n;
     std::lock_guard<std::mutex> owner(owner_);
-    if (n != size_.load()) {
-      stop();
-      start(n);
+    const uint64_t generation = generation_of(job_.load());  // read here: a job may come before a worker runs
+    for (int q = int(workers_.size()) + 1; q < n; ++q) {
+      workers_.emplace_back([this, q, generation] { work(q, generation); });
+      workers_.back().detach();  // the pool lives until the process ends
     }
-    return size_.load();
+    {
+      std::lock_guard<std::mutex> lock(sleep_mutex_);
+      size_.store(n);
+    }
+    park_.notify_all();
+    return n;
   }
 
   // Runs call(ctx, t, tasks) once for each t in [0, tasks). Tasks are claimed from the job word by whoever
@@ -100,24 +108,6 @@ class Pool {
   }
 
  private:
-  void start(int n) {
-    size_ = n;
-    quit_ = false;
-    const uint64_t generation = generation_of(job_.load());  // read here: a job may come before a worker runs
-    for (int q = 1; q < n; ++q) workers_.emplace_back([this, generation] { work(generation); });
-  }
-
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(sleep_mutex_);
-      quit_ = true;
-      job_.store((generation_of(job_.load()) + 1) << 32);  // a job of no tasks wakes everyone
-    }
-    wake_.notify_all();
-    for (std::thread& w : workers_) w.join();
-    workers_.clear();
-  }
-
   // Claims and runs tasks of job `generation` until none is left; returns how many it ran.
   int run_tasks(uint64_t generation) {
     int ran = 0;
@@ -132,11 +122,17 @@ class Pool {
     return ran;
   }
 
-  void work(uint64_t seen) {
+  // Worker q (1-based; the caller is participant 0) while q < size(), parked otherwise.
+  void work(int q, uint64_t seen) {
     inside_job = true;  // a pool thread's own parallel calls run serially
     for (;;) {
+      if (q >= size()) {
+        std::unique_lock<std::mutex> lock(sleep_mutex_);
+        park_.wait(lock, [&] { return q < size(); });
+        seen = generation_of(job_.load());  // only jobs published from now on
+      }
       seen = wait_for_job(seen);
-      if (quit_.load(std::memory_order_acquire)) return;
+      if (q >= size()) continue;
       const int ran = run_tasks(seen);
       if (ran) done_.fetch_add(ran, std::memory_order_release);
     }
@@ -167,7 +163,7 @@ class Pool {
   }
 
   std::mutex owner_;  // held by the thread that dispatches a job, and by resize
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // detached; workers_[q - 1] is worker q
   std::atomic<int> size_{1};
   // the job: ctx_ and call_ are written by the caller before job_ is published
   void* ctx_ = nullptr;
@@ -175,10 +171,10 @@ class Pool {
   std::atomic<uint64_t> job_{0};
   std::atomic<int> done_{0};  // tasks finished by workers in the current job
   std::atomic<bool> running_{false};  // a job is in progress (keeps idle workers spinning)
-  std::atomic<bool> quit_{false};
   std::atomic<int> sleepers_{0};
   std::mutex sleep_mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;  // idle workers wait here for the next job
+  std::condition_variable park_;  // workers beyond size() wait here
 };
 
 // Never destroyed: joining workers from a static destructor at process exit can deadlock.
