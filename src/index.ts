@@ -47,4 +47,6 @@ export { Autoencoder } from './models/ae.js';
 export { DenoisingAutoencoder } from './models/dae.js';
 export { VAE } from './models/vae.js';
 export { GAN } from './models/gan.js';
-export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler } from './models/model.js';
+export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler, Classifier } from './models/model.js';
+export { isClassifier } from './models/model.js';
+export { balancedClassWeights } from './models/semi.js';

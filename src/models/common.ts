@@ -58,6 +58,16 @@ export class ConfigReader {
     return v.slice() as number[];
   }
 
+  /** null (the default) or a non-empty list of finite numbers. */
+  optionalNumbers(key: string): number[] | null {
+    const v = this.value(key, null);
+    if (v === null) return null;
+    if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'number' || !Number.isFinite(s))) {
+      throw new Error(`${this.name}: ${key} must be null or an array of finite numbers, got ${JSON.stringify(v)}`);
+    }
+    return v.slice() as number[];
+  }
+
   /** One of a fixed set of strings. */
   choice<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
     const v = this.value(key, fallback);

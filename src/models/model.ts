@@ -17,8 +17,15 @@ export interface ModelConfig {
 
 /** A batch handed to a model: inputs in [0, 1] and, where the data has them, labels (NaN = unlabelled). */
 export interface Batch {
+  /** rows drawn from the whole training split (for semi-supervised models: the unlabelled stream) */
   x: Tensor;
+  /** [rows] class indices as floats, NaN where a row has no label */
   labels?: Tensor;
+  /**
+   * For models with labelledBatchSize: rows drawn from the labelled rows alone, each step (the loop cycles
+   * through them in a fresh shuffled order every pass), with their labels (never NaN).
+   */
+  labelled?: { x: Tensor; labels: Tensor };
 }
 
 export interface TrainableModel {
@@ -39,6 +46,25 @@ export interface TrainableModel {
    * {neg_elbo: Σ (BCE + KL)}; run under noGrad in eval mode by the caller.
    */
   evaluateBatch(batch: Batch): Record<string, number>;
+  /**
+   * Semi-supervised models: the rows of batch.labelled per step. When set, the loop draws a labelled batch from
+   * the split's labelled rows every step beside the batch from all rows.
+   */
+  readonly labelledBatchSize?: number;
+}
+
+/** Models that classify: evaluateBatch then reports {error: Σ misclassified rows, ...} (test_error). */
+export interface Classifier {
+  /** number of classes (labels are 0..classes-1) */
+  readonly classes: number;
+  /** class probabilities p(y|x), [rows, classes] (eval mode is the caller's choice) */
+  classify(x: Tensor): Tensor;
+}
+
+/** Whether a model classifies. */
+export function isClassifier(model: object): model is Classifier {
+  return typeof (model as Partial<Classifier>).classify === 'function' &&
+    Number.isInteger((model as Partial<Classifier>).classes);
 }
 
 /** Models that map inputs to codes. */
