@@ -31,6 +31,8 @@ export { reshape, detach, clone, to, concatCols, sliceCols, gatherRows } from '.
 export { Module, type StateDict, type StateEntry } from './nn/module.js';
 export { Linear, type LinearOptions, type LinearInit } from './nn/linear.js';
 export { MLP, type MLPOptions } from './nn/mlp.js';
+export { BatchNorm1d, type BatchNormOptions } from './nn/batchnorm.js';
+export { batchNormalize, normalizeWith } from './ops/batchnorm.js';
 export * as init from './nn/init.js';
 
 export { Optimizer, type OptimizerState, type DeviceGroup, type Triple } from './optim/optimizer.js';
