@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tidy } from '../tensor.js';
 import { gatherRows } from '../ops/shape.js';
-import { ShuffledBatches } from '../data/batches.js';
+import { ShuffledBatches, type BatchesState } from '../data/batches.js';
+import { labelledRows } from '../data/subset.js';
 import type { DataSplit } from '../data/dataset.js';
 import type { TrainableModel } from '../models/model.js';
 import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint } from './checkpoint.js';
@@ -21,6 +22,40 @@ export type { TrainOptions, TrainEvent, TrainResult } from './options.js';
 
 const YIELD_MS = 50;
 
+/** A seed for the labelled stream distinct from the main stream's (the same seed would shuffle alike). */
+const LABELLED_SEED_SALT = 0x6c61626c;
+
+/**
+ * For semi-supervised models (labelledBatchSize set): batches of the split's labelled rows, each pass over them in
+ * a fresh shuffled order; a batch is all of them when there are fewer than labelledBatchSize.
+ */
+function labelledStream(model: TrainableModel, split: DataSplit, seed: number):
+  { batches: ShuffledBatches; next(): Int32Array } | null {
+  const size = model.labelledBatchSize;
+  if (size === undefined) return null;
+  if (!Number.isInteger(size) || size < 1) throw new Error(`train: the model's labelledBatchSize must be a positive integer, got ${size}`);
+  const rows = labelledRows(split);
+  if (rows.length === 0) {
+    throw new Error(`train: the ${model.config.kind} model is semi-supervised and needs labelled rows, but the training ` +
+      'data has none (give --labels N with a labelled dataset, or label some rows of your file)');
+  }
+  const batches = new ShuffledBatches(rows.length, Math.min(size, rows.length), (seed ^ LABELLED_SEED_SALT) | 0);
+  return {
+    batches,
+    next: () => {
+      const positions = batches.next();
+      const index = new Int32Array(positions.length);
+      for (let i = 0; i < positions.length; i++) index[i] = rows[positions[i]];
+      return index;
+    },
+  };
+}
+
+/** A sampler state as plain JSON (its permutation as an array). */
+function jsonState(state: BatchesState): BatchesState {
+  return { ...state, order: Array.from(state.order) };
+}
+
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
 export async function train(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null },
   options: TrainOptions): Promise<TrainResult> {
@@ -29,6 +64,7 @@ export async function train(model: TrainableModel, data: { name?: string; train:
   const metricsPath = join(o.outDir, 'metrics.jsonl');
   mkdirSync(o.outDir, { recursive: true });
   const batches = new ShuffledBatches(data.train.count, o.batchSize, o.seed);
+  const labelled = labelledStream(model, data.train, o.seed);
   const stepsPerEpoch = batches.batchesPerEpoch;
   const totalSteps = o.steps ?? (o.epochs as number) * stepsPerEpoch;
   const config = runConfig(model, data, o, stepsPerEpoch, totalSteps);
@@ -51,6 +87,11 @@ export async function train(model: TrainableModel, data: { name?: string; train:
     const state = loadCheckpoint(checkpointPath);
     checkResumable(state.config, config, checkpointPath);
     restoreState(model, batches, state, checkpointPath);
+    if (labelled !== null) {
+      const saved = state.progress.labelled as BatchesState | undefined;
+      if (saved === undefined) throw new Error(`${checkpointPath}: holds no labelled batch sampler state`);
+      labelled.batches.setState(saved);
+    }
     step = state.step;
     if (step > totalSteps) {
       throw new Error(`${checkpointPath}: is at step ${step}, past this run's ${totalSteps} steps; ask for more epochs or steps`);
@@ -99,7 +140,10 @@ export async function train(model: TrainableModel, data: { name?: string; train:
   const checkpoint = (): void => {
     const state = captureState(model, batches, {
       step, epoch: epochOf(step), config,
-      progress: { wall_s: wall(), log: logSums.toJSON(), epoch: epochSums.toJSON() },
+      progress: {
+        wall_s: wall(), log: logSums.toJSON(), epoch: epochSums.toJSON(),
+        ...(labelled === null ? {} : { labelled: jsonState(labelled.batches.getState()) }),
+      },
     });
     saveCheckpoint(checkpointPath, state);
     lastCheckpoint = checkpointPath;
@@ -129,8 +173,12 @@ export async function train(model: TrainableModel, data: { name?: string; train:
       }
       const t0 = performance.now();
       const index = batches.next();
+      const labelledIndex = labelled === null ? null : labelled.next();
       const metrics = tidy(() => model.trainStep({
         x: gatherRows(trainSplit.x, index), labels: gatherRows(trainSplit.labels, index),
+        ...(labelledIndex === null ? {} : {
+          labelled: { x: gatherRows(trainSplit.x, labelledIndex), labels: gatherRows(trainSplit.labels, labelledIndex) },
+        }),
       }));
       const seconds = (performance.now() - t0) / 1000;
       step++;

@@ -137,11 +137,34 @@ export function runConfig(model: TrainableModel, data: { name?: string; train: D
   o: CheckedOptions, stepsPerEpoch: number, totalSteps: number): Record<string, unknown> {
   return {
     model: model.config,
-    data: { name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0, features: data.train.features },
+    data: {
+      name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0, features: data.train.features,
+      ...labelledSummary(data.train),
+    },
     seed: o.seed, batchSize: o.batchSize, epochs: o.epochs ?? null, steps: o.steps ?? null, stepsPerEpoch, totalSteps,
     device: o.device, logEvery: o.logEvery, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,
     evalBatchSize: o.evalBatchSize, extra: o.extra,
   };
+}
+
+/** How many rows are labelled and a hash of which (FNV-1a over the labelled rows' indices and labels). */
+function labelledSummary(split: DataSplit): { labelledRows: number; labelledHash: string } {
+  let h = 0x811c9dc5;
+  let n = 0;
+  const mix = (v: number): void => {
+    for (let k = 0; k < 4; k++) {
+      h ^= (v >>> (8 * k)) & 0xff;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  };
+  for (let i = 0; i < split.count; i++) {
+    const l = split.labels[i];
+    if (Number.isNaN(l)) continue;
+    mix(i);
+    mix(l | 0);
+    n++;
+  }
+  return { labelledRows: n, labelledHash: h.toString(16).padStart(8, '0') };
 }
 
 /** JSON with object keys sorted, so two configs compare by content. */
@@ -155,7 +178,7 @@ export function canonicalJson(value: unknown): string {
 export function checkResumable(saved: Record<string, unknown>, current: Record<string, unknown>, path: string): void {
   const data = (c: Record<string, unknown>): unknown => {
     const d = c.data as Record<string, unknown> | undefined;
-    return { name: d?.name, trainRows: d?.trainRows, features: d?.features };
+    return { name: d?.name, trainRows: d?.trainRows, features: d?.features, labelledHash: d?.labelledHash };
   };
   const checks: [string, unknown, unknown][] = [
     ['model config', saved.model, current.model],
