@@ -10,7 +10,7 @@ Evaluates a trained run on the standard test split of its dataset (a user's file
 
 Options:
   --data PATH   where the dataset (or the file) is now, if not where it was found at training
-  --json        one JSON object, e.g. {"model":"vae","dataset":"fashion-mnist","seed":0,"step":4680,"test_neg_elbo":N}
+  --json        one JSON object, e.g. {"model":"m2","dataset":"mnist","labels":100,"seed":1,...,"test_error":N}
   -h, --help`;
 
 export async function runEval(argv: string[]): Promise<void> {
@@ -27,8 +27,10 @@ export async function runEval(argv: string[]): Promise<void> {
     const data = await loadRunData(run.dataName, values.data, values.json === true);
     const split = data.test ?? data.train;
     const metrics = evaluateSplit(run.model, split, 1000, 'cpu');
+    const trained = run.config.data as { labelledRows?: number } | undefined;
     const result = {
-      model: run.modelConfig.kind, dataset: data.name, seed: run.seed, step: run.step, rows: split.count, ...metrics,
+      model: run.modelConfig.kind, dataset: data.name, labels: trained?.labelledRows ?? null, seed: run.seed,
+      step: run.step, rows: split.count, ...metrics,
     };
     if (values.json) {
       console.log(JSON.stringify(result));

@@ -5,12 +5,14 @@ import { runBench, benchHelp } from './bench.js';
 import { runInfo, infoHelp } from './info.js';
 import { runTrain, trainHelp } from './train.js';
 import { runEval, evalHelp } from './eval.js';
+import { runPredict, predictHelp } from './predict.js';
 import { runSample, sampleHelp, runReconstruct, reconstructHelp, runEncode, encodeHelp } from './outputs.js';
 import { UsageError } from './args.js';
 
 const commands: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
   train: { help: trainHelp, run: runTrain },
   eval: { help: evalHelp, run: runEval },
+  predict: { help: predictHelp, run: runPredict },
   sample: { help: sampleHelp, run: runSample },
   reconstruct: { help: reconstructHelp, run: runReconstruct },
   encode: { help: encodeHelp, run: runEncode },
@@ -21,8 +23,9 @@ const commands: Record<string, { help: string; run: (argv: string[]) => void | P
 const usage = `Usage: semigen <command> [options]
 
 Commands:
-  train        train a model (ae, dae, vae, gan) on a dataset or your file
-  eval         a trained run's test metrics
+  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma)
+  eval         a trained run's test metrics (test_error for the semi-supervised models)
+  predict      a trained classifier's labels and class probabilities for a file's rows, as CSV
   sample       new samples from a trained VAE or GAN, as a PNG grid
   reconstruct  test images above their reconstructions, as a PNG
   encode       codes of a file's rows, as .npy or .csv

@@ -2,6 +2,10 @@
 // progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
+import { fewLabels } from '../data/subset.js';
+import { balancedClassWeights } from '../models/semi.js';
+import { writeFileAtomic } from '../train/files.js';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
 import { createModel, defaultConfig, describeKind, disposeModel, MODEL_KINDS } from '../models/registry.js';
@@ -13,6 +17,9 @@ import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
 import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
 
+/** The semi-supervised kinds: they take --labels and --class-weights and report test_error. */
+const SEMI_KINDS = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ssgan', 'ladder', 'gamma'].filter((k) => MODEL_KINDS.includes(k));
+
 export const trainHelp = `Usage: semigen train <model> [options]
 
 Models:
@@ -23,11 +30,16 @@ Data:
                       ~/.cache/semigen, or downloaded (SHA-256 checked)
   --data PATH         the folder holding the dataset, or your own .csv / .npy file (label column optional)
   --label-column C    CSV: the label column's name or index (default: a column named 'label')
+  --labels N          keep N labels of the training split (N/classes per class, chosen by --seed; saved in the
+                      run as labels.json); the other rows are unlabelled. Default: every label the data has
+  --class-weights W   balanced: weigh each class's cross-entropy by n / (classes · its labelled rows), for
+                      imbalanced labels (semi-supervised models); default: none
 
 Training:
   --epochs N          epochs to train (default 10)
   --steps N           or a number of steps
-  --batch-size N      rows per step (default 128; 100 for gan)
+  --batch-size N      rows per step (default 128; 100 for gan and the semi-supervised models, whose labelled
+                      batch is set by --option labelledBatchSize=N, default 100)
   --seed N            seeds weights, noise and batch order (default 0)
   --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
   --resume            continue the run in --out from its checkpoint, exactly as if never stopped
@@ -39,16 +51,21 @@ Output:
   --json              JSON lines for progress and a JSON summary at the end
   -h, --help
 
+Semi-supervised models (${SEMI_KINDS.join(', ')}) train on every row and, each step, on a batch
+of the labelled rows; their test metric is test_error. Example:
+  semigen train m2 --dataset mnist --labels 100 --seed 1 --out runs/m2-mnist-100-s1
+
 The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, and samples.png /
 reconstructions.png where the model can make them.`;
 
-const DEFAULT_BATCH: Record<string, number> = { gan: 100 };
+const DEFAULT_BATCH: Record<string, number> = { gan: 100, ...Object.fromEntries(SEMI_KINDS.map((k) => [k, 100])) };
 
 export async function runTrain(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
     dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
     epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
+    labels: { type: 'string' }, 'class-weights': { type: 'string' },
     lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
     noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -84,8 +101,37 @@ export async function runTrain(argv: string[]): Promise<void> {
     labelColumn: values['label-column'],
     onProgress: json ? undefined : stderrProgress(),
   });
-  const outDir = values.out ?? join('runs', `${kind}-${isFile ? 'data' : dataName}-s${seed}`);
-  const config = defaultConfig(kind, data.train.features, modelOverrides(kind, values));
+  const labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
+  const semi = SEMI_KINDS.includes(kind);
+  if (!semi && values['class-weights'] !== undefined) {
+    throw new UsageError(`--class-weights is for the semi-supervised models (${SEMI_KINDS.join(', ')}), not ${kind}`);
+  }
+  if (values['class-weights'] !== undefined && values['class-weights'] !== 'balanced') {
+    throw new UsageError(`--class-weights must be 'balanced', got '${values['class-weights']}'`);
+  }
+  const outDir = values.out ??
+    join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
+  if (labels !== null) {
+    let chosen;
+    try {
+      chosen = fewLabels(data.train, labels, seed);
+    } catch (e) {
+      throw new UsageError(`--labels ${labels}: ${(e as Error).message.replace(/^balancedSubset: /, '')}`);
+    }
+    data.train = chosen.split;
+    const holdsRun = ['checkpoint.safetensors', 'metrics.jsonl'].some((f) => existsSync(join(outDir, f)));
+    if (holdsRun && values.resume !== true && values.overwrite !== true) {
+      throw new UsageError(`${outDir} already holds a run; resume it (--resume), overwrite it (--overwrite), or choose another --out`);
+    }
+    saveLabelSplit(outDir, chosen.indices, data.train.labels, seed, values.resume === true);
+  }
+  const overrides = modelOverrides(kind, values);
+  if (semi) {
+    if (data.classes < 2) throw new UsageError(`${kind} needs labelled data with at least 2 classes; ${data.name} has ${data.classes}`);
+    overrides.classes ??= data.classes;
+    if (values['class-weights'] === 'balanced') overrides.classWeights = balancedClassWeights(data.train.labels, overrides.classes as number);
+  }
+  const config = defaultConfig(kind, data.train.features, overrides);
   const model = createModel(config, { generator: new Generator(seed), device });
 
   const controller = new AbortController();
@@ -103,7 +149,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     });
     const pictures = writePictures(model, data.test ?? data.train, outDir);
     const summary = {
-      model: kind, dataset: data.name, seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
+      model: kind, dataset: data.name, labels: labels ?? countLabelled(data.train.labels), seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
       seconds: result.seconds, ...(result.test ?? {}), out: outDir, pictures,
     };
     if (json) {
@@ -118,6 +164,30 @@ export async function runTrain(argv: string[]): Promise<void> {
     process.off('SIGINT', onSignal);
     disposeModel(model);
   }
+}
+
+function countLabelled(labels: Float32Array): number {
+  let n = 0;
+  for (const l of labels) if (!Number.isNaN(l)) n++;
+  return n;
+}
+
+/**
+ * Writes the run's labelled rows to labels.json (atomically); on --resume, the file already there must hold the
+ * same rows (the split is a function of labels and seed, so a mismatch means another run's folder).
+ */
+function saveLabelSplit(outDir: string, indices: Int32Array, labels: Float32Array, seed: number, resume: boolean): void {
+  const path = join(outDir, 'labels.json');
+  const record = { count: indices.length, seed, rows: Array.from(indices), labels: Array.from(indices, (r) => labels[r]) };
+  const text = `${JSON.stringify(record)}\n`;
+  if (resume && existsSync(path)) {
+    if (readFileSync(path, 'utf8') !== text) {
+      throw new UsageError(`${path} holds another labelled split than --labels ${indices.length} --seed ${seed} chooses`);
+    }
+    return;
+  }
+  mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(path, Buffer.from(text));
 }
 
 export function parseDevice(value: string | undefined): Device {

@@ -4,6 +4,7 @@ import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
 import type { ModelConfig, TrainableModel } from './model.js';
+import { SupervisedMLP } from './supervised.js';
 import { VAE } from './vae.js';
 
 export type { ModelOptions } from './ae.js';
@@ -15,6 +16,7 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   dae: { build: DenoisingAutoencoder as unknown as Constructor, describe: 'denoising autoencoder (gaussian or masking noise)' },
   vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
   gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
+  supervised: { build: SupervisedMLP as unknown as Constructor, describe: 'MLP classifier on the labelled rows alone (the baseline)' },
 };
 
 /** The registered kinds, in a stable order. */
