@@ -1,0 +1,170 @@
+// `npm run results`: rebuilds the semi-supervised results table in README.md from run folders (default:
+// results/runs/*, each holding a run's config.json and metrics.jsonl; checkpoints are not needed). One row per
+// model x dataset x labels: test error mean ± std over the seeds found, their count, the mean wall time per run
+// on the machine that trained them, and the papers' figure beside ours.
+// Usage: node dist/bench/results.js [run-root ...] [--readme FILE] [--check]
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../src/train/files.js';
+
+export interface RunResult {
+  dir: string;
+  model: string;
+  dataset: string;
+  labels: number;
+  seed: number;
+  testError: number;
+  wallSeconds: number;
+  step: number;
+}
+
+/** Test errors (%) the papers report for permutation-invariant MNIST with 100 labels. */
+export const PAPER_MNIST_100: Record<string, { error: number; source: string }> = {
+  supervised: { error: 25.8, source: 'NN baseline, Kingma et al. 2014' },
+  m1: { error: 11.82, source: 'M1+TSVM, Kingma et al. 2014' },
+  m2: { error: 11.97, source: 'Kingma et al. 2014' },
+  m1m2: { error: 3.33, source: 'Kingma et al. 2014' },
+  ladder: { error: 1.06, source: 'Rasmus et al. 2015' },
+  gamma: { error: 4.34, source: 'Γ-model, Rasmus et al. 2015' },
+  ssgan: { error: 0.93, source: 'feature matching, Salimans et al. 2016' },
+};
+
+/** The PyTorch supervised-only anchor on Fashion-MNIST (../shared/anchors/torch_supervised_baseline.py, 3 seeds). */
+export const ANCHOR_FASHION: Record<number, string> = { 100: '31.2 ± 1.3 (PyTorch MLP)', 1000: '18.0 ± 0.7 (PyTorch MLP)' };
+
+const MODEL_ORDER = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'ssgan'];
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+/** One run folder's final figures, or null when it has no test error yet (a run still going, or not a classifier). */
+export function readRun(dir: string): RunResult | null {
+  const configPath = join(dir, 'config.json');
+  const metricsPath = join(dir, 'metrics.jsonl');
+  if (!existsSync(configPath) || !existsSync(metricsPath)) return null;
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
+    model: { kind: string }; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
+  };
+  let last: Record<string, number> | null = null;
+  let wall = 0;
+  let step = 0;
+  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    let record: Record<string, number>;
+    try {
+      record = JSON.parse(line) as Record<string, number>;
+    } catch {
+      continue; // a line cut short by a crash
+    }
+    if (typeof record.wall_s === 'number') wall = record.wall_s;
+    if (typeof record.step === 'number') step = record.step;
+    if (typeof record.test_error === 'number') last = record;
+  }
+  if (last === null || step < config.totalSteps) return null;
+  return {
+    dir, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
+    testError: last.test_error * 100, wallSeconds: wall, step,
+  };
+}
+
+/** Every finished run under the roots (a root may itself be a run folder). */
+export function collectRuns(roots: string[]): RunResult[] {
+  const runs: RunResult[] = [];
+  for (const root of roots) {
+    if (!existsSync(root)) continue;
+    const own = readRun(root);
+    if (own !== null) {
+      runs.push(own);
+      continue;
+    }
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      if (!statSync(dir).isDirectory()) continue;
+      const run = readRun(dir);
+      if (run !== null) runs.push(run);
+    }
+  }
+  return runs;
+}
+
+function meanStd(values: number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length; // as numpy's std
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/** The markdown table of the runs, grouped by dataset, labels and model. */
+export function resultsTable(runs: RunResult[]): string {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const key = `${r.dataset}\u0000${r.labels}\u0000${r.model}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const rank = (m: string): number => (MODEL_ORDER.includes(m) ? MODEL_ORDER.indexOf(m) : MODEL_ORDER.length);
+  const keys = [...groups.keys()].sort((a, b) => {
+    const [da, la, ma] = a.split('\u0000');
+    const [db, lb, mb] = b.split('\u0000');
+    return da.localeCompare(db) || Number(la) - Number(lb) || rank(ma) - rank(mb) || ma.localeCompare(mb);
+  });
+  const lines = [
+    '| dataset | labels | model | test error % (mean ± std) | seeds | minutes per run | paper / anchor |',
+    '| --- | ---: | --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const key of keys) {
+    const group = (groups.get(key) as RunResult[]).sort((a, b) => a.seed - b.seed);
+    const { model, dataset, labels } = group[0];
+    const { mean, std } = meanStd(group.map((r) => r.testError));
+    const minutes = meanStd(group.map((r) => r.wallSeconds / 60)).mean;
+    let reference = '';
+    if (dataset === 'mnist' && labels === 100 && PAPER_MNIST_100[model]) {
+      reference = `${PAPER_MNIST_100[model].error} (${PAPER_MNIST_100[model].source})`;
+    } else if (dataset === 'fashion-mnist' && model === 'supervised' && ANCHOR_FASHION[labels]) {
+      reference = ANCHOR_FASHION[labels];
+    }
+    lines.push(`| ${dataset} | ${labels} | ${model} | ${mean.toFixed(2)} ± ${std.toFixed(2)} | ` +
+      `${group.length} (${group.map((r) => r.seed).join(', ')}) | ${minutes.toFixed(1)} | ${reference} |`);
+  }
+  return lines.join('\n');
+}
+
+/** README text with the part between the results markers replaced by `table`. */
+export function replaceTable(readme: string, table: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README has no ${START} ... ${END} block for the results table`);
+  return `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
+}
+
+function main(argv: string[]): void {
+  const roots: string[] = [];
+  let readme = 'README.md';
+  let check = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--readme') readme = argv[++i];
+    else if (argv[i] === '--check') check = true;
+    else if (argv[i] === '-h' || argv[i] === '--help') {
+      console.log('Usage: npm run results -- [run-root ...] [--readme FILE] [--check]\n' +
+        'Rebuilds the results table in README.md from finished run folders (default root: results/runs).\n' +
+        '--check: exit 1 when the README table differs from the runs (nothing is written).');
+      return;
+    } else roots.push(argv[i]);
+  }
+  if (roots.length === 0) roots.push('results/runs');
+  const runs = collectRuns(roots.map((r) => resolve(r)));
+  const table = runs.length === 0 ? '_No finished runs yet._' : resultsTable(runs);
+  console.log(table);
+  const text = readFileSync(readme, 'utf8');
+  const updated = replaceTable(text, table);
+  if (check) {
+    if (updated !== text) {
+      console.error(`${readme}: the results table is out of date (run npm run results)`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  if (updated !== text) writeFileAtomic(readme, Buffer.from(updated));
+  console.error(`${runs.length} finished runs -> ${readme}`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2));
+}

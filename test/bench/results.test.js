@@ -1,0 +1,50 @@
+// The results table builder: finished runs grouped by dataset, labels and model with mean ± std over seeds and
+// minutes per run, unfinished runs left out, the papers' figures beside ours, and the README block replaced.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectRuns, replaceTable, resultsTable } from '../../dist/bench/results.js';
+
+const s = suite('bench: results table');
+let root;
+s.before(() => {
+  root = mkdtempSync(join(tmpdir(), 'semigen-results-'));
+});
+s.after(() => rmSync(root, { recursive: true, force: true }));
+
+function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, wall = 120 }) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    model: { kind: model }, data: { name: dataset, labelledRows: labels }, seed, totalSteps,
+  }));
+  const lines = errors.map((e, i) => JSON.stringify({ kind: 'epoch', step: (i + 1) * 10, test_error: e, wall_s: wall * (i + 1) / errors.length }));
+  writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n{"kind":"log","step":`); // last line cut short
+}
+
+s('groups seeds, takes each run\'s last test error, skips unfinished runs', () => {
+  fakeRun('m2-a', { model: 'm2', dataset: 'mnist', labels: 100, seed: 1, errors: [0.5, 0.10] });
+  fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240 });
+  fakeRun('m2-c', { model: 'm2', dataset: 'mnist', labels: 100, seed: 3, errors: [0.3], totalSteps: 20 }); // stopped at step 10
+  fakeRun('sup', { model: 'supervised', dataset: 'fashion-mnist', labels: 1000, seed: 0, errors: [0.2, 0.18] });
+  const runs = collectRuns([root]);
+  assert.equal(runs.map((r) => r.dir.split('/').pop()).sort(), ['m2-a', 'm2-b', 'sup']);
+  const table = resultsTable(runs).split('\n');
+  assert.is(table.length, 4);
+  const m2 = table.find((l) => l.includes('| m2 |'));
+  // errors 10% and 14%: mean 12.00, population std 2.00; wall 2 and 4 minutes: 3.0
+  assert.is(m2, '| mnist | 100 | m2 | 12.00 ± 2.00 | 2 (1, 2) | 3.0 | 11.97 (Kingma et al. 2014) |');
+  const sup = table.find((l) => l.includes('| supervised |'));
+  assert.match(sup, /\| fashion-mnist \| 1000 \| supervised \| 18.00 ± 0.00 \| 1 \(0\) \| 2.0 \| 18.0 ± 0.7/);
+  assert.ok(table.indexOf(sup) < table.indexOf(m2), 'datasets sorted by name');
+});
+
+s('replaces only the marked block of the README, and needs the markers', () => {
+  const readme = 'intro\n<!-- results:start -->\nold\n<!-- results:end -->\nrest\n';
+  assert.is(replaceTable(readme, 'NEW'), 'intro\n<!-- results:start -->\nNEW\n<!-- results:end -->\nrest\n');
+  assert.throws(() => replaceTable('no markers here', 'NEW'), /results:start/);
+});
+
+s.run();
