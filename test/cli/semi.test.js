@@ -1,0 +1,113 @@
+// The semi-supervised commands end to end on a small CSV: train with --labels (a balanced split saved with the
+// run, the same for the same seed), eval --json with labels and test_error, predict writing labels and class
+// probabilities, --class-weights, and one-line errors for bad label counts and flags.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const cli = (...args) => spawnSync(process.execPath, [main, ...args], {
+  encoding: 'utf8', timeout: 120_000, env: { ...process.env, SEMIGEN_NUM_THREADS: '1' },
+});
+const dir = mkdtempSync(join(tmpdir(), 'semigen-semi-cli-'));
+const csv = join(dir, 'stripes.csv');
+const ROWS = 300;
+
+// 300 rows of 16 "pixels": three kinds of stripes (column 0, 1 or 2 of each 4x4 row bright), all labelled
+{
+  const lines = [[...Array.from({ length: 16 }, (_, i) => `p${i}`), 'label'].join(',')];
+  let s = 11;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let r = 0; r < ROWS; r++) {
+    const k = r % 3;
+    const px = Array.from({ length: 16 }, (_, i) => ((i % 4 === k) ? 0.8 : 0.2) + 0.2 * rand());
+    lines.push([...px.map((v) => v.toFixed(3)), String(k)].join(','));
+  }
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+}
+
+const s = suite('cli: semi-supervised train, eval, predict');
+s.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function json(r) {
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+function fails(r, pattern) {
+  assert.is(r.status, 1, `expected exit 1, got ${r.status}: ${r.stdout}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.is(lines.length, 1, r.stderr);
+  assert.match(lines[0], pattern);
+}
+
+const train = (out, ...extra) => cli('train', 'supervised', '--data', csv, '--labels', '9', '--steps', '60',
+  '--hidden', '8', '--out', out, '--json', ...extra);
+
+s('train --labels keeps a balanced split chosen by the seed, saved in the run', () => {
+  const out = join(dir, 'sup');
+  const summary = json(train(out, '--seed', '4'));
+  assert.is(summary.labels, 9);
+  const split = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
+  assert.is(split.count, 9);
+  assert.is(split.seed, 4);
+  assert.equal(split.labels.slice().sort(), [0, 0, 0, 1, 1, 1, 2, 2, 2]);
+  assert.equal(split.labels, split.rows.map((r) => r % 3), 'each saved label is its row\'s');
+  const again = join(dir, 'sup-again');
+  json(train(again, '--seed', '4'));
+  assert.equal(JSON.parse(readFileSync(join(again, 'labels.json'), 'utf8')).rows, split.rows);
+  const other = join(dir, 'sup-other');
+  json(train(other, '--seed', '5'));
+  assert.not.equal(JSON.parse(readFileSync(join(other, 'labels.json'), 'utf8')).rows, split.rows);
+});
+
+s('eval --json reports model, dataset, labels, seed and a test error that beats chance', () => {
+  const result = json(cli('eval', join(dir, 'sup'), '--json'));
+  assert.is(result.model, 'supervised');
+  assert.is(result.labels, 9);
+  assert.is(result.seed, 4);
+  assert.is(result.dataset, csv);
+  assert.ok(result.test_error >= 0 && result.test_error < 0.4, `test_error ${result.test_error} (chance: 0.67)`);
+});
+
+s('predict writes a label and class probabilities per row, atomically', () => {
+  const out = join(dir, 'preds.csv');
+  const summary = json(cli('predict', join(dir, 'sup'), '--input', csv, '--out', out, '--json'));
+  assert.is(summary.rows, ROWS);
+  assert.is(summary.labelled, ROWS);
+  const lines = readFileSync(out, 'utf8').trim().split('\n');
+  assert.is(lines[0], 'label,p0,p1,p2');
+  assert.is(lines.length, ROWS + 1);
+  let wrong = 0;
+  for (let r = 0; r < ROWS; r++) {
+    const [label, ...p] = lines[r + 1].split(',').map(Number);
+    assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4, `row ${r} probabilities sum to 1`);
+    assert.is(label, p.indexOf(Math.max(...p)));
+    if (label !== r % 3) wrong++;
+  }
+  assert.ok(Math.abs(wrong / ROWS - summary.error) < 1e-12, 'the reported error is the CSV\'s');
+  fails(cli('predict', join(dir, 'sup'), '--input', csv, '--out', join(dir, 'p.txt')), /--out must end in \.csv/);
+  fails(cli('predict', join(dir, 'sup'), '--out', out), /needs --input/);
+});
+
+s('--class-weights balanced is saved in the model config', () => {
+  const out = join(dir, 'weighted');
+  json(train(out, '--class-weights', 'balanced'));
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(config.model.classWeights, [1, 1, 1]); // a balanced split: every class weighs the same
+  fails(train(join(dir, 'w2'), '--class-weights', 'inverse'), /--class-weights must be 'balanced'/);
+  fails(cli('train', 'vae', '--data', csv, '--class-weights', 'balanced', '--steps', '2', '--out', join(dir, 'w3')),
+    /--class-weights is for the semi-supervised models/);
+});
+
+s('bad label counts and an occupied run folder are one-line errors', () => {
+  fails(train(join(dir, 'bad1'), '--labels', '10'), /10 labels cannot be split evenly over 3 classes/);
+  fails(cli('train', 'supervised', '--data', csv, '--labels', '0', '--out', join(dir, 'bad2')), /--labels must be a positive integer/);
+  fails(train(join(dir, 'bad3')).status === 0 ? train(join(dir, 'bad3')) : { status: 0 }, /already holds a run/);
+});
+
+s.run();
