@@ -39,6 +39,8 @@ static const OpEntry kOps[] = {
     {"softmaxXent", op_softmax_xent},
     {"sigmoidXent", op_sigmoid_xent},
     {"gaussianKl", op_gaussian_kl},
+    {"batchnormForward", op_batchnorm_forward},
+    {"batchnormBackward", op_batchnorm_backward},
     {"reparameterize", op_reparameterize},
     {"random", op_random},
     {"gatherRows", op_gather_rows},

@@ -41,6 +41,10 @@ napi_value op_reparameterize(Call& call);
 napi_value op_random(Call& call);
 napi_value op_gather_rows(Call& call);
 
+// ops_norm.cc: batch normalisation and its backward
+napi_value op_batchnorm_forward(Call& call);
+napi_value op_batchnorm_backward(Call& call);
+
 // ops_optim.cc: fused optimiser steps over many tensors
 napi_value op_adam(Call& call);
 napi_value op_sgd(Call& call);

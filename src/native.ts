@@ -105,6 +105,16 @@ export interface NativeAddon {
     rows: number, cols: number, mu: S, muOff: number, logvar: S, logvarOff: number, loss: S, lossOff: number,
     dmu: Opt, dmuOff: number, dlogvar: Opt, dlogvarOff: number,
   ): void;
+  /** per column of x (rows >= 1): mean, invstd = 1 / sqrt(biased variance + eps), y = (x - mean) invstd */
+  batchnormForward(
+    rows: number, cols: number, x: S, xOff: number, eps: number, y: S, yOff: number, mean: S, meanOff: number,
+    invstd: S, invstdOff: number, variance: Opt, varianceOff: number,
+  ): void;
+  /** dx = invstd (dy - mean_rows(dy) - y mean_rows(dy y)), from the forward's y and invstd */
+  batchnormBackward(
+    rows: number, cols: number, dy: S, dyOff: number, y: S, yOff: number, invstd: S, invstdOff: number, dx: S,
+    dxOff: number,
+  ): void;
   /** seed and offset are non-negative integers below 2^53 */
   reparameterize(
     n: number, mu: S, muOff: number, logvar: S, logvarOff: number, seed: number, offset: number, eps: Opt,

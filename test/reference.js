@@ -425,6 +425,94 @@ export function refGaussianKl(rows, cols, mu, logvar) {
   return { loss, lossScale, dmu, dlogvar };
 }
 
+// ---- batch normalisation ----
+
+/** rows the CPU batch-norm kernels sum in float before adding the partial in (compensated) higher precision */
+export const BATCHNORM_BLOCK = 16;
+
+/**
+ * Batch norm down the columns of x (rows x cols) in float64, two passes, with the kernel's float32 eps: per column
+ * mean, biased variance, invstd = 1 / sqrt(variance + eps), and y = (x - mean) invstd; maxDev[c] = max_r |x[r, c] -
+ * x[0, c]| (the kernels sum x - x[0]) and absDev[c] = max_r |x[r, c] - mean[c]|.
+ */
+export function refBatchnorm(rows, cols, x, eps) {
+  const e = Math.fround(eps);
+  const mean = new Float64Array(cols);
+  const variance = new Float64Array(cols);
+  const invstd = new Float64Array(cols);
+  const maxDev = new Float64Array(cols);
+  const y = new Float64Array(rows * cols);
+  for (let c = 0; c < cols; c++) {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      sum += x[r * cols + c];
+      maxDev[c] = Math.max(maxDev[c], Math.abs(x[r * cols + c] - x[c]));
+    }
+    const m = sum / rows;
+    let q = 0;
+    for (let r = 0; r < rows; r++) q += (x[r * cols + c] - m) ** 2;
+    mean[c] = m;
+    variance[c] = q / rows;
+    invstd[c] = 1 / Math.sqrt(variance[c] + e);
+    for (let r = 0; r < rows; r++) y[r * cols + c] = (x[r * cols + c] - m) * invstd[c];
+  }
+  return { mean, variance, invstd, y, maxDev, eps: e };
+}
+
+/**
+ * Tolerances of batchnorm_forward from float32 error bounds (u the unit roundoff, B = BATCHNORM_BLOCK): a float sum
+ * of a block errs by at most B u times its terms' magnitude, so the mean is off by dm <= B u maxDev; the variance,
+ * a sum of squares of (x - mean) each good to 2 u, by (B + 8) u var + dm^2; invstd by half the variance's relative
+ * error plus 2 u; y by dm invstd plus its own and invstd's relative errors.
+ */
+export function batchnormTolerances(rows, cols, ref) {
+  const B = BATCHNORM_BLOCK;
+  const dm = Float64Array.from(ref.maxDev, (d) => B * U32 * d);
+  const variance = Float64Array.from(ref.variance, (v, c) => (B + 8) * U32 * v + dm[c] ** 2);
+  const invstdRel = Float64Array.from(variance, (t, c) => 0.5 * t / (ref.variance[c] + ref.eps) + 2 * U32);
+  return {
+    mean: Float64Array.from(ref.mean, (m, c) => 2 * U32 * Math.abs(m) + dm[c]),
+    variance,
+    invstd: Float64Array.from(ref.invstd, (s, c) => invstdRel[c] * s),
+    y: Float64Array.from(ref.y, (v, i) => dm[i % cols] * ref.invstd[i % cols] + (3 * U32 + invstdRel[i % cols]) * Math.abs(v)),
+  };
+}
+
+/**
+ * dx = invstd (dy - mean_rows(dy) - y mean_rows(dy y)) per column in float64 from the given (float32) dy, y and
+ * invstd, with its float32 error bound: the row means a and b off by B u times the mean magnitude of their terms
+ * (plus their rounding), and the final expression by 2 u of each of its terms, times invstd.
+ */
+export function refBatchnormBackward(rows, cols, dy, y, invstd) {
+  const B = BATCHNORM_BLOCK;
+  const dx = new Float64Array(rows * cols);
+  const tol = new Float64Array(rows * cols);
+  for (let c = 0; c < cols; c++) {
+    let a = 0;
+    let b = 0;
+    let absA = 0;
+    let absB = 0;
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + c;
+      a += dy[i];
+      b += dy[i] * y[i];
+      absA += Math.abs(dy[i]);
+      absB += Math.abs(dy[i] * y[i]);
+    }
+    a /= rows;
+    b /= rows;
+    const da = B * U32 * (absA / rows) + U32 * Math.abs(a);
+    const db = (B + 1) * U32 * (absB / rows) + U32 * Math.abs(b);
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + c;
+      dx[i] = invstd[c] * (dy[i] - a - y[i] * b);
+      tol[i] = invstd[c] * (da + Math.abs(y[i]) * db + 2 * U32 * (Math.abs(dy[i]) + Math.abs(a) + Math.abs(y[i] * b))) +
+        2 * U32 * Math.abs(dx[i]);
+    }
+  }
+  return { dx, tol };
+}
+
 // ---- optimisers (PyTorch's definitions) ----
 
 /** one Adam/AdamW step in float64 over flat arrays p, g, m, v (modified in place); t counts from 1 */
@@ -537,7 +625,7 @@ export function meanStd(x) {
 
 /**
  * GEMM over every transpose on a few awkward shapes with bias and an epilogue, every unary op, binary
- * ops with broadcasting, reductions and softmax, on the CPU. Returns { isa, checks, failures }.
+ * ops with broadcasting, reductions, softmax and batch norm (both ways), on the CPU. Returns { isa, checks, failures }.
  */
 export function isaCheck(native) {
   const r = rng(4242);
@@ -610,6 +698,21 @@ export function isaCheck(native) {
         const ref = refSoftmax(log, rows, cols, x);
         note(compare(io.read(out), ref, softmaxTolerance(log, rows, cols, x, ref), `softmax log=${log} ${rows}x${cols}`));
       }
+    }
+    for (const [rows, cols] of [[7, 33], [129, 17], [2, 129]]) {
+      const x = randomArray(r, rows * cols, -3, 3);
+      const [xs, y, mean, invstd, variance] = [io.input(x), io.output(rows * cols), io.output(cols), io.output(cols), io.output(cols)];
+      native.batchnormForward(rows, cols, xs.s, xs.off, 1e-5, y.s, y.off, mean.s, mean.off, invstd.s, invstd.off, variance.s, variance.off);
+      const ref = refBatchnorm(rows, cols, x, 1e-5);
+      const tol = batchnormTolerances(rows, cols, ref);
+      for (const [name, t] of [['y', y], ['mean', mean], ['invstd', invstd], ['variance', variance]]) {
+        note(compare(io.read(t), ref[name], tol[name], `batchnormForward ${rows}x${cols} ${name}`));
+      }
+      const dy = randomArray(r, rows * cols);
+      const [ys, invs, dys, dx] = [io.input(io.read(y)), io.input(io.read(invstd)), io.input(dy), io.output(rows * cols)];
+      native.batchnormBackward(rows, cols, dys.s, dys.off, ys.s, ys.off, invs.s, invs.off, dx.s, dx.off);
+      const back = refBatchnormBackward(rows, cols, dy, io.read(ys), io.read(invs));
+      note(compare(io.read(dx), back.dx, back.tol, `batchnormBackward ${rows}x${cols}`));
     }
   } catch (e) {
     failures.push(`threw: ${e.message}`);

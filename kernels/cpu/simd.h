@@ -25,6 +25,9 @@ struct SgdStep {
   int nesterov;
 };
 
+// Columns per batch-norm panel: one AVX-512 vector of floats per row.
+constexpr size_t kBatchnormPanel = 16;
+
 struct SimdKernels {
   // y[i] = op(x[i]); x and y may be the same array.
   void (*unary)(sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta);
@@ -52,6 +55,13 @@ struct SimdKernels {
   float (*softmax_xent_row)(size_t n, const float* x, size_t label, const float* t, float* d);
   float (*sigmoid_xent_row)(size_t n, const float* x, const float* t, float* d);
   float (*gaussian_kl_row)(size_t n, const float* mu, const float* logvar, float* dmu, float* dlogvar);
+
+  // Batch norm of a panel of w <= kBatchnormPanel columns (rows x w, leading dimension ld): see batchnorm_forward and
+  // batchnorm_backward in kernels.h, whose per-column outputs mean, invstd, variance (may be NULL) start here at 0.
+  void (*batchnorm_forward_panel)(size_t rows, size_t ld, size_t w, const float* x, float eps, float* y,
+                                  float* mean, float* invstd, float* variance);
+  void (*batchnorm_backward_panel)(size_t rows, size_t ld, size_t w, const float* dy, const float* y,
+                                   const float* invstd, float* dx);
 
   // Elements [begin, end) of a Philox stream (begin a multiple of 4); out points at element 0.
   void (*random)(sg_distribution dist, size_t begin, size_t end, uint64_t seed, uint64_t offset, float p1,

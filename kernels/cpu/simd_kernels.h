@@ -4,6 +4,7 @@
 #pragma once
 
 #include "simd.h"
+#include "simd_batchnorm.h"
 #include "simd_elementwise.h"
 #include "simd_math.h"
 #include "simd_random_optim.h"
@@ -26,6 +27,8 @@ const SimdKernels kSimdKernels = {
     softmax_xent_row,
     sigmoid_xent_row,
     gaussian_kl_row,
+    batchnorm_forward_panel,
+    batchnorm_backward_panel,
     random,
     reparameterize,
     adam,

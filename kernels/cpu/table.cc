@@ -33,6 +33,8 @@ const sg_kernels kCpuKernels = {
     softmax_xent,
     sigmoid_xent,
     gaussian_kl,
+    batchnorm_forward,
+    batchnorm_backward,
     reparameterize,
     random,
     gather_rows,

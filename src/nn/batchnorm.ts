@@ -6,7 +6,7 @@ import { addon } from '../backend.js';
 import { batchNormalize, normalizeWith } from '../ops/batchnorm.js';
 import { ones, zeros } from '../ops/creation.js';
 import { add, mul, scale, sub } from '../ops/elementwise.js';
-import { Tensor, markKept, tidy, type Device } from '../tensor.js';
+import { Tensor, markKept, shapeString, tidy, type Device } from '../tensor.js';
 import type { NativeStorage } from '../native.js';
 import { Module } from './module.js';
 
@@ -49,9 +49,14 @@ export class BatchNorm1d extends Module {
 
   /** The normalised x (training: batch statistics, updating the running ones; eval: running statistics). */
   normalize(x: Tensor): Tensor {
+    if (x instanceof Tensor && (x.shape.length !== 2 || x.shape[1] !== this.features)) {
+      throw new Error(`BatchNorm1d: x must be [rows, ${this.features}], got ${shapeString(x.shape)}`);
+    }
     if (!this.training) return normalizeWith(x, this.runningMean, this.runningVar, this.eps);
     const { y, mean, variance } = batchNormalize(x, this.eps);
     this.updateRunning(mean, variance, x.shape[0]);
+    mean.dispose();
+    variance.dispose();
     return y;
   }
 

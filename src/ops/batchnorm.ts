@@ -1,12 +1,14 @@
 // Batch normalisation over the rows of a [rows, cols] tensor: y = (x - mean) / sqrt(var + eps) per column, with the
 // biased batch variance (as in training mode of every framework), and the eval-mode form with given statistics.
-// Written here from existing ops; its gradient is the full batch-norm gradient (through the mean and variance).
+// batchNormalize is one fused kernel each way: the forward writes y and the column statistics, the backward is the
+// full batch-norm gradient (through the mean and variance) from y and 1/sqrt(var + eps). normalizeWith, whose
+// statistics are constants, is written from existing ops.
+import { needsGrad, record } from '../autograd.js';
+import { Tensor } from '../tensor.js';
 import { add, div, sub } from './elementwise.js';
-import { sqrt, square } from './activations.js';
-import { mean } from './reduce.js';
+import { sqrt } from './activations.js';
 import { detach } from './shape.js';
-import { checkLive, shapeString } from './raw.js';
-import type { Tensor } from '../tensor.js';
+import { addon, checkLive, shapeString } from './raw.js';
 
 function checkMatrix(name: string, x: Tensor): void {
   checkLive(name, x);
@@ -16,7 +18,9 @@ function checkMatrix(name: string, x: Tensor): void {
 }
 
 function checkEps(name: string, eps: number): void {
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${name}: eps must be a positive number, got ${eps}`);
+  // the kernels take eps as a float32: it must stay positive and finite there
+  const e = typeof eps === 'number' ? Math.fround(eps) : NaN;
+  if (!(e > 0) || !Number.isFinite(e)) throw new Error(`${name}: eps must be a positive float32 number, got ${eps}`);
 }
 
 /**
@@ -26,11 +30,25 @@ function checkEps(name: string, eps: number): void {
 export function batchNormalize(x: Tensor, eps = 1e-5): { y: Tensor; mean: Tensor; variance: Tensor } {
   checkMatrix('batchNormalize', x);
   checkEps('batchNormalize', eps);
-  const m = mean(x, 0);
-  const d = sub(x, m);
-  const v = mean(square(d), 0);
-  const y = div(d, sqrt(add(v, eps)));
-  return { y, mean: detach(m), variance: detach(v) };
+  const [rows, cols] = x.shape;
+  const y = Tensor._empty(x.device, x.shape, x.size);
+  const mean = Tensor._empty(x.device, [cols], cols);
+  const variance = Tensor._empty(x.device, [cols], cols);
+  const invstd = Tensor._empty(x.device, [cols], cols);
+  addon().batchnormForward(rows, cols, x.storage, x.offset, eps, y.storage, y.offset, mean.storage, mean.offset,
+    invstd.storage, invstd.offset, variance.storage, variance.offset);
+  if (!needsGrad(x)) {
+    invstd.dispose();
+    return { y, mean, variance };
+  }
+  // the rule reads y itself (alive while anything downstream of it still needs its gradient) and owns invstd
+  record(y, 'batchNormalize', [x], (g) => {
+    const dx = Tensor._empty(x.device, x.shape, x.size);
+    addon().batchnormBackward(rows, cols, g.storage, g.offset, y.storage, y.offset, invstd.storage, invstd.offset,
+      dx.storage, dx.offset);
+    return [dx];
+  }, [invstd]);
+  return { y, mean, variance };
 }
 
 /** (x - mean) / sqrt(variance + eps) with given statistics [cols] (eval mode); differentiable in x only. */

@@ -1,6 +1,6 @@
 // The CPU kernels under each lower ISA: SEMIGEN_ISA=avx2 / portable is read when the addon loads, so a
 // child Node process per ISA loads it with that variable and runs test/reference.js's compact check
-// (GEMM over every transpose with epilogues, every unary op, binary broadcasting, reductions, softmax).
+// (GEMM over every transpose with epilogues, every unary op, binary broadcasting, reductions, softmax, batch norm).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';

@@ -144,6 +144,17 @@ typedef struct sg_kernels {
   sg_status (*gaussian_kl)(sg_stream s, size_t rows, size_t cols, const float *mu, const float *logvar,
                            float *loss, float *dmu, float *dlogvar);
 
+  /* Batch normalisation down the columns of x (rows x cols, rows >= 1, eps > 0): per column c,
+   * mean[c] = sum_r x / rows, var = sum_r (x - mean)^2 / rows (biased, two passes), invstd[c] = 1 / sqrt(var + eps),
+   * y = (x - mean) * invstd. variance (may be NULL) receives var. One row gives y = 0. */
+  sg_status (*batchnorm_forward)(sg_stream s, size_t rows, size_t cols, const float *x, float eps, float *y,
+                                 float *mean, float *invstd, float *variance);
+
+  /* The gradient of batchnorm_forward through the batch statistics, from its y and invstd:
+   * dx = invstd * (dy - mean_rows(dy) - y * mean_rows(dy * y)) per column. */
+  sg_status (*batchnorm_backward)(sg_stream s, size_t rows, size_t cols, const float *dy, const float *y,
+                                  const float *invstd, float *dx);
+
   /* eps ~ N(0,1) from the Philox stream (seed, offset); z = mu + eps * exp(0.5 logvar). eps may be NULL. */
   sg_status (*reparameterize)(sg_stream s, size_t n, const float *mu, const float *logvar, uint64_t seed,
                               uint64_t offset, float *eps, float *z);

@@ -1,0 +1,40 @@
+// Normalisation exports: batch normalisation forward (y, per-column mean, invstd and optionally the variance) and
+// its backward through the batch statistics.
+#include "ops.h"
+
+namespace sg::native {
+
+// The statistics of zero rows are undefined; the kernels refuse them, here with a message.
+static void check_rows(Call& call, size_t rows, size_t cols) {
+  if (rows == 0 && cols != 0) call.fail("rows must be >= 1 (the statistics of no rows are undefined), got 0");
+}
+
+napi_value op_batchnorm_forward(Call& call) {
+  size_t rows = call.size(0, "rows");
+  size_t cols = call.size(1, "cols");
+  check_rows(call, rows, cols);
+  const float* x = call.matrix(2, "x", rows, cols, cols);
+  double eps = call.finite(4, "eps");
+  if (!(static_cast<float>(eps) > 0)) call.fail("eps must be > 0 (as a float32), got %s", js_number(eps).c_str());
+  float* y = call.matrix(5, "y", rows, cols, cols);
+  float* mean = call.vector(7, "mean", cols);
+  float* invstd = call.vector(9, "invstd", cols);
+  float* variance = call.optional_vector(11, "variance", cols);
+  call.check(call.kernel(&sg_kernels::batchnorm_forward)(call.device().stream, rows, cols, x, static_cast<float>(eps),
+                                                         y, mean, invstd, variance));
+  return nullptr;
+}
+
+napi_value op_batchnorm_backward(Call& call) {
+  size_t rows = call.size(0, "rows");
+  size_t cols = call.size(1, "cols");
+  check_rows(call, rows, cols);
+  const float* dy = call.matrix(2, "dy", rows, cols, cols);
+  const float* y = call.matrix(4, "y", rows, cols, cols);
+  const float* invstd = call.vector(6, "invstd", cols);
+  float* dx = call.matrix(8, "dx", rows, cols, cols);
+  call.check(call.kernel(&sg_kernels::batchnorm_backward)(call.device().stream, rows, cols, dy, y, invstd, dx));
+  return nullptr;
+}
+
+}  // namespace sg::native
