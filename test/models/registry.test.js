@@ -14,10 +14,12 @@ const SMALL = {
   dae: { kind: 'dae', inputSize: 6, hidden: [5], latent: 2, noise: 'gaussian', noiseLevel: 0.2 },
   vae: { kind: 'vae', inputSize: 6, hidden: [5, 4], latent: 2, beta: 0.7 },
   gan: { kind: 'gan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4] },
+  supervised: { kind: 'supervised', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 },
 };
 
 s('kinds and default configs', () => {
-  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan']);
+  assert.equal([...MODEL_KINDS].slice(0, 5), ['ae', 'dae', 'vae', 'gan', 'supervised']);
+  for (const kind of MODEL_KINDS) assert.ok(SMALL[kind], `a small config of ${kind} for the round-trip test`);
   assert.equal(defaultConfig('vae'), {
     kind: 'vae', inputSize: 784, hidden: [512, 256], latent: 32, beta: 1, activation: 'relu', lr: 1e-3,
   });
@@ -27,8 +29,10 @@ s('kinds and default configs', () => {
   assert.is(defaultConfig('ae', 10, { latent: 3 }).latent, 3);
 });
 
+/** a batch of all rows and, for the semi-supervised kinds, a labelled part with classes 0..2 */
 function batch(r, rows = 8) {
-  return { x: sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]) };
+  const x = () => sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]);
+  return { x: x(), labelled: { x: x(), labels: sg.tensor(Float32Array.from({ length: rows }, (_, i) => i % 3), [rows]) } };
 }
 
 for (const kind of MODEL_KINDS) {
@@ -61,7 +65,7 @@ for (const kind of MODEL_KINDS) {
 }
 
 s('unknown kinds and bad configs throw naming what is wrong', () => {
-  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan\)/);
+  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan, supervised/);
   assertThrows(() => createModel(null), /createModel: config must be an object/);
   assertThrows(() => defaultConfig('toString'), /unknown model kind "toString"/);
   assertThrows(() => createModel({ kind: 'vae', inputSize: 784, hidden: [512, 256], lattent: 2 }), /vae: unknown config option lattent/);
