@@ -5,7 +5,7 @@
 // the differences measure the engine's float32 rounding only; tolerances are derived from that rounding.
 import * as assert from 'uvu/assert';
 import * as sg from '../dist/src/index.js';
-import { rng } from './helpers.js';
+import { noteCudaSkipped, rng } from './helpers.js';
 
 /** float32 unit roundoff */
 export const U = 2 ** -24;
@@ -13,6 +13,7 @@ export const U = 2 ** -24;
 /** the devices to run on: every device the engine lists, or SEMIGEN_TEST_DEVICES=cpu,cuda:0 */
 export function devices() {
   const listed = sg.devices().map((d) => d.device);
+  noteCudaSkipped(listed);
   const wanted = process.env.SEMIGEN_TEST_DEVICES;
   return wanted ? wanted.split(',').filter((d) => listed.includes(d)) : listed;
 }

@@ -63,5 +63,21 @@ export function assertThrows(fn, ...patterns) {
   return error;
 }
 
+/**
+ * Says, once per test file, that the file's CUDA runs are skipped when the engine lists no CUDA device
+ * (design: CUDA tests say `skipped: no CUDA device`). `listed` are the engine's device names.
+ */
+const noted = new Set();
+export function noteCudaSkipped(listed) {
+  if (listed.some((d) => d.startsWith('cuda'))) return;
+  // the first stack frame outside these helper files is the test file asking
+  const frames = (new Error().stack ?? '').split('\n').map((l) => /(?:file:\/\/)?(\/[^\s():]+\.js)/.exec(l)?.[1]);
+  const file = frames.find((f) => f && !/\/test\/(helpers|reference|gradcheck)\.js$/.test(f)) ?? 'a test file';
+  const name = file.replace(/^.*\/test\//, 'test/');
+  if (noted.has(name)) return;
+  noted.add(name);
+  console.log(`${name}: cuda runs skipped: no CUDA device`);
+}
+
 /** The sizes every kernel test walks: 1, 7, 129, 1000 and tile non-multiples. */
 export const AWKWARD = [1, 7, 33, 129, 1000];

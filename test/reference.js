@@ -4,7 +4,7 @@
 // Philox4x32-10 written from the Random123 definition. Used by test/kernels/* and test/native/*.
 
 import * as assert from 'uvu/assert';
-import { randomArray, rng } from './helpers.js';
+import { noteCudaSkipped, randomArray, rng } from './helpers.js';
 
 // ---- enums, as kernels.h numbers them ----
 export const UNARY = {
@@ -69,6 +69,7 @@ export function framed(data, before = 1, after = 1) {
 /** the devices the kernel tests run on: every device the addon lists, or SEMIGEN_TEST_DEVICES=cpu,cuda:0 */
 export function testDevices(native) {
   const listed = native.devices().map((d) => d.device);
+  noteCudaSkipped(listed);
   const wanted = process.env.SEMIGEN_TEST_DEVICES;
   return wanted ? wanted.split(',').filter((d) => listed.includes(d)) : listed;
 }

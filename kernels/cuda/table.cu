@@ -1,18 +1,34 @@
-// The CUDA kernel table: the entries implemented so far; every NULL entry makes native/ answer
-// "<op> is not implemented on cuda yet".
+// The CUDA kernel table: every entry of kernels.h on the GPU. native/ reaches the CUDA kernels only through
+// this table.
 #include "cuda_internal.cuh"
 
 namespace {
 
 sg_kernels make_table() {
-  sg_kernels table{};  // value-initialised: every entry not set below is NULL
+  namespace k = sg::cuda;
+  sg_kernels table{};
   table.device_name = "cuda";
-  table.alloc = sg::cuda::alloc;
-  table.release = sg::cuda::release;
-  table.copy_from_host = sg::cuda::copy_from_host;
-  table.copy_to_host = sg::cuda::copy_to_host;
-  table.synchronize = sg::cuda::synchronize;
-  table.fill = sg::cuda::fill;
+  table.alloc = k::alloc;
+  table.release = k::release;
+  table.copy_from_host = k::copy_from_host;
+  table.copy_to_host = k::copy_to_host;
+  table.synchronize = k::synchronize;
+  table.fill = k::fill;
+  table.copy_2d = k::copy_2d;
+  table.gemm = k::gemm;
+  table.unary = k::unary;
+  table.unary_backward = k::unary_backward;
+  table.binary = k::binary;
+  table.reduce = k::reduce;
+  table.softmax = k::softmax;
+  table.softmax_xent = k::softmax_xent;
+  table.sigmoid_xent = k::sigmoid_xent;
+  table.gaussian_kl = k::gaussian_kl;
+  table.reparameterize = k::reparameterize;
+  table.random = k::random;
+  table.gather_rows = k::gather_rows;
+  table.adam = k::adam;
+  table.sgd = k::sgd;
   return table;
 }
 

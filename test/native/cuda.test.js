@@ -1,4 +1,5 @@
-// The CUDA device through the addon: fill, upload, download, copy to and from the CPU, memory stats.
+// The CUDA device through the addon: fill, upload, download, copy to and from the CPU, the same random
+// numbers as the CPU for the same (seed, offset), memory stats.
 // Without a CUDA device it prints `skipped: no CUDA device` and asserts nothing.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -47,6 +48,25 @@ if (gpus.length === 0) {
       native.synchronize(device);
       assert.ok(native.download(c2, 0, n).every((v, i) => v === data[i]));
       [c, g, c2].forEach((x) => native.free(x));
+    });
+
+    s(`the same (seed, offset) draws the same numbers on cpu and ${device} [${device}]`, () => {
+      const draw = (dev, dist, n, seed, offset, p1, p2) => {
+        const out = native.alloc(dev, n);
+        native.random(dist, n, seed, offset, p1, p2, out, 0);
+        const values = native.download(out, 0, n);
+        native.free(out);
+        return values;
+      };
+      for (const [seed, offset, n] of [[0, 0, 1], [7, 3, 1001], [2 ** 40 + 5, 2 ** 32 - 2, 4099]]) {
+        const u = [draw('cpu', 0, n, seed, offset, 0, 1), draw(device, 0, n, seed, offset, 0, 1)];
+        assert.ok(u[0].every((v, i) => Object.is(v, u[1][i])), `uniform seed ${seed} offset ${offset}: bit for bit`);
+        const b = [draw('cpu', 2, n, seed, offset, 0.3, 2), draw(device, 2, n, seed, offset, 0.3, 2)];
+        assert.ok(b[0].every((v, i) => v === b[1][i]), `bernoulli seed ${seed} offset ${offset}`);
+        const z = [draw('cpu', 1, n, seed, offset, 0, 1), draw(device, 1, n, seed, offset, 0, 1)];
+        const worst = z[0].reduce((w, v, i) => Math.max(w, Math.abs(v - z[1][i]) / (1 + Math.abs(v))), 0);
+        assert.ok(worst <= 2e-6, `normal seed ${seed} offset ${offset}: worst relative difference ${worst}`);
+      }
     });
 
     s(`memoryStats of ${device} follow alloc and free [${device}]`, () => {

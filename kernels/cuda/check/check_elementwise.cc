@@ -1,0 +1,145 @@
+// Host checks of the elementwise CUDA bodies (unary, unary_backward, binary in every broadcast mode, copy_2d,
+// gather_rows) over their launchers' grids, against the CPU kernels.
+#include "bodies/elementwise.cuh"
+#include "harness.h"
+
+namespace sg::check {
+
+namespace {
+
+namespace body = sg::cuda::body;
+const sg_kernels& cpu() { return *sg_cpu_kernels(); }
+
+const char* const kUnaryNames[] = {"affine", "relu", "leaky_relu", "sigmoid", "tanh", "softplus",
+                                   "exp",    "log",  "square",     "sqrt",    "abs"};
+const char* const kModeNames[] = {"full", "row", "col", "scalar"};
+
+// Ops whose float results must match the CPU bit for bit (one correctly rounded operation or none).
+bool exact_unary(sg_unary_op op) {
+  return op == SG_UNARY_RELU || op == SG_UNARY_LEAKY_RELU || op == SG_UNARY_SQUARE || op == SG_UNARY_SQRT ||
+         op == SG_UNARY_ABS;
+}
+
+std::vector<float> unary_inputs(Rng& r, sg_unary_op op, size_t n) {
+  if (op == SG_UNARY_LOG || op == SG_UNARY_SQRT) return r.floats(n, 1e-3f, 20.f);
+  std::vector<float> x = r.floats(n, -12.f, 12.f);
+  if (n > 3) x[0] = 0.f, x[1] = -0.f, x[2] = 1e-8f;
+  return x;
+}
+
+void check_unary(size_t n) {
+  Rng r(n);
+  for (int o = SG_UNARY_AFFINE; o <= SG_UNARY_ABS; ++o) {
+    const sg_unary_op op = sg_unary_op(o);
+    const std::vector<float> x = unary_inputs(r, op, n);
+    const float alpha = op == SG_UNARY_LEAKY_RELU ? 0.2f : 1.5f, beta = -0.25f;
+    std::vector<float> y = nans(n), expected = nans(n);
+    for_each_thread(body::grid_for(n), body::kThreads,
+                    [&](Thread t) { body::unary_thread(t, op, n, x.data(), y.data(), alpha, beta); });
+    cpu().unary(nullptr, op, n, x.data(), expected.data(), alpha, beta);
+    const std::string name = std::string("unary ") + kUnaryNames[o] + " n=" + std::to_string(n);
+    report(name, exact_unary(op) ? compare_bits(y, expected) : compare(y, expected, 1e-6, 4e-6));
+
+    // backward from x and y = op(x), with the operand the op does not need left NULL
+    const std::vector<float> dy = r.floats(n);
+    std::vector<float> dx = nans(n), dx_expected = nans(n);
+    const bool needs_y = body::backward_needs_y(op), needs_x = !needs_y && op != SG_UNARY_AFFINE;
+    const float* xp = needs_x ? x.data() : nullptr;
+    const float* yp = needs_y ? expected.data() : nullptr;
+    for_each_thread(body::grid_for(n), body::kThreads, [&](Thread t) {
+      body::unary_backward_thread(t, op, n, xp, yp, dy.data(), dx.data(), alpha);
+    });
+    cpu().unary_backward(nullptr, op, n, xp, yp, dy.data(), dx_expected.data(), alpha);
+    report("unary_backward " + name.substr(6), compare(dx, dx_expected, 1e-6, 4e-6));
+  }
+}
+
+template <class Index>
+void check_binary(sg_binary_op op, size_t rows, size_t cols, const char* index_name) {
+  static const char* const names[] = {"add", "sub", "mul", "div", "max", "min"};
+  Rng r(rows * 1000 + cols + op);
+  for (int am = 0; am < 4; ++am)
+    for (int bm = 0; bm < 4; ++bm) {
+      const sg_broadcast a_mode = sg_broadcast(am), b_mode = sg_broadcast(bm);
+      // full-size storage whatever the mode (a mode reads a prefix), so a mutant's wrong mode reads inside
+      std::vector<float> a = r.floats(rows * cols), b = r.floats(rows * cols, 0.5f, 2.f);
+      if (a.size() > 2) a[1] = NAN;  // max / min propagate NaN like the CPU
+      std::vector<float> out = nans(rows * cols), expected = nans(rows * cols);
+      const sg_broadcast ua = mutant == Mutant::binary_modes_swapped ? b_mode : a_mode;
+      const sg_broadcast ub = mutant == Mutant::binary_modes_swapped ? a_mode : b_mode;
+      for_each_thread(body::grid_for(rows * cols), body::kThreads, [&](Thread t) {
+        body::binary_thread<Index>(t, op, Index(rows), Index(cols), a.data(), ua, b.data(), ub, out.data());
+      });
+      cpu().binary(nullptr, op, rows, cols, a.data(), a_mode, b.data(), b_mode, expected.data());
+      report(std::string("binary ") + names[op] + " " + std::to_string(rows) + "x" + std::to_string(cols) + " a " +
+                 kModeNames[am] + " b " + kModeNames[bm] + " (" + index_name + " index)",
+             compare_bits(out, expected));
+    }
+}
+
+void check_copy_2d(size_t rows, size_t cols, size_t lds, size_t ldd) {
+  Rng r(rows * 31 + cols);
+  const std::vector<float> src = r.floats(rows ? (rows - 1) * lds + cols : 0);
+  std::vector<float> dst(rows ? (rows - 1) * ldd + cols + 3 : 3, 7.5f), expected = dst;  // gaps hold 7.5
+  for_each_thread(body::grid_for(rows * cols), body::kThreads, [&](Thread t) {
+    body::copy_2d_thread<uint32_t>(t, uint32_t(rows), uint32_t(cols), src.data(), lds, dst.data(), ldd);
+  });
+  cpu().copy_2d(nullptr, rows, cols, src.data(), lds, expected.data(), ldd);
+  report("copy_2d " + std::to_string(rows) + "x" + std::to_string(cols) + " lds " + std::to_string(lds) + " ldd " +
+             std::to_string(ldd),
+         compare_bits(dst, expected));
+}
+
+void check_gather(size_t rows, size_t cols, size_t src_rows) {
+  Rng r(rows + 7 * cols);
+  const std::vector<float> src = r.floats(src_rows * cols);
+  std::vector<int32_t> index(rows);
+  for (auto& i : index) i = int32_t(r.next() % src_rows);
+  std::vector<float> out = nans(rows * cols), expected = nans(rows * cols);
+  for_each_thread(body::grid_for(rows * cols), body::kThreads, [&](Thread t) {
+    body::gather_rows_thread<uint32_t>(t, uint32_t(rows), uint32_t(cols), src.data(), src_rows, index.data(),
+                                       out.data());
+  });
+  cpu().gather_rows(nullptr, rows, cols, src.data(), src_rows, index.data(), expected.data());
+  const std::string name = "gather_rows " + std::to_string(rows) + "x" + std::to_string(cols);
+  report(name, compare_bits(out, expected));
+  // an index out of range (native/ refuses it first) gives a NaN row, never a read outside src
+  index[rows - 1] = int32_t(src_rows);
+  for_each_thread(body::grid_for(rows * cols), body::kThreads, [&](Thread t) {
+    body::gather_rows_thread<uint32_t>(t, uint32_t(rows), uint32_t(cols), src.data(), src_rows, index.data(),
+                                       out.data());
+  });
+  bool nan_row = true;
+  for (size_t c = 0; c < cols; ++c) nan_row = nan_row && std::isnan(out[(rows - 1) * cols + c]);
+  report(name + " bad index gives NaN", nan_row ? "" : "the row of a bad index is not NaN");
+}
+
+}  // namespace
+
+void check_elementwise() {
+  for (size_t n : {size_t(1), size_t(7), size_t(129), size_t(1000), size_t(100003)}) check_unary(n);
+  {  // a grid smaller than the elements (as past the launcher's grid cap of kMaxBlocks): threads loop
+    const size_t n = 100003;
+    Rng r(5);
+    const std::vector<float> x = r.floats(n);
+    std::vector<float> y = nans(n), expected = nans(n);
+    for_each_thread(3, body::kThreads,
+                    [&](Thread t) { body::unary_thread(t, SG_UNARY_RELU, n, x.data(), y.data(), 0.f, 0.f); });
+    cpu().unary(nullptr, SG_UNARY_RELU, n, x.data(), expected.data(), 0.f, 0.f);
+    report("unary relu n=100003 on a 3-block grid", compare_bits(y, expected));
+  }
+  const size_t shapes[][2] = {{1, 1}, {1, 7}, {7, 1}, {7, 129}, {129, 33}};
+  for (int op = SG_BINARY_ADD; op <= SG_BINARY_MIN; ++op)
+    for (const auto& s : shapes) check_binary<uint32_t>(sg_binary_op(op), s[0], s[1], "32-bit");
+  check_binary<size_t>(SG_BINARY_SUB, 33, 129, "64-bit");
+  check_binary<size_t>(SG_BINARY_DIV, 7, 1, "64-bit");
+  for (size_t rows : {1, 7, 129})
+    for (size_t cols : {1, 7, 129}) {
+      check_copy_2d(rows, cols, cols, cols);
+      check_copy_2d(rows, cols, cols + 3, cols + 17);
+    }
+  for (size_t rows : {1, 7, 129})
+    for (size_t cols : {1, 7, 129}) check_gather(rows, cols, 1000);
+}
+
+}  // namespace sg::check

@@ -1,0 +1,109 @@
+// Host checks of the fused CUDA optimiser bodies: Adam/AdamW and SGD (plain, momentum, Nesterov) over many
+// tensors of awkward sizes, empty ones included, planned into launches as optim.cu plans them (several
+// batches), against the CPU kernels.
+#include "bodies/optim.cuh"
+#include "harness.h"
+
+namespace sg::check {
+
+namespace {
+
+namespace body = sg::cuda::body;
+const sg_kernels& cpu() { return *sg_cpu_kernels(); }
+
+// Tensors of sizes around the chunk size, 0 and 1 included; more than one batch's worth.
+std::vector<size_t> tensor_sizes(size_t count) {
+  const size_t pattern[] = {7, 0, 2048, 1, 2049, 129, 5000, 4096, 33, 1000};
+  std::vector<size_t> sizes(count);
+  for (size_t i = 0; i < count; ++i) sizes[i] = pattern[i % 10];
+  return sizes;
+}
+
+struct State {
+  std::vector<std::vector<float>> tensors[4];  // params, grads, state0, state1
+  std::vector<float*> pointers[4];
+  State(const std::vector<size_t>& sizes, uint64_t seed) {
+    Rng r(seed);
+    for (int k = 0; k < 4; ++k)
+      for (size_t n : sizes) tensors[k].push_back(k == 3 ? r.floats(n, 0.f, 0.1f) : r.floats(n));
+    point();
+  }
+  State(const State& other) {  // a copy points at its own tensors
+    for (int k = 0; k < 4; ++k) tensors[k] = other.tensors[k];
+    point();
+  }
+  void point() {
+    for (int k = 0; k < 4; ++k) {
+      pointers[k].clear();
+      for (auto& t : tensors[k]) pointers[k].push_back(t.data());
+    }
+  }
+  std::string compare_with(const State& other, double rtol) const {
+    std::string failure;
+    for (int k = 0; k < 4 && failure.empty(); ++k)
+      for (size_t t = 0; t < tensors[k].size() && failure.empty(); ++t)
+        failure = compare(tensors[k][t], other.tensors[k][t], 1e-7, rtol);
+    return failure;
+  }
+};
+
+// Runs the planned launches of one step on the host; `thread` is the body of one thread of a batch.
+template <class ThreadBody>
+void run_planned(State& s, bool with_state1, bool with_state0, const std::vector<size_t>& sizes, ThreadBody thread) {
+  body::plan_batches(sizes.size(), s.pointers[0].data(), const_cast<const float* const*>(s.pointers[1].data()),
+                     with_state0 ? s.pointers[2].data() : nullptr, with_state1 ? s.pointers[3].data() : nullptr,
+                     sizes.data(), [&](const body::TensorBatch& planned) {
+                       body::TensorBatch batch = planned;
+                       if (mutant == Mutant::adam_batch_skip && batch.count > 1) --batch.count;
+                       for_each_thread(batch.first_block[batch.count], body::kThreads,
+                                       [&](Thread t) { thread(t, batch); });
+                       return SG_OK;
+                     });
+}
+
+void check_adam(size_t count, int decoupled, int64_t step, float weight_decay) {
+  const std::vector<size_t> sizes = tensor_sizes(count);
+  State gpu(sizes, count + step), ref = gpu;
+  const float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  const body::AdamConstants k = body::adam_constants(lr, beta1, beta2, eps, weight_decay, decoupled, step);
+  run_planned(gpu, true, true, sizes, [&](Thread t, const body::TensorBatch& b) { body::adam_thread(t, b, k); });
+  cpu().adam(nullptr, count, ref.pointers[0].data(), const_cast<const float* const*>(ref.pointers[1].data()),
+             ref.pointers[2].data(), ref.pointers[3].data(), sizes.data(), lr, beta1, beta2, eps, weight_decay,
+             decoupled, step);
+  report(std::string(decoupled ? "adamw" : "adam") + " " + std::to_string(count) + " tensors, step " +
+             std::to_string(step) + ", weight decay " + std::to_string(weight_decay),
+         gpu.compare_with(ref, 1e-6));
+}
+
+void check_sgd(size_t count, float momentum, int nesterov, float weight_decay, bool with_velocity) {
+  const std::vector<size_t> sizes = tensor_sizes(count);
+  State gpu(sizes, count * 3 + nesterov), ref = gpu;
+  const float lr = 0.05f;
+  run_planned(gpu, false, with_velocity, sizes, [&](Thread t, const body::TensorBatch& b) {
+    body::sgd_thread(t, b, lr, momentum, weight_decay, nesterov);
+  });
+  cpu().sgd(nullptr, count, ref.pointers[0].data(), const_cast<const float* const*>(ref.pointers[1].data()),
+            with_velocity ? ref.pointers[2].data() : nullptr, sizes.data(), lr, momentum, weight_decay, nesterov);
+  char name[128];
+  std::snprintf(name, sizeof name, "sgd %zu tensors, momentum %g%s, weight decay %g%s", count, momentum,
+                nesterov ? " nesterov" : "", weight_decay, with_velocity ? "" : ", no velocity");
+  report(name, gpu.compare_with(ref, 1e-6));
+}
+
+}  // namespace
+
+void check_optim() {
+  for (size_t count : {1, 3, 24, 25, 60})
+    for (int decoupled : {0, 1}) check_adam(count, decoupled, 1, 0.01f);
+  check_adam(60, 1, 1000, 0.1f);
+  check_adam(7, 0, 3, 0.f);
+  for (size_t count : {1, 25, 60}) {
+    check_sgd(count, 0.f, 0, 0.f, false);
+    check_sgd(count, 0.f, 0, 1e-3f, false);
+    check_sgd(count, 0.9f, 0, 1e-3f, true);
+    check_sgd(count, 0.9f, 1, 0.f, true);
+    check_sgd(count, 0.f, 0, 0.f, true);
+  }
+}
+
+}  // namespace sg::check

@@ -1,0 +1,268 @@
+// Host checks of the CUDA row bodies: reductions along rows (warp and block teams) and down columns, softmax,
+// softmax / sigmoid cross-entropy and Gaussian KL, each run as reduce.cu / losses.cu launch them, against the
+// CPU kernels. Tolerances follow float summation: a lane adds cols / lanes terms, then the team tree.
+#include "bodies/rows.cuh"
+#include "harness.h"
+
+namespace sg::check {
+
+namespace {
+
+namespace body = sg::cuda::body;
+using body::MaxOp;
+using body::SumOp;
+const sg_kernels& cpu() { return *sg_cpu_kernels(); }
+constexpr double U = 0x1p-24;
+const char* const kReduceNames[] = {"sum", "mean", "max", "logsumexp"};
+
+std::string size_name(size_t rows, size_t cols) { return std::to_string(rows) + "x" + std::to_string(cols); }
+
+// relative rounding bound of a float sum of `len` terms split over `lanes` lanes and a tree
+double sum_error(size_t len, unsigned lanes) { return double(len / lanes + 12) * U; }
+
+// ---- the launches of reduce.cu and losses.cu, emulated ----
+
+void reduce_rows(sg_reduce_op op, size_t rows, size_t cols, const float* x, float* out) {
+  const unsigned lanes = body::row_lanes(cols);
+  for_each_team(rows, lanes, [&](Team team) {
+    for (size_t r = team.index; r < rows; r += team.count) {
+      const float* row = x + r * cols;
+      float max_value = -body::kInf, shift = 0.f, sum = 0.f;
+      if (op == SG_REDUCE_MAX || op == SG_REDUCE_LOGSUMEXP)
+        max_value = team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_max(t, cols, row); }), lanes,
+                                MaxOp{});
+      if (op == SG_REDUCE_LOGSUMEXP) {
+        shift = body::exp_shift(max_value);
+        sum = team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_exp_sum(t, cols, row, shift); }),
+                          lanes, SumOp{});
+      } else if (op != SG_REDUCE_MAX) {
+        sum = team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_sum(t, cols, row); }), lanes,
+                          SumOp{});
+      }
+      out[r] = body::reduce_result(op, max_value, shift, sum, cols);
+    }
+  });
+}
+
+// partials of the 8 row lanes of column c, combined in row-lane order (reduce.cu's combine_column)
+template <class F, class Op>
+float column_combine(F lane_partial, Op op) {
+  float r = lane_partial(0u);
+  for (unsigned ry = 1; ry < body::kColumnLanes; ++ry) r = op(r, lane_partial(ry));
+  return r;
+}
+
+void reduce_cols(sg_reduce_op op, size_t rows, size_t cols, const float* x, float* out) {
+  const unsigned blocks = body::grid_for(cols, body::kColumnTile);
+  for (unsigned b = 0; b < blocks; ++b)
+    for (size_t tile = b; tile * body::kColumnTile < cols; tile += blocks)
+      for (unsigned cx = 0; cx < body::kColumnTile; ++cx) {
+        const size_t c = tile * body::kColumnTile + cx;
+        if (c >= cols) continue;
+        float max_value = -body::kInf, shift = 0.f, sum = 0.f;
+        if (op == SG_REDUCE_MAX || op == SG_REDUCE_LOGSUMEXP)
+          max_value = column_combine([&](unsigned ry) { return body::column_lane_max(rows, cols, x, c, ry); }, MaxOp{});
+        if (op == SG_REDUCE_LOGSUMEXP) {
+          shift = body::exp_shift(max_value);
+          sum = column_combine([&](unsigned ry) { return body::column_lane_exp_sum(rows, cols, x, c, ry, shift); },
+                               SumOp{});
+        } else if (op != SG_REDUCE_MAX) {
+          sum = column_combine([&](unsigned ry) { return body::column_lane_sum(rows, cols, x, c, ry); }, SumOp{});
+        }
+        out[c] = body::reduce_result(op, max_value, shift, sum, rows);
+      }
+}
+
+void softmax_rows(int log, size_t rows, size_t cols, const float* x, float* out) {
+  const unsigned lanes = body::row_lanes(cols);
+  for_each_team(rows, lanes, [&](Team team) {
+    for (size_t r = team.index; r < rows; r += team.count) {
+      const float* row = x + r * cols;
+      const float shift = body::exp_shift(
+          team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_max(t, cols, row); }), lanes, MaxOp{}));
+      const float sum = team_reduce(
+          lane_values(team, lanes, [&](Team t) { return body::lane_exp_sum(t, cols, row, shift); }), lanes, SumOp{});
+      for (unsigned l = 0; l < lanes; ++l) {
+        Team t = team;
+        t.lane = l;
+        body::lane_softmax_write(t, log, cols, row, out + r * cols, shift, sum);
+      }
+    }
+  });
+}
+
+void softmax_xent_rows(size_t rows, size_t cols, const float* logits, const float* labels, const float* targets,
+                       float* loss, float* dlogits) {
+  const unsigned lanes = body::row_lanes(cols);
+  for_each_team(rows, lanes, [&](Team team) {
+    for (size_t r = team.index; r < rows; r += team.count) {
+      const float* x = logits + r * cols;
+      const float* t = targets ? targets + r * cols : nullptr;
+      const long long label = t ? 0 : body::label_index(labels[r], cols);
+      const float x_label = !t && label >= 0 ? x[label] : 0.f;
+      const float shift = body::exp_shift(
+          team_reduce(lane_values(team, lanes, [&](Team q) { return body::lane_max(q, cols, x); }), lanes, MaxOp{}));
+      const float sum = team_reduce(
+          lane_values(team, lanes, [&](Team q) { return body::lane_exp_sum(q, cols, x, shift); }), lanes, SumOp{});
+      const float log_sum = body::log_f(sum);
+      float row_loss;
+      if (t)
+        row_loss = team_reduce(
+            lane_values(team, lanes, [&](Team q) { return body::lane_target_xent(q, cols, x, t, shift, log_sum); }),
+            lanes, SumOp{});
+      else
+        row_loss = label >= 0 ? (shift - x_label) + log_sum : body::kNan;
+      loss[r] = row_loss;
+      if (dlogits)
+        for (unsigned l = 0; l < lanes; ++l) {
+          Team q = team;
+          q.lane = l;
+          body::lane_xent_gradient(q, cols, x, t, label, shift, 1.f / sum, dlogits + r * cols);
+        }
+    }
+  });
+}
+
+// sigmoid_xent (kl == false) or gaussian_kl (kl == true): one pass per row, partials summed.
+void one_pass_rows(bool kl, size_t rows, size_t cols, const float* a, const float* b, float* loss, float* d0,
+                   float* d1) {
+  const unsigned lanes = body::row_lanes(cols);
+  for_each_team(rows, lanes, [&](Team team) {
+    for (size_t r = team.index; r < rows; r += team.count) {
+      const size_t at = r * cols;
+      const float s = team_reduce(lane_values(team, lanes, [&](Team t) {
+                                    return kl ? body::lane_gaussian_kl(t, cols, a + at, b + at, d0 ? d0 + at : nullptr,
+                                                                       d1 ? d1 + at : nullptr)
+                                              : body::lane_sigmoid_xent(t, cols, a + at, b + at, d0 ? d0 + at : nullptr);
+                                  }),
+                                  lanes, SumOp{});
+      loss[r] = kl ? 0.5f * s : s;
+    }
+  });
+}
+
+// ---- the cases ----
+
+// x with the special rows the CPU defines: all -inf (lse -inf), a +inf (lse +inf), a NaN (NaN)
+std::vector<float> row_inputs(size_t rows, size_t cols) {
+  Rng r(rows * 7919 + cols);
+  std::vector<float> x = r.floats(rows * cols, -4.f, 4.f);
+  if (rows >= 4 && cols >= 2) {
+    for (size_t c = 0; c < cols; ++c) x[c] = -body::kInf;
+    x[cols + cols / 2] = body::kInf;
+    x[2 * cols + cols - 1] = NAN;
+  }
+  return x;
+}
+
+void check_reduce(size_t rows, size_t cols) {
+  const std::vector<float> x = row_inputs(rows, cols);
+  for (int o = SG_REDUCE_SUM; o <= SG_REDUCE_LOGSUMEXP; ++o)
+    for (int axis = 0; axis < 2; ++axis) {
+      const sg_reduce_op op = sg_reduce_op(o);
+      const bool along_rows = axis == SG_AXIS_ROWS;
+      const size_t count = along_rows ? rows : cols, len = along_rows ? cols : rows;
+      if (op == SG_REDUCE_MAX && len == 0) continue;  // refused by both devices (the max of nothing)
+      std::vector<float> out = nans(count), expected = nans(count);
+      if (along_rows) reduce_rows(op, rows, cols, x.data(), out.data());
+      else reduce_cols(op, rows, cols, x.data(), out.data());
+      cpu().reduce(nullptr, op, sg_axis(axis), rows, cols, x.data(), expected.data());
+      const unsigned lanes = along_rows ? body::row_lanes(cols) : body::kColumnLanes;
+      std::vector<double> tol(count);
+      for (size_t i = 0; i < count; ++i) {  // sum of |x| (the rounding scale) over the reduced line
+        double scale = 0;
+        for (size_t j = 0; j < len; ++j) scale += std::fabs(double(along_rows ? x[i * cols + j] : x[j * cols + i]));
+        if (op == SG_REDUCE_MEAN) scale /= double(len);
+        if (op == SG_REDUCE_LOGSUMEXP) scale = 4.0 + std::fabs(double(expected[i]));
+        tol[i] = op == SG_REDUCE_MAX ? 0.0 : 1e-6 + 2 * sum_error(len, lanes) * scale;
+      }
+      report(std::string("reduce ") + kReduceNames[o] + (along_rows ? " rows " : " cols ") + size_name(rows, cols) +
+                 (along_rows && body::row_lanes(cols) != 32 ? " (block team)" : ""),
+             compare_tol(out, expected, tol));
+    }
+}
+
+void check_softmax(size_t rows, size_t cols) {
+  Rng r(rows + cols);
+  const std::vector<float> x = r.floats(rows * cols, -6.f, 6.f);
+  const double err = 4 * sum_error(cols, body::row_lanes(cols));
+  for (int log = 0; log < 2; ++log) {
+    std::vector<float> out = nans(rows * cols), expected = nans(rows * cols);
+    softmax_rows(log, rows, cols, x.data(), out.data());
+    cpu().softmax(nullptr, log, rows, cols, x.data(), expected.data());
+    report(std::string(log ? "log_softmax " : "softmax ") + size_name(rows, cols),
+           log ? compare(out, expected, err, 4 * U) : compare(out, expected, 1e-9, err));
+  }
+}
+
+void check_losses(size_t rows, size_t cols) {
+  Rng r(rows * 3 + cols);
+  const std::vector<float> x = r.floats(rows * cols, -5.f, 5.f);
+  const double err = 8 * sum_error(cols, body::row_lanes(cols));
+  std::vector<float> labels(rows), targets = r.floats(rows * cols, 0.f, 1.f);
+  for (auto& l : labels) l = float(r.next() % cols);
+  const std::string size = size_name(rows, cols);
+  for (int with_targets = 0; with_targets < 2; ++with_targets) {
+    const float* lab = with_targets ? nullptr : labels.data();
+    const float* tgt = with_targets ? targets.data() : nullptr;
+    std::vector<float> loss = nans(rows), d = nans(rows * cols), loss_cpu = nans(rows), d_cpu = nans(rows * cols);
+    softmax_xent_rows(rows, cols, x.data(), lab, tgt, loss.data(), d.data());
+    cpu().softmax_xent(nullptr, rows, cols, x.data(), lab, tgt, loss_cpu.data(), d_cpu.data());
+    const std::string name = std::string("softmax_xent ") + (with_targets ? "targets " : "labels ") + size;
+    report(name + " loss", compare(loss, loss_cpu, 1e-5, err));
+    report(name + " dlogits", compare(d, d_cpu, 1e-6, err));
+    // in place: dlogits written over the logits
+    std::vector<float> in_place = x, loss2 = nans(rows);
+    softmax_xent_rows(rows, cols, in_place.data(), lab, tgt, loss2.data(), in_place.data());
+    report(name + " dlogits in place of logits", compare(in_place, d_cpu, 1e-6, err) + compare(loss2, loss_cpu, 1e-5, err));
+  }
+  {  // a bad label: NaN loss and gradient on that row only (the CPU refuses the call instead)
+    std::vector<float> bad = labels, loss = nans(rows), d = nans(rows * cols);
+    bad[rows - 1] = float(cols) + 0.5f;
+    softmax_xent_rows(rows, cols, x.data(), bad.data(), nullptr, loss.data(), d.data());
+    bool ok = std::isnan(loss[rows - 1]) && std::isnan(d[rows * cols - 1]);
+    for (size_t i = 0; i + 1 < rows; ++i) ok = ok && !std::isnan(loss[i]);
+    report("softmax_xent bad label " + size, ok ? "" : "a bad label must give NaN on its row only");
+  }
+  {  // sigmoid cross-entropy, a quarter of the targets missing (NaN)
+    std::vector<float> t = targets;
+    for (size_t i = 0; i < t.size(); i += 4) t[i] = NAN;
+    std::vector<float> loss = nans(rows), d = nans(rows * cols), loss_cpu = nans(rows), d_cpu = nans(rows * cols);
+    one_pass_rows(false, rows, cols, x.data(), t.data(), loss.data(), d.data(), nullptr);
+    cpu().sigmoid_xent(nullptr, rows, cols, x.data(), t.data(), loss_cpu.data(), d_cpu.data());
+    report("sigmoid_xent " + size + " loss", compare(loss, loss_cpu, 1e-5, err));
+    report("sigmoid_xent " + size + " dlogits", compare(d, d_cpu, 4 * U, 4 * U));  // sigmoid(x) - t: ulps of 1
+    std::vector<float> loss_only = nans(rows);
+    one_pass_rows(false, rows, cols, x.data(), t.data(), loss_only.data(), nullptr, nullptr);
+    report("sigmoid_xent " + size + " loss without dlogits", compare(loss_only, loss_cpu, 1e-5, err));
+  }
+  {  // Gaussian KL with and without gradients
+    const std::vector<float> lv = r.floats(rows * cols, -3.f, 2.f);
+    std::vector<float> loss = nans(rows), dmu = nans(rows * cols), dlv = nans(rows * cols);
+    std::vector<float> loss_cpu = nans(rows), dmu_cpu = nans(rows * cols), dlv_cpu = nans(rows * cols);
+    one_pass_rows(true, rows, cols, x.data(), lv.data(), loss.data(), dmu.data(), dlv.data());
+    cpu().gaussian_kl(nullptr, rows, cols, x.data(), lv.data(), loss_cpu.data(), dmu_cpu.data(), dlv_cpu.data());
+    report("gaussian_kl " + size, compare(loss, loss_cpu, 1e-5, err) + compare_bits(dmu, dmu_cpu) +
+                                      compare(dlv, dlv_cpu, 1e-7, 8 * U));
+    std::vector<float> loss_only = nans(rows);
+    one_pass_rows(true, rows, cols, x.data(), lv.data(), loss_only.data(), nullptr, nullptr);
+    report("gaussian_kl " + size + " loss only", compare(loss_only, loss_cpu, 1e-5, err));
+  }
+}
+
+}  // namespace
+
+void check_rows() {
+  for (size_t rows : {1, 7, 129})
+    for (size_t cols : {1, 7, 33, 129, 1000, 3001}) check_reduce(rows, cols);
+  check_reduce(1000, 3);  // many rows: 8 row lanes per column, teams striding over rows
+  check_reduce(1, 100003);
+  check_reduce(7, 0);  // empty lines: sum 0, mean NaN, log-sum-exp -inf, as the CPU
+  check_reduce(0, 7);
+  for (size_t rows : {1, 7, 129})
+    for (size_t cols : {1, 7, 129, 1000, 2049}) check_softmax(rows, cols);
+  for (size_t rows : {1, 7, 129})
+    for (size_t cols : {1, 7, 129, 1000, 2049}) check_losses(rows, cols);
+}
+
+}  // namespace sg::check

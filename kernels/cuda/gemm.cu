@@ -1,0 +1,116 @@
+// The CUDA SGEMM entry: argument checks (the CPU's), the choice of tile shape, and the kernel that runs the
+// bodies of bodies/gemm.cuh with double-buffered shared-memory tiles. FP32 FMA only: TF32 tensor cores are
+// for runs that opt in (design), which this entry does not offer.
+#include <cstdint>
+#include <mutex>
+
+#include "bodies/gemm.cuh"
+#include "launch.cuh"
+
+namespace sg::cuda {
+
+namespace {
+
+using body::GemmArgs;
+using body::GemmLarge;
+using body::GemmSmall;
+
+// The transposes are run-time flags, not template parameters: they only steer the fetch and stash, a
+// uniform branch per k step beside 512 (large tiles) FMAs, while four instantiations per shape quadrupled
+// nvcc's time.
+template <class S>
+__global__ void __launch_bounds__(256, 2) gemm_kernel(const GemmArgs g, size_t tiles_m, size_t tiles_n) {
+  __shared__ __align__(16) float as[2][S::kSmemA];
+  __shared__ __align__(16) float bs[2][S::kSmemB];
+  size_t tile_m, tile_n;
+  body::gemm_tile_of_block(blockIdx.x, tiles_m, tiles_n, &tile_m, &tile_n);
+  const size_t m0 = tile_m * S::BM, n0 = tile_n * S::BN;
+  const unsigned tid = threadIdx.x;
+  float acc[S::TM][S::TN];
+#pragma unroll
+  for (int i = 0; i < S::TM; ++i)
+#pragma unroll
+    for (int j = 0; j < S::TN; ++j) acc[i][j] = 0.f;
+
+  float ra[4], rb[4];
+  body::gemm_fetch_a<S>(g, m0, 0, tid, ra);
+  body::gemm_fetch_b<S>(g, n0, 0, tid, rb);
+  body::gemm_stash_a<S>(g.trans_a, ra, tid, as[0]);
+  body::gemm_stash_b<S>(g.trans_b, rb, tid, bs[0]);
+  __syncthreads();
+  const size_t steps = body::ceil_div(g.k, S::BK);
+  for (size_t step = 0; step < steps; ++step) {
+    const int cur = int(step & 1);
+    const bool more = step + 1 < steps;
+    if (more) {  // the next tile's chunks load while this tile is multiplied
+      body::gemm_fetch_a<S>(g, m0, (step + 1) * S::BK, tid, ra);
+      body::gemm_fetch_b<S>(g, n0, (step + 1) * S::BK, tid, rb);
+    }
+    body::gemm_multiply_tile<S>(as[cur], bs[cur], tid, acc);
+    if (more) {  // the other buffer was last read before the previous barrier
+      body::gemm_stash_a<S>(g.trans_a, ra, tid, as[cur ^ 1]);
+      body::gemm_stash_b<S>(g.trans_b, rb, tid, bs[cur ^ 1]);
+    }
+    __syncthreads();
+  }
+  body::gemm_store<S>(g, m0, n0, tid, acc);
+}
+
+__global__ void gemm_no_product_kernel(const GemmArgs g) { body::gemm_no_product_thread(this_thread(), g); }
+
+template <class S>
+sg_status launch_shape(const GemmArgs& g, cudaStream_t stream) {
+  const size_t tiles_m = body::ceil_div(g.m, S::BM), tiles_n = body::ceil_div(g.n, S::BN);
+  if (tiles_m > size_t(INT32_MAX) / tiles_n) return SG_ERR_UNSUPPORTED;  // a 1-D grid of at most 2^31 - 1 blocks
+  gemm_kernel<S><<<unsigned(tiles_m * tiles_n), S::kThreads, 0, stream>>>(g, tiles_m, tiles_n);
+  return launched("gemm");
+}
+
+// Streaming multiprocessors of the current device, asked once per device.
+int multiprocessors() {
+  static std::mutex mutex;
+  static int known[64] = {};
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) return 1;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (known[device] == 0) {
+    int count = 0;
+    if (cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count < 1) count = 1;
+    known[device] = count;
+  }
+  return known[device];
+}
+
+bool stored_ok(const float* p, size_t rows, size_t cols, size_t ld) {
+  if (rows == 0 || cols == 0) return true;
+  return p != nullptr && ld >= cols && rows - 1 <= (SIZE_MAX / sizeof(float) - cols) / ld;
+}
+
+}  // namespace
+
+sg_status gemm(sg_stream s, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a,
+               size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc, const float* bias,
+               sg_unary_op act, float act_alpha) {
+  if (act != SG_UNARY_AFFINE && act != SG_UNARY_RELU && act != SG_UNARY_LEAKY_RELU && act != SG_UNARY_SIGMOID &&
+      act != SG_UNARY_TANH) {
+    return SG_ERR_ARGUMENT;
+  }
+  if (!stored_ok(a, trans_a ? k : m, trans_a ? m : k, lda) || !stored_ok(b, trans_b ? n : k, trans_b ? k : n, ldb) ||
+      !stored_ok(c, m, n, ldc)) {
+    return SG_ERR_ARGUMENT;
+  }
+  if (m == 0 || n == 0) return SG_OK;
+  GemmArgs g{m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, bias, act, act_alpha, trans_a != 0, trans_b != 0,
+             body::aligned16(a) && lda % 4 == 0, body::aligned16(b) && ldb % 4 == 0};
+  cudaStream_t stream = to_stream(s);
+  if (k == 0 || alpha == 0.f) {  // no product: C = beta C, then bias and activation (A and B unread)
+    size_t total;
+    if (__builtin_mul_overflow(m, n, &total)) return SG_ERR_ARGUMENT;
+    gemm_no_product_kernel<<<body::grid_for(total), body::kThreads, 0, stream>>>(g);
+    return launched("gemm (no product)");
+  }
+  if (body::gemm_use_small(m, n, multiprocessors())) return launch_shape<GemmSmall>(g, stream);
+  return launch_shape<GemmLarge>(g, stream);
+}
+
+}  // namespace sg::cuda

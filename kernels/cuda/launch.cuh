@@ -1,0 +1,49 @@
+// Device-side glue of the CUDA kernels (nvcc only): the Thread of the calling thread, team reductions
+// with warp shuffles (in the order the host checker emulates), and the launch check every entry ends with.
+#pragma once
+
+#include "bodies/common.cuh"
+#include "bodies/rows.cuh"
+#include "cuda_internal.cuh"
+
+namespace sg::cuda {
+
+__device__ __forceinline__ body::Thread this_thread() {
+  return body::Thread{blockIdx.x, threadIdx.x, gridDim.x, blockDim.x};
+}
+
+// Butterfly over the warp: every lane ends with the same combination of all 32 values.
+template <class Op>
+__device__ __forceinline__ float warp_reduce(float v, Op op) {
+#pragma unroll
+  for (int offset = 16; offset > 0; offset >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  return v;
+}
+
+// Over a whole block: each warp's butterfly, then warp results combined in warp order by every thread.
+// `scratch` holds one float per warp; the trailing barrier lets the next call reuse it.
+template <class Op>
+__device__ __forceinline__ float block_reduce(float v, Op op, float* scratch) {
+  v = warp_reduce(v, op);
+  const unsigned warps = blockDim.x / 32;
+  if (threadIdx.x % 32 == 0) scratch[threadIdx.x / 32] = v;
+  __syncthreads();
+  float r = scratch[0];
+  for (unsigned w = 1; w < warps; ++w) r = op(r, scratch[w]);
+  __syncthreads();
+  return r;
+}
+
+// A team's reduction: a warp team (lanes == 32) shuffles, a block team goes through shared memory.
+template <class Op>
+__device__ __forceinline__ float team_reduce(const body::Team& team, float v, Op op, float* scratch) {
+  return team.lanes == body::kWarpLanes ? warp_reduce(v, op) : block_reduce(v, op, scratch);
+}
+
+// After a launch: the launch error, if any, recorded and returned.
+inline sg_status launched(const char* what) {
+  cudaError_t error = cudaGetLastError();
+  return error == cudaSuccess ? SG_OK : record_error(error, what);
+}
+
+}  // namespace sg::cuda

@@ -1,0 +1,63 @@
+// The CUDA kernels checked without a GPU: runs build/semigen_cuda_bodies_check (kernels/cuda/check/), which
+// executes every CUDA kernel body on the host over its launcher's grid and compares it with the CPU kernels,
+// Philox bit for bit. Then reruns it with deliberate indexing mistakes injected, each of which must be
+// caught: the proof that the checks can fail. Runs on every machine (the checker needs no nvcc).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
+const checker = join(root, 'build', 'semigen_cuda_bodies_check');
+
+function run(args) {
+  assert.ok(existsSync(checker), `${checker} is missing: build it with \`npx cmake-js compile --out build\``);
+  const r = spawnSync(checker, args, { encoding: 'utf8', timeout: 120_000 });
+  assert.is(r.error, undefined, `running the checker: ${r.error}`);
+  return { status: r.status, lines: r.stdout.split('\n').filter((l) => l.length > 0), stderr: r.stderr };
+}
+
+const s = suite('kernels: cuda bodies on the host');
+
+s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () => {
+  const { status, lines, stderr } = run([]);
+  const failures = lines.filter((l) => l.startsWith('FAIL'));
+  assert.equal(failures.slice(0, 10), [], `failing cases (${failures.length}):\n${failures.slice(0, 10).join('\n')}`);
+  const summary = lines.at(-1) ?? '';
+  const m = /^cuda bodies: (\d+) cases, (\d+) failed$/.exec(summary);
+  assert.ok(m, `last line should be the summary, got "${summary}" (stderr: ${stderr})`);
+  assert.is(Number(m[2]), 0);
+  assert.is(status, 0, 'exit status');
+  const ok = lines.filter((l) => l.startsWith('ok   '));
+  assert.is(ok.length, Number(m[1]), 'one ok line per case');
+  assert.ok(ok.length >= 1000, `only ${ok.length} cases ran`);
+  // every family ran, and the cases the brief names are there
+  const has = (re, what) => assert.ok(ok.some((l) => re.test(l)), `no passing case for ${what}`);
+  for (const family of ['unary', 'unary_backward', 'binary', 'copy_2d', 'gather_rows', 'reduce', 'softmax',
+    'log_softmax', 'softmax_xent', 'sigmoid_xent', 'gaussian_kl', 'random', 'reparameterize', 'adam', 'adamw', 'sgd',
+    'gemm']) {
+    has(new RegExp(`^ok {3}${family} `), family);
+  }
+  has(/philox words equal the CPU's bit for bit/, 'the Philox stream');
+  has(/philox known-answer vector/, 'the Philox known-answer vector');
+  for (const a of ['full', 'row', 'col', 'scalar'])
+    for (const b of ['full', 'row', 'col', 'scalar']) has(new RegExp(`binary \\w+ .* a ${a} b ${b} `), `binary ${a}/${b}`);
+  for (const t of ['NN', 'NT', 'TN', 'TT'])
+    for (const tiles of ['128x128', '64x64'])
+      for (const loads of ['float4', 'scalar']) has(new RegExp(`gemm ${t} .*${tiles} tiles, ${loads} loads`), `gemm ${t} ${tiles} ${loads}`);
+  for (const act of ['relu', 'leaky_relu', 'sigmoid', 'tanh']) has(new RegExp(`gemm .* bias ${act},`), `gemm bias + ${act}`);
+  has(/reduce \w+ rows .*\(block team\)/, 'row reductions over a block team');
+});
+
+s('the checker catches each deliberate mistake injected into the launch emulation', () => {
+  const { status, lines } = run(['--mutants']);
+  const mutants = lines.filter((l) => l.startsWith('mutant '));
+  assert.ok(mutants.length >= 8, `expected at least 8 mutants, got ${mutants.length}`);
+  const missed = mutants.filter((l) => !/: detected \((\d+) of \d+ cases failed\)$/.test(l) || / detected \(0 of/.test(l));
+  assert.equal(missed, [], `mutants not caught:\n${missed.join('\n')}`);
+  assert.match(lines.at(-1) ?? '', new RegExp(`^mutants: ${mutants.length} detected, 0 missed$`));
+  assert.is(status, 0);
+});
+
+s.run();
