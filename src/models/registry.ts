@@ -3,6 +3,7 @@
 import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
+import { Ladder } from './ladder.js';
 import type { ModelConfig, TrainableModel } from './model.js';
 import { VAE } from './vae.js';
 
@@ -15,6 +16,8 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   dae: { build: DenoisingAutoencoder as unknown as Constructor, describe: 'denoising autoencoder (gaussian or masking noise)' },
   vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
   gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
+  ladder: { build: Ladder as unknown as Constructor, describe: 'Ladder network (semi-supervised classifier, denoising cost on every layer)' },
+  gamma: { build: Ladder as unknown as Constructor, describe: 'Γ-model Ladder network (denoising cost on the top layer only)' },
 };
 
 /** The registered kinds, in a stable order. */
