@@ -108,41 +108,36 @@ export class LadderNetwork extends Module {
    * statistics (returned, and folded into the running averages); eval mode: by the running averages.
    */
   clean(x: Tensor): EncoderPass {
-    const z = [x];
     const stats: { mean: Tensor; variance: Tensor }[] = [];
-    let h = x;
-    for (let l = 1; l < this.widths.length; l++) {
-      const pre = matmul(h, this.encoder[l]);
+    const pass = this.pass(x, (l, pre) => {
       const norm = this.norms[l];
-      let zl: Tensor;
-      if (this.training) {
-        const bn = batchNormalize(pre, this.eps);
-        norm.updateRunning(bn.mean, bn.variance, pre.rows);
-        stats[l] = { mean: bn.mean, variance: bn.variance };
-        zl = bn.y;
-      } else {
-        zl = normalizeWith(pre, norm.runningMean, norm.runningVar, this.eps);
-      }
-      z.push(zl);
-      h = this.activation(l, zl);
-    }
-    return { z, stats, logits: h };
+      if (!this.training) return normalizeWith(pre, norm.runningMean, norm.runningVar, this.eps);
+      const bn = batchNormalize(pre, this.eps);
+      norm.updateRunning(bn.mean, bn.variance, pre.rows);
+      stats[l] = { mean: bn.mean, variance: bn.variance };
+      return bn.y;
+    });
+    return { ...pass, stats };
   }
 
   /**
-   * The corrupted encoder: N(0, noise²) added to x and to every normalised z_pre (each z_pre normalised by its
-   * own batch statistics). Noise draw order: randn([rows, width_l]) for l = 0 (the input), 1, ..., L.
+   * The corrupted encoder: N(0, noise²) added to x and to every z_pre normalised by its own batch statistics.
+   * Noise draw order: randn([rows, width_l]) for l = 0 (the input), 1, ..., L.
    */
   corrupted(x: Tensor, noise: number, gen: Generator): EncoderPass {
     const draw = (t: Tensor): Tensor => (noise > 0 ? add(t, randn(t.shape, gen, { std: noise, device: t.device })) : t);
-    let h = draw(x);
-    const z = [h];
+    return { ...this.pass(draw(x), (_, pre) => draw(batchNormalize(pre, this.eps).y)), stats: [] };
+  }
+
+  /** The encoder layers from h_0 = input, with z_l = normalise(l, h_{l-1} W_l). */
+  private pass(input: Tensor, normalise: (l: number, pre: Tensor) => Tensor): { z: Tensor[]; logits: Tensor } {
+    const z = [input];
+    let h = input;
     for (let l = 1; l < this.widths.length; l++) {
-      const zl = draw(batchNormalize(matmul(h, this.encoder[l]), this.eps).y);
-      z.push(zl);
-      h = this.activation(l, zl);
+      z.push(normalise(l, matmul(h, this.encoder[l])));
+      h = this.activation(l, z[l]);
     }
-    return { z, stats: [], logits: h };
+    return { z, logits: h };
   }
 
   /**

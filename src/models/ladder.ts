@@ -1,8 +1,8 @@
 // The Ladder network for semi-supervised classification (Rasmus et al. 2015) and its Γ-model variant (kind 'gamma':
-// only the top layer's denoising cost, so no decoder below it). Each step runs the labelled and the unlabelled rows
-// as one batch through the clean and the corrupted encoder (ladder-network.ts); the loss is the cross-entropy of the
-// corrupted path's output on the labelled rows plus Σ_l λ_l · mean over rows and units of (z_l - ẑ_BN,l)², with the
-// clean z as targets. Prediction uses the clean path (running batch-norm statistics in eval mode). Adam, with an
+// only the top layer's denoising cost, so no decoder below it). Each step runs the labelled rows through the
+// corrupted encoder and the unlabelled rows through the clean and the corrupted encoder and the decoder
+// (ladder-network.ts); the loss is the cross-entropy of the corrupted path's output on the labelled rows plus
+// Σ_l λ_l · mean over unlabelled rows and units of (z_l - ẑ_BN,l)², with the clean z as targets. Prediction uses the clean path (running batch-norm statistics in eval mode). Adam, with an
 // optional linear decay of the learning rate to 0 (the paper: 0.002, decayed over the last third of training).
 import { noGrad } from '../autograd.js';
 import { Adam } from '../optim/adam.js';
@@ -10,7 +10,6 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { square } from '../ops/activations.js';
 import { add, addScalar, mul, scale, sub } from '../ops/elementwise.js';
 import { mean, softmax } from '../ops/reduce.js';
-import { concatCols, reshape, sliceCols } from '../ops/shape.js';
 import { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
 import type { ModelOptions } from './ae.js';
@@ -43,16 +42,6 @@ const EPS = 1e-5;
 /** The paper's MNIST multipliers for any depth: 1000 on the input, 10 on the first layer, 0.1 above. */
 function ladderLambdas(layers: number): number[] {
   return Array.from({ length: layers }, (_, l) => (l === 0 ? 1000 : l === 1 ? 10 : 0.1));
-}
-
-/** Rows of a and then of b, [a.rows + b.rows, cols] (flat row-major storage: a concat of the flattened tensors). */
-function joinRows(a: Tensor, b: Tensor): Tensor {
-  return reshape(concatCols([reshape(a, [1, a.size]), reshape(b, [1, b.size])]), [a.rows + b.rows, a.cols]);
-}
-
-/** The first n rows of x (differentiable). */
-function firstRows(x: Tensor, n: number): Tensor {
-  return reshape(sliceCols(reshape(x, [1, x.size]), 0, n * x.cols), [n, x.cols]);
 }
 
 export class Ladder implements TrainableModel, Classifier {
@@ -119,23 +108,26 @@ export class Ladder implements TrainableModel, Classifier {
   }
 
   /**
-   * The training loss of the labelled rows plus the unlabelled batch, run as one batch (labelled rows first):
-   * {loss, supervised, denoising (Σ_l λ_l cost_l), layers (cost_l before λ, undefined where λ_l = 0)}.
+   * The training loss: {loss, supervised, denoising (Σ_l λ_l cost_l, null without decoder), layers (cost_l before
+   * λ, undefined where λ_l = 0)}. The labelled and the unlabelled rows pass the encoders apart, so each is
+   * normalised by its own batch statistics (as the paper's code does: the labelled rows, the same few every step,
+   * would otherwise dominate the statistics the unlabelled rows see); the decoder and the denoising costs use the
+   * unlabelled rows, whose clean statistics also feed the running averages. Noise draws: the labelled rows'
+   * corrupted pass, then the unlabelled rows' (see LadderNetwork.corrupted).
    */
   losses(batch: Batch): { loss: Tensor; supervised: Tensor; denoising: Tensor | null; layers: (Tensor | undefined)[] } {
     const c = this.config;
     const labelled = labelledPart(this.name, batch, c.inputSize, this.device);
-    const raw = joinRows(labelled.x, batchInputs(this.name, batch, c.inputSize, this.device));
+    const raw = batchInputs(this.name, batch, c.inputSize, this.device);
     const x = zeroMissing(raw);
     const net = this.module;
+    const corruptedLabelled = net.corrupted(zeroMissing(labelled.x), c.noise, this.generator);
+    const supervised = classifierLoss(this.name, corruptedLabelled.logits, labelled.labels, c.classWeights);
     const clean = net.clean(x);
-    const corrupted = net.corrupted(x, c.noise, this.generator);
-    const supervised = classifierLoss(this.name, firstRows(corrupted.logits, labelled.x.rows), labelled.labels,
-      c.classWeights);
     const layers: (Tensor | undefined)[] = [];
     let denoising: Tensor | null = null;
     if (net.lowest < c.lambdas.length) {
-      const zHat = net.decode(corrupted, clean);
+      const zHat = net.decode(net.corrupted(x, c.noise, this.generator), clean);
       for (let l = net.lowest; l < c.lambdas.length; l++) {
         if (c.lambdas[l] === 0) continue;
         let d = sub(clean.z[l], zHat[l]);

@@ -78,20 +78,23 @@ function combine(p, l, zc, u) {
 }
 
 /**
- * The training loss. x: the labelled rows then the unlabelled ones (NaN = missing), labels of the first rows,
- * noise[l]: the corrupted path's noise per layer, lambdas per layer. `frozen`: the clean statistics that normalise
- * ẑ (the engine treats them as constants, so finite differences must hold them fixed); null: computed here.
+ * The training loss. xl, xu: the labelled and the unlabelled rows (NaN = missing), labels of xl; noise.labelled and
+ * noise.unlabelled: the corrupted path's noise per layer; lambdas per layer. The two row sets are normalised apart;
+ * the decoder and the denoising costs use the unlabelled rows. `frozen`: the clean statistics that normalise ẑ (the
+ * engine treats them as constants, so finite differences must hold them fixed); null: computed here.
  */
-export function ladderLoss(p, { x, labels, noise, lambdas, classWeights = null }, frozen = null) {
+export function ladderLoss(p, { xl, xu, labels, noise, lambdas, classWeights = null }, frozen = null) {
   const top = lambdas.length - 1;
-  const x0 = x.map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
+  const zeroed = (x) => x.map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
+  const x0 = zeroed(xu);
   const clean = encode(p, x0, top, null);
-  const corrupted = encode(p, x0, top, noise);
+  const corruptedLabelled = encode(p, zeroed(xl), top, noise.labelled);
+  const corrupted = encode(p, x0, top, noise.unlabelled);
   let ce = 0;
   let weights = 0;
   labels.forEach((y, i) => {
     const w = classWeights === null ? 1 : classWeights[y];
-    ce -= w * Math.log(softmaxRow(corrupted.logits[i])[y]);
+    ce -= w * Math.log(softmaxRow(corruptedLabelled.logits[i])[y]);
     weights += w;
   });
   const supervised = ce / weights;
@@ -107,9 +110,9 @@ export function ladderLoss(p, { x, labels, noise, lambdas, classWeights = null }
       if (lambdas[l] > 0) {
         let s = 0;
         clean.z[l].forEach((row, i) => row.forEach((v, j) => {
-          if (!(l === 0 && Number.isNaN(x[i][j]))) s += (v - zBN[i][j]) ** 2;
+          if (!(l === 0 && Number.isNaN(xu[i][j]))) s += (v - zBN[i][j]) ** 2;
         }));
-        costs[l] = s / (x.length * zBN[0].length);
+        costs[l] = s / (xu.length * zBN[0].length);
         denoising += lambdas[l] * costs[l];
       }
       if (l > lowest) u = normalize(times(zHat, p[`decoder.${l}`]));

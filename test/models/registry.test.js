@@ -14,7 +14,7 @@ const SMALL = {
   dae: { kind: 'dae', inputSize: 6, hidden: [5], latent: 2, noise: 'gaussian', noiseLevel: 0.2 },
   vae: { kind: 'vae', inputSize: 6, hidden: [5, 4], latent: 2, beta: 0.7 },
   gan: { kind: 'gan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4] },
-  ladder: { kind: 'ladder', inputSize: 6, hidden: [5, 4], classes: 3, labelledBatchSize: 4 },
+  ladder: { kind: 'ladder', inputSize: 6, hidden: [5, 4], classes: 3, labelledBatchSize: 4, decayStart: 2, decayEnd: 6 },
   gamma: { kind: 'gamma', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 },
 };
 
