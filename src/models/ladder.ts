@@ -2,8 +2,9 @@
 // only the top layer's denoising cost, so no decoder below it). Each step runs the labelled rows through the
 // corrupted encoder and the unlabelled rows through the clean and the corrupted encoder and the decoder
 // (ladder-network.ts); the loss is the cross-entropy of the corrupted path's output on the labelled rows plus
-// Σ_l λ_l · mean over unlabelled rows and units of (z_l - ẑ_BN,l)², with the clean z as targets. Prediction uses the clean path (running batch-norm statistics in eval mode). Adam, with an
-// optional linear decay of the learning rate to 0 (the paper: 0.002, decayed over the last third of training).
+// Σ_l λ_l · mean over unlabelled rows and units of (z_l - ẑ_BN,l)², with the clean z as targets. Prediction uses
+// the clean path (running batch-norm statistics in eval mode). Adam, with an optional linear decay of the learning
+// rate to 0 (the paper: 0.002, decayed over the last third of training).
 import { noGrad } from '../autograd.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
