@@ -3,6 +3,7 @@
 import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
+import { Ladder } from './ladder.js';
 import type { ModelConfig, TrainableModel } from './model.js';
 import { SupervisedMLP } from './supervised.js';
 import { VAE } from './vae.js';
@@ -17,6 +18,8 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
   gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
   supervised: { build: SupervisedMLP as unknown as Constructor, describe: 'MLP classifier on the labelled rows alone (the baseline)' },
+  ladder: { build: Ladder as unknown as Constructor, describe: 'Ladder network (semi-supervised classifier, denoising cost on every layer)' },
+  gamma: { build: Ladder as unknown as Constructor, describe: 'Γ-model Ladder network (denoising cost on the top layer only)' },
 };
 
 /** The registered kinds, in a stable order. */

@@ -15,6 +15,8 @@ const SMALL = {
   vae: { kind: 'vae', inputSize: 6, hidden: [5, 4], latent: 2, beta: 0.7 },
   gan: { kind: 'gan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4] },
   supervised: { kind: 'supervised', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 },
+  ladder: { kind: 'ladder', inputSize: 6, hidden: [5, 4], classes: 3, labelledBatchSize: 4, decayStart: 2, decayEnd: 6 },
+  gamma: { kind: 'gamma', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 },
 };
 
 s('kinds and default configs', () => {
@@ -29,17 +31,20 @@ s('kinds and default configs', () => {
   assert.is(defaultConfig('ae', 10, { latent: 3 }).latent, 3);
 });
 
-/** a batch of all rows and, for the semi-supervised kinds, a labelled part with classes 0..2 */
-function batch(r, rows = 8) {
-  const x = () => sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]);
-  return { x: x(), labelled: { x: x(), labels: sg.tensor(Float32Array.from({ length: rows }, (_, i) => i % 3), [rows]) } };
+/** rows of inputs; with `labelled` rows, also a labelled part (semi-supervised kinds) */
+function batch(r, rows = 8, labelled = 0) {
+  const x = sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]);
+  if (labelled === 0) return { x };
+  const lx = sg.tensor(Float32Array.from({ length: labelled * 6 }, () => r.uniform(0, 1)), [labelled, 6]);
+  return { x, labelled: { x: lx, labels: sg.tensor(Float32Array.from({ length: labelled }, (_, i) => i % 3), [labelled]) } };
 }
 
 for (const kind of MODEL_KINDS) {
   s(`${kind}: rebuilt from its config with the saved state, it continues exactly like the original`, () => {
     const r = rng(40);
     const a = createModel(SMALL[kind], { generator: new sg.Generator(5) });
-    for (let i = 0; i < 3; i++) sg.tidy(() => a.trainStep(batch(r)));
+    const labelled = a.labelledBatchSize ?? 0;
+    for (let i = 0; i < 3; i++) sg.tidy(() => a.trainStep(batch(r, 8, labelled)));
     const saved = {
       config: JSON.parse(JSON.stringify(a.config)),
       weights: a.module.stateDict(),
@@ -51,7 +56,7 @@ for (const kind of MODEL_KINDS) {
     b.module.loadStateDict(saved.weights);
     for (const [k, state] of Object.entries(saved.optimizers)) b.optimizers[k].setState(state);
     b.generator.setState(saved.generator);
-    const next = batch(r);
+    const next = batch(r, 8, labelled);
     const ma = sg.tidy(() => a.trainStep(next));
     const mb = sg.tidy(() => b.trainStep(next));
     assert.equal(mb, ma);
