@@ -7,7 +7,7 @@ export const modelOptionFlags = `Model options (checked by the model; unknown on
   --hidden A,B,...    hidden layer sizes (ae, dae, vae)
   --latent N          code size (ae, dae, vae)
   --beta X            weight of the KL term (vae)
-  --noise KIND        gaussian or masking (dae)
+  --noise KIND|X      gaussian or masking (dae); the corruption noise std (ladder, gamma)
   --noise-level X     noise std, or masking probability (dae)
   --option KEY=VALUE  any other config key (repeatable), e.g. --option generatorHidden=500,500
 `;

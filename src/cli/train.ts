@@ -32,6 +32,8 @@ Data:
   --label-column C    CSV: the label column's name or index (default: a column named 'label')
   --labels N          keep N labels of the training split (N/classes per class, chosen by --seed; saved in the
                       run as labels.json); the other rows are unlabelled. Default: every label the data has
+  --lr-decay F        decay the learning rate linearly to 0 over the last fraction F of the steps (ladder and
+                      gamma; default 0.33 there, as in the paper; 0: none)
   --class-weights W   balanced: weigh each class's cross-entropy by n / (classes · its labelled rows), for
                       imbalanced labels (semi-supervised models); default: none
 
@@ -58,6 +60,9 @@ of the labelled rows; their test metric is test_error. Example:
 The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, and samples.png /
 reconstructions.png where the model can make them.`;
 
+/** Kinds whose learning rate can decay linearly at the end of training (config decayStart / decayEnd). */
+const DEFAULT_LR_DECAY: Record<string, number> = { ladder: 0.33, gamma: 0.33 };
+
 const DEFAULT_BATCH: Record<string, number> = { gan: 100, ...Object.fromEntries(SEMI_KINDS.map((k) => [k, 100])) };
 
 export async function runTrain(argv: string[]): Promise<void> {
@@ -65,7 +70,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
     epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
-    labels: { type: 'string' }, 'class-weights': { type: 'string' },
+    labels: { type: 'string' }, 'class-weights': { type: 'string' }, 'lr-decay': { type: 'string' },
     lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
     noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
     json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -130,6 +135,17 @@ export async function runTrain(argv: string[]): Promise<void> {
     if (data.classes < 2) throw new UsageError(`${kind} needs labelled data with at least 2 classes; ${data.name} has ${data.classes}`);
     overrides.classes ??= data.classes;
     if (values['class-weights'] === 'balanced') overrides.classWeights = balancedClassWeights(data.train.labels, overrides.classes as number);
+  }
+  const decay = values['lr-decay'] === undefined ? DEFAULT_LR_DECAY[kind] : Number(values['lr-decay']);
+  if (decay !== undefined) {
+    if (!(kind in DEFAULT_LR_DECAY)) throw new UsageError(`--lr-decay is for ${Object.keys(DEFAULT_LR_DECAY).join(', ')}, not ${kind}`);
+    if (!(decay >= 0 && decay <= 1)) throw new UsageError(`--lr-decay must be a fraction in [0, 1], got '${values['lr-decay']}'`);
+    const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
+    const start = Math.round(total * (1 - decay));
+    if (decay > 0 && start < total && overrides.decayEnd === undefined) {
+      overrides.decayStart = start;
+      overrides.decayEnd = total;
+    }
   }
   const config = defaultConfig(kind, data.train.features, overrides);
   const model = createModel(config, { generator: new Generator(seed), device });
