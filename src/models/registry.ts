@@ -4,6 +4,8 @@ import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
 import type { ModelConfig, TrainableModel } from './model.js';
+import { SSAE } from './ssae.js';
+import { SSGAN } from './ssgan.js';
 import { VAE } from './vae.js';
 
 export type { ModelOptions } from './ae.js';
@@ -15,6 +17,8 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   dae: { build: DenoisingAutoencoder as unknown as Constructor, describe: 'denoising autoencoder (gaussian or masking noise)' },
   vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
   gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
+  ssae: { build: SSAE as unknown as Constructor, describe: 'semi-supervised autoencoder (reconstruction + classifier on the code)' },
+  ssgan: { build: SSGAN as unknown as Constructor, describe: 'semi-supervised GAN (K-way discriminator, feature matching)' },
 };
 
 /** The registered kinds, in a stable order. */

@@ -14,10 +14,13 @@ const SMALL = {
   dae: { kind: 'dae', inputSize: 6, hidden: [5], latent: 2, noise: 'gaussian', noiseLevel: 0.2 },
   vae: { kind: 'vae', inputSize: 6, hidden: [5, 4], latent: 2, beta: 0.7 },
   gan: { kind: 'gan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4] },
+  ssae: { kind: 'ssae', inputSize: 6, hidden: [5], code: 2, classes: 3, labelledBatchSize: 4 },
+  ssgan: { kind: 'ssgan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4, 3], classes: 3,
+    labelledBatchSize: 4 },
 };
 
 s('kinds and default configs', () => {
-  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan']);
+  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan', 'ssae', 'ssgan']);
   assert.equal(defaultConfig('vae'), {
     kind: 'vae', inputSize: 784, hidden: [512, 256], latent: 32, beta: 1, activation: 'relu', lr: 1e-3,
   });
@@ -27,15 +30,23 @@ s('kinds and default configs', () => {
   assert.is(defaultConfig('ae', 10, { latent: 3 }).latent, 3);
 });
 
-function batch(r, rows = 8) {
-  return { x: sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]) };
+/** rows from all data, and for semi-supervised models a labelled part of labelledBatchSize rows */
+function batch(r, model, rows = 8) {
+  const x = () => sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]);
+  const b = { x: x() };
+  const m = model.labelledBatchSize;
+  if (m !== undefined) {
+    const xl = sg.tensor(Float32Array.from({ length: m * 6 }, () => r.uniform(0, 1)), [m, 6]);
+    b.labelled = { x: xl, labels: sg.tensor(Float32Array.from({ length: m }, (_, i) => i % 3), [m]) };
+  }
+  return b;
 }
 
 for (const kind of MODEL_KINDS) {
   s(`${kind}: rebuilt from its config with the saved state, it continues exactly like the original`, () => {
     const r = rng(40);
     const a = createModel(SMALL[kind], { generator: new sg.Generator(5) });
-    for (let i = 0; i < 3; i++) sg.tidy(() => a.trainStep(batch(r)));
+    for (let i = 0; i < 3; i++) sg.tidy(() => a.trainStep(batch(r, a)));
     const saved = {
       config: JSON.parse(JSON.stringify(a.config)),
       weights: a.module.stateDict(),
@@ -47,7 +58,7 @@ for (const kind of MODEL_KINDS) {
     b.module.loadStateDict(saved.weights);
     for (const [k, state] of Object.entries(saved.optimizers)) b.optimizers[k].setState(state);
     b.generator.setState(saved.generator);
-    const next = batch(r);
+    const next = batch(r, a);
     const ma = sg.tidy(() => a.trainStep(next));
     const mb = sg.tidy(() => b.trainStep(next));
     assert.equal(mb, ma);
@@ -61,7 +72,7 @@ for (const kind of MODEL_KINDS) {
 }
 
 s('unknown kinds and bad configs throw naming what is wrong', () => {
-  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan\)/);
+  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan, ssae, ssgan\)/);
   assertThrows(() => createModel(null), /createModel: config must be an object/);
   assertThrows(() => defaultConfig('toString'), /unknown model kind "toString"/);
   assertThrows(() => createModel({ kind: 'vae', inputSize: 784, hidden: [512, 256], lattent: 2 }), /vae: unknown config option lattent/);
