@@ -3,9 +3,11 @@
 // matching. D minimises CE(labelled) + w·[mean(softplus(lse_u) - lse_u) + mean(softplus(lse_fake))] (w = 1/2 in the
 // authors' code); G minimises the mean squared difference between the mean last-hidden features of real
 // unlabelled rows and of fakes. Noise z ~ U(0, 1). Networks in ssgan-networks.ts; the first training step
-// initialises the discriminator from its batch (the `initialized` buffer records that, for checkpoints).
-import { noGrad } from '../autograd.js';
+// initialises the discriminator from its batch (the `initialized` buffer records that, for checkpoints). As in the
+// authors' code, a moving average of the discriminator's weights classifies (steadier than the raw weights).
+import { noGrad, tidy } from '../autograd.js';
 import { addon } from '../backend.js';
+import type { NativeStorage } from '../native.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -40,24 +42,56 @@ export interface SSGANConfig extends ModelConfig, SemiSupervisedOptions {
   lr: number;
   /** Adam beta1 of both players */
   beta1: number;
+  /** Adam epsilon of both players */
+  eps: number;
+  /** decay of the discriminator's moving average that classifies and evaluates (0: the discriminator itself) */
+  average: number;
 }
 
-/** The parameter tree: both networks and the flag saying whether the data-dependent initialisation has run. */
+/**
+ * The parameter tree: both networks, the discriminator's moving average (buffers) and the flag saying whether the
+ * data-dependent initialisation has run.
+ */
 export class SSGANNetwork extends Module {
   discriminator: SSGANDiscriminator;
   generator: SSGANGenerator;
+  average: SSGANDiscriminator | null = null;
   /** [1]: 0 until the first training step has initialised the discriminator from its batch, then 1 */
   initialized: Tensor;
 
   constructor(c: SSGANConfig, gen: Generator, device: Device) {
     super();
-    this.discriminator = new SSGANDiscriminator({
+    const options = {
       inputSize: c.inputSize, hidden: c.discriminatorHidden, classes: c.classes, inputNoise: c.inputNoise,
       hiddenNoise: c.hiddenNoise,
-    }, gen, device);
+    };
+    this.discriminator = new SSGANDiscriminator(options, gen, device);
     this.generator = new SSGANGenerator({ noiseSize: c.noiseSize, hidden: c.generatorHidden, outputSize: c.inputSize },
       gen, device);
+    if (c.average > 0) {
+      this.average = new SSGANDiscriminator(options, gen, device);
+      for (const t of this.average.parameters()) t.requiresGrad = false;
+      this.updateAverage(0);
+    }
     this.initialized = this.register('initialized', zeros([1], { device }));
+  }
+
+  /** The discriminator that classifies: the moving average when there is one. */
+  get classifier(): SSGANDiscriminator {
+    return this.average ?? this.discriminator;
+  }
+
+  /** average += (1 - decay) (discriminator - average) for every tensor (decay 0: a copy); the SGD kernel as axpy. */
+  updateAverage(decay: number): void {
+    const average = this.average;
+    if (average === null) return;
+    const own = this.discriminator.namedTensors().map(([, t]) => t);
+    const targets = average.namedTensors().map(([, t]) => t);
+    tidy(() => noGrad(() => {
+      const differences = targets.map((t, i) => sub(t, own[i]));
+      const triple = (t: Tensor): [NativeStorage, number, number] => [t.storage, t.offset, t.size];
+      addon().sgd(targets.map(triple), differences.map(triple), null, 1 - decay, 0, 0, false);
+    }));
   }
 }
 
@@ -97,6 +131,8 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
       unsupervisedWeight: r.number('unsupervisedWeight', 0.5, 0, Infinity, false, true),
       lr: r.number('lr', 3e-3, 0, 1, true),
       beta1: r.number('beta1', 0.5, 0, 1, false, true),
+      eps: r.number('eps', 1e-4, 0, 1, true),
+      average: r.number('average', 0.999, 0, 1, false, true),
     };
     r.rejectUnknown();
     if (c.discriminatorHidden.length === 0) throw new Error('ssgan: discriminatorHidden must list at least one layer size');
@@ -107,7 +143,7 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
     if (!(this.generator instanceof Generator)) throw new Error('ssgan: generator must be a Generator');
     this.device = options.device ?? 'cpu';
     this.module = new SSGANNetwork(this.config, this.generator, this.device);
-    const adam = { lr: c.lr, betas: [c.beta1, 0.999] as [number, number] };
+    const adam = { lr: c.lr, betas: [c.beta1, 0.999] as [number, number], eps: c.eps };
     this.optimizers = {
       discriminator: new Adam(this.module.discriminator.parameters(), adam),
       generator: new Adam(this.module.generator.parameters(), adam),
@@ -155,6 +191,7 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
     if (this.module.initialized.item() === 0) {
       if (n < 2) throw new Error(`ssgan: the first batch initialises the discriminator and needs at least 2 rows, got ${n}`);
       this.module.discriminator.initFromData(xu);
+      this.module.updateAverage(0);
       const flag = this.module.initialized;
       addon().fill(flag.storage, flag.offset, 1, 1);
     }
@@ -165,6 +202,7 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
     optD.zeroGrad();
     dLoss.backward();
     optD.step();
+    this.module.updateAverage(this.config.average);
 
     // D's weights get no gradient in G's step: it would be discarded
     const dParams = this.module.discriminator.parameters();
@@ -181,7 +219,10 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
     return { d_loss: dLoss.item(), supervised: supervised.item(), unsupervised: unsupervised.item(), g_loss: gLoss.item() };
   }
 
-  /** Sums over the labelled rows of batch.labels (NaN rows skipped): error and cross_entropy of D's K logits. */
+  /**
+   * Sums over the labelled rows of batch.labels (NaN rows skipped): error and cross_entropy of the K logits of the
+   * discriminator's moving average (of the discriminator itself with average 0).
+   */
   evaluateBatch(batch: Batch): Record<string, number> {
     const x = zeroMissing(batchInputs('ssgan', batch, this.config.inputSize, this.device));
     const labels = batch.labels;
@@ -190,13 +231,13 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
     }
     labels.assertLive('ssgan', 'batch.labels');
     if (labels.size !== x.rows) throw new Error(`ssgan: batch.labels has ${labels.size} entries for ${x.rows} rows`);
-    return noGrad(() => classificationSums(this.module.discriminator.logits(x), labels));
+    return noGrad(() => classificationSums(this.module.classifier.logits(x), labels));
   }
 
-  /** p(y|x) = softmax of D's K logits, [rows, classes] (noise only in training mode). */
+  /** p(y|x) = softmax of the K logits of D's moving average (or D), [rows, classes]; noise only in training mode. */
   classify(x: Tensor): Tensor {
     const input = checkInputs('ssgan.classify', x, 'x', this.config.inputSize, this.device);
-    return softmax(this.module.discriminator.logits(zeroMissing(input)));
+    return softmax(this.module.classifier.logits(zeroMissing(input)));
   }
 
   /** G(z) in [0, 1] for codes z, [rows, noiseSize] -> [rows, inputSize]. */

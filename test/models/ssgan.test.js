@@ -23,7 +23,7 @@ const W_UNSUP = 0.7;
 
 function build(options = {}) {
   return new SSGAN({ inputSize: IN, classes: CLASSES, noiseSize: NOISE, generatorHidden: [4], discriminatorHidden: HIDDEN,
-    inputNoise: 0.3, hiddenNoise: 0.5, unsupervisedWeight: W_UNSUP, labelledBatchSize: M, ...options },
+    inputNoise: 0.3, hiddenNoise: 0.5, unsupervisedWeight: W_UNSUP, labelledBatchSize: M, average: 0, ...options },
   { generator: new sg.Generator(13) });
 }
 
@@ -271,7 +271,7 @@ s('a short run on three noisy prototypes with two labels each classifies held-ou
     return { x, y };
   };
   const model = new SSGAN({ inputSize: PIX, classes: 3, noiseSize: 4, generatorHidden: [16], discriminatorHidden: [16, 8],
-    labelledBatchSize: 6, lr: 3e-3 }, { generator: new sg.Generator(3) });
+    labelledBatchSize: 6, lr: 3e-3, average: 0.9 }, { generator: new sg.Generator(3) });
   const lab = draw(60);
   const xl = new Float32Array(6 * PIX);
   const yl = new Float32Array(6);
@@ -296,6 +296,39 @@ s('a short run on three noisy prototypes with two labels each classifies held-ou
   assert.ok(error / 300 < 0.2, `test error ${error / 300} (chance 0.67)`);
 });
 
+s('the moving average of the discriminator follows each D step and classifies', () => {
+  const DECAY = 0.8;
+  const model = build({ average: DECAY });
+  const r = rng(76);
+  const p = known(model, r);
+  const names = Object.keys(p).filter((n) => n.startsWith('average.'));
+  assert.equal(names.length, Object.keys(p).filter((n) => n.startsWith('discriminator.')).length);
+  assert.ok(names.includes('average.layers.0.scale') && names.includes('average.head.direction'));
+  assert.ok(model.module.parameters().every((t) => !model.module.average.namedTensors().some(([, a]) => a === t)),
+    'the average holds buffers only');
+  sg.tidy(() => model.trainStep({ x: sg.tensor(inputs(r, N), [N, IN]),
+    labelled: { x: sg.tensor(inputs(r, M), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } }));
+  const after = readWeights(model);
+  for (const name of names) {
+    const own = after[name.replace('average.', 'discriminator.')];
+    assertClose(after[name], p[name].map((v, i) => DECAY * v + (1 - DECAY) * own[i]), { atol: 1e-6, rtol: 1e-5, what: name });
+  }
+  // evaluation and classification read the average
+  const xs = inputs(r, 4);
+  const averaged = {};
+  for (const name of names) averaged[name.replace('average.', 'discriminator.')] = after[name];
+  const logits = discriminate(averaged, matrix(xs, 4, IN), null).logits;
+  model.module.eval();
+  const probs = sg.tidy(() => sg.noGrad(() => model.classify(sg.tensor(xs, [4, IN])).toArray()));
+  assertClose(probs, logits.flatMap((row) => row.map((v) => Math.exp(v - lse(row)))), { what: 'classify from the average' });
+  // a fresh model's first step copies the initialised discriminator into the average, then averages
+  const fresh = build({ average: DECAY });
+  sg.tidy(() => fresh.trainStep({ x: sg.tensor(inputs(r, N), [N, IN]),
+    labelled: { x: sg.tensor(inputs(r, M), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } }));
+  const w = readWeights(fresh);
+  assert.equal(w['average.layers.1.scale'], w['discriminator.layers.1.scale'], 'the initialised lengths were copied');
+});
+
 s('bad configs, batches and arguments throw naming what is wrong', () => {
   assertThrows(() => new SSGAN({ inputSize: 3, discriminatorHidden: [] }), /ssgan: discriminatorHidden must list at least one/);
   assertThrows(() => new SSGAN({ inputSize: 3, hiddenNoise: -0.5 }), /ssgan: hiddenNoise must be a number in \[0, Infinity\)/);
@@ -303,6 +336,8 @@ s('bad configs, batches and arguments throw naming what is wrong', () => {
   assertThrows(() => new SSGAN({ inputSize: 3, classes: 1 }), /ssgan: classes must be an integer >= 2/);
   assertThrows(() => new SSGAN({ inputSize: 3, classes: 3, classWeights: [1, 2] }), /ssgan: classWeights has 2 entries for 3 classes/);
   assertThrows(() => new SSGAN({ inputSize: 3, unsupervisedWeight: NaN }), /ssgan: unsupervisedWeight/);
+  assertThrows(() => new SSGAN({ inputSize: 3, average: 1 }), /ssgan: average must be a number in \[0, 1\)/);
+  assertThrows(() => new SSGAN({ inputSize: 3, eps: 0 }), /ssgan: eps must be a number in \(0, 1\]/);
   assertThrows(() => new SSGAN({ inputSize: 3, dropout: 0.1 }), /ssgan: unknown config option dropout/);
   assertThrows(() => new SSGAN({ inputSize: 3 }, { generator: 5 }), /ssgan: generator must be a Generator/);
   const model = build();
