@@ -64,7 +64,7 @@ export class SSAE implements TrainableModel, Classifier, Encoder, Decoder {
       hidden: r.sizes('hidden', [500, 250]),
       code: r.int('code', 50),
       activation: r.choice('activation', 'relu', ['relu', 'leakyRelu', 'tanh'] as const),
-      classifierWeight: r.number('classifierWeight', 100, 0, Infinity, false, true),
+      classifierWeight: r.number('classifierWeight', 10, 0, Infinity, false, true),
       lr: r.number('lr', 1e-3, 0, 1, true),
     };
     r.rejectUnknown();

@@ -175,8 +175,11 @@ export class SSGAN implements TrainableModel, Classifier, Decoder, Sampler {
   /** Feature matching: mean over features of (mean real features - mean fake features)^2. */
   private generatorLoss(xu: Tensor, n: number): Tensor {
     const d = this.module.discriminator;
-    const target = noGrad(() => mean(d.run(xu, false).features, 0));
-    return mean(square(sub(target, mean(d.run(this.module.generator.forward(this.noise(n)), false).features, 0))));
+    // D is frozen here: its weights are computed once for both passes
+    const weights = noGrad(() => d.weights());
+    const target = noGrad(() => mean(d.run(xu, false, weights).features, 0));
+    const generated = mean(d.run(this.module.generator.forward(this.noise(n)), false, weights).features, 0);
+    return mean(square(sub(target, generated)));
   }
 
   /**
