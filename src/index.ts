@@ -32,6 +32,7 @@ export { Module, type StateDict, type StateEntry } from './nn/module.js';
 export { Linear, type LinearOptions, type LinearInit } from './nn/linear.js';
 export { MLP, type MLPOptions } from './nn/mlp.js';
 export { BatchNorm1d, type BatchNormOptions } from './nn/batchnorm.js';
+export { WeightNormLinear, type WeightNormOptions } from './nn/weightnorm.js';
 export { batchNormalize, normalizeWith } from './ops/batchnorm.js';
 export * as init from './nn/init.js';
 
@@ -49,6 +50,8 @@ export { Autoencoder } from './models/ae.js';
 export { DenoisingAutoencoder } from './models/dae.js';
 export { VAE } from './models/vae.js';
 export { GAN } from './models/gan.js';
+export { SSAE } from './models/ssae.js';
+export { SSGAN } from './models/ssgan.js';
 export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler, Classifier } from './models/model.js';
 export { isClassifier } from './models/model.js';
 export { balancedClassWeights } from './models/semi.js';

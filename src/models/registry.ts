@@ -6,6 +6,8 @@ import { GAN } from './gan.js';
 import { Ladder } from './ladder.js';
 import type { ModelConfig, TrainableModel } from './model.js';
 import { SupervisedMLP } from './supervised.js';
+import { SSAE } from './ssae.js';
+import { SSGAN } from './ssgan.js';
 import { VAE } from './vae.js';
 
 export type { ModelOptions } from './ae.js';
@@ -20,6 +22,8 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   supervised: { build: SupervisedMLP as unknown as Constructor, describe: 'MLP classifier on the labelled rows alone (the baseline)' },
   ladder: { build: Ladder as unknown as Constructor, describe: 'Ladder network (semi-supervised classifier, denoising cost on every layer)' },
   gamma: { build: Ladder as unknown as Constructor, describe: 'Γ-model Ladder network (denoising cost on the top layer only)' },
+  ssae: { build: SSAE as unknown as Constructor, describe: 'semi-supervised autoencoder (reconstruction + classifier on the code)' },
+  ssgan: { build: SSGAN as unknown as Constructor, describe: 'semi-supervised GAN (K-way discriminator, feature matching)' },
 };
 
 /** The registered kinds, in a stable order. */

@@ -17,6 +17,9 @@ const SMALL = {
   supervised: { kind: 'supervised', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 },
   ladder: { kind: 'ladder', inputSize: 6, hidden: [5, 4], classes: 3, labelledBatchSize: 4, decayStart: 2, decayEnd: 6 },
   gamma: { kind: 'gamma', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 },
+  ssae: { kind: 'ssae', inputSize: 6, hidden: [5], code: 2, classes: 3, labelledBatchSize: 4 },
+  ssgan: { kind: 'ssgan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4, 3], classes: 3,
+    labelledBatchSize: 4 },
 };
 
 s('kinds and default configs', () => {
