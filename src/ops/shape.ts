@@ -1,8 +1,10 @@
 // Shape and copy ops: reshape (a view, no copy), detach, clone, to(device), concatCols / sliceCols (copy2d,
-// with gradients) and gatherRows (row selection by index for batching; no gradient).
+// with gradients), gatherRows (row selection by index for batching; no gradient) and repeatRows (a tensor
+// stacked k times, with gradients).
+import { Axis, Reduce } from '../native.js';
 import { needsGrad, record } from '../autograd.js';
 import { Tensor, checkDevice, type Device } from '../tensor.js';
-import { addon, checkLive, describe, shapeString } from './raw.js';
+import { addon, checkLive, describe, reduceRaw, shapeString } from './raw.js';
 
 /** Resolves one -1 in `shape` against `size`. */
 function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
@@ -151,4 +153,28 @@ export function gatherRows(x: Tensor, indices: Int32Array): Tensor {
     addon().gatherRows(indices.length, cols, x.storage, x.offset, srcRows, indices, y.storage, y.offset);
   }
   return y;
+}
+
+/**
+ * x stacked k times along its first axis: [k·n, ...] whose rows i, n + i, 2n + i ... are all x[i] (PyTorch's
+ * x.repeat(k, 1)). Forward is one gather; the gradient sums the k blocks (one column reduction of g viewed as
+ * [k, n·cols]).
+ */
+export function repeatRows(x: Tensor, k: number): Tensor {
+  checkLive('repeatRows', x);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`repeatRows: k must be a positive integer, got ${String(k)}`);
+  if (x.shape.length === 0) throw new Error('repeatRows: x must have at least one dimension, got []');
+  const n = x.shape[0];
+  const cols = n === 0 ? 0 : x.size / n;
+  const shape = [k * n, ...x.shape.slice(1)];
+  const y = Tensor._empty(x.device, shape, k * x.size);
+  if (x.size > 0) {
+    const index = new Int32Array(k * n);
+    for (let b = 0; b < k; b++) for (let i = 0; i < n; i++) index[b * n + i] = i;
+    addon().gatherRows(k * n, cols, x.storage, x.offset, n, index, y.storage, y.offset);
+  }
+  if (!needsGrad(x)) return y;
+  return record(y, 'repeatRows', [x], (g) => [
+    k === 1 ? Tensor._view(g, g.offset, x.shape) : reduceRaw(Reduce.sum, Axis.cols, k, x.size, g, x.shape),
+  ]);
 }
