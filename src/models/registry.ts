@@ -3,6 +3,7 @@
 import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
+import { M2 } from './m2.js';
 import type { ModelConfig, TrainableModel } from './model.js';
 import { VAE } from './vae.js';
 
@@ -15,6 +16,7 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   dae: { build: DenoisingAutoencoder as unknown as Constructor, describe: 'denoising autoencoder (gaussian or masking noise)' },
   vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
   gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
+  m2: { build: M2 as unknown as Constructor, describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier' },
 };
 
 /** The registered kinds, in a stable order. */

@@ -14,10 +14,11 @@ const SMALL = {
   dae: { kind: 'dae', inputSize: 6, hidden: [5], latent: 2, noise: 'gaussian', noiseLevel: 0.2 },
   vae: { kind: 'vae', inputSize: 6, hidden: [5, 4], latent: 2, beta: 0.7 },
   gan: { kind: 'gan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4] },
+  m2: { kind: 'm2', inputSize: 6, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [5], decoderHidden: [4, 5], labelledBatchSize: 3 },
 };
 
 s('kinds and default configs', () => {
-  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan']);
+  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan', 'm2']);
   assert.equal(defaultConfig('vae'), {
     kind: 'vae', inputSize: 784, hidden: [512, 256], latent: 32, beta: 1, activation: 'relu', lr: 1e-3,
   });
@@ -27,8 +28,10 @@ s('kinds and default configs', () => {
   assert.is(defaultConfig('ae', 10, { latent: 3 }).latent, 3);
 });
 
+/** rows from all data and, for the semi-supervised kinds, 3 labelled rows (the others ignore them) */
 function batch(r, rows = 8) {
-  return { x: sg.tensor(Float32Array.from({ length: rows * 6 }, () => r.uniform(0, 1)), [rows, 6]) };
+  const pixels = (n) => sg.tensor(Float32Array.from({ length: n * 6 }, () => r.uniform(0, 1)), [n, 6]);
+  return { x: pixels(rows), labelled: { x: pixels(3), labels: sg.tensor([2, 0, 1], [3]) } };
 }
 
 for (const kind of MODEL_KINDS) {
@@ -61,7 +64,7 @@ for (const kind of MODEL_KINDS) {
 }
 
 s('unknown kinds and bad configs throw naming what is wrong', () => {
-  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan\)/);
+  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan, m2\)/);
   assertThrows(() => createModel(null), /createModel: config must be an object/);
   assertThrows(() => defaultConfig('toString'), /unknown model kind "toString"/);
   assertThrows(() => createModel({ kind: 'vae', inputSize: 784, hidden: [512, 256], lattent: 2 }), /vae: unknown config option lattent/);
