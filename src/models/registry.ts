@@ -3,6 +3,8 @@
 import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
+import { M1 } from './m1.js';
+import { M1M2 } from './m1m2.js';
 import { M2 } from './m2.js';
 import type { ModelConfig, TrainableModel } from './model.js';
 import { VAE } from './vae.js';
@@ -16,7 +18,9 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   dae: { build: DenoisingAutoencoder as unknown as Constructor, describe: 'denoising autoencoder (gaussian or masking noise)' },
   vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
   gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
+  m1: { build: M1 as unknown as Constructor, describe: 'Kingma M1: VAE on all rows, classifier on the latent means of the labelled rows' },
   m2: { build: M2 as unknown as Constructor, describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier' },
+  m1m2: { build: M1M2 as unknown as Constructor, describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples' },
 };
 
 /** The registered kinds, in a stable order. */

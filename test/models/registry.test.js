@@ -14,11 +14,13 @@ const SMALL = {
   dae: { kind: 'dae', inputSize: 6, hidden: [5], latent: 2, noise: 'gaussian', noiseLevel: 0.2 },
   vae: { kind: 'vae', inputSize: 6, hidden: [5, 4], latent: 2, beta: 0.7 },
   gan: { kind: 'gan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4] },
+  m1: { kind: 'm1', inputSize: 6, hidden: [5], latent: 2, classes: 3, classifierHidden: [4], labelledBatchSize: 3 },
+  m1m2: { kind: 'm1m2', inputSize: 6, m1Hidden: [5], m1Latent: 3, m1Steps: 2, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [4], decoderHidden: [4], labelledBatchSize: 3 },
   m2: { kind: 'm2', inputSize: 6, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [5], decoderHidden: [4, 5], labelledBatchSize: 3 },
 };
 
 s('kinds and default configs', () => {
-  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan', 'm2']);
+  assert.equal([...MODEL_KINDS], ['ae', 'dae', 'vae', 'gan', 'm1', 'm2', 'm1m2']);
   assert.equal(defaultConfig('vae'), {
     kind: 'vae', inputSize: 784, hidden: [512, 256], latent: 32, beta: 1, activation: 'relu', lr: 1e-3,
   });
@@ -64,7 +66,7 @@ for (const kind of MODEL_KINDS) {
 }
 
 s('unknown kinds and bad configs throw naming what is wrong', () => {
-  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan, m2\)/);
+  assertThrows(() => createModel({ kind: 'm3', inputSize: 4 }), /unknown model kind "m3" \(expected one of: ae, dae, vae, gan, m1, m2, m1m2\)/);
   assertThrows(() => createModel(null), /createModel: config must be an object/);
   assertThrows(() => defaultConfig('toString'), /unknown model kind "toString"/);
   assertThrows(() => createModel({ kind: 'vae', inputSize: 784, hidden: [512, 256], lattent: 2 }), /vae: unknown config option lattent/);
