@@ -26,7 +26,7 @@ export {
 export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
 export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
 export { softmaxCrossEntropy, sigmoidCrossEntropy, gaussianKl } from './ops/losses.js';
-export { reshape, detach, clone, to, concatCols, sliceCols, gatherRows, repeatRows } from './ops/shape.js';
+export { reshape, detach, clone, to, concatCols, sliceCols, gatherRows, repeatRows, concatRows, sliceRows } from './ops/shape.js';
 
 export { Module, type StateDict, type StateEntry } from './nn/module.js';
 export { Linear, type LinearOptions, type LinearInit } from './nn/linear.js';

@@ -19,7 +19,7 @@ import type { Device, Tensor } from '../tensor.js';
 import type { ModelOptions } from './ae.js';
 import { ConfigReader, asConfig, batchInputs, checkInputs } from './common.js';
 import type { Batch, Classifier, ModelConfig, Sampler, TrainableModel } from './model.js';
-import { M2_ACTIVATIONS, M2Network, m2Objective, oneHot, type M2Activation, type M2Objective } from './m2net.js';
+import { M2_ACTIVATIONS, M2Network, m2Objective, oneHotRows, type M2Activation, type M2Objective } from './m2net.js';
 import { classificationSums, labelledPart, readSemiSupervised } from './semi.js';
 
 /** M2's options (shared with M1+M2's second stage). */
@@ -127,7 +127,7 @@ export class M2 implements TrainableModel, Classifier, Sampler {
       const all = rows.length === x.rows;
       const xs = all ? x : gatherRows(x, rows);
       const shared = net.sharedPart(all ? prepared : net.prepare(xs));
-      const bound = sum(net.negElbo(oneHot(y, this.classes, this.device), shared, xs, this.generator)).item();
+      const bound = sum(net.negElbo(oneHotRows(y, 0, this.classes, this.device), shared, xs, this.generator)).item();
       return { ...sums, neg_elbo: bound };
     });
   }
@@ -144,7 +144,7 @@ export class M2 implements TrainableModel, Classifier, Sampler {
     return noGrad(() => {
       const y = Array.from({ length: n }, (_, i) => i % this.classes);
       const z = randn([n, this.config.latent], this.generator, { device: this.device });
-      return sigmoid(this.module.decode(oneHot(y, this.classes, this.device), z).out);
+      return sigmoid(this.module.decode(oneHotRows(y, 0, this.classes, this.device), z).out);
     });
   }
 }

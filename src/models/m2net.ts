@@ -13,7 +13,7 @@ import type { Activation } from '../ops/activations.js';
 import { reparameterize } from '../ops/random.js';
 import { fromArray } from '../ops/creation.js';
 import { logSoftmax, mean, softmax, sum } from '../ops/reduce.js';
-import { repeatRows } from '../ops/shape.js';
+import { concatRows, repeatRows, sliceRows } from '../ops/shape.js';
 import { uniform } from '../nn/init.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
@@ -142,18 +142,16 @@ export class M2Network extends Module {
   }
 }
 
-/** One-hot rows [labels.length, classes] of class indices. */
-export function oneHot(labels: ArrayLike<number>, classes: number, device: Device): Tensor {
-  const data = new Float32Array(labels.length * classes);
-  for (let r = 0; r < labels.length; r++) data[r * classes + labels[r]] = 1;
-  return fromArray(data, [labels.length, classes], { device });
-}
-
-/** Every class for each of `rows` examples, class-major: row c·rows + i is onehot(c), [classes·rows, classes]. */
-export function enumeratedOneHot(rows: number, classes: number, device: Device): Tensor {
-  const data = new Float32Array(classes * rows * classes);
-  for (let c = 0; c < classes; c++) for (let i = 0; i < rows; i++) data[(c * rows + i) * classes + c] = 1;
-  return fromArray(data, [classes * rows, classes], { device });
+/**
+ * The one-hot rows of one step's bound pass [labelled.length + classes · unlabelled, classes]: the labelled rows'
+ * classes, then every class for each of the unlabelled rows, class-major (row c · unlabelled + i is class c).
+ */
+export function oneHotRows(labelled: ArrayLike<number>, unlabelled: number, classes: number, device: Device): Tensor {
+  const nl = labelled.length;
+  const data = new Float32Array((nl + classes * unlabelled) * classes);
+  for (let r = 0; r < nl; r++) data[r * classes + labelled[r]] = 1;
+  for (let c = 0; c < classes; c++) for (let i = 0; i < unlabelled; i++) data[(nl + c * unlabelled + i) * classes + c] = 1;
+  return fromArray(data, [nl + classes * unlabelled, classes], { device });
 }
 
 /** The M2 objective of one step and its parts (scalars). */
@@ -170,28 +168,33 @@ export interface M2Objective {
 
 /**
  * Kingma et al.'s J^alpha on one step's labelled rows (xl, labels) and unlabelled rows xu, per-batch means:
- * mean_l −ELBO(x, y) + alpha · CE_l(q(y|x)) + mean_u [Σ_y q(y|x) (−ELBO(x, y)) − H(q(y|x))]. The unlabelled bound
- * is one pass over classes × rows (class-major blocks, as PyTorch's xu.repeat(K, 1)); q(y|x) weighs each block's
- * rows through the same enumerated one-hot matrix. Noise: the labelled rows' z first, then the unlabelled ones'.
+ * mean_l −ELBO(x, y) + alpha · CE_l(q(y|x)) + mean_u [Σ_y q(y|x) (−ELBO(x, y)) − H(q(y|x))]. One pass of q(y|x)
+ * and of x·W_x over [xl; xu], one pass of the bound over [labelled rows; every (class, unlabelled row)] (the
+ * latter class-major, as PyTorch's xu.repeat(K, 1)): fewer, larger GEMMs. q(y|x) weighs each enumerated row
+ * through the same one-hot matrix. The noise: one draw for all rows of the bound, labelled rows first.
  */
 export function m2Objective(name: string, net: M2Network, xl: Tensor, labels: Tensor, xu: Tensor, alpha: number,
   classWeights: number[] | null, gen: Generator): M2Objective {
   const classes = net.options.classes;
-  const device = xl.device;
   const values = labels.toArray();
   checkLabels(name, values, classes);
-  const pl = net.prepare(xl);
-  const pu = net.prepare(xu);
-  const labelled = mean(net.negElbo(oneHot(values, classes, device), net.sharedPart(pl), xl, gen));
-  const rows = xu.rows;
-  const enumerated = enumeratedOneHot(rows, classes, device);
-  const bounds = net.negElbo(enumerated, repeatRows(net.sharedPart(pu), classes), repeatRows(xu, classes), gen);
-  const crossEntropy = classifierLoss(name, net.logits(pl), labels, classWeights);
-  const logits = net.logits(pu);
-  const q = softmax(logits);
+  const nl = xl.rows;
+  const nu = xu.rows;
+  const prepared = net.prepare(concatRows([xl, xu]));
+  const logits = net.logits(prepared);
+  const shared = net.sharedPart(prepared);
+  const onehot = oneHotRows(values, nu, classes, xl.device);
+  const bounds = net.negElbo(onehot,
+    concatRows([sliceRows(shared, 0, nl), repeatRows(sliceRows(shared, nl, nl + nu), classes)]),
+    concatRows([xl, repeatRows(xu, classes)]), gen);
+  const labelled = mean(sliceRows(bounds, 0, nl));
+  const crossEntropy = classifierLoss(name, sliceRows(logits, 0, nl), labels, classWeights);
+  const unlabelledLogits = sliceRows(logits, nl, nl + nu);
+  const q = softmax(unlabelledLogits);
   // q(y|x) of each enumerated row: its class's column of the row's q, picked by the one-hot
-  const weights = sum(mul(repeatRows(q, classes), enumerated), -1);
-  const unlabelled = scale(add(sum(mul(weights, bounds)), sum(mul(q, logSoftmax(logits)))), 1 / rows);
+  const weights = sum(mul(repeatRows(q, classes), sliceRows(onehot, nl, nl + classes * nu)), -1);
+  const expected = sum(mul(weights, sliceRows(bounds, nl, nl + classes * nu)));
+  const unlabelled = scale(add(expected, sum(mul(q, logSoftmax(unlabelledLogits)))), 1 / nu);
   const loss = add(add(labelled, alpha === 1 ? crossEntropy : scale(crossEntropy, alpha)), unlabelled);
   return { loss, labelled, unlabelled, crossEntropy };
 }

@@ -81,7 +81,8 @@ s('stage 1 trains M1 alone, stage 2 M2 alone on z1 samples with a Gaussian likel
   step(model, xs, ls, labels);
   assert.is(model.stepsTaken, 2);
   const q = Object.fromEntries(Object.entries(model.module.stateDict()).map(([k, v]) => [k, Float64Array.from(v.data)]));
-  const [e1l, e1u, e2l, e2u] = draws(model, [[NL, Z1], [NU, Z1], [NL, 2], [K * NU, 2]]);
+  const [e1l, e1u, e2] = draws(model, [[NL, Z1], [NU, Z1], [NL + K * NU, 2]]);
+  const [e2l, e2u] = [e2.slice(0, NL), e2.slice(NL)];
   const sampleZ1 = (rows, eps) => {
     const { mu, lv } = posterior(q, rows);
     return mu.map((row, i) => row.map((m, j) => m + eps[i][j] * Math.exp(lv[i][j] / 2)));

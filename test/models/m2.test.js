@@ -41,11 +41,9 @@ for (const c of CASES) {
     const xl = pixels(r, NL, IN);
     const xu = pixels(r, NU, IN, missing);
     const labels = [2, 0, 2];
-    // the engine draws the labelled rows' eps first, then the enumerated unlabelled rows' (class-major)
-    const first = peek(model, NL, LATENT, (g) => sg.randn([NL, LATENT], g));
-    const t = sg.randn([K * NU, LATENT], first.generator);
-    const eps = { labelled: first.values, unlabelled: matrix(t.toArray(), K * NU, LATENT) };
-    t.dispose();
+    // one draw for the bound's rows: the labelled rows' eps, then the enumerated unlabelled rows' (class-major)
+    const { values } = peek(model, NL + K * NU, LATENT, (g) => sg.randn([NL + K * NU, LATENT], g));
+    const eps = { labelled: values.slice(0, NL), unlabelled: values.slice(NL) };
     const spec = { ...model.config, x: matrix(xl, NL, IN), labels, xu: matrix(xu, NU, IN), eps };
     const metrics = sg.tidy(() => model.trainStep({
       x: sg.tensor(xu, [NU, IN]),

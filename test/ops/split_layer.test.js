@@ -1,12 +1,13 @@
 // Gradient checks of the ops behind a layer whose input is split into a shared part and a per-row part (M2's
-// q(z|x,y) first layer: x·W_x computed once per example, stacked once per class, plus onehot(y)·W_y): repeatRows
-// (shape.ts) and linear's addend (matmul.ts), alone and composed, against float64 references.
+// q(z|x,y) first layer: x·W_x computed once per example, stacked once per class, plus onehot(y)·W_y): repeatRows,
+// concatRows and sliceRows (shape.ts) and linear's addend (matmul.ts), alone and composed, against float64
+// references.
 import { suite } from 'uvu';
 import * as sg from '../../dist/src/index.js';
 import { U, devices, gradcheck, matmul64, sigmoid64, softplus64 } from '../gradcheck.js';
 import { assertThrows } from '../helpers.js';
 
-const s = suite('ops: repeatRows and linear with an addend');
+const s = suite('ops: repeatRows, concatRows, sliceRows and linear with an addend');
 const COPY = { atol: 0 };
 const ACT = {
   none: (z) => z,
@@ -40,6 +41,45 @@ for (const device of devices()) {
         grad: { atol: 1e-30 + (k - 1) * k * U },
         cap: 300,
       });
+    }
+  });
+
+  s(`concatRows and sliceRows of 1-D, 2-D and 3-D tensors, some without gradients [${device}]`, () => {
+    for (const [shapes, grads] of [
+      [[[3, 4], [5, 4], [1, 4]], [true, true, true]],
+      [[[3, 4], [5, 4]], [false, true]],
+      [[[2, 3, 2], [1, 3, 2]], [true, false]],
+      [[[7], [2]], [true, true]],
+      [[[33, 129]], [true]],
+    ]) {
+      const sizes = shapes.map((sh) => sh.reduce((a, d) => a * d, 1));
+      const rows = shapes.reduce((a, sh) => a + sh[0], 0);
+      gradcheck({
+        name: `concatRows ${JSON.stringify(shapes)}`, device,
+        inputs: shapes.map((shape, i) => ({ name: `t${i}`, shape, grad: grads[i] })),
+        op: (...ts) => sg.concatRows(ts),
+        ref: (...xs) => Float64Array.from(xs.flatMap((x) => [...x])),
+        outShape: [rows, ...shapes[0].slice(1)],
+        fwd: COPY,
+        grad: COPY,
+        cap: 300,
+      });
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const cols = total / rows;
+      for (const [start, end] of [[0, 1], [1, rows], [0, rows], [rows - 1, rows]]) {
+        if (start >= end) continue;
+        gradcheck({
+          name: `sliceRows [${rows},...] [${start}, ${end})`, device,
+          inputs: [{ name: 'x', shape: [rows, ...shapes[0].slice(1)] }],
+          // squared, so the graph runs through the view
+          op: (x) => sg.square(sg.sliceRows(x, start, end)),
+          ref: (x) => Float64Array.from(x.slice(start * cols, end * cols), (v) => v * v),
+          outShape: [end - start, ...shapes[0].slice(1)],
+          fwd: { atol: 1e-30, rtol: U },
+          grad: { atol: 1e-30, rtol: 2 * U },
+          cap: 300,
+        });
+      }
     }
   });
 
@@ -118,6 +158,10 @@ for (const device of devices()) {
       assertThrows(() => sg.linear(x, W, null, 'relu', 0.01, sg.zeros([3, 3], { device })),
         /linear: addend \[3,3\] does not fit the output \[3,2\]/);
       assertThrows(() => sg.linear(x, W, null, 'relu', 0.01, sg.zeros([2, 2], { device })), /linear: addend/);
+      assertThrows(() => sg.sliceRows(x, 2, 2), /sliceRows: bad range \[2, 2\) for shape \[3,4\]/);
+      assertThrows(() => sg.sliceRows(x, 0, 4), /sliceRows: bad range/);
+      assertThrows(() => sg.concatRows([x, sg.zeros([2, 3], { device })]), /concatRows: tensor 1 \[2,3\] on \S+ does not fit tensor 0 \[3,4\]/);
+      assertThrows(() => sg.concatRows([]), /concatRows: expected a non-empty array/);
     });
   });
 }
