@@ -109,7 +109,8 @@ export class M2 implements TrainableModel, Classifier, Sampler {
 
   /**
    * Sums over rows: error and cross_entropy of q(y|x) against batch.labels (rows labelled NaN skipped), and
-   * neg_elbo = Σ over labelled rows of −ELBO(x, y) in nats (one sample of z, −log p(y) included).
+   * neg_elbo = Σ over labelled rows of −ELBO(x, y) in nats (one sample of z, −log p(y) included); {} for a
+   * batch without labels.
    */
   evaluateBatch(batch: Batch): Record<string, number> {
     const x = batchInputs('m2', batch, this.config.inputSize, this.device);
@@ -117,7 +118,7 @@ export class M2 implements TrainableModel, Classifier, Sampler {
       const net = this.module;
       const prepared = net.prepare(x);
       const labels = batch.labels;
-      if (labels === undefined) return { neg_elbo: 0 };
+      if (labels === undefined) return {};
       if (labels.size !== x.rows) throw new Error(`m2: batch.labels has ${labels.size} entries for ${x.rows} rows`);
       const sums: Record<string, number> = classificationSums(net.logits(prepared), labels);
       const values = labels.toArray();

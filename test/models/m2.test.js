@@ -87,6 +87,7 @@ s('evaluateBatch: error and cross-entropy of q(y|x), Σ −ELBO over labelled ro
   assertClose([got.cross_entropy, got.neg_elbo], [xent, ref.labelledRows.reduce((a, b) => a + b, 0)],
     { atol: 1e-5, rtol: 1e-5, what: 'cross_entropy, neg_elbo' });
   sg.tidy(() => {
+    assert.equal(sg.noGrad(() => model.evaluateBatch({ x: sg.tensor(xs, [rows, IN]) })), {}, 'no labels, no sums');
     const q = model.classify(sg.tensor(xs, [rows, IN])).toArray();
     const all = m2Reference(p, { ...model.config, x, labels: [0, 0, 0, 0], xu: [], eps: { labelled: [[0, 0], [0, 0], [0, 0], [0, 0]], unlabelled: [] } });
     assertClose(q, all.logq.flat().map(Math.exp), { atol: 1e-6, rtol: 1e-5, what: 'classify' });
