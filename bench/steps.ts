@@ -1,9 +1,10 @@
 // The reference training steps of DESIGN.md, mirroring ../shared/anchors/torch_steps.py: `vae-step` (the VAE
 // model, 784-512-256-z32, batch 128, Adam 1e-3) and `gan-step` (its SS-GAN step: generator 100-500-500-784,
 // discriminator 784-1000-500-250-250-250 + a 10-way head, batch 100 labelled + 100 unlabelled, Adam 3e-4 each,
-// D loss = CE(labelled) + the unsupervised log-sum-exp terms, G loss = feature matching). Each step reads its
-// loss back once, as the PyTorch side does. `semigen bench vae-step|gan-step` prints the median step time, its
-// GFLOP (the matmuls computed, forward and backward) and the fraction of this machine's measured FMA peak.
+// D loss = CE(labelled) + the unsupervised log-sum-exp terms, G loss = feature matching) and `m2-step` (Kingma's
+// M2, see m2_step.ts). Each step reads its loss back once, as the PyTorch side does. `semigen bench
+// vae-step|gan-step|m2-step` prints the median step time, its GFLOP (the matmuls computed, forward and backward)
+// and the fraction of this machine's measured FMA peak; m2-step also PyTorch's FLOP count for the same step.
 import { noGrad, tidy } from '../src/autograd.js';
 import { native } from '../src/backend.js';
 import { ShuffledBatches } from '../src/data/batches.js';
@@ -22,6 +23,7 @@ import { concatCols, gatherRows, reshape, sliceCols } from '../src/ops/shape.js'
 import { Adam } from '../src/optim/adam.js';
 import { Generator } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
+import { M2_BATCH, M2_STEP_FLOP, M2_STEP_TORCH_FLOP, m2Workload } from './m2_step.js';
 import { measuredPeak } from './peak.js';
 
 /** The training images and labels on the CPU, and a seeded batch stream over them. */
@@ -171,7 +173,7 @@ export interface StepRow {
   peak_fraction: number;
 }
 
-export const STEP_WORKLOADS = ['vae-step', 'gan-step'] as const;
+export const STEP_WORKLOADS = ['vae-step', 'gan-step', 'm2-step'] as const;
 export type StepWorkload = (typeof STEP_WORKLOADS)[number];
 
 function median(values: number[]): number {
@@ -180,15 +182,22 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Per workload: rows drawn per batch, samples per step, FLOP per step (and PyTorch's count where it differs). */
+const SIZES: Record<StepWorkload, { batch: number; samples: number; flop: number; torchFlop?: number }> = {
+  'vae-step': { batch: VAE_BATCH, samples: VAE_BATCH, flop: VAE_STEP_FLOP },
+  'gan-step': { batch: GAN_BATCH, samples: 2 * GAN_BATCH, flop: GAN_STEP_FLOP },
+  'm2-step': { batch: M2_BATCH, samples: 2 * M2_BATCH, flop: M2_STEP_FLOP, torchFlop: M2_STEP_TORCH_FLOP },
+};
+
 /** Times `steps` steps (after 10 of warm-up, as the PyTorch side) and reports the median. */
 export function benchStep(name: StepWorkload, dataDir: string | undefined, threads: number, steps: number,
   peak = measuredPeak(threads)): StepRow {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`bench ${name}: steps must be a positive integer, got ${steps}`);
   const previous = native.threads();
   native.setThreads(threads);
-  const isVae = name === 'vae-step';
-  const data = loadData(dataDir, isVae ? VAE_BATCH : GAN_BATCH, 0);
-  const work = isVae ? vaeWorkload(data) : ganWorkload(data, 0);
+  const size = SIZES[name];
+  const data = loadData(dataDir, size.batch, 0);
+  const work = name === 'vae-step' ? vaeWorkload(data) : name === 'gan-step' ? ganWorkload(data, 0) : m2Workload(data, 0);
   try {
     for (let i = 0; i < 10; i++) work.step();
     const times: number[] = [];
@@ -199,15 +208,20 @@ export function benchStep(name: StepWorkload, dataDir: string | undefined, threa
       if (!Number.isFinite(loss)) throw new Error(`bench ${name}: the loss became ${loss} at step ${i + 1}`);
     }
     const ms = median(times);
-    const flop = isVae ? VAE_STEP_FLOP : GAN_STEP_FLOP;
-    return {
+    const row: StepRow = {
       name,
       threads,
       ms_per_step: ms,
-      samples_per_s: ((isVae ? VAE_BATCH : 2 * GAN_BATCH) / ms) * 1e3,
-      gflop_per_step: flop / 1e9,
-      peak_fraction: flop / (ms * 1e6) / peak,
+      samples_per_s: (size.samples / ms) * 1e3,
+      gflop_per_step: size.flop / 1e9,
+      peak_fraction: size.flop / (ms * 1e6) / peak,
     };
+    if (size.torchFlop !== undefined) {
+      // PyTorch's count of the same step over our time: the rate a framework computing it PyTorch's way would need
+      row.torch_gflop_per_step = size.torchFlop / 1e9;
+      row.torch_flop_peak_fraction = size.torchFlop / (ms * 1e6) / peak;
+    }
+    return row;
   } finally {
     work.dispose();
     data.images.dispose();

@@ -26,7 +26,7 @@ export {
 export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
 export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
 export { softmaxCrossEntropy, sigmoidCrossEntropy, gaussianKl } from './ops/losses.js';
-export { reshape, detach, clone, to, concatCols, sliceCols, gatherRows } from './ops/shape.js';
+export { reshape, detach, clone, to, concatCols, sliceCols, gatherRows, repeatRows, concatRows, sliceRows } from './ops/shape.js';
 
 export { Module, type StateDict, type StateEntry } from './nn/module.js';
 export { Linear, type LinearOptions, type LinearInit } from './nn/linear.js';
@@ -52,6 +52,9 @@ export { VAE } from './models/vae.js';
 export { GAN } from './models/gan.js';
 export { SSAE } from './models/ssae.js';
 export { SSGAN } from './models/ssgan.js';
+export { M1 } from './models/m1.js';
+export { M2 } from './models/m2.js';
+export { M1M2 } from './models/m1m2.js';
 export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler, Classifier } from './models/model.js';
 export { isClassifier } from './models/model.js';
 export { balancedClassWeights } from './models/semi.js';

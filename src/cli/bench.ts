@@ -1,5 +1,5 @@
 // `semigen bench <workload>`: kernel microbenchmarks (sgemm, peak) and training steps (mlp-step, vae-step,
-// gan-step), rows with their fraction of this machine's measured FMA peak.
+// gan-step, m2-step), rows with their fraction of this machine's measured FMA peak.
 import { printRows } from '../../bench/harness.js';
 import { benchPeak } from '../../bench/peak.js';
 import { benchSgemm, defaultShapes, transposeShapes } from '../../bench/sgemm.js';
@@ -19,12 +19,15 @@ Workloads:
   vae-step  one training step of the 784-512-256-z32 VAE (batch 128, Adam 1e-3) on Fashion-MNIST
   gan-step  one SS-GAN training step (G 100-500-500-784, D 784-1000-500-250-250-250 + 10-way head,
             100 labelled + 100 unlabelled rows, feature matching), as ../shared/anchors/torch_steps.py
+  m2-step   one Kingma M2 training step (q(y|x) 784-500-500-10, q(z|x,y) 794-500-500-z50,
+            p(x|y,z) 60-500-500-784, 100 labelled + 100 unlabelled rows, 10 classes enumerated),
+            as ../shared/anchors/torch_steps.py; also prints PyTorch's FLOP count of the step
 
 Options:
   --threads N       threads to use (default: all; for peak, 1 and N are both measured)
   --transposes      sgemm: also time all four transpose combinations at 512 and 1024
   --max-time S      seconds of sampling per case (default 1)
-  --steps N         mlp-step: steps timed (default 300); vae-step, gan-step: steps timed after 10 of
+  --steps N         mlp-step: steps timed (default 300); vae-step, gan-step, m2-step: steps timed after 10 of
                     warm-up (default 100, at least 50); mlp-train: steps trained (default 6000)
   --seed N          mlp-train: seed (default 0)
   --data DIR        folder holding fashion-mnist/ (default: SEMIGEN_DATA, then ~/.cache/semigen)

@@ -4,6 +4,9 @@ import { Autoencoder, type ModelOptions } from './ae.js';
 import { DenoisingAutoencoder } from './dae.js';
 import { GAN } from './gan.js';
 import { Ladder } from './ladder.js';
+import { M1 } from './m1.js';
+import { M1M2 } from './m1m2.js';
+import { M2 } from './m2.js';
 import type { ModelConfig, TrainableModel } from './model.js';
 import { SupervisedMLP } from './supervised.js';
 import { SSAE } from './ssae.js';
@@ -24,6 +27,9 @@ const KINDS: Record<string, { build: Constructor; describe: string }> = {
   gamma: { build: Ladder as unknown as Constructor, describe: 'Γ-model Ladder network (denoising cost on the top layer only)' },
   ssae: { build: SSAE as unknown as Constructor, describe: 'semi-supervised autoencoder (reconstruction + classifier on the code)' },
   ssgan: { build: SSGAN as unknown as Constructor, describe: 'semi-supervised GAN (K-way discriminator, feature matching)' },
+  m1: { build: M1 as unknown as Constructor, describe: 'Kingma M1: VAE on all rows, classifier on the latent means of the labelled rows' },
+  m2: { build: M2 as unknown as Constructor, describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier' },
+  m1m2: { build: M1M2 as unknown as Constructor, describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples' },
 };
 
 /** The registered kinds, in a stable order. */

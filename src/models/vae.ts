@@ -26,7 +26,7 @@ export interface VAEConfig extends ModelConfig {
   latent: number;
   /** weight of the KL term in the training loss (1: the ELBO; evaluation always uses 1) */
   beta: number;
-  activation: 'relu' | 'leakyRelu' | 'tanh';
+  activation: 'relu' | 'leakyRelu' | 'tanh' | 'softplus';
   /** Adam learning rate */
   lr: number;
 }
@@ -64,7 +64,7 @@ export class VAE implements TrainableModel, Encoder, Decoder, Sampler {
       hidden: r.sizes('hidden', [512, 256]),
       latent: r.int('latent', 32),
       beta: r.number('beta', 1, 0, Infinity, false, true),
-      activation: r.choice('activation', 'relu', ['relu', 'leakyRelu', 'tanh'] as const),
+      activation: r.choice('activation', 'relu', ['relu', 'leakyRelu', 'tanh', 'softplus'] as const),
       lr: r.number('lr', 1e-3, 0, 1, true),
     };
     r.rejectUnknown();

@@ -4,7 +4,7 @@
 import { Axis, Reduce, Unary } from '../native.js';
 import { leafGradTarget, needsGrad, needsGrad2, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { addon, checkPair, reduceRaw, shapeString, unaryGradRaw } from './raw.js';
+import { addon, checkPair, reduceRaw, sameShape, shapeString, unaryGradRaw } from './raw.js';
 import { activate, checkActivation, type Activation } from './activations.js';
 
 /** c = op(a)·op(b) into a new m x n tensor (no checks, no graph). */
@@ -78,10 +78,13 @@ const EPILOGUE: Record<string, number> = {
 };
 
 /**
- * y = act(x·W + b) in one fused GEMM: x [..., in], W [in, out], b [out] or [1, out] or null.
- * Activations outside the epilogue (softplus) are applied as a separate op. `slope` is leakyRelu's.
+ * y = act(x·W + b + addend) in one fused GEMM: x [..., in], W [in, out], b [out] or [1, out] or null, addend null
+ * or shaped like y (copied into y, then the GEMM adds into it with beta = 1: a layer whose input is split into
+ * parts, one of them computed once and shared, costs no concatenation). Activations outside the epilogue
+ * (softplus) are applied as a separate op. `slope` is leakyRelu's.
  */
-export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activation = 'none', slope = 0.01): Tensor {
+export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activation = 'none', slope = 0.01,
+  addend: Tensor | null = null): Tensor {
   checkPair('linear', x, W, 'x', 'W');
   const act = checkActivation('linear', activation);
   if (W.shape.length !== 2 || x.shape.length < 1 || x.cols !== W.shape[0]) {
@@ -95,15 +98,26 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
       throw new Error(`linear: bias ${shapeString(b.shape)} does not fit W ${shapeString(W.shape)} (expected [${outF}])`);
     }
   }
-  const epilogue = EPILOGUE[act];
-  if (epilogue === undefined) return activate(linear(x, W, b, 'none'), act, slope);
   const rows = x.rows;
   const shape = x.shape.length === 2 ? [rows, outF] : [...x.shape.slice(0, -1), outF];
+  if (addend !== null) {
+    checkPair('linear', x, addend, 'x', 'addend');
+    if (addend.size !== rows * outF || addend.cols !== outF) {
+      throw new Error(`linear: addend ${shapeString(addend.shape)} does not fit the output ${shapeString(shape)}`);
+    }
+  }
+  const epilogue = EPILOGUE[act];
+  if (epilogue === undefined) return activate(linear(x, W, b, 'none', slope, addend), act, slope);
   const y = Tensor._empty(x.device, shape, rows * outF);
-  addon().gemm(false, false, rows, outF, inF, 1, x.storage, x.offset, inF, W.storage, W.offset, outF, 0, y.storage,
-    y.offset, outF, b === null ? null : b.storage, b === null ? 0 : b.offset, epilogue, slope);
-  if (!needsGrad2(x, W) && !(b !== null && needsGrad(b))) return y;
-  const inputs = b === null ? [x, W] : [x, W, b];
+  if (addend !== null && y.size > 0) addon().copy(addend.storage, addend.offset, y.storage, y.offset, y.size);
+  addon().gemm(false, false, rows, outF, inF, 1, x.storage, x.offset, inF, W.storage, W.offset, outF,
+    addend === null ? 0 : 1, y.storage, y.offset, outF, b === null ? null : b.storage, b === null ? 0 : b.offset,
+    epilogue, slope);
+  const addendGrad = addend !== null && needsGrad(addend);
+  if (!needsGrad2(x, W) && !(b !== null && needsGrad(b)) && !addendGrad) return y;
+  const inputs = [x, W];
+  if (b !== null) inputs.push(b);
+  if (addend !== null) inputs.push(addend);
   return record(y, 'linear', inputs, (g) => {
     // relu/leakyRelu derivatives read the sign of the pre-activation, which y shares
     const dz = epilogue === Unary.affine ? g
@@ -112,7 +126,14 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
     const dx = x.requiresGrad ? gemmGrad(x, false, true, rows, inF, outF, dz, outF, W, outF) : null;
     const dW = W.requiresGrad ? gemmGrad(W, true, false, inF, outF, rows, x, inF, dz, outF) : null;
     const db = b !== null && b.requiresGrad ? reduceRaw(Reduce.sum, Axis.cols, rows, outF, dz, b.shape) : null;
+    const grads = [dx, dW];
+    if (b !== null) grads.push(db);
+    if (addend !== null && addendGrad && sameShape(dz.shape, addend.shape)) {
+      grads.push(dz); // the addend's gradient is dz itself, handed over
+      return grads;
+    }
+    if (addend !== null) grads.push(addendGrad ? Tensor._view(dz, dz.offset, addend.shape) : null);
     if (dz !== g) dz.dispose();
-    return b === null ? [dx, dW] : [dx, dW, db];
+    return grads;
   });
 }

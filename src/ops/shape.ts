@@ -1,8 +1,10 @@
 // Shape and copy ops: reshape (a view, no copy), detach, clone, to(device), concatCols / sliceCols (copy2d,
-// with gradients) and gatherRows (row selection by index for batching; no gradient).
+// with gradients), gatherRows (row selection by index for batching; no gradient), repeatRows (a tensor stacked
+// k times), concatRows and sliceRows (a view), the last three with gradients.
+import { Axis, Reduce } from '../native.js';
 import { needsGrad, record } from '../autograd.js';
 import { Tensor, checkDevice, type Device } from '../tensor.js';
-import { addon, checkLive, describe, shapeString } from './raw.js';
+import { addon, checkLive, describe, reduceRaw, shapeString } from './raw.js';
 
 /** Resolves one -1 in `shape` against `size`. */
 function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[] {
@@ -151,4 +153,82 @@ export function gatherRows(x: Tensor, indices: Int32Array): Tensor {
     addon().gatherRows(indices.length, cols, x.storage, x.offset, srcRows, indices, y.storage, y.offset);
   }
   return y;
+}
+
+/**
+ * x stacked k times along its first axis: [k·n, ...] whose rows i, n + i, 2n + i ... are all x[i] (PyTorch's
+ * x.repeat(k, 1)). Forward is one gather; the gradient sums the k blocks (one column reduction of g viewed as
+ * [k, n·cols]).
+ */
+export function repeatRows(x: Tensor, k: number): Tensor {
+  checkLive('repeatRows', x);
+  if (!Number.isInteger(k) || k < 1) throw new Error(`repeatRows: k must be a positive integer, got ${String(k)}`);
+  if (x.shape.length === 0) throw new Error('repeatRows: x must have at least one dimension, got []');
+  const n = x.shape[0];
+  const cols = n === 0 ? 0 : x.size / n;
+  const shape = [k * n, ...x.shape.slice(1)];
+  const y = Tensor._empty(x.device, shape, k * x.size);
+  if (x.size > 0) {
+    const index = new Int32Array(k * n);
+    for (let b = 0; b < k; b++) for (let i = 0; i < n; i++) index[b * n + i] = i;
+    addon().gatherRows(k * n, cols, x.storage, x.offset, n, index, y.storage, y.offset);
+  }
+  if (!needsGrad(x)) return y;
+  return record(y, 'repeatRows', [x], (g) => [
+    k === 1 ? Tensor._view(g, g.offset, x.shape) : reduceRaw(Reduce.sum, Axis.cols, k, x.size, g, x.shape),
+  ]);
+}
+
+/** Rows [start, end) of x along its first axis: a view (no copy); the gradient is g placed in zeros. */
+export function sliceRows(x: Tensor, start: number, end: number): Tensor {
+  checkLive('sliceRows', x);
+  const n = x.shape.length === 0 ? 0 : x.shape[0];
+  if (x.shape.length === 0 || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start >= end) {
+    throw new Error(`sliceRows: bad range [${start}, ${end}) for shape ${shapeString(x.shape)}`);
+  }
+  const cols = x.size / n;
+  const y = Tensor._view(x, x.offset + start * cols, [end - start, ...x.shape.slice(1)]);
+  if (!needsGrad(x)) return y;
+  return record(y, 'sliceRows', [x], (g) => {
+    const gx = Tensor._empty(g.device, x.shape, x.size);
+    addon().fill(gx.storage, gx.offset, x.size, 0);
+    addon().copy(g.storage, g.offset, gx.storage, gx.offset + start * cols, g.size);
+    return [gx];
+  });
+}
+
+/** Joins tensors along the first axis (all other dimensions equal, same device); the gradient is views of g. */
+export function concatRows(tensors: readonly Tensor[]): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('concatRows: expected a non-empty array of tensors');
+  const first = tensors[0];
+  checkLive('concatRows', first, 'tensor 0');
+  const rest = shapeString(first.shape.slice(1));
+  let rows = 0;
+  let grad = false;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i];
+    checkLive('concatRows', t, `tensor ${i}`);
+    if (t.device !== first.device || t.shape.length === 0 || shapeString(t.shape.slice(1)) !== rest) {
+      throw new Error(`concatRows: tensor ${i} ${shapeString(t.shape)} on ${t.device} does not fit tensor 0 ` +
+        `${shapeString(first.shape)} on ${first.device} (all dimensions but the first must match)`);
+    }
+    rows += t.shape[0];
+    grad = grad || needsGrad(t);
+  }
+  const out = Tensor._empty(first.device, [rows, ...first.shape.slice(1)]);
+  let offset = 0;
+  for (const t of tensors) {
+    if (t.size > 0) addon().copy(t.storage, t.offset, out.storage, out.offset + offset, t.size);
+    offset += t.size;
+  }
+  if (!grad) return out;
+  const inputs = tensors.slice();
+  return record(out, 'concatRows', inputs, (g) => {
+    let at = 0;
+    return inputs.map((t) => {
+      const view = t.requiresGrad ? Tensor._view(g, g.offset + at, t.shape) : null;
+      at += t.size;
+      return view;
+    });
+  });
 }

@@ -20,6 +20,9 @@ const SMALL = {
   ssae: { kind: 'ssae', inputSize: 6, hidden: [5], code: 2, classes: 3, labelledBatchSize: 4 },
   ssgan: { kind: 'ssgan', inputSize: 6, noiseSize: 3, generatorHidden: [5], discriminatorHidden: [4, 3], classes: 3,
     labelledBatchSize: 4 },
+  m1: { kind: 'm1', inputSize: 6, hidden: [5], latent: 2, classes: 3, classifierHidden: [4], labelledBatchSize: 3 },
+  m1m2: { kind: 'm1m2', inputSize: 6, m1Hidden: [5], m1Latent: 3, m1Steps: 2, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [4], decoderHidden: [4], labelledBatchSize: 3 },
+  m2: { kind: 'm2', inputSize: 6, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [5], decoderHidden: [4, 5], labelledBatchSize: 3 },
 };
 
 s('kinds and default configs', () => {
@@ -32,6 +35,13 @@ s('kinds and default configs', () => {
   assert.equal([gan.noiseSize, gan.generatorHidden], [100, [500, 500]]);
   assert.equal(defaultConfig('dae', 64, { noise: 'gaussian' }).inputSize, 64);
   assert.is(defaultConfig('ae', 10, { latent: 3 }).latent, 3);
+  const m2 = defaultConfig('m2');
+  assert.equal([m2.classifierHidden, m2.encoderHidden, m2.decoderHidden, m2.latent, m2.classes, m2.labelledBatchSize],
+    [[500, 500], [500, 500], [500, 500], 50, 10, 100]);
+  const m1 = defaultConfig('m1');
+  assert.equal([m1.hidden, m1.latent, m1.activation, m1.classifierHidden], [[600, 600], 50, 'softplus', []]);
+  const m1m2 = defaultConfig('m1m2');
+  assert.equal([m1m2.m1Hidden, m1m2.m1Latent, m1m2.m1Steps, m1m2.encoderHidden], [[600, 600], 50, 18000, [500]]);
 });
 
 /** rows of inputs; with `labelled` rows, also a labelled part (semi-supervised kinds) */
