@@ -5,15 +5,14 @@
 // fused loss kernel computes loss and gradient at once. Noise z ~ N(0, I) from the model's generator. Samples come
 // from an exponential moving average of the generator's weights (decay 0.999): on Fashion-MNIST the raw
 // generator's samples stay speckled for many epochs, the average's are clean (Yazıcı et al. 2019).
-import { noGrad, tidy } from '../autograd.js';
-import type { NativeStorage } from '../native.js';
+import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { MLP } from '../nn/mlp.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { fromArray, full } from '../ops/creation.js';
-import { scale, sub } from '../ops/elementwise.js';
-import { addon } from '../ops/raw.js';
+import { scale } from '../ops/elementwise.js';
+import { addon, moveToward } from '../ops/raw.js';
 import { sigmoidCrossEntropy } from '../ops/losses.js';
 import { randn } from '../ops/random.js';
 import { mean, sum } from '../ops/reduce.js';
@@ -75,12 +74,7 @@ export class GANNetwork extends Module {
     const average = this.average;
     if (average === null) return;
     const own = this.generator.parameters();
-    const targets = average.namedTensors().map(([, t]) => t);
-    tidy(() => noGrad(() => {
-      const differences = targets.map((t, i) => sub(t, own[i]));
-      const triple = (t: Tensor): [NativeStorage, number, number] => [t.storage, t.offset, t.size];
-      addon().sgd(targets.map(triple), differences.map(triple), null, 1 - decay, 0, 0, false);
-    }));
+    moveToward(average.namedTensors().map(([, t]) => t), own, 1 - decay);
   }
 }
 

@@ -5,9 +5,8 @@
 // unlabelled rows and of fakes. Noise z ~ U(0, 1). Networks in ssgan-networks.ts; the first training step
 // initialises the discriminator from its batch (the `initialized` buffer records that, for checkpoints). As in the
 // authors' code, a moving average of the discriminator's weights classifies (steadier than the raw weights).
-import { noGrad, tidy } from '../autograd.js';
-import { addon } from '../backend.js';
-import type { NativeStorage } from '../native.js';
+import { noGrad } from '../autograd.js';
+import { addon, moveToward } from '../ops/raw.js';
 import { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -90,12 +89,7 @@ export class SSGANNetwork extends Module {
     const average = this.average;
     if (average === null) return;
     const own = this.discriminator.namedTensors().map(([, t]) => t);
-    const targets = average.namedTensors().map(([, t]) => t);
-    tidy(() => noGrad(() => {
-      const differences = targets.map((t, i) => sub(t, own[i]));
-      const triple = (t: Tensor): [NativeStorage, number, number] => [t.storage, t.offset, t.size];
-      addon().sgd(targets.map(triple), differences.map(triple), null, 1 - decay, 0, 0, false);
-    }));
+    moveToward(average.namedTensors().map(([, t]) => t), own, 1 - decay);
   }
 }
 

@@ -2,12 +2,11 @@
 // (momentum as PyTorch: running = (1 - m) running + m batch, with the unbiased variance); in eval mode the running
 // statistics normalise. An optional learned scale (gamma) and shift (beta) follow.
 import { noGrad } from '../autograd.js';
-import { addon } from '../backend.js';
+import { moveToward } from '../ops/raw.js';
 import { batchNormalize, normalizeWith } from '../ops/batchnorm.js';
 import { ones, zeros } from '../ops/creation.js';
-import { add, mul, scale, sub } from '../ops/elementwise.js';
+import { add, mul, scale } from '../ops/elementwise.js';
 import { Tensor, markKept, shapeString, tidy, type Device } from '../tensor.js';
-import type { NativeStorage } from '../native.js';
 import { Module } from './module.js';
 
 export interface BatchNormOptions {
@@ -71,12 +70,8 @@ export class BatchNorm1d extends Module {
   /** running += momentum (batch - running); the variance made unbiased first (rows / (rows - 1)). */
   updateRunning(mean: Tensor, variance: Tensor, rows: number): void {
     const unbiased = rows > 1 ? rows / (rows - 1) : 1;
-    const triple = (t: Tensor): [NativeStorage, number, number] => [t.storage, t.offset, t.size];
     tidy(() => noGrad(() => {
-      // the SGD kernel as an in-place axpy: running -= momentum · (running - batch)
-      const gm = sub(this.runningMean, mean);
-      const gv = sub(this.runningVar, scale(variance, unbiased));
-      addon().sgd([triple(this.runningMean), triple(this.runningVar)], [triple(gm), triple(gv)], null, this.momentum, 0, 0, false);
+      moveToward([this.runningMean, this.runningVar], [mean, scale(variance, unbiased)], this.momentum);
     }));
   }
 }
