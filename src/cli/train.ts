@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { fewLabels } from '../data/subset.js';
 import { balancedClassWeights } from '../models/semi.js';
-import { writeFileAtomic } from '../train/files.js';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
 import { createModel, defaultConfig, describeKind, disposeModel, MODEL_KINDS } from '../models/registry.js';
@@ -116,6 +114,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   }
   const outDir = values.out ??
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
+  const files: Record<string, string> = {};
   if (labels !== null) {
     let chosen;
     try {
@@ -124,11 +123,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       throw new UsageError(`--labels ${labels}: ${(e as Error).message.replace(/^balancedSubset: /, '')}`);
     }
     data.train = chosen.split;
-    const holdsRun = ['checkpoint.safetensors', 'metrics.jsonl'].some((f) => existsSync(join(outDir, f)));
-    if (holdsRun && values.resume !== true && values.overwrite !== true) {
-      throw new UsageError(`${outDir} already holds a run; resume it (--resume), overwrite it (--overwrite), or choose another --out`);
-    }
-    saveLabelSplit(outDir, chosen.indices, data.train.labels, seed, values.resume === true);
+    files['labels.json'] = labelSplitJson(chosen.indices, data.train.labels, seed);
   }
   const overrides = modelOverrides(kind, values);
   if (semi) {
@@ -161,7 +156,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     const result = await train(model, data, {
       epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true,
       progress: json ? 'json' : 'auto', signal: controller.signal,
-      extra: { command: ['train', ...argv] },
+      extra: { command: ['train', ...argv] }, files,
     });
     const pictures = writePictures(model, data.test ?? data.train, outDir);
     const summary = {
@@ -189,21 +184,12 @@ function countLabelled(labels: Float32Array): number {
 }
 
 /**
- * Writes the run's labelled rows to labels.json (atomically); on --resume, the file already there must hold the
- * same rows (the split is a function of labels and seed, so a mismatch means another run's folder).
+ * The run's labelled rows as labels.json. The loop writes it once the folder is known to be this run's; a resumed
+ * run's checkpoint already proves the same split (the run config's labelledHash).
  */
-function saveLabelSplit(outDir: string, indices: Int32Array, labels: Float32Array, seed: number, resume: boolean): void {
-  const path = join(outDir, 'labels.json');
+function labelSplitJson(indices: Int32Array, labels: Float32Array, seed: number): string {
   const record = { count: indices.length, seed, rows: Array.from(indices), labels: Array.from(indices, (r) => labels[r]) };
-  const text = `${JSON.stringify(record)}\n`;
-  if (resume && existsSync(path)) {
-    if (readFileSync(path, 'utf8') !== text) {
-      throw new UsageError(`${path} holds another labelled split than --labels ${indices.length} --seed ${seed} chooses`);
-    }
-    return;
-  }
-  mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(path, Buffer.from(text));
+  return `${JSON.stringify(record)}\n`;
 }
 
 export function parseDevice(value: string | undefined): Device {

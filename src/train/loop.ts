@@ -103,6 +103,7 @@ export async function train(model: TrainableModel, data: { name?: string; train:
     checkpointStep = step;
     truncateMetrics(metricsPath, step);
   }
+  for (const [name, text] of Object.entries(o.files)) writeFileAtomic(join(o.outDir, name), Buffer.from(text));
   writeFileAtomic(join(o.outDir, 'config.json'),
     Buffer.from(`${JSON.stringify({ ...config, resumed_from_step: o.resume ? step : null }, null, 2)}\n`));
 

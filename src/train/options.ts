@@ -42,6 +42,9 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** more to save in config.json (e.g. the command line's flags) */
   extra?: Record<string, unknown>;
+  /** more files for the run folder (name -> contents), written atomically once the folder is known to be this
+   *  run's (after the checks of overwrite and resume), e.g. the labelled split */
+  files?: Record<string, string>;
 }
 
 export type TrainEvent =
@@ -128,7 +131,7 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
     checkpointEvery: options.checkpointEvery === undefined ? 1 : positiveInteger('checkpointEvery', options.checkpointEvery),
     evalBatchSize: options.evalBatchSize === undefined ? 1000 : positiveInteger('evalBatchSize', options.evalBatchSize),
     progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
-    extra: options.extra ?? {},
+    extra: options.extra ?? {}, files: options.files ?? {},
   };
 }
 
