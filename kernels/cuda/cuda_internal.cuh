@@ -63,6 +63,12 @@ sg_status sigmoid_xent(sg_stream s, size_t rows, size_t cols, const float* logit
 sg_status gaussian_kl(sg_stream s, size_t rows, size_t cols, const float* mu, const float* logvar, float* loss,
                       float* dmu, float* dlogvar);
 
+// batchnorm.cu
+sg_status batchnorm_forward(sg_stream s, size_t rows, size_t cols, const float* x, float eps, float* y, float* mean,
+                            float* invstd, float* variance);
+sg_status batchnorm_backward(sg_stream s, size_t rows, size_t cols, const float* dy, const float* y,
+                             const float* invstd, float* dx);
+
 // random.cu
 sg_status reparameterize(sg_stream s, size_t n, const float* mu, const float* logvar, uint64_t seed, uint64_t offset,
                          float* eps, float* z);

@@ -24,6 +24,8 @@ sg_kernels make_table() {
   table.softmax_xent = k::softmax_xent;
   table.sigmoid_xent = k::sigmoid_xent;
   table.gaussian_kl = k::gaussian_kl;
+  table.batchnorm_forward = k::batchnorm_forward;
+  table.batchnorm_backward = k::batchnorm_backward;
   table.reparameterize = k::reparameterize;
   table.random = k::random;
   table.gather_rows = k::gather_rows;

@@ -36,7 +36,7 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
   const has = (re, what) => assert.ok(ok.some((l) => re.test(l)), `no passing case for ${what}`);
   for (const family of ['unary', 'unary_backward', 'binary', 'copy_2d', 'gather_rows', 'reduce', 'softmax',
     'log_softmax', 'softmax_xent', 'sigmoid_xent', 'gaussian_kl', 'random', 'reparameterize', 'adam', 'adamw', 'sgd',
-    'gemm']) {
+    'gemm', 'batchnorm_forward', 'batchnorm_backward']) {
     has(new RegExp(`^ok {3}${family} `), family);
   }
   has(/philox words equal the CPU's bit for bit/, 'the Philox stream');
@@ -48,12 +48,13 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
       for (const loads of ['float4', 'scalar']) has(new RegExp(`gemm ${t} .*${tiles} tiles, ${loads} loads`), `gemm ${t} ${tiles} ${loads}`);
   for (const act of ['relu', 'leaky_relu', 'sigmoid', 'tanh']) has(new RegExp(`gemm .* bias ${act},`), `gemm bias + ${act}`);
   has(/reduce \w+ rows .*\(block team\)/, 'row reductions over a block team');
+  for (const k of ['forward', 'backward']) has(new RegExp(`batchnorm_${k} .*\\(tile loop\\)`), `batch norm ${k} on a capped grid`);
 });
 
 s('the checker catches each deliberate mistake injected into the launch emulation', () => {
   const { status, lines } = run(['--mutants']);
   const mutants = lines.filter((l) => l.startsWith('mutant '));
-  assert.ok(mutants.length >= 8, `expected at least 8 mutants, got ${mutants.length}`);
+  assert.ok(mutants.length >= 10, `expected at least 10 mutants, got ${mutants.length}`);
   const missed = mutants.filter((l) => !/: detected \((\d+) of \d+ cases failed\)$/.test(l) || / detected \(0 of/.test(l));
   assert.equal(missed, [], `mutants not caught:\n${missed.join('\n')}`);
   assert.match(lines.at(-1) ?? '', new RegExp(`^mutants: ${mutants.length} detected, 0 missed$`));

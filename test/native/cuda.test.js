@@ -1,9 +1,11 @@
 // The CUDA device through the addon: fill, upload, download, copy to and from the CPU, the same random
-// numbers as the CPU for the same (seed, offset), memory stats.
+// numbers as the CPU for the same (seed, offset), batch norm agreeing with the CPU's, memory stats.
 // Without a CUDA device it prints `skipped: no CUDA device` and asserts nothing.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
+import { rng } from '../helpers.js';
+import { batchnormTolerances, check, compare, refBatchnorm, refBatchnormBackward } from '../reference.js';
 
 const s = suite('native: cuda');
 const gpus = native.devices().filter((d) => d.device.startsWith('cuda'));
@@ -66,6 +68,46 @@ if (gpus.length === 0) {
         const z = [draw('cpu', 1, n, seed, offset, 0, 1), draw(device, 1, n, seed, offset, 0, 1)];
         const worst = z[0].reduce((w, v, i) => Math.max(w, Math.abs(v - z[1][i]) / (1 + Math.abs(v))), 0);
         assert.ok(worst <= 2e-6, `normal seed ${seed} offset ${offset}: worst relative difference ${worst}`);
+      }
+    });
+
+    s(`batch norm forward and backward agree on cpu and ${device} [${device}]`, () => {
+      const r = rng(77);
+      // runs a kernel on `dev` with inputs uploaded and outputs poisoned with NaN; returns the outputs downloaded
+      const call = (dev, inputs, outputSizes, kernel) => {
+        const put = (data) => {
+          const g = native.alloc(dev, data.length);
+          native.upload(g, 0, data);
+          return g;
+        };
+        const ins = inputs.map(put);
+        const outs = outputSizes.map((n) => put(new Float32Array(n).fill(NaN)));
+        kernel(ins, outs);
+        const got = outs.map((g, i) => native.download(g, 0, outputSizes[i]));
+        [...ins, ...outs].forEach((g) => native.free(g));
+        return got;
+      };
+      const forward = (dev, rows, cols, x) => {
+        const [y, mean, invstd, variance] = call(dev, [x], [rows * cols, cols, cols, cols], ([xs], [ys, m, i, v]) =>
+          native.batchnormForward(rows, cols, xs, 0, 1e-5, ys, 0, m, 0, i, 0, v, 0));
+        return { y, mean, invstd, variance };
+      };
+      const backward = (dev, rows, cols, dy, y, invstd) => call(dev, [dy, y, invstd], [rows * cols],
+        ([dys, ys, i], [dx]) => native.batchnormBackward(rows, cols, dys, 0, ys, 0, i, 0, dx, 0))[0];
+      for (const [rows, cols] of [[1, 7], [7, 33], [129, 1000], [1000, 17]]) {
+        // every fourth column 1000 + small noise: only a two-pass variance gets it right
+        const x = Float32Array.from({ length: rows * cols },
+          (_, i) => (i % cols) % 4 === 3 ? 1000 + r.uniform(-0.01, 0.01) : r.uniform(-3, 3));
+        const dy = Float32Array.from({ length: rows * cols }, () => r.uniform(-1, 1));
+        const [cpu, gpu] = [forward('cpu', rows, cols, x), forward(device, rows, cols, x)];
+        // each device is within one float32 error bound of float64, so the two are within two
+        const tol = batchnormTolerances(rows, cols, refBatchnorm(rows, cols, x, 1e-5));
+        for (const name of ['y', 'mean', 'invstd', 'variance']) {
+          check(compare(gpu[name], cpu[name], tol[name].map((t) => 2 * t), `batchnormForward ${rows}x${cols} ${name}`));
+        }
+        const dx = [backward('cpu', rows, cols, dy, cpu.y, cpu.invstd), backward(device, rows, cols, dy, cpu.y, cpu.invstd)];
+        const back = refBatchnormBackward(rows, cols, dy, cpu.y, cpu.invstd);
+        check(compare(dx[1], dx[0], back.tol.map((t) => 2 * t), `batchnormBackward ${rows}x${cols} dx`));
       }
     });
 

@@ -66,6 +66,14 @@ SG_HD float sqrt_f(float x) {
 #endif
 }
 
+SG_HD double sqrt_d(double x) {
+#if defined(__CUDA_ARCH__)
+  return sqrt(x);  // IEEE correctly rounded in double, like the CPU's std::sqrt
+#else
+  return __builtin_sqrt(x);
+#endif
+}
+
 SG_HD bool is_nan(float x) { return x != x; }
 // NaN-propagating max/min (as torch.maximum and the CPU kernels): a NaN in either operand gives NaN.
 SG_HD float max_nan(float a, float b) { return (a > b || a != a) ? a : b; }

@@ -21,7 +21,8 @@ using sg::cuda::body::Thread;
 
 // Deliberate mistakes the harness can inject, to show that the checks catch them (`--mutants`).
 enum class Mutant { none, grid_short, binary_modes_swapped, team_stride_doubled, philox_counter, gemm_k_shift,
-                    gemm_tiles_square, gemm_stash_current, adam_batch_skip };
+                    gemm_tiles_square, gemm_stash_current, adam_batch_skip, batchnorm_one_buffer,
+                    batchnorm_barrier_dropped };
 extern Mutant mutant;
 
 // Records one case: prints `ok  name` or `FAIL name: why` and counts failures.
@@ -123,5 +124,6 @@ void check_rows();
 void check_random();
 void check_optim();
 void check_gemm();
+void check_batchnorm();
 
 }  // namespace sg::check

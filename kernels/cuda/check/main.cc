@@ -26,6 +26,7 @@ void run_all() {
   check_random();
   check_optim();
   check_gemm();
+  check_batchnorm();
 }
 
 struct Named {
@@ -44,6 +45,10 @@ const Named kMutants[] = {
     {"gemm-stash-current (next tile stashed over the one being multiplied: a race)", Mutant::gemm_stash_current,
      check_gemm},
     {"adam-batch-skip (a batch's last tensor dropped)", Mutant::adam_batch_skip, check_optim},
+    {"batchnorm-one-buffer (squares' partials over the sums other lanes still read: a race)",
+     Mutant::batchnorm_one_buffer, check_batchnorm},
+    {"batchnorm-barrier-dropped (backward's next tile sums over partials still being read: a race)",
+     Mutant::batchnorm_barrier_dropped, check_batchnorm},
 };
 
 }  // namespace
