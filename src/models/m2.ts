@@ -48,7 +48,8 @@ export interface M2Config extends ModelConfig, M2Options {
 }
 
 /** Reads the options M2 shares with M1+M2's second stage. */
-export function readM2Options(r: ConfigReader, defaults: { hidden: number[]; latent: number }): M2Options {
+export function readM2Options(r: ConfigReader,
+  defaults: { hidden: number[]; latent: number; alpha: number; lr: number }): M2Options {
   const semi = readSemiSupervised(r);
   return {
     classifierHidden: r.sizes('classifierHidden', defaults.hidden),
@@ -56,8 +57,8 @@ export function readM2Options(r: ConfigReader, defaults: { hidden: number[]; lat
     decoderHidden: r.sizes('decoderHidden', defaults.hidden),
     latent: r.int('latent', defaults.latent),
     activation: r.choice('activation', 'relu', M2_ACTIVATIONS),
-    alpha: r.number('alpha', 100, 0, Infinity, false, true),
-    lr: r.number('lr', 2e-3, 0, 1, true),
+    alpha: r.number('alpha', defaults.alpha, 0, Infinity, false, true),
+    lr: r.number('lr', defaults.lr, 0, 1, true),
     ...semi,
   };
 }
@@ -80,7 +81,9 @@ export class M2 implements TrainableModel, Classifier, Sampler {
 
   constructor(config: Partial<M2Config> & Record<string, unknown>, options: ModelOptions = {}) {
     const r = new ConfigReader('m2', config);
-    const c: M2Config = { kind: 'm2', inputSize: r.inputSize(), ...readM2Options(r, { hidden: [500, 500], latent: 50 }) };
+    const c: M2Config = {
+      kind: 'm2', inputSize: r.inputSize(), ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3 }),
+    };
     r.rejectUnknown();
     this.config = asConfig(c);
     this.classes = c.classes;

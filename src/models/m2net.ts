@@ -41,10 +41,14 @@ export interface M2NetworkOptions {
   likelihood: 'bernoulli' | 'gaussian';
 }
 
-/** Gaussian negative log-likelihood per row: ½ Σ_j [log 2π + logvar_j + (x_j − mean_j)² e^(−logvar_j)]. */
-export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor): Tensor {
+/**
+ * Gaussian negative log-likelihood per row: ½ Σ_j [log 2π + logvar_j + (x_j − mean_j)² e^(−logvar_j)], the sum over
+ * the columns j where mask [1, cols] is 1 when a mask is given (the others are no part of the model).
+ */
+export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor, mask: Tensor | null = null): Tensor {
   const t = add(logvar, mul(square(sub(x, mean)), exp(neg(logvar))));
-  return addScalar(scale(sum(t, -1), 0.5), 0.5 * x.cols * Math.log(2 * Math.PI));
+  if (mask === null) return addScalar(scale(sum(t, -1), 0.5), 0.5 * x.cols * Math.log(2 * Math.PI));
+  return scale(sum(mul(addScalar(t, Math.log(2 * Math.PI)), mask), -1), 0.5);
 }
 
 /** A layer act(x·W_x + b + onehot(y)·W_y) stored as two Linear layers: the x part (with bias), the y part. */
@@ -119,9 +123,10 @@ export class M2Network extends Module {
   /**
    * Per-row −ELBO(x, y) = −log p(x|y,z) + KL(q(z|x,y) || N(0, I)) − log p(y) (p(y) uniform), one z per row drawn
    * from gen, [rows]. onehot [rows, classes]; shared [rows, h] = sharedPart of each row's x; x [rows, in] the
-   * targets (NaN pixels are masked out of a Bernoulli likelihood).
+   * targets (NaN pixels are masked out of a Bernoulli likelihood); mask [1, in], for a Gaussian likelihood, keeps
+   * the columns that count (null: all).
    */
-  negElbo(onehot: Tensor, shared: Tensor, x: Tensor, gen: Generator): Tensor {
+  negElbo(onehot: Tensor, shared: Tensor, x: Tensor, gen: Generator, mask: Tensor | null = null): Tensor {
     const act = this.options.activation;
     let h = linear(onehot, this.encoderY.weight, null, act, this.slope, shared);
     if (this.encoder !== null) h = this.encoder.forward(h);
@@ -129,7 +134,7 @@ export class M2Network extends Module {
     const logvar = this.logvar.forward(h);
     const { out, top } = this.decode(onehot, reparameterize(mu, logvar, gen));
     const reconstruction = this.outputLogvar === null ? sigmoidCrossEntropy(out, x)
-      : gaussianNll(out, this.outputLogvar.forward(top), x);
+      : gaussianNll(out, this.outputLogvar.forward(top), x, mask);
     return addScalar(add(reconstruction, gaussianKl(mu, logvar)), Math.log(this.options.classes));
   }
 
@@ -172,9 +177,10 @@ export interface M2Objective {
  * and of x·W_x over [xl; xu], one pass of the bound over [labelled rows; every (class, unlabelled row)] (the
  * latter class-major, as PyTorch's xu.repeat(K, 1)): fewer, larger GEMMs. q(y|x) weighs each enumerated row
  * through the same one-hot matrix. The noise: one draw for all rows of the bound, labelled rows first.
+ * likelihoodMask: the input columns a Gaussian p(x|y,z) models (null: all).
  */
 export function m2Objective(name: string, net: M2Network, xl: Tensor, labels: Tensor, xu: Tensor, alpha: number,
-  classWeights: number[] | null, gen: Generator): M2Objective {
+  classWeights: number[] | null, gen: Generator, likelihoodMask: Tensor | null = null): M2Objective {
   const classes = net.options.classes;
   const values = labels.toArray();
   checkLabels(name, values, classes);
@@ -186,7 +192,7 @@ export function m2Objective(name: string, net: M2Network, xl: Tensor, labels: Te
   const onehot = oneHotRows(values, nu, classes, xl.device);
   const bounds = net.negElbo(onehot,
     concatRows([sliceRows(shared, 0, nl), repeatRows(sliceRows(shared, nl, nl + nu), classes)]),
-    concatRows([xl, repeatRows(xu, classes)]), gen);
+    concatRows([xl, repeatRows(xu, classes)]), gen, likelihoodMask);
   const labelled = mean(sliceRows(bounds, 0, nl));
   const crossEntropy = classifierLoss(name, sliceRows(logits, 0, nl), labels, classWeights);
   const unlabelledLogits = sliceRows(logits, nl, nl + nu);

@@ -1,7 +1,8 @@
 // M1+M2 against float64 references: stage 1 is M1's VAE step (loss and gradients, M2 untouched); stage 2 is M2
-// with a Gaussian p(z1|y,z2) on samples z1 of the frozen M1 encoder (the whole loss and M2's gradients, M1
-// untouched); the step counter is a module buffer, so a model rebuilt from a checkpoint continues in the same
-// stage exactly; classify; a short run that beats chance; bad inputs.
+// with a Gaussian p(z1|y,z2) on samples z1 of the frozen M1 encoder, over the z1 dimensions whose posterior mean
+// varies over the first stage-2 batch (the whole loss and M2's gradients, M1 untouched); the step counter and that
+// mask are module buffers, so a model rebuilt from a checkpoint continues in the same stage exactly; classify; a
+// short run that beats chance; bad inputs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
@@ -49,13 +50,28 @@ function step(model, xs, ls, labels) {
   }));
 }
 
-s('stage 1 trains M1 alone, stage 2 M2 alone on z1 samples with a Gaussian likelihood; both match float64', () => {
+/**
+ * Random weights (returned as float64) with z1 dimension 1 all but constant (its mean's weights and bias near 0,
+ * so M2 is to leave it out) and the others' weights 4x larger (their means vary), at step 0, every dimension active.
+ */
+function weightsWithInactiveDim(model, r) {
+  const p = setWeights(model, r, 0.8);
+  for (let i = 0; i < p['m1.mu.weight'].length; i++) p['m1.mu.weight'][i] *= i % Z1 === 1 ? 0.01 : 4;
+  p['m1.mu.bias'][1] *= 0.01;
+  model.module.loadStateDict({
+    ...model.module.stateDict(), steps: { shape: [1], data: new Float32Array([0]) },
+    active: { shape: [1, Z1], data: new Float32Array(Z1).fill(1) },
+    'm1.mu.weight': { shape: [4, Z1], data: Float32Array.from(p['m1.mu.weight']) },
+    'm1.mu.bias': { shape: [Z1], data: Float32Array.from(p['m1.mu.bias']) },
+  });
+  return p;
+}
+
+s('stage 1 trains M1 alone, stage 2 M2 alone on the active z1 dimensions with a Gaussian likelihood; both match float64', () => {
   const model = build();
   const r = rng(12);
-  const p = setWeights(model, r, 0.8);
-  p.steps[0] = 0;
-  model.module.loadStateDict({ ...model.module.stateDict(), steps: { shape: [1], data: new Float32Array([0]) } });
-  const names = Object.keys(p).filter((n) => n !== 'steps');
+  const p = weightsWithInactiveDim(model, r);
+  const names = Object.keys(p).filter((n) => n !== 'steps' && n !== 'active');
   const xs = pixels(r, NU, IN, [[1, 1]]);
   const ls = pixels(r, NL, IN);
   const labels = [0, 2, 1];
@@ -83,18 +99,27 @@ s('stage 1 trains M1 alone, stage 2 M2 alone on z1 samples with a Gaussian likel
   const q = Object.fromEntries(Object.entries(model.module.stateDict()).map(([k, v]) => [k, Float64Array.from(v.data)]));
   const [e1l, e1u, e2] = draws(model, [[NL, Z1], [NU, Z1], [NL + K * NU, 2]]);
   const [e2l, e2u] = [e2.slice(0, NL), e2.slice(NL)];
+  // active: the posterior mean's std over the batch's rows, then the labelled rows, above activeThreshold (0.1)
+  const muBatch = posterior(q, [...x, ...matrix(ls, NL, IN)]).mu;
+  const active = Array.from({ length: Z1 }, (_, j) => {
+    const col = muBatch.map((row) => row[j]);
+    const m = mean(col);
+    return Math.sqrt(mean(col.map((v) => (v - m) ** 2))) > 0.1 ? 1 : 0;
+  });
+  assert.equal(active, [1, 0, 1], 'z1 dimension 1 inactive, the others active');
   const sampleZ1 = (rows, eps) => {
     const { mu, lv } = posterior(q, rows);
-    return mu.map((row, i) => row.map((m, j) => m + eps[i][j] * Math.exp(lv[i][j] / 2)));
+    return mu.map((row, i) => row.map((m, j) => active[j] * (m + eps[i][j] * Math.exp(lv[i][j] / 2))));
   };
   const spec = {
     ...model.config, likelihood: 'gaussian', x: sampleZ1(matrix(ls, NL, IN), e1l), labels, xu: sampleZ1(x, e1u),
-    eps: { labelled: e2l, unlabelled: e2u },
+    eps: { labelled: e2l, unlabelled: e2u }, active,
   };
   // M2's parameters under the engine's names, read through the reference's plain ones
   const m2Params = (params) => Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith('m2.')).map(([k, v]) => [k.slice(3), v]));
   const m2 = step(model, xs, ls, labels);
   assert.is(m2.stage, 2);
+  assert.is(model.activeDims, 2);
   const want = m2Reference(m2Params(q), spec);
   assertClose([m2.loss, m2.labelled_bound, m2.unlabelled_bound, m2.cross_entropy],
     [want.loss, want.labelled, want.unlabelled, want.crossEntropy], { atol: 1e-5, rtol: 1e-5, what: 'stage 2 parts' });
@@ -107,24 +132,27 @@ s('stage 1 trains M1 alone, stage 2 M2 alone on z1 samples with a Gaussian likel
   for (const name of names.filter((n) => n.startsWith('m1.'))) assert.equal(after[name].data, Float32Array.from(q[name]), `${name} frozen`);
   // classify: M2's q(y|z1) at the M1 mean, with the weights after the step
   const w = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, Float64Array.from(v.data)]));
-  const mu = posterior(w, matrix(ls, NL, IN)).mu;
+  const mu = posterior(w, matrix(ls, NL, IN)).mu.map((row) => row.map((m, j) => active[j] * m));
   sg.tidy(() => assertClose(model.classify(sg.tensor(ls, [NL, IN])).toArray(),
     logq(m2Params(w), spec, mu).flat().map(Math.exp), { atol: 1e-6, rtol: 1e-5, what: 'classify' }));
   sg.disposeModel(model);
 });
 
-s('a model rebuilt from a checkpoint in either stage continues exactly (the step counter is a buffer)', () => {
+s('a model rebuilt from a checkpoint in either stage continues exactly (the step counter and mask are buffers)', () => {
   for (const at of [1, 3]) {
     const r = rng(30 + at);
     const a = build();
+    weightsWithInactiveDim(a, r);
     const xs = pixels(r, NU, IN);
     const ls = pixels(r, NL, IN);
     for (let i = 0; i < at; i++) step(a, xs, ls, [0, 1, 2]);
+    assert.is(a.activeDims, at < 3 ? Z1 : Z1 - 1);
     const b = sg.createModel(JSON.parse(JSON.stringify(a.config)), { generator: new sg.Generator(1) });
     b.module.loadStateDict(a.module.stateDict());
     for (const [k, o] of Object.entries(a.optimizers)) b.optimizers[k].setState(o.getState());
     b.generator.setState(a.generator.getState());
     assert.is(b.stepsTaken, at);
+    assert.is(b.activeDims, a.activeDims);
     assert.equal(step(b, xs, ls, [2, 1, 0]), step(a, xs, ls, [2, 1, 0]));
     for (const [name, e] of Object.entries(a.module.stateDict())) assert.equal(b.module.stateDict()[name].data, e.data, name);
     sg.disposeModel(a);

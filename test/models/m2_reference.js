@@ -50,16 +50,20 @@ function logSoftmaxRow(v) {
   return v.map((a) => a - lse);
 }
 
-/** Gaussian −log N(x; m, exp(lv)) summed over a row */
-function gaussianNllRow(x, m, lv) {
+/** Gaussian −log N(x; m, exp(lv)) summed over a row, over the columns j with active[j] = 1 when given */
+function gaussianNllRow(x, m, lv, active) {
   let s = 0;
-  for (let j = 0; j < x.length; j++) s += 0.5 * (Math.log(2 * Math.PI) + lv[j] + (x[j] - m[j]) ** 2 * Math.exp(-lv[j]));
+  for (let j = 0; j < x.length; j++) {
+    if (active && !active[j]) continue;
+    s += 0.5 * (Math.log(2 * Math.PI) + lv[j] + (x[j] - m[j]) ** 2 * Math.exp(-lv[j]));
+  }
   return s;
 }
 
 /**
  * −ELBO(x, y) of one row with noise eps: p holds the engine's parameter names (W [in, out]); c the config
- * (classes, activation, encoderHidden, decoderHidden, likelihood).
+ * (classes, activation, encoderHidden, decoderHidden, likelihood, and for a Gaussian optionally active: the
+ * 0/1 columns its likelihood covers).
  */
 export function negElbo(p, c, x, y, eps) {
   const f = ACTIVATIONS[c.activation];
@@ -74,7 +78,7 @@ export function negElbo(p, c, x, y, eps) {
   let [d] = linear([[...z, ...yh]], stack(p['decoderZ.weight'], p['decoderY.weight']), p['decoderZ.bias'], f);
   if (c.decoderHidden.length > 1) [d] = mlp(p, 'decoder', c.decoderHidden.length - 1, [d], f, f);
   const [out] = linear([d], p['output.weight'], p['output.bias']);
-  const rec = gaussian ? gaussianNllRow(x, out, linear([d], p['outputLogvar.weight'], p['outputLogvar.bias'])[0])
+  const rec = gaussian ? gaussianNllRow(x, out, linear([d], p['outputLogvar.weight'], p['outputLogvar.bias'])[0], c.active)
     : bceRow(out, x);
   return rec + klRow(mu, lv) + Math.log(c.classes);
 }
