@@ -1,7 +1,7 @@
-// Branch-free float32 exp, expm1, log, log(1 + e), sigmoid, tanh, softplus and sincos(2 pi u), written so g++
-// vectorises loops that call them (no libm, no branches, bit casts through memcpy). Relative error ~1e-7.
-// Included only through simd_kernels.h, inside namespace sg::cpu::SG_ISA_NS, so each ISA gets its own
-// copies: a shared inline copy could be AVX-512 code picked by the linker for the portable path.
+// The CPU kernels' scalar helpers (bit casts through memcpy, a branch-free select, NaN-propagating max/min)
+// and the float32 math of kernels/common/scalar_math.h built on them, written so g++ vectorises loops that
+// call them. Included only inside namespace sg::cpu::SG_ISA_NS (simd_kernels.h, gemm_*.cc), so each ISA gets
+// its own static copies: a shared inline copy could be AVX-512 code picked by the linker for the portable path.
 #pragma once
 
 #include <cstddef>
@@ -17,10 +17,6 @@ namespace sg::cpu::SG_ISA_NS {
 static inline int32_t bits_of(float x) { int32_t i; std::memcpy(&i, &x, 4); return i; }
 static inline float float_of(int32_t i) { float x; std::memcpy(&x, &i, 4); return x; }
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
-static inline float abs_f(float x) { return float_of(bits_of(x) & 0x7fffffff); }
-static inline float copysign_f(float magnitude, float sign) {
-  return float_of((bits_of(magnitude) & 0x7fffffff) | (bits_of(sign) & int32_t(0x80000000u)));
-}
 // c ? a : b as a bitwise blend. With g++'s default -ftrapping-math a plain ?: whose arm is computed lets
 // g++ sink that computation into a branch it then will not if-convert (a division might trap), and the
 // loop stays scalar; the blend keeps both arms live and vectorises to a masked move.
@@ -32,148 +28,8 @@ static inline float select_f(bool c, float a, float b) {
 static inline float max_nan(float a, float b) { return (a > b || a != a) ? a : b; }
 static inline float min_nan(float a, float b) { return (a < b || a != a) ? a : b; }
 
-constexpr float kInf = __builtin_inff();
-constexpr float kNan = __builtin_nanf("");
-constexpr float kLn2Hi = 0.693359375f;              // few mantissa bits: k * kLn2Hi is exact for |k| < 2^14
-constexpr float kLn2Lo = -2.12194440054690583e-4f;  // ln 2 - kLn2Hi
-
-// exp(x): x = k ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^7 (truncation 5e-9), and
-// 2^k applied in two halves so that k from -150 to 128 (denormals up to overflow) needs no branch.
-static inline float exp_f(float x) {
-  constexpr float hi = 88.7228394f, lo = -103.972084f;
-  float xc = select_f(x < lo, lo, x);
-  xc = select_f(xc > hi, hi, xc);
-  constexpr float round_magic = 12582912.f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
-  float kf = xc * 1.44269504088896341f + round_magic;
-  int32_t k = bits_of(kf) - bits_of(round_magic);
-  kf -= round_magic;
-  float r = xc - kf * kLn2Hi;
-  r = r - kf * kLn2Lo;
-  float p = 1.f / 5040.f;
-  p = p * r + 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  int32_t k1 = k >> 1, k2 = k - k1;
-  float y = p * float_of((k1 + 127) << 23) * float_of((k2 + 127) << 23);
-  y = select_f(x > hi, kInf, y);
-  y = select_f(x < lo, 0.f, y);
-  return y;  // a NaN x flows through r into y
-}
-
-// exp(x) - 1 without cancellation near 0: Taylor series to x^8 for |x| < ln2/2, exp(x) - 1 beyond.
-static inline float expm1_f(float x) {
-  float p = 1.f / 40320.f;
-  p = p * x + 1.f / 5040.f;
-  p = p * x + 1.f / 720.f;
-  p = p * x + 1.f / 120.f;
-  p = p * x + 1.f / 24.f;
-  p = p * x + 1.f / 6.f;
-  p = p * x + 0.5f;
-  float small = x + x * x * p;
-  float large = exp_f(x) - 1.f;
-  return select_f(abs_f(x) < 0.34657359f, small, large);
-}
-
-// log(x): x = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m-1)/(m+1), |s| < 0.172,
-// series to s^9 (truncation 2e-9).
-static inline float log_f(float x) {
-  constexpr float min_normal = 1.17549435e-38f;
-  bool denormal = x < min_normal;  // also 0 and negatives, fixed up below
-  float xs = select_f(denormal, x * 8388608.f, x);
-  int32_t bits = bits_of(xs);
-  int32_t e = ((bits >> 23) & 0xff) - 127 - 23 * int32_t(denormal);
-  float m = float_of((bits & 0x007fffff) | 0x3f800000);
-  bool above = m > 1.41421356f;
-  m = select_f(above, m * 0.5f, m);
-  e += int32_t(above);
-  float f = m - 1.f;
-  float s = f / (2.f + f);
-  float s2 = s * s;
-  float p = 1.f / 9.f;
-  p = p * s2 + 1.f / 7.f;
-  p = p * s2 + 1.f / 5.f;
-  p = p * s2 + 1.f / 3.f;
-  float ef = float(e);
-  float y = ef * kLn2Hi + (ef * kLn2Lo + (2.f * s + 2.f * s * s2 * p));
-  y = select_f(x == kInf, kInf, y);
-  y = select_f(x == 0.f, -kInf, y);
-  y = select_f(x < 0.f, kNan, y);
-  y = select_f(x != x, x, y);
-  return y;
-}
-
-// log(1 + e) for e in [0, 1], the softplus / BCE term, with no special cases to select. u = 1 + e is
-// rounded; its rounding error e - (u - 1) (exact) is added back divided by u (Goldberg's log1p), for which
-// `inv_u` may be a rough 1/u: that error is below half an ulp of u, so a few correct bits suffice.
-static inline float log1p_unit_f(float e, float inv_u) {
-  float u = 1.f + e;
-  float correction = (e - (u - 1.f)) * inv_u;
-  bool above = u > 1.41421356f;  // log u = log(u / 2) + ln 2 keeps the series argument small
-  float m = select_f(above, u * 0.5f, u);
-  float f = m - 1.f;
-  float s = f / (2.f + f);
-  float s2 = s * s;
-  float p = 1.f / 9.f;
-  p = p * s2 + 1.f / 7.f;
-  p = p * s2 + 1.f / 5.f;
-  p = p * s2 + 1.f / 3.f;
-  float log_m = 2.f * s + 2.f * s * s2 * p;
-  return select_f(above, kLn2Hi, 0.f) + ((select_f(above, kLn2Lo, 0.f) + correction) + log_m);
-}
-
-static inline float sigmoid_f(float x) {
-  float e = exp_f(-abs_f(x));  // in (0, 1]: no overflow on either side
-  float s = 1.f / (1.f + e);
-  return select_f(x >= 0.f, s, e * s);
-}
-
-// tanh(x) = e / (e + 2) with e = expm1(2|x|), |x| clamped at 9 where tanh rounds to 1.
-static inline float tanh_f(float x) {
-  float a = abs_f(x);
-  a = select_f(a > 9.f, 9.f, a);
-  float e = expm1_f(2.f * a);
-  return copysign_f(e / (e + 2.f), x);
-}
-
-// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))
-static inline float softplus_f(float x) {
-  float e = exp_f(-abs_f(x));
-  return select_f(x > 0.f, x, 0.f) + log1p_unit_f(e, 1.5f - 0.5f * (1.f + e));  // 1/u to 12%: enough
-}
-
-// sin and cos of 2 pi u for u in [0, 1): the quadrant q = round(4u) is exact, the rest is an angle in
-// [-pi/4, pi/4] given to Taylor series (truncation < 2e-9).
-static inline void sincos_2pi_f(float u, float* sin_out, float* cos_out) {
-  constexpr float round_magic = 12582912.f;
-  float t = u * 4.f;
-  float qf = (t + round_magic) - round_magic;
-  int32_t q = int32_t(qf) & 3;
-  float a = (t - qf) * 1.57079632679489662f;
-  float a2 = a * a;
-  float sp = -1.f / 39916800.f;
-  sp = sp * a2 + 1.f / 362880.f;
-  sp = sp * a2 - 1.f / 5040.f;
-  sp = sp * a2 + 1.f / 120.f;
-  sp = sp * a2 - 1.f / 6.f;
-  float sa = a + a * a2 * sp;
-  float cp = 1.f / 3628800.f;
-  cp = cp * a2 - 1.f / 40320.f;
-  cp = cp * a2 + 1.f / 720.f;
-  cp = cp * a2 - 1.f / 24.f;
-  cp = cp * a2 + 0.5f;
-  float ca = 1.f - a2 * cp;
-  // rotate by q quarter turns: (cos, sin) -> (-sin, cos) each turn
-  bool swap = (q & 1) != 0;
-  float s = select_f(swap, ca, sa);
-  float c = select_f(swap, sa, ca);
-  s = float_of(bits_of(s) ^ int32_t(uint32_t(q & 2) << 30));        // negate in quadrants 2, 3
-  c = float_of(bits_of(c) ^ int32_t(uint32_t((q + 1) & 2) << 30));  // negate in quadrants 1, 2
-  *sin_out = s;
-  *cos_out = c;
-}
+#define SG_SCALAR_FN static inline
+#include "scalar_math.h"
+#undef SG_SCALAR_FN
 
 }  // namespace sg::cpu::SG_ISA_NS

@@ -140,23 +140,6 @@ static float sigmoid_xent_row(size_t n, const float* x, const float* t, float* d
   }));
 }
 
-// exp(lv) - 1 - lv >= 0 without cancellation: its Taylor series for |lv| < 0.75 (truncation 3e-10).
-static inline float exp_minus_one_minus_x(float lv) {
-  float p = 1.f / 39916800.f;
-  p = p * lv + 1.f / 3628800.f;
-  p = p * lv + 1.f / 362880.f;
-  p = p * lv + 1.f / 40320.f;
-  p = p * lv + 1.f / 5040.f;
-  p = p * lv + 1.f / 720.f;
-  p = p * lv + 1.f / 120.f;
-  p = p * lv + 1.f / 24.f;
-  p = p * lv + 1.f / 6.f;
-  p = p * lv + 0.5f;
-  float small = lv * lv * p;
-  float large = (exp_f(lv) - 1.f) - lv;
-  return select_f(abs_f(lv) < 0.75f, small, large);
-}
-
 // KL per row = 0.5 sum (mu^2 + exp(lv) - 1 - lv): a sum of non-negative terms.
 static float gaussian_kl_row(size_t n, const float* mu, const float* logvar, float* dmu, float* dlogvar) {
   double s = dlogvar ? blocked_sum(n, [=](size_t i) {

@@ -118,22 +118,6 @@ SG_HD float lane_sigmoid_xent(const Team& t, size_t cols, const float* x, const 
   return s;
 }
 
-// exp(lv) - 1 - lv >= 0 without cancellation: Taylor series for |lv| < 0.75.
-SG_HD float exp_minus_one_minus_x(float lv) {
-  if (!(abs_f(lv) < 0.75f)) return (exp_f(lv) - 1.f) - lv;
-  float p = 1.f / 39916800.f;
-  p = p * lv + 1.f / 3628800.f;
-  p = p * lv + 1.f / 362880.f;
-  p = p * lv + 1.f / 40320.f;
-  p = p * lv + 1.f / 5040.f;
-  p = p * lv + 1.f / 720.f;
-  p = p * lv + 1.f / 120.f;
-  p = p * lv + 1.f / 24.f;
-  p = p * lv + 1.f / 6.f;
-  p = p * lv + 0.5f;
-  return lv * lv * p;
-}
-
 // The lane's part of sum(mu^2 + exp(lv) - 1 - lv) (KL = half of it), writing dmu and dlogvar when given.
 SG_HD float lane_gaussian_kl(const Team& t, size_t cols, const float* mu, const float* logvar, float* dmu,
                              float* dlogvar) {
