@@ -7,18 +7,11 @@ import * as sg from '../../dist/src/index.js';
 import { Autoencoder } from '../../dist/src/models/ae.js';
 import { DenoisingAutoencoder } from '../../dist/src/models/dae.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
-import { act, bceRow, finiteDifferences, matrix, mean, mlp, peek, readGrads, setWeights, sum } from './reference.js';
+import { act, bceRow, finiteDifferences, matrix, mean, mlp, peek, pixels, readGrads, setWeights, sum } from './reference.js';
 
 const s = suite('models: AE and DAE');
 const ROWS = 6;
 const IN = 4;
-
-function inputs(r, missing = []) {
-  const x = new Float32Array(ROWS * IN);
-  for (let i = 0; i < x.length; i++) x[i] = r.uniform(0, 1);
-  for (const [row, col] of missing) x[row * IN + col] = NaN;
-  return x;
-}
 
 /** per-row BCE of decoder(encoder(input)) against x; NaN inputs read as 0 by the encoder */
 function rowLosses(p, x, input = x) {
@@ -35,7 +28,7 @@ s('AE: training loss and all gradients match float64, missing inputs masked', ()
   const model = new Autoencoder(config(), { generator: new sg.Generator(1) });
   const r = rng(21);
   const p = setWeights(model, r);
-  const xs = inputs(r, [[1, 2], [4, 0]]);
+  const xs = pixels(r, ROWS, IN, [[1, 2], [4, 0]]);
   const x = matrix(xs, ROWS, IN);
   const loss = sg.tidy(() => model.trainStep({ x: sg.tensor(xs, [ROWS, IN]) }).loss);
   assertClose([loss], [mean(rowLosses(p, x))], { atol: 1e-5, rtol: 1e-5, what: 'loss' });
@@ -48,7 +41,7 @@ s('AE: evaluateBatch sums the rows; encode, decode and reconstruct', () => {
   const model = new Autoencoder(config(), { generator: new sg.Generator(2) });
   const r = rng(22);
   const p = setWeights(model, r);
-  const xs = inputs(r);
+  const xs = pixels(r, ROWS, IN);
   const x = matrix(xs, ROWS, IN);
   sg.noGrad(() => sg.tidy(() => {
     assertClose([model.evaluateBatch({ x: sg.tensor(xs, [ROWS, IN]) }).loss], [sum(rowLosses(p, x))],
@@ -66,7 +59,7 @@ for (const noise of ['gaussian', 'masking']) {
     const model = new DenoisingAutoencoder(config({ noise, noiseLevel: 0.4 }), { generator: new sg.Generator(3) });
     const r = rng(23);
     const p = setWeights(model, r);
-    const xs = inputs(r, [[0, 0]]);
+    const xs = pixels(r, ROWS, IN, [[0, 0]]);
     const x = matrix(xs, ROWS, IN);
     const clean = x.map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
     const { values: drawn } = peek(model, ROWS, IN, (g) => noise === 'gaussian'
@@ -90,7 +83,7 @@ for (const noise of ['gaussian', 'masking']) {
 s('DAE: noise level 0 trains exactly like the AE', () => {
   const a = new Autoencoder(config(), { generator: new sg.Generator(4) });
   const d = new DenoisingAutoencoder(config({ noise: 'gaussian', noiseLevel: 0 }), { generator: new sg.Generator(4) });
-  const xs = inputs(rng(24));
+  const xs = pixels(rng(24), ROWS, IN);
   const la = sg.tidy(() => a.trainStep({ x: sg.tensor(xs, [ROWS, IN]) }).loss);
   const ld = sg.tidy(() => d.trainStep({ x: sg.tensor(xs, [ROWS, IN]) }).loss);
   assert.is(ld, la);

@@ -8,7 +8,7 @@ import * as sg from '../../dist/src/index.js';
 import { GAN } from '../../dist/src/models/gan.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
 import {
-  act, finiteDifferences, linear, matrix, mean, mlp, peek, readGrads, readWeights, setWeights, softplus, sum,
+  act, finiteDifferences, linear, matrix, mean, mlp, peek, pixels, readGrads, readWeights, setWeights, softplus, sum,
 } from './reference.js';
 
 const s = suite('models: GAN');
@@ -49,15 +49,11 @@ function next(copy, rows, cols, draw) {
   return values;
 }
 
-function data(r) {
-  return Float32Array.from({ length: ROWS * IN }, () => r.uniform(0, 1));
-}
-
 s('one step: D loss and gradients, then G loss against the updated D and its gradients', () => {
   const model = build();
   const r = rng(31);
   const p = setWeights(model, r);
-  const xs = data(r);
+  const xs = pixels(r, ROWS, IN);
   const x = matrix(xs, ROWS, IN);
   // the draws of one step, in order: z for D's fakes, D's dropout mask, z for G's step, D's mask there
   const { values: z1, generator: copy } = peek(model, ROWS, NOISE, (g) => sg.randn([ROWS, NOISE], g));
@@ -99,7 +95,7 @@ s('evaluateBatch sums D and G losses over the rows with fresh noise; sample and 
   const model = build();
   const r = rng(32);
   const p = setWeights(model, r);
-  const xs = data(r);
+  const xs = pixels(r, ROWS, IN);
   const { values: z } = peek(model, ROWS, NOISE, (g) => sg.randn([ROWS, NOISE], g));
   const fake = generate(p, z);
   model.module.eval();

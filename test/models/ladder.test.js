@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { Ladder } from '../../dist/src/models/ladder.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
-import { finiteDifferences, matrix, readGrads, readWeights, setWeights } from './reference.js';
+import { finiteDifferences, matrix, pixels, readGrads, readWeights, setWeights } from './reference.js';
 import { columnStats, encode, ladderLoss } from './ladder-reference.js';
 
 const s = suite('models: Ladder');
@@ -22,16 +22,9 @@ function build(options = {}) {
     { generator: new sg.Generator(11) });
 }
 
-/** rows of pixels in [0, 1] as float32, NaN where `missing` lists [row, col] */
-function pixels(r, rows, missing = []) {
-  const x = Float32Array.from({ length: rows * IN }, () => r.uniform(0, 1));
-  for (const [row, col] of missing) x[row * IN + col] = NaN;
-  return x;
-}
-
 /** A batch (engine tensors) and the same data for the reference; `missing` indexes the labelled rows, then the rest. */
 function makeBatch(r, missing = []) {
-  const all = pixels(r, ROWS, missing);
+  const all = pixels(r, ROWS, IN, missing);
   const labels = [1, 0, 1];
   const batch = {
     x: sg.tensor(all.slice(LABELLED * IN), [UNLABELLED, IN]),
@@ -121,7 +114,7 @@ s('eval mode predicts with the running statistics: classify and evaluateBatch', 
     p[`norms.${l}.runningVar`] = Float64Array.from(v);
   }
   model.module.loadStateDict(state);
-  const xs = pixels(r, 6, [[2, 2]]);
+  const xs = pixels(r, 6, IN, [[2, 2]]);
   const ys = [0, 1, 1, 0, 1, 0];
   const x = matrix(xs, 6, IN).map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
   const logits = encode(p, x, 2, 'running').logits;

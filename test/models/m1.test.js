@@ -7,8 +7,10 @@ import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { M1 } from '../../dist/src/models/m1.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
-import { bceRow, finiteDifferences, klRow, linear, matrix, mean, mlp, peek, readGrads, setWeights, sum } from './reference.js';
-import { ACTIVATIONS, pixels, syntheticClasses } from './m2_reference.js';
+import {
+  bceRow, errorAndCrossEntropy, finiteDifferences, klRow, linear, matrix, mean, mlp, peek, pixels, readGrads, setWeights, sum,
+} from './reference.js';
+import { ACTIVATIONS, syntheticClasses, syntheticRunError } from './m2_reference.js';
 
 const s = suite('models: M1');
 const IN = 5;
@@ -93,15 +95,7 @@ s('evaluateBatch, classify, encode and sample', () => {
   const got = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(xs, [ROWS, IN]), labels: sg.tensor(labels, [ROWS]) })));
   const { mu } = posterior(p, c, x);
   const { logits } = crossEntropy(p, c, mu, [0, 0, 0, 0]);
-  let error = 0;
-  let xent = 0;
-  labels.forEach((y, i) => {
-    if (Number.isNaN(y)) return;
-    const l = logits[i];
-    if (l.indexOf(Math.max(...l)) !== y) error++;
-    const m = Math.max(...l);
-    xent += m + Math.log(sum(l.map((v) => Math.exp(v - m)))) - l[y];
-  });
+  const { error, xent } = errorAndCrossEntropy(logits, labels);
   assert.is(got.error, error);
   assertClose([got.cross_entropy, got.neg_elbo], [xent, sum(negElbo(p, c, x, eps))], { atol: 1e-5, rtol: 1e-5, what: 'sums' });
   sg.tidy(() => {
@@ -119,22 +113,11 @@ s('evaluateBatch, classify, encode and sample', () => {
 
 s('a short run on three noisy prototypes (6 labels) beats chance on held-out rows', () => {
   const r = rng(22);
-  const { train, trainLabels, test, testLabels, features } = syntheticClasses(r, 300, 150);
-  const model = new M1({ inputSize: features, hidden: [32], latent: 4, classes: 3, labelledBatchSize: 6, lr: 3e-3, classifierLr: 1e-2 },
+  const data = syntheticClasses(r, 300, 150);
+  const model = new M1({ inputSize: data.features, hidden: [32], latent: 4, classes: 3, labelledBatchSize: 6, lr: 3e-3, classifierLr: 1e-2 },
     { generator: new sg.Generator(4) });
-  const index = Int32Array.from([0, 1, 2, 3, 4, 5]);
-  const xAll = sg.keep(sg.tensor(train, [train.length / features, features]));
-  const xl = sg.keep(sg.gatherRows(xAll, index));
-  const yl = sg.keep(sg.tensor(Array.from(index, (i) => trainLabels[i]), [6]));
-  for (let step = 0; step < 200; step++) {
-    const rows = Int32Array.from({ length: 32 }, () => r.int(train.length / features));
-    sg.tidy(() => model.trainStep({ x: sg.gatherRows(xAll, rows), labelled: { x: xl, labels: yl } }));
-  }
-  model.module.eval();
-  const n = testLabels.length;
-  const sums = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(test, [n, features]), labels: sg.tensor(testLabels, [n]) })));
-  assert.ok(sums.error / n < 0.2, `test error ${sums.error / n} (chance: 0.67)`);
-  for (const t of [xAll, xl, yl]) t.dispose();
+  const error = syntheticRunError(model, r, data, [0, 1, 2, 3, 4, 5], 200);
+  assert.ok(error < 0.2, `test error ${error} (chance: 0.67)`);
   sg.disposeModel(model);
 });
 

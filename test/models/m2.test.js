@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { M2 } from '../../dist/src/models/m2.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
-import { finiteDifferences, matrix, peek, readGrads, setWeights } from './reference.js';
-import { m2Reference, pixels, syntheticClasses } from './m2_reference.js';
+import { finiteDifferences, matrix, peek, pixels, readGrads, setWeights } from './reference.js';
+import { m2Reference, syntheticClasses, syntheticRunError } from './m2_reference.js';
 
 const s = suite('models: M2');
 const IN = 5;
@@ -100,27 +100,14 @@ s('evaluateBatch: error and cross-entropy of q(y|x), Σ −ELBO over labelled ro
 
 s('a short run on three noisy prototypes (6 labels, 300 unlabelled rows) beats chance on held-out rows', () => {
   const r = rng(21);
-  const { train, trainLabels, test, testLabels, features } = syntheticClasses(r, 300, 150);
+  const data = syntheticClasses(r, 300, 150);
   const model = new M2({
-    inputSize: features, classes: 3, latent: 4, classifierHidden: [32], encoderHidden: [32], decoderHidden: [32],
+    inputSize: data.features, classes: 3, latent: 4, classifierHidden: [32], encoderHidden: [32], decoderHidden: [32],
     labelledBatchSize: 6, lr: 3e-3, alpha: 10,
   }, { generator: new sg.Generator(4) });
-  const labelledIndex = [0, 1, 2, 3, 4, 5].map((k) => trainLabels.findIndex((l, i) => l === k % 3 && i >= k));
-  const xAll = sg.keep(sg.tensor(train, [train.length / features, features]));
-  const xl = sg.keep(sg.gatherRows(xAll, Int32Array.from(labelledIndex)));
-  const yl = sg.keep(sg.tensor(labelledIndex.map((i) => trainLabels[i]), [6]));
-  for (let step = 0; step < 150; step++) {
-    const rows = Int32Array.from({ length: 32 }, () => r.int(train.length / features));
-    const m = sg.tidy(() => model.trainStep({ x: sg.gatherRows(xAll, rows), labelled: { x: xl, labels: yl } }));
-    assert.ok(Number.isFinite(m.loss), `step ${step}: loss ${m.loss}`);
-  }
-  model.module.eval();
-  const rows = testLabels.length;
-  const sums = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({
-    x: sg.tensor(test, [rows, features]), labels: sg.tensor(testLabels, [rows]),
-  })));
-  assert.ok(sums.error / rows < 0.2, `test error ${sums.error / rows} (chance: 0.67)`);
-  for (const t of [xAll, xl, yl]) t.dispose();
+  const labelledIndex = [0, 1, 2, 3, 4, 5].map((k) => data.trainLabels.findIndex((l, i) => l === k % 3 && i >= k));
+  const error = syntheticRunError(model, r, data, labelledIndex, 150, { finiteLoss: true });
+  assert.ok(error < 0.2, `test error ${error} (chance: 0.67)`);
   sg.disposeModel(model);
 });
 

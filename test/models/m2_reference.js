@@ -1,17 +1,12 @@
 // A float64 reference of Kingma et al.'s M2 objective, written from the paper independently of the engine: the
 // first layers of q(z|x,y) and p(x|y,z) take the concatenated inputs [x, onehot(y)] and [z, onehot(y)] (the
-// engine splits them), the unlabelled bound loops over examples and classes. Also the test data helpers.
+// engine splits them), the unlabelled bound loops over examples and classes. Also the synthetic classes and the
+// short run on them that M1, M2 and M1+M2 must win.
+import * as assert from 'uvu/assert';
+import * as sg from '../../dist/src/index.js';
 import { act, bceRow, klRow, linear, mean, mlp, softplus, sum } from './reference.js';
 
 export const ACTIVATIONS = { relu: act.relu, leakyRelu: act.leakyRelu(0.01), tanh: Math.tanh, softplus };
-
-/** rows x cols pixels in [0, 1] as float32, NaN at the [row, col] pairs of `missing` */
-export function pixels(r, rows, cols, missing = []) {
-  const x = new Float32Array(rows * cols);
-  for (let i = 0; i < x.length; i++) x[i] = r.uniform(0, 1);
-  for (const [row, col] of missing) x[row * cols + col] = NaN;
-  return x;
-}
 
 /**
  * Three classes of 16-pixel images: a class's prototype (4 of 12 "on" blocks) with 10% of pixels flipped. Returns
@@ -33,6 +28,28 @@ export function syntheticClasses(r, trainRows, testRows) {
   const a = draw(trainRows);
   const b = draw(testRows);
   return { train: a.x, trainLabels: a.labels, test: b.x, testLabels: b.labels, features };
+}
+
+/**
+ * `steps` steps of the model on 32 random training rows of `data` (syntheticClasses) each beside the labelled rows
+ * at `labelledIndex`, asserting a finite loss after each when `finiteLoss`; returns the model's error rate on the
+ * test rows in eval mode.
+ */
+export function syntheticRunError(model, r, data, labelledIndex, steps, { finiteLoss = false } = {}) {
+  const { train, trainLabels, test, testLabels, features } = data;
+  const xAll = sg.keep(sg.tensor(train, [train.length / features, features]));
+  const xl = sg.keep(sg.gatherRows(xAll, Int32Array.from(labelledIndex)));
+  const yl = sg.keep(sg.tensor(Array.from(labelledIndex, (i) => trainLabels[i]), [labelledIndex.length]));
+  for (let step = 0; step < steps; step++) {
+    const rows = Int32Array.from({ length: 32 }, () => r.int(train.length / features));
+    const m = sg.tidy(() => model.trainStep({ x: sg.gatherRows(xAll, rows), labelled: { x: xl, labels: yl } }));
+    if (finiteLoss) assert.ok(Number.isFinite(m.loss), `step ${step}: loss ${m.loss}`);
+  }
+  model.module.eval();
+  const n = testLabels.length;
+  const sums = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(test, [n, features]), labels: sg.tensor(testLabels, [n]) })));
+  for (const t of [xAll, xl, yl]) t.dispose();
+  return sums.error / n;
 }
 
 /** W of a layer over concatenated inputs: the rows of `top` [n1, out] above those of `bottom` [n2, out] */

@@ -6,7 +6,10 @@ import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { SSAE } from '../../dist/src/models/ssae.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
-import { act, bceRow, finiteDifferences, linear, matrix, mean, mlp, readGrads, setWeights, sum } from './reference.js';
+import {
+  act, bceRow, errorAndCrossEntropy, finiteDifferences, linear, matrix, mean, mlp, noisyPrototypes, pixels, prototypeRunError,
+  readGrads, setWeights, sum,
+} from './reference.js';
 
 const s = suite('models: SSAE');
 const IN = 4;
@@ -17,13 +20,6 @@ const WEIGHT = 2.5;
 function build(options = {}) {
   return new SSAE({ inputSize: IN, hidden: [3], code: CODE, classes: CLASSES, classifierWeight: WEIGHT, labelledBatchSize: 3,
     ...options }, { generator: new sg.Generator(21) });
-}
-
-/** pixels in [0, 1] as float32, NaN where `missing` lists [row, col] */
-function inputs(r, rows, missing = []) {
-  const x = Float32Array.from({ length: rows * IN }, () => r.uniform(0, 1));
-  for (const [row, col] of missing) x[row * IN + col] = NaN;
-  return x;
 }
 
 const clean = (x) => x.map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
@@ -40,8 +36,8 @@ for (const classWeights of [null, [1, 3, 0.5]]) {
     const model = build({ classWeights });
     const r = rng(81);
     const p = setWeights(model, r);
-    const xFlat = inputs(r, 5, [[1, 2], [4, 0]]);
-    const xlFlat = inputs(r, 3, [[0, 3]]);
+    const xFlat = pixels(r, 5, IN, [[1, 2], [4, 0]]);
+    const xlFlat = pixels(r, 3, IN, [[0, 3]]);
     const yl = [1, 2, 1];
     const x = matrix(xFlat, 5, IN);
     const xl = matrix(xlFlat, 3, IN);
@@ -70,17 +66,11 @@ s('evaluateBatch sums reconstruction over rows and error/cross-entropy over labe
   const model = build();
   const r = rng(82);
   const p = setWeights(model, r);
-  const xFlat = inputs(r, 5, [[2, 2]]);
+  const xFlat = pixels(r, 5, IN, [[2, 2]]);
   const x = matrix(xFlat, 5, IN);
   const labels = [2, NaN, 0, 1, NaN];
   const l = logits(p, x);
-  let error = 0;
-  let xent = 0;
-  labels.forEach((y, i) => {
-    if (Number.isNaN(y)) return;
-    xent += ce(l[i], y);
-    if (l[i].indexOf(Math.max(...l[i])) !== y) error++;
-  });
+  const { error, xent } = errorAndCrossEntropy(l, labels);
   model.module.eval();
   sg.tidy(() => sg.noGrad(() => {
     const xt = sg.tensor(xFlat, [5, IN]);
@@ -102,33 +92,14 @@ s('evaluateBatch sums reconstruction over rows and error/cross-entropy over labe
 s('a short run on three noisy prototypes with two labels each classifies held-out rows well above chance', () => {
   const PIX = 16;
   const r = rng(83);
-  const protos = Array.from({ length: 3 }, () => Array.from({ length: PIX }, () => (r.uniform(0, 1) < 0.5 ? 1 : 0)));
-  const draw = (rows) => {
-    const x = new Float32Array(rows * PIX);
-    const y = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      y[i] = r.int(3);
-      for (let j = 0; j < PIX; j++) x[i * PIX + j] = r.uniform(0, 1) < 0.15 ? 1 - protos[y[i]][j] : protos[y[i]][j];
-    }
-    return { x, y };
-  };
+  const data = noisyPrototypes(r, PIX);
   const model = new SSAE({ inputSize: PIX, classes: 3, hidden: [16], code: 4, labelledBatchSize: 6, lr: 3e-3 },
     { generator: new sg.Generator(4) });
   const xl = new Float32Array(6 * PIX);
   const yl = Float32Array.from([0, 0, 1, 1, 2, 2]);
-  for (let i = 0; i < 6; i++) {
-    for (let j = 0; j < PIX; j++) xl[i * PIX + j] = r.uniform(0, 1) < 0.15 ? 1 - protos[yl[i]][j] : protos[yl[i]][j];
-  }
-  const live = sg.liveTensors();
-  for (let step = 0; step < 150; step++) {
-    const u = draw(32);
-    sg.tidy(() => model.trainStep({ x: sg.tensor(u.x, [32, PIX]), labelled: { x: sg.tensor(xl, [6, PIX]), labels: sg.tensor(yl, [6]) } }));
-  }
-  assert.is(sg.liveTensors(), live, 'no tensor leaks from trainStep');
-  const test = draw(300);
-  model.module.eval();
-  const { error } = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(test.x, [300, PIX]), labels: sg.tensor(test.y, [300]) })));
-  assert.ok(error / 300 < 0.2, `test error ${error / 300} (chance 0.67)`);
+  for (let i = 0; i < 6; i++) data.noisyRow(xl, i, yl[i]);
+  const error = prototypeRunError(model, data, xl, yl);
+  assert.ok(error < 0.2, `test error ${error} (chance 0.67)`);
 });
 
 s('bad configs, batches and arguments throw naming what is wrong', () => {

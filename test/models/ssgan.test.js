@@ -9,7 +9,8 @@ import * as sg from '../../dist/src/index.js';
 import { SSGAN } from '../../dist/src/models/ssgan.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
 import {
-  act, finiteDifferences, linear, matrix, mean, peek, readGrads, readWeights, setWeights, softplus, sum,
+  act, errorAndCrossEntropy, finiteDifferences, linear, matrix, mean, noisyPrototypes, peek, pixels, prototypeRunError,
+  readGrads, readWeights, setWeights, softplus, sum,
 } from './reference.js';
 
 const s = suite('models: SS-GAN');
@@ -118,16 +119,12 @@ function dNoise(copy, rows, head) {
   return { input, hidden: layers.map((h) => nextDraw(copy, [rows, h], normal(0.5))), head };
 }
 
-function inputs(r, rows) {
-  return Float32Array.from({ length: rows * IN }, () => r.uniform(0, 1));
-}
-
 s('one step: D loss and gradients, then the feature-matching G loss against the updated D and its gradients', () => {
   const model = build();
   const r = rng(71);
   const p = known(model, r);
-  const xlFlat = inputs(r, M);
-  const xuFlat = inputs(r, N);
+  const xlFlat = pixels(r, M, IN);
+  const xuFlat = pixels(r, N, IN);
   const yl = [2, 0, 1];
   const xl = matrix(xlFlat, M, IN);
   const xu = matrix(xuFlat, N, IN);
@@ -185,7 +182,7 @@ s('one step: D loss and gradients, then the feature-matching G loss against the 
 s('the first step initialises the discriminator from its batch: unit-variance, zero-mean pre-activations', () => {
   const model = build();
   const r = rng(72);
-  const xuFlat = inputs(r, N);
+  const xuFlat = pixels(r, N, IN);
   const before = readWeights(model);
   assert.is(before.initialized[0], 0);
   const { generator: copy } = peek(model, 1, 1, (g) => sg.zeros([1, 1]));
@@ -208,7 +205,7 @@ s('the first step initialises the discriminator from its batch: unit-variance, z
   // through trainStep: done once, recorded in the state
   const fresh = build();
   const batch = () => ({ x: sg.tensor(xuFlat, [N, IN]),
-    labelled: { x: sg.tensor(inputs(r, M), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } });
+    labelled: { x: sg.tensor(pixels(r, M, IN), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } });
   sg.tidy(() => fresh.trainStep(batch()));
   const once = readWeights(fresh);
   assert.is(once.initialized[0], 1);
@@ -222,16 +219,10 @@ s('evaluateBatch: error and cross-entropy of the noiseless logits over labelled 
   const r = rng(73);
   const p = known(model, r);
   const rows = 6;
-  const xs = inputs(r, rows);
+  const xs = pixels(r, rows, IN);
   const labels = [0, NaN, 2, 1, 1, NaN];
   const logits = discriminate(p, matrix(xs, rows, IN), null).logits;
-  let error = 0;
-  let xent = 0;
-  labels.forEach((y, i) => {
-    if (Number.isNaN(y)) return;
-    xent += ce(logits[i], y);
-    if (logits[i].indexOf(Math.max(...logits[i])) !== y) error++;
-  });
+  const { error, xent } = errorAndCrossEntropy(logits, labels);
   model.module.eval();
   const evaluate = () => sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(xs, [rows, IN]),
     labels: sg.tensor(Float32Array.from(labels), [rows]) })));
@@ -260,19 +251,10 @@ s('evaluateBatch: error and cross-entropy of the noiseless logits over labelled 
 s('a short run on three noisy prototypes with two labels each classifies held-out rows well above chance', () => {
   const PIX = 16;
   const r = rng(74);
-  const protos = Array.from({ length: 3 }, () => Array.from({ length: PIX }, () => (r.uniform(0, 1) < 0.5 ? 1 : 0)));
-  const draw = (rows) => {
-    const x = new Float32Array(rows * PIX);
-    const y = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      y[i] = r.int(3);
-      for (let j = 0; j < PIX; j++) x[i * PIX + j] = r.uniform(0, 1) < 0.15 ? 1 - protos[y[i]][j] : protos[y[i]][j];
-    }
-    return { x, y };
-  };
+  const data = noisyPrototypes(r, PIX);
   const model = new SSGAN({ inputSize: PIX, classes: 3, noiseSize: 4, generatorHidden: [16], discriminatorHidden: [16, 8],
     labelledBatchSize: 6, lr: 3e-3, average: 0.9 }, { generator: new sg.Generator(3) });
-  const lab = draw(60);
+  const lab = data.draw(60);
   const xl = new Float32Array(6 * PIX);
   const yl = new Float32Array(6);
   let k = 0;
@@ -284,16 +266,8 @@ s('a short run on three noisy prototypes with two labels each classifies held-ou
       taken++;
     }
   }
-  const live = sg.liveTensors();
-  for (let step = 0; step < 150; step++) {
-    const u = draw(32);
-    sg.tidy(() => model.trainStep({ x: sg.tensor(u.x, [32, PIX]), labelled: { x: sg.tensor(xl, [6, PIX]), labels: sg.tensor(yl, [6]) } }));
-  }
-  assert.is(sg.liveTensors(), live, 'no tensor leaks from trainStep');
-  const test = draw(300);
-  model.module.eval();
-  const { error } = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(test.x, [300, PIX]), labels: sg.tensor(test.y, [300]) })));
-  assert.ok(error / 300 < 0.2, `test error ${error / 300} (chance 0.67)`);
+  const error = prototypeRunError(model, data, xl, yl);
+  assert.ok(error < 0.2, `test error ${error} (chance 0.67)`);
 });
 
 s('the moving average of the discriminator follows each D step and classifies', () => {
@@ -306,15 +280,15 @@ s('the moving average of the discriminator follows each D step and classifies', 
   assert.ok(names.includes('average.layers.0.scale') && names.includes('average.head.direction'));
   assert.ok(model.module.parameters().every((t) => !model.module.average.namedTensors().some(([, a]) => a === t)),
     'the average holds buffers only');
-  sg.tidy(() => model.trainStep({ x: sg.tensor(inputs(r, N), [N, IN]),
-    labelled: { x: sg.tensor(inputs(r, M), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } }));
+  sg.tidy(() => model.trainStep({ x: sg.tensor(pixels(r, N, IN), [N, IN]),
+    labelled: { x: sg.tensor(pixels(r, M, IN), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } }));
   const after = readWeights(model);
   for (const name of names) {
     const own = after[name.replace('average.', 'discriminator.')];
     assertClose(after[name], p[name].map((v, i) => DECAY * v + (1 - DECAY) * own[i]), { atol: 1e-6, rtol: 1e-5, what: name });
   }
   // evaluation and classification read the average
-  const xs = inputs(r, 4);
+  const xs = pixels(r, 4, IN);
   const averaged = {};
   for (const name of names) averaged[name.replace('average.', 'discriminator.')] = after[name];
   const logits = discriminate(averaged, matrix(xs, 4, IN), null).logits;
@@ -323,8 +297,8 @@ s('the moving average of the discriminator follows each D step and classifies', 
   assertClose(probs, logits.flatMap((row) => row.map((v) => Math.exp(v - lse(row)))), { what: 'classify from the average' });
   // a fresh model's first step copies the initialised discriminator into the average, then averages
   const fresh = build({ average: DECAY });
-  sg.tidy(() => fresh.trainStep({ x: sg.tensor(inputs(r, N), [N, IN]),
-    labelled: { x: sg.tensor(inputs(r, M), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } }));
+  sg.tidy(() => fresh.trainStep({ x: sg.tensor(pixels(r, N, IN), [N, IN]),
+    labelled: { x: sg.tensor(pixels(r, M, IN), [M, IN]), labels: sg.tensor([0, 1, 2], [M]) } }));
   const w = readWeights(fresh);
   assert.equal(w['average.layers.1.scale'], w['discriminator.layers.1.scale'], 'the initialised lengths were copied');
 });

@@ -7,7 +7,7 @@ import * as sg from '../../dist/src/index.js';
 import { VAE } from '../../dist/src/models/vae.js';
 import { assertClose, rng } from '../helpers.js';
 import {
-  act, bceRow, finiteDifferences, klRow, linear, matrix, mean, mlp, peek, readGrads, setWeights, sum,
+  act, bceRow, finiteDifferences, klRow, linear, matrix, mean, mlp, peek, pixels, readGrads, setWeights, sum,
 } from './reference.js';
 
 const s = suite('models: VAE');
@@ -17,14 +17,6 @@ const LATENT = 2;
 
 function build(options = {}) {
   return new VAE({ inputSize: IN, hidden: [3], latent: LATENT, ...options }, { generator: new sg.Generator(11) });
-}
-
-/** pixels in [0, 1] as float32, with NaN where `missing` lists [row, col] */
-function inputs(r, missing = []) {
-  const x = new Float32Array(ROWS * IN);
-  for (let i = 0; i < x.length; i++) x[i] = r.uniform(0, 1);
-  for (const [row, col] of missing) x[row * IN + col] = NaN;
-  return x;
 }
 
 /** per-row BCE and KL of the reference VAE at weights p, inputs x (rows) and noise eps (rows) */
@@ -48,7 +40,7 @@ for (const [beta, missing] of [[1, []], [0.5, [[0, 1], [3, 3], [3, 0]]]]) {
     const model = build({ beta });
     const r = rng(3);
     const p = setWeights(model, r);
-    const xs = inputs(r, missing);
+    const xs = pixels(r, ROWS, IN, missing);
     const x = matrix(xs, ROWS, IN);
     const { values: eps } = peek(model, ROWS, LATENT, (g) => sg.randn([ROWS, LATENT], g));
     const loss = sg.tidy(() => model.trainStep({ x: sg.tensor(xs, [ROWS, IN]) }).loss);
@@ -65,7 +57,7 @@ s('evaluateBatch: Σ rows of (BCE + KL) with beta 1 and one sample of z, whateve
   const model = build({ beta: 3 });
   const r = rng(5);
   const p = setWeights(model, r);
-  const xs = inputs(r);
+  const xs = pixels(r, ROWS, IN);
   const { values: eps } = peek(model, ROWS, LATENT, (g) => sg.randn([ROWS, LATENT], g));
   model.module.eval();
   const got = sg.noGrad(() => sg.tidy(() => model.evaluateBatch({ x: sg.tensor(xs, [ROWS, IN]) })));
@@ -78,7 +70,7 @@ s('encode is mu, decode is sigmoid(logits), sample(n) decodes z ~ N(0, I) from t
   const model = build();
   const r = rng(8);
   const p = setWeights(model, r);
-  const xs = inputs(r, [[2, 2]]);
+  const xs = pixels(r, ROWS, IN, [[2, 2]]);
   const x = matrix(xs, ROWS, IN).map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
   sg.tidy(() => sg.noGrad(() => {
     const mu = linear(mlp(p, 'encoder', 1, x, act.relu, act.relu), p['mu.weight'], p['mu.bias']);
