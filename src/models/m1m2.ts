@@ -3,9 +3,9 @@
 // mean and log-variance both come from the decoder (the paper's Gaussian p(z1|y,z2); the z1 samples' own noise
 // keeps the variance away from collapse). classify(x) is M2's q(y|z1) at z1 = E[z1|x]. As in the authors' code,
 // M2 sees only the z1 dimensions M1 uses: those whose posterior mean varies by more than activeThreshold over the
-// first stage-2 batch (most of a 50-wide latent is the prior, noise that M2 would model and classify on; when none
-// is, M2 takes them all); the others are zeroed at M2's inputs and left out of its likelihood. The step count and that mask are module
-// buffers, so a checkpoint resumes in the right stage at the right step.
+// first stage-2 batch (most of a 50-wide latent is the prior, noise that M2 would model and classify on; when
+// none is, M2 takes them all); the others are zeroed at M2's inputs and left out of its likelihood. The step
+// count and that mask are module buffers, so a checkpoint resumes in the right stage at the right step.
 //
 // Defaults, tuned on MNIST with 100 labels (label seed 1, one M1 of 30 epochs, 10 of its 50 dims active, M2 on
 // features for 12-16 epochs): M2's z2 of 10 dims (50: 8.3% test error, plateaued; 4: no better than 10), ReLU

@@ -82,7 +82,9 @@ export class M2 implements TrainableModel, Classifier, Sampler {
   constructor(config: Partial<M2Config> & Record<string, unknown>, options: ModelOptions = {}) {
     const r = new ConfigReader('m2', config);
     const c: M2Config = {
-      kind: 'm2', inputSize: r.inputSize(), ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3 }),
+      kind: 'm2',
+      inputSize: r.inputSize(),
+      ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3 }),
     };
     r.rejectUnknown();
     this.config = asConfig(c);
