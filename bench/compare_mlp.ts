@@ -6,12 +6,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../src/backend.js';
 import { benchMlpStep } from './mlp.js';
+import { requireOptimisedBlas } from './torch_blas.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const script = join(here, '..', '..', 'bench', 'torch_mlp_step.py');
 const python = process.env.SEMIGEN_PYTHON ?? '/usr/bin/python3';
 const rounds = Number(process.env.ROUNDS ?? 3);
 const steps = 300;
+console.log(`PyTorch's BLAS: ${requireOptimisedBlas(python).join(', ') || 'not found in /proc/self/maps'}`);
 
 function torchStep(threads: number): number {
   const run = spawnSync(python, [script, String(threads), String(steps)], { encoding: 'utf8' });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { native } from '../src/backend.js';
 import { measuredPeak } from './peak.js';
 import { benchStep, STEP_WORKLOADS, type StepWorkload } from './steps.js';
+import { requireOptimisedBlas } from './torch_blas.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const anchors = process.env.SEMIGEN_ANCHORS ?? join(root, '..', 'shared', 'anchors');
@@ -28,6 +29,7 @@ for (const w of workloads) {
   if (!(STEP_WORKLOADS as readonly string[]).includes(w)) throw new Error(`WORKLOADS: unknown workload '${w}' (expected ${STEP_WORKLOADS.join(', ')})`);
 }
 if (!existsSync(script)) throw new Error(`${script} not found (set SEMIGEN_ANCHORS to the folder holding torch_steps.py)`);
+console.log(`PyTorch's BLAS: ${requireOptimisedBlas(python).join(', ') || 'not found in /proc/self/maps'}`);
 
 /** One run of torch_steps.py: step_ms of each workload it prints (it times all three). */
 function torchSteps(): Map<string, number> {
