@@ -21,7 +21,7 @@ const SEMI_KINDS = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ssgan', 'ladder',
 export const trainHelp = `Usage: semigen train <model> [options]
 
 Models:
-${MODEL_KINDS.map((k) => `  ${k.padEnd(8)}${describeKind(k)}`).join('\n')}
+${MODEL_KINDS.map((k) => `  ${k.padEnd(12)}${describeKind(k)}`).join('\n')}
 
 Data:
   --dataset NAME      ${DATASETS.join(' or ')} (default fashion-mnist), found in --data DIR, SEMIGEN_DATA,
