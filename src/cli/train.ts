@@ -51,8 +51,8 @@ Output:
   --json              JSON lines for progress and a JSON summary at the end
   -h, --help
 
-Semi-supervised models (${SEMI_KINDS.join(', ')}) train on every row and, each step, on a batch
-of the labelled rows; their test metric is test_error. Example:
+Semi-supervised models (${SEMI_KINDS.join(', ')})
+train on every row and, each step, on a batch of the labelled rows; their test metric is test_error. Example:
   semigen train m2 --dataset mnist --labels 100 --seed 1 --out runs/m2-mnist-100-s1
 
 The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, and samples.png /
