@@ -11,9 +11,9 @@ import { Module } from '../nn/module.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { sigmoid } from '../ops/activations.js';
-import { add } from '../ops/elementwise.js';
+import { add, maximum, minimum, mul, scale, sub } from '../ops/elementwise.js';
 import { gaussianKl, sigmoidCrossEntropy } from '../ops/losses.js';
-import { randn, reparameterize } from '../ops/random.js';
+import { rand, randn, reparameterize } from '../ops/random.js';
 import { mean, softmax, sum } from '../ops/reduce.js';
 import { concatCols, reshape } from '../ops/shape.js';
 import { Generator } from '../random.js';
@@ -57,6 +57,23 @@ export function vaePosterior(net: VAENetwork, x: Tensor): { mu: Tensor; logvar: 
 export function vaeNegElbo(net: VAENetwork, x: Tensor, gen: Generator): Tensor {
   const { mu, logvar } = vaePosterior(net, x);
   return add(sigmoidCrossEntropy(net.decoder.forward(reparameterize(mu, logvar, gen)), x), gaussianKl(mu, logvar));
+}
+
+/** How the VAE sees its inputs: as they are (grey levels in [0, 1]), or as a fresh binary draw per step. */
+export const M1_INPUTS = ['grey', 'binarized'] as const;
+export type M1Inputs = (typeof M1_INPUTS)[number];
+
+/**
+ * A fresh binary image per call, each pixel 1 with probability its grey level (NaN, missing, stays NaN); no graph.
+ * The authors' code trains M1 on such draws of MNIST ("dynamic binarisation").
+ */
+export function binarizeSample(x: Tensor, gen: Generator): Tensor {
+  return noGrad(() => {
+    const u = rand(x.shape, gen, { device: x.device });
+    // 1 where x > u: (x − u) · 1e30 clamped to [0, 1] (|x − u| < 1, so no overflow); + 0 · x carries NaN through
+    const bits = minimum(maximum(scale(sub(x, u), 1e30), 0), 1);
+    return add(bits, mul(x, 0));
+  });
 }
 
 export class M1Network extends Module {

@@ -28,7 +28,7 @@ import type { ModelOptions } from './ae.js';
 import { ConfigReader, asConfig, batchInputs, checkInputs } from './common.js';
 import { objectiveMetrics, readM2Options, type M2Options } from './m2.js';
 import { M2_ACTIVATIONS, M2Network, m2Objective, type M2Activation } from './m2net.js';
-import { vaeNegElbo, vaeNetworkConfig, vaePosterior } from './m1.js';
+import { M1_INPUTS, binarizeSample, vaeNegElbo, vaeNetworkConfig, vaePosterior, type M1Inputs } from './m1.js';
 import type { Batch, Classifier, ModelConfig, TrainableModel } from './model.js';
 import { classificationSums, labelledPart } from './semi.js';
 import { VAENetwork } from './vae.js';
@@ -41,6 +41,8 @@ export interface M1M2Config extends ModelConfig, M2Options {
   m1Activation: M2Activation;
   m1Lr: number;
   m1Steps: number;
+  /** what M1's VAE trains on: the grey levels, or a fresh binary draw of them each step */
+  m1Inputs: M1Inputs;
   /** z1 dimensions whose posterior mean has a std at most this over the first stage-2 batch are left out of M2
    *  (0 keeps all) */
   activeThreshold: number;
@@ -84,6 +86,7 @@ export class M1M2 implements TrainableModel, Classifier {
       m1Activation: r.choice('m1Activation', 'softplus', M2_ACTIVATIONS),
       m1Lr: r.number('m1Lr', 1e-3, 0, 1, true),
       m1Steps: r.int('m1Steps', 30 * 600, 0),
+      m1Inputs: r.choice('m1Inputs', 'grey', M1_INPUTS),
       activeThreshold: r.number('activeThreshold', 0.1, 0, Infinity),
       ...readM2Options(r, { hidden: [500], latent: 10, alpha: 10, lr: 1e-3 }),
     };
@@ -159,7 +162,8 @@ export class M1M2 implements TrainableModel, Classifier {
     const stage = taken < this.config.m1Steps ? 1 : 2;
     let metrics: Record<string, number>;
     if (stage === 1) {
-      const loss = mean(vaeNegElbo(this.module.m1, x, this.generator));
+      const xin = this.config.m1Inputs === 'binarized' ? binarizeSample(x, this.generator) : x;
+      const loss = mean(vaeNegElbo(this.module.m1, xin, this.generator));
       const opt = this.optimizers.m1;
       opt.zeroGrad();
       loss.backward();

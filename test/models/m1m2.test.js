@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { M1M2 } from '../../dist/src/models/m1m2.js';
+import { binarizeSample } from '../../dist/src/models/m1.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
 import { bceRow, finiteDifferences, klRow, linear, matrix, mean, mlp, pixels, readGrads, setWeights } from './reference.js';
 import { ACTIVATIONS, logq, m2Reference, syntheticClasses, syntheticRunError } from './m2_reference.js';
@@ -172,10 +173,52 @@ s('a short run (100 M1 steps, then 200 M2 steps) on three noisy prototypes beats
   sg.disposeModel(model);
 });
 
+s('binarizeSample: pixel i is 1 exactly where x_i > u_i for the uniform draw u, NaN stays NaN', () => {
+  const r = rng(5);
+  const rows = 40;
+  const x = pixels(r, rows, IN, [[3, 2]]);
+  x[0] = 0;
+  x[1] = 1;
+  const g = new sg.Generator(9);
+  const twin = new sg.Generator(9);
+  const bits = sg.tidy(() => binarizeSample(sg.tensor(x, [rows, IN]), g).toArray());
+  const u = sg.tidy(() => sg.rand([rows, IN], twin).toArray());
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(x[i])) assert.ok(Number.isNaN(bits[i]), `entry ${i}: NaN kept`);
+    else assert.is(bits[i], x[i] > u[i] ? 1 : 0, `entry ${i}: x ${x[i]}, u ${u[i]}`);
+  }
+  assert.is(bits[0], 0, 'a 0 pixel is always 0');
+  assert.is(bits[1], 1, 'a 1 pixel is always 1');
+  assert.equal(g.getState(), twin.getState(), 'one uniform draw per entry');
+});
+
+s("m1Inputs 'binarized': stage 1 is M1's −ELBO on a fresh binary draw of batch.x (float64)", () => {
+  const model = build({ m1Inputs: 'binarized' });
+  const r = rng(13);
+  const p = setWeights(model, r, 0.8);
+  const xs = pixels(r, NU, IN);
+  const ls = pixels(r, NL, IN);
+  const g = new sg.Generator(model.generator.seed);
+  g.setState(model.generator.getState());
+  const u = sg.tidy(() => matrix(sg.rand([NU, IN], g).toArray(), NU, IN));
+  const eps = sg.tidy(() => matrix(sg.randn([NU, Z1], g).toArray(), NU, Z1));
+  const xb = matrix(xs, NU, IN).map((row, i) => row.map((v, j) => (v > u[i][j] ? 1 : 0)));
+  assert.ok(xb.flat().some((v, k) => v !== xs[k]), 'the draw differs from the grey levels');
+  const { mu, lv } = posterior(p, xb);
+  const z = mu.map((row, i) => row.map((m, j) => m + eps[i][j] * Math.exp(lv[i][j] / 2)));
+  const logits = mlp(p, 'm1.decoder', 2, z, ACTIVATIONS.softplus);
+  const expected = mean(logits.map((l, i) => bceRow(l, xb[i]) + klRow(mu[i], lv[i])));
+  const out = step(model, xs, ls, [0, 2, 1]);
+  assert.is(out.stage, 1);
+  assertClose([out.loss], [expected], { atol: 1e-5, rtol: 1e-5, what: 'stage 1 loss on the binary draw' });
+  sg.disposeModel(model);
+});
+
 s('bad configs, batches and arguments throw naming what is wrong', () => {
   assertThrows(() => new M1M2({ inputSize: 4, m1Hidden: [] }), /m1m2: m1Hidden must list at least one layer size/);
   assertThrows(() => new M1M2({ inputSize: 4, m1Steps: -1 }), /m1m2: m1Steps must be an integer >= 0/);
   assertThrows(() => new M1M2({ inputSize: 4, m1Activation: 'x' }), /m1m2: m1Activation must be one of/);
+  assertThrows(() => new M1M2({ inputSize: 4, m1Inputs: 'binary' }), /m1m2: m1Inputs must be one of grey, binarized/);
   assertThrows(() => new M1M2({ inputSize: 4, encoderHidden: [] }), /m2: encoderHidden and decoderHidden/);
   assertThrows(() => new M1M2({ inputSize: 4, m1Stpes: 3 }), /m1m2: unknown config option m1Stpes/);
   const model = build({ m1Steps: 0 });
