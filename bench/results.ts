@@ -106,9 +106,13 @@ export function resultsTable(runs: RunResult[]): string {
     return da.localeCompare(db) || Number(la) - Number(lb) || rank(ma) - rank(mb) || ma.localeCompare(mb);
   });
   const lines = [
-    '| dataset | labels | model | test error % (mean ± std) | seeds | minutes per run | paper / anchor |',
-    '| --- | ---: | --- | ---: | ---: | ---: | --- |',
+    '| dataset | labels | model | test error % (mean ± std) | seeds | minus supervised-only | minutes per run | paper / anchor |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
+  const supervisedMean = new Map<string, number>();
+  for (const [key, group] of groups) {
+    if (group[0].model === 'supervised') supervisedMean.set(`${group[0].dataset}\u0000${group[0].labels}`, meanStd(group.map((r) => r.testError)).mean);
+  }
   for (const key of keys) {
     const group = (groups.get(key) as RunResult[]).sort((a, b) => a.seed - b.seed);
     const { model, dataset, labels } = group[0];
@@ -120,8 +124,12 @@ export function resultsTable(runs: RunResult[]): string {
     } else if (dataset === 'fashion-mnist' && model === 'supervised' && ANCHOR_FASHION[labels]) {
       reference = ANCHOR_FASHION[labels];
     }
-    lines.push(`| ${dataset} | ${labels} | ${model} | ${mean.toFixed(2)} ± ${std.toFixed(2)} | ` +
-      `${group.length} (${group.map((r) => r.seed).join(', ')}) | ${minutes.toFixed(1)} | ${reference} |`);
+    // one seed has no spread to show; the difference to the supervised-only row is what a model must make negative
+    const error = group.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
+    const baseline = supervisedMean.get(`${dataset}\u0000${labels}`);
+    const gain = model === 'supervised' || baseline === undefined ? '' : `${mean - baseline > 0 ? '+' : '−'}${Math.abs(mean - baseline).toFixed(2)}`;
+    lines.push(`| ${dataset} | ${labels} | ${model} | ${error} | ${group.length} (${group.map((r) => r.seed).join(', ')}) | ` +
+      `${gain} | ${minutes.toFixed(1)} | ${reference} |`);
   }
   return lines.join('\n');
 }

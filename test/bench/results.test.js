@@ -29,15 +29,20 @@ s('groups seeds, takes each run\'s last test error, skips unfinished runs', () =
   fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240 });
   fakeRun('m2-c', { model: 'm2', dataset: 'mnist', labels: 100, seed: 3, errors: [0.3], totalSteps: 20 }); // stopped at step 10
   fakeRun('sup', { model: 'supervised', dataset: 'fashion-mnist', labels: 1000, seed: 0, errors: [0.2, 0.18] });
+  fakeRun('sup-m', { model: 'supervised', dataset: 'mnist', labels: 100, seed: 1, errors: [0.25], totalSteps: 10 });
+  fakeRun('sup-m2', { model: 'supervised', dataset: 'mnist', labels: 100, seed: 2, errors: [0.20], totalSteps: 10 });
+  fakeRun('lad', { model: 'ladder', dataset: 'fashion-mnist', labels: 1000, seed: 4, errors: [0.1925], totalSteps: 10 });
   const runs = collectRuns([root]);
-  assert.equal(runs.map((r) => r.dir.split('/').pop()).sort(), ['m2-a', 'm2-b', 'sup']);
+  assert.equal(runs.map((r) => r.dir.split('/').pop()).sort(), ['lad', 'm2-a', 'm2-b', 'sup', 'sup-m', 'sup-m2']);
   const table = resultsTable(runs).split('\n');
-  assert.is(table.length, 4);
+  assert.is(table.length, 6);
   const m2 = table.find((l) => l.includes('| m2 |'));
   // errors 10% and 14%: mean 12.00, population std 2.00; wall 2 and 4 minutes: 3.0
-  assert.is(m2, '| mnist | 100 | m2 | 12.00 ± 2.00 | 2 (1, 2) | 3.0 | 11.97 (Kingma et al. 2014) |');
-  const sup = table.find((l) => l.includes('| supervised |'));
-  assert.match(sup, /\| fashion-mnist \| 1000 \| supervised \| 18.00 ± 0.00 \| 1 \(0\) \| 2.0 \| 18.0 ± 0.7/);
+  // against the supervised-only rows of the same dataset and labels: mean 22.50 on MNIST-100, 18.00 on F-MNIST-1000
+  assert.is(m2, '| mnist | 100 | m2 | 12.00 ± 2.00 | 2 (1, 2) | −10.50 | 3.0 | 11.97 (Kingma et al. 2014) |');
+  const sup = table.find((l) => l.includes('| fashion-mnist | 1000 | supervised |'));
+  assert.is(sup, '| fashion-mnist | 1000 | supervised | 18.00 | 1 (0) |  | 2.0 | 18.0 ± 0.7 (PyTorch MLP) |');
+  assert.match(table.find((l) => l.includes('| ladder |')), /\| 19.25 \| 1 \(4\) \| \+1.25 \|/);
   assert.ok(table.indexOf(sup) < table.indexOf(m2), 'datasets sorted by name');
 });
 
