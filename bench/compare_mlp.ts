@@ -1,6 +1,7 @@
 // `npm run bench:mlp`: the MLP training step of semigen beside PyTorch's same step (bench/torch_mlp_step.py,
 // Debian's python3-torch, one intra-op thread: its fastest setting here), alternated in one run so both see
 // the same machine; prints each side's median and the ratio.
+import './exit_on_error.js';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,6 +5,7 @@
 // timing). Environment: SEMIGEN_ANCHORS (folder of torch_steps.py, default ../shared/anchors from the repository
 // root), SEMIGEN_PYTHON (default /usr/bin/python3), ROUNDS (default 5), STEPS (default 100), SEMIGEN_NUM_THREADS,
 // TORCH_THREADS (PyTorch's intra-op threads, default 1), WORKLOADS (comma-separated subset, default all).
+import './exit_on_error.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
