@@ -14,7 +14,7 @@ const script = join(here, '..', '..', 'bench', 'torch_mlp_step.py');
 const python = process.env.SEMIGEN_PYTHON ?? '/usr/bin/python3';
 const rounds = Number(process.env.ROUNDS ?? 3);
 const steps = 300;
-console.log(`PyTorch's BLAS: ${requireOptimisedBlas(python).join(', ') || 'not found in /proc/self/maps'}`);
+requireOptimisedBlas(python);
 
 function torchStep(threads: number): number {
   const run = spawnSync(python, [script, String(threads), String(steps)], { encoding: 'utf8' });

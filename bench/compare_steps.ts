@@ -30,7 +30,7 @@ for (const w of workloads) {
   if (!(STEP_WORKLOADS as readonly string[]).includes(w)) throw new Error(`WORKLOADS: unknown workload '${w}' (expected ${STEP_WORKLOADS.join(', ')})`);
 }
 if (!existsSync(script)) throw new Error(`${script} not found (set SEMIGEN_ANCHORS to the folder holding torch_steps.py)`);
-console.log(`PyTorch's BLAS: ${requireOptimisedBlas(python).join(', ') || 'not found in /proc/self/maps'}`);
+requireOptimisedBlas(python);
 
 /** One run of torch_steps.py: step_ms of each workload it prints (it times all three). */
 function torchSteps(): Map<string, number> {

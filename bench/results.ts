@@ -109,10 +109,6 @@ export function resultsTable(runs: RunResult[]): string {
     '| dataset | labels | model | test error % (mean ± std) | seeds | minus supervised-only | minutes per run | paper / anchor |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
-  const supervisedMean = new Map<string, number>();
-  for (const [key, group] of groups) {
-    if (group[0].model === 'supervised') supervisedMean.set(`${group[0].dataset}\u0000${group[0].labels}`, meanStd(group.map((r) => r.testError)).mean);
-  }
   for (const key of keys) {
     const group = (groups.get(key) as RunResult[]).sort((a, b) => a.seed - b.seed);
     const { model, dataset, labels } = group[0];
@@ -126,8 +122,9 @@ export function resultsTable(runs: RunResult[]): string {
     }
     // one seed has no spread to show; the difference to the supervised-only row is what a model must make negative
     const error = group.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
-    const baseline = supervisedMean.get(`${dataset}\u0000${labels}`);
-    const gain = model === 'supervised' || baseline === undefined ? '' : `${mean - baseline > 0 ? '+' : '−'}${Math.abs(mean - baseline).toFixed(2)}`;
+    const supervised = groups.get(`${dataset}\u0000${labels}\u0000supervised`);
+    const baseline = supervised === undefined ? 0 : meanStd(supervised.map((r) => r.testError)).mean;
+    const gain = model === 'supervised' || supervised === undefined ? '' : `${mean - baseline > 0 ? '+' : '−'}${Math.abs(mean - baseline).toFixed(2)}`;
     lines.push(`| ${dataset} | ${labels} | ${model} | ${error} | ${group.length} (${group.map((r) => r.seed).join(', ')}) | ` +
       `${gain} | ${minutes.toFixed(1)} | ${reference} |`);
   }

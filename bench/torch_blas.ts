@@ -10,14 +10,17 @@ const PROBE = [
 ].join('\n');
 
 /** The BLAS shared objects mapped into `python` after `import torch` (empty where /proc is missing). */
-export function torchBlasLibraries(python: string): string[] {
+function torchBlasLibraries(python: string): string[] {
   const run = spawnSync(python, ['-c', PROBE], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${python} cannot import torch: ${(run.stderr || run.error?.message || '').trim()}`);
   return run.stdout.split('\n').filter((l) => l.startsWith('/'));
 }
 
-/** Throws when PyTorch would run on the reference BLAS (set SEMIGEN_ALLOW_REFERENCE_BLAS=1 to measure it anyway). */
-export function requireOptimisedBlas(python: string): string[] {
+/**
+ * Prints the BLAS PyTorch loads; throws when it is the reference BLAS (set SEMIGEN_ALLOW_REFERENCE_BLAS=1 to
+ * measure against it anyway).
+ */
+export function requireOptimisedBlas(python: string): void {
   const libs = torchBlasLibraries(python);
   const optimised = libs.some((l) => /openblas|mkl|blis/i.test(l));
   const reference = libs.some((l) => /\/blas\/libblas\.so/.test(l));
@@ -25,5 +28,5 @@ export function requireOptimisedBlas(python: string): string[] {
     throw new Error(`PyTorch (${python}) runs on the reference BLAS (${libs.join(', ')}): install an optimised one ` +
       '(Debian: apt-get install libopenblas0) or set SEMIGEN_ALLOW_REFERENCE_BLAS=1 to compare against it anyway');
   }
-  return libs;
+  console.log(`PyTorch's BLAS: ${libs.join(', ') || 'not found in /proc/self/maps'}`);
 }

@@ -33,10 +33,16 @@ function posterior(p, x) {
   return { mu: linear(h, p['m1.mu.weight'], p['m1.mu.bias']), lv: linear(h, p['m1.logvar.weight'], p['m1.logvar.bias']) };
 }
 
-/** the next `shapes` draws of N(0, 1) from the model's generator, in order, as row matrices */
-function draws(model, shapes) {
+/** a generator in the same state as the model's: it makes the model's next draws */
+function twinGenerator(model) {
   const g = new sg.Generator(model.generator.seed);
   g.setState(model.generator.getState());
+  return g;
+}
+
+/** the next `shapes` draws of N(0, 1) from the model's generator, in order, as row matrices */
+function draws(model, shapes) {
+  const g = twinGenerator(model);
   return shapes.map(([rows, cols]) => {
     const t = sg.randn([rows, cols], g);
     const v = matrix(t.toArray(), rows, cols);
@@ -198,8 +204,7 @@ s("m1Inputs 'binarized': stage 1 is M1's −ELBO on a fresh binary draw of batch
   const p = setWeights(model, r, 0.8);
   const xs = pixels(r, NU, IN);
   const ls = pixels(r, NL, IN);
-  const g = new sg.Generator(model.generator.seed);
-  g.setState(model.generator.getState());
+  const g = twinGenerator(model);
   const u = sg.tidy(() => matrix(sg.rand([NU, IN], g).toArray(), NU, IN));
   const eps = sg.tidy(() => matrix(sg.randn([NU, Z1], g).toArray(), NU, Z1));
   const xb = matrix(xs, NU, IN).map((row, i) => row.map((v, j) => (v > u[i][j] ? 1 : 0)));
