@@ -68,6 +68,16 @@ export class ConfigReader {
     return v.slice() as number[];
   }
 
+  /** null or a number in [lo, hi]. */
+  optionalNumber(key: string, fallback: number | null, lo: number, hi: number): number | null {
+    const v = this.value(key, fallback);
+    if (v === null) return null;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+      throw new Error(`${this.name}: ${key} must be null or a number in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
   /** One of a fixed set of strings. */
   choice<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
     const v = this.value(key, fallback);

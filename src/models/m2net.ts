@@ -161,7 +161,7 @@ export function oneHotRows(labelled: ArrayLike<number>, unlabelled: number, clas
 
 /** The M2 objective of one step and its parts (scalars). */
 export interface M2Objective {
-  /** labelled + alpha · crossEntropy + unlabelled: what is minimised */
+  /** labelledWeight · labelled + alpha · crossEntropy + unlabelled: what is minimised */
   loss: Tensor;
   /** mean over labelled rows of −ELBO(x, y) */
   labelled: Tensor;
@@ -173,14 +173,16 @@ export interface M2Objective {
 
 /**
  * Kingma et al.'s J^alpha on one step's labelled rows (xl, labels) and unlabelled rows xu, per-batch means:
- * mean_l −ELBO(x, y) + alpha · CE_l(q(y|x)) + mean_u [Σ_y q(y|x) (−ELBO(x, y)) − H(q(y|x))]. One pass of q(y|x)
+ * labelledWeight · mean_l −ELBO(x, y) + alpha · CE_l(q(y|x)) + mean_u [Σ_y q(y|x) (−ELBO(x, y)) − H(q(y|x))].
+ * With labelledWeight the labelled rows' share of the data, each row's bound counts once, as in the paper's sum
+ * over the data set; 1 weighs the few labelled rows' bounds as much as all the unlabelled ones. One pass of q(y|x)
  * and of x·W_x over [xl; xu], one pass of the bound over [labelled rows; every (class, unlabelled row)] (the
  * latter class-major, as PyTorch's xu.repeat(K, 1)): fewer, larger GEMMs. q(y|x) weighs each enumerated row
  * through the same one-hot matrix. The noise: one draw for all rows of the bound, labelled rows first.
  * likelihoodMask: the input columns a Gaussian p(x|y,z) models (null: all).
  */
 export function m2Objective(name: string, net: M2Network, xl: Tensor, labels: Tensor, xu: Tensor, alpha: number,
-  classWeights: number[] | null, gen: Generator, likelihoodMask: Tensor | null = null): M2Objective {
+  classWeights: number[] | null, gen: Generator, likelihoodMask: Tensor | null = null, labelledWeight = 1): M2Objective {
   const classes = net.options.classes;
   const values = labels.toArray();
   checkLabels(name, values, classes);
@@ -201,6 +203,7 @@ export function m2Objective(name: string, net: M2Network, xl: Tensor, labels: Te
   const weights = sum(mul(repeatRows(q, classes), sliceRows(onehot, nl, nl + classes * nu)), -1);
   const expected = sum(mul(weights, sliceRows(bounds, nl, nl + classes * nu)));
   const unlabelled = scale(add(expected, sum(mul(q, logSoftmax(unlabelledLogits)))), 1 / nu);
-  const loss = add(add(labelled, alpha === 1 ? crossEntropy : scale(crossEntropy, alpha)), unlabelled);
+  const weighted = labelledWeight === 1 ? labelled : scale(labelled, labelledWeight);
+  const loss = add(add(weighted, alpha === 1 ? crossEntropy : scale(crossEntropy, alpha)), unlabelled);
   return { loss, labelled, unlabelled, crossEntropy };
 }

@@ -23,9 +23,10 @@ export interface Batch {
   labels?: Tensor;
   /**
    * For models with labelledBatchSize: rows drawn from the labelled rows alone, each step (the loop cycles
-   * through them in a fresh shuffled order every pass), with their labels (never NaN).
+   * through them in a fresh shuffled order every pass), with their labels (never NaN). share: the labelled rows'
+   * fraction of the training split (the loop sets it), for objectives that count every row of the split once.
    */
-  labelled?: { x: Tensor; labels: Tensor };
+  labelled?: { x: Tensor; labels: Tensor; share?: number };
 }
 
 export interface TrainableModel {

@@ -52,8 +52,10 @@ export function balancedClassWeights(labels: Float32Array, classes: number): num
   return counts.map((c) => n / (classes * c));
 }
 
-/** The labelled half of a batch, checked: x [rows, inputSize] and labels [rows] on the model's device. */
-export function labelledPart(name: string, batch: Batch, inputSize: number, device: Device): { x: Tensor; labels: Tensor } {
+/** The labelled half of a batch, checked: x [rows, inputSize], labels [rows] on the model's device, and the
+ *  labelled rows' share of the training data where the batch gives it. */
+export function labelledPart(name: string, batch: Batch, inputSize: number, device: Device):
+  { x: Tensor; labels: Tensor; share: number | undefined } {
   const l = batch?.labelled;
   if (l === undefined || l === null) {
     throw new Error(`${name}: the batch has no labelled part (batch.labelled); semi-supervised models are trained ` +
@@ -68,7 +70,11 @@ export function labelledPart(name: string, batch: Batch, inputSize: number, devi
   if (labels.size !== x.shape[0]) {
     throw new Error(`${name}: batch.labelled.labels has ${labels.size} entries for ${x.shape[0]} rows`);
   }
-  return { x, labels };
+  const share = l.share;
+  if (share !== undefined && !(typeof share === 'number' && share > 0 && share <= 1)) {
+    throw new Error(`${name}: batch.labelled.share must be a fraction in (0, 1], got ${JSON.stringify(share)}`);
+  }
+  return { x, labels, share };
 }
 
 /** Checks that every label is a class of 0..classes-1 (a NaN or out-of-range label in a labelled batch is an Error). */

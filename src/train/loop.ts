@@ -30,7 +30,7 @@ const LABELLED_SEED_SALT = 0x6c61626c;
  * a fresh shuffled order; a batch is all of them when there are fewer than labelledBatchSize.
  */
 function labelledStream(model: TrainableModel, split: DataSplit, seed: number):
-  { batches: ShuffledBatches; next(): Int32Array } | null {
+  { batches: ShuffledBatches; share: number; next(): Int32Array } | null {
   const size = model.labelledBatchSize;
   if (size === undefined) return null;
   if (!Number.isInteger(size) || size < 1) throw new Error(`train: the model's labelledBatchSize must be a positive integer, got ${size}`);
@@ -42,6 +42,7 @@ function labelledStream(model: TrainableModel, split: DataSplit, seed: number):
   const batches = new ShuffledBatches(rows.length, Math.min(size, rows.length), (seed ^ LABELLED_SEED_SALT) | 0);
   return {
     batches,
+    share: rows.length / split.count,
     next: () => {
       const positions = batches.next();
       const index = new Int32Array(positions.length);
@@ -178,7 +179,9 @@ export async function train(model: TrainableModel, data: { name?: string; train:
       const metrics = tidy(() => model.trainStep({
         x: gatherRows(trainSplit.x, index), labels: gatherRows(trainSplit.labels, index),
         ...(labelledIndex === null ? {} : {
-          labelled: { x: gatherRows(trainSplit.x, labelledIndex), labels: gatherRows(trainSplit.labels, labelledIndex) },
+          labelled: {
+            x: gatherRows(trainSplit.x, labelledIndex), labels: gatherRows(trainSplit.labels, labelledIndex), share: labelled!.share,
+          },
         }),
       }));
       const seconds = (performance.now() - t0) / 1000;

@@ -51,9 +51,12 @@ function draws(model, shapes) {
   });
 }
 
+/** the labelled rows' share of the data the steps below claim: M2's labelled bound is weighed by it */
+const SHARE = 0.1;
+
 function step(model, xs, ls, labels) {
   return sg.tidy(() => model.trainStep({
-    x: sg.tensor(xs, [NU, IN]), labelled: { x: sg.tensor(ls, [NL, IN]), labels: sg.tensor(labels, [NL]) },
+    x: sg.tensor(xs, [NU, IN]), labelled: { x: sg.tensor(ls, [NL, IN]), labels: sg.tensor(labels, [NL]), share: SHARE },
   }));
 }
 
@@ -120,7 +123,7 @@ s('stage 1 trains M1 alone, stage 2 M2 alone on the active z1 dimensions with a 
   };
   const spec = {
     ...model.config, likelihood: 'gaussian', x: sampleZ1(matrix(ls, NL, IN), e1l), labels, xu: sampleZ1(x, e1u),
-    eps: { labelled: e2l, unlabelled: e2u }, active,
+    eps: { labelled: e2l, unlabelled: e2u }, active, share: SHARE,
   };
   // M2's parameters under the engine's names, read through the reference's plain ones
   const m2Params = (params) => Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith('m2.')).map(([k, v]) => [k.slice(3), v]));

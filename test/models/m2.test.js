@@ -30,11 +30,14 @@ const CASES = [
   { activation: 'softplus', alpha: 0.7, classWeights: [1, 2, 0.5], missing: [[1, 2], [0, 0]] },
   { activation: 'tanh', alpha: 3, classWeights: null, missing: [[0, 4]], classifierHidden: [], encoderHidden: [4], decoderHidden: [3] },
   { activation: 'leakyRelu', alpha: 1, classWeights: null, missing: [] },
+  // the labelled bound weighed by the batch's labelled share (labelledWeight null), and by a configured weight
+  { activation: 'relu', alpha: 10, classWeights: null, missing: [], share: 0.05, labelledWeight: null },
+  { activation: 'softplus', alpha: 2, classWeights: null, missing: [], share: 0.05, labelledWeight: 0.3 },
 ];
 
 for (const c of CASES) {
-  const { missing, ...options } = c;
-  s(`training loss and all gradients match float64 (${JSON.stringify(options)}, ${missing.length} missing)`, () => {
+  const { missing, share, ...options } = c;
+  s(`training loss and all gradients match float64 (${JSON.stringify(options)}, ${missing.length} missing, share ${share})`, () => {
     const model = build(options);
     const r = rng(3);
     const p = setWeights(model, r, 0.9);
@@ -44,10 +47,10 @@ for (const c of CASES) {
     // one draw for the bound's rows: the labelled rows' eps, then the enumerated unlabelled rows' (class-major)
     const { values } = peek(model, NL + K * NU, LATENT, (g) => sg.randn([NL + K * NU, LATENT], g));
     const eps = { labelled: values.slice(0, NL), unlabelled: values.slice(NL) };
-    const spec = { ...model.config, x: matrix(xl, NL, IN), labels, xu: matrix(xu, NU, IN), eps };
+    const spec = { ...model.config, x: matrix(xl, NL, IN), labels, xu: matrix(xu, NU, IN), eps, share };
     const metrics = sg.tidy(() => model.trainStep({
       x: sg.tensor(xu, [NU, IN]),
-      labelled: { x: sg.tensor(xl, [NL, IN]), labels: sg.tensor(labels, [NL]) },
+      labelled: { x: sg.tensor(xl, [NL, IN]), labels: sg.tensor(labels, [NL]), ...(share === undefined ? {} : { share }) },
     }));
     const want = m2Reference(p, spec);
     assertClose([metrics.loss, metrics.labelled_bound, metrics.unlabelled_bound, metrics.cross_entropy],
@@ -122,6 +125,8 @@ s('bad configs, batches and arguments throw naming what is wrong', () => {
   assertThrows(() => new M2({ inputSize: 4, classes: 1 }), /m2: classes must be an integer >= 2/);
   assertThrows(() => new M2({ inputSize: 4, classes: 3, classWeights: [1, 1] }), /m2: classWeights has 2 entries for 3 classes/);
   assertThrows(() => new M2({ inputSize: 4, alhpa: 1 }), /m2: unknown config option alhpa/);
+  assertThrows(() => new M2({ inputSize: 4, labelledWeight: 2 }), /m2: labelledWeight must be null or a number in \[0, 1\], got 2/);
+  assertThrows(() => new M2({ inputSize: 4, labelledWeight: 'share' }), /m2: labelledWeight must be null or a number/);
   assertThrows(() => new M2({ kind: 'vae', inputSize: 4 }), /config is for kind 'vae'/);
   const model = build();
   sg.tidy(() => {
@@ -134,6 +139,8 @@ s('bad configs, batches and arguments throw naming what is wrong', () => {
     assertThrows(() => model.trainStep({ x: sg.zeros([2, IN]), labelled: { x: xl, labels: sg.tensor([0, 1], [2]) } }), /m2: batch.labelled.labels has 2 entries for 3 rows/);
     assertThrows(() => model.trainStep({ x: sg.zeros([2, IN]), labelled: { x: xl, labels: sg.tensor([0, 3, 1], [3]) } }), /m2: label 3 of labelled row 1 is not a class of 0..2/);
     assertThrows(() => model.trainStep({ x: sg.zeros([2, IN]), labelled: { x: xl, labels: sg.tensor([0, NaN, 1], [3]) } }), /m2: label NaN of labelled row 1/);
+    assertThrows(() => model.trainStep({ x: sg.zeros([2, IN]), labelled: { x: xl, labels: sg.tensor([0, 1, 1], [3]), share: 0 } }),
+      /m2: batch.labelled.share must be a fraction in \(0, 1\], got 0/);
     assertThrows(() => model.evaluateBatch({ x: sg.zeros([2, IN]), labels: sg.tensor([0, 7], [2]) }), /m2: batch.labels holds a label outside 0..2/);
     assertThrows(() => model.classify(sg.zeros([2, 3])), /m2.classify: x must be \[rows, 5\]/);
     assertThrows(() => model.sample(0), /m2.sample: n must be a positive integer/);

@@ -108,9 +108,10 @@ export function logq(p, c, rows) {
 }
 
 /**
- * The M2 loss of labelled rows spec.x with spec.labels and unlabelled rows spec.xu: mean_l −ELBO + alpha · CE
- * (class-weighted: Σ w ce / Σ w) + mean_u [Σ_y q(y|x) (−ELBO(x, y)) + Σ_y q log q]. spec.eps.labelled[i] is row
- * i's noise, spec.eps.unlabelled[c · rows + i] that of unlabelled row i with class c.
+ * The M2 loss of labelled rows spec.x with spec.labels and unlabelled rows spec.xu: w · mean_l −ELBO + alpha · CE
+ * (class-weighted: Σ w ce / Σ w) + mean_u [Σ_y q(y|x) (−ELBO(x, y)) + Σ_y q log q], w = spec.labelledWeight, or
+ * where that is null or absent the batch's spec.share, or 1. spec.eps.labelled[i] is row i's noise,
+ * spec.eps.unlabelled[c · rows + i] that of unlabelled row i with class c.
  */
 export function m2Reference(p, spec) {
   const labelledRows = spec.x.map((x, i) => negElbo(p, spec, x, spec.labels[i], spec.eps.labelled[i]));
@@ -129,5 +130,6 @@ export function m2Reference(p, spec) {
   }
   if (n > 0) unlabelled /= n;
   const labelled = mean(labelledRows);
-  return { loss: labelled + spec.alpha * crossEntropy + unlabelled, labelled, unlabelled, crossEntropy, logq: lq, labelledRows };
+  const weight = spec.labelledWeight ?? spec.share ?? 1;
+  return { loss: weight * labelled + spec.alpha * crossEntropy + unlabelled, labelled, unlabelled, crossEntropy, logq: lq, labelledRows };
 }

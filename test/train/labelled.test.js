@@ -1,6 +1,7 @@
 // The loop's labelled stream for semi-supervised models: every step gets a batch of labelled rows only, each pass
-// over them covers every labelled row once, fewer labelled rows than the batch size give all of them, a resumed
-// run continues the same sequence, and a semi-supervised model on data with no labels is an Error.
+// over them covers every labelled row once, with the labelled rows' share of the split, fewer labelled rows than
+// the batch size give all of them, a resumed run continues the same sequence, and a semi-supervised model on data
+// with no labels is an Error.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ class RecordingModel extends TinyModel {
     super(1);
     this.labelledBatchSize = labelledBatchSize;
     this.seen = [];
+    this.shares = [];
   }
 
   trainStep(batch) {
@@ -29,6 +31,7 @@ class RecordingModel extends TinyModel {
     const labels = batch.labelled.labels.toArray();
     const f = this.config.inputSize;
     this.seen.push(Array.from(labels, (l, i) => ({ label: l, first: x[i * f] })));
+    this.shares.push(batch.labelled.share);
     return super.trainStep(batch);
   }
 }
@@ -65,6 +68,7 @@ s('each step gets labelled rows only, and every pass covers each labelled row on
       assert.equal(covered, labelled, `pass ${pass} covers every labelled row once`);
     }
     assert.not.equal(rows[0], rows[perPass], 'each pass is shuffled afresh');
+    assert.equal(model.shares, new Array(8).fill(labelled.length / data.train.count), 'labelled rows / all rows');
   } finally {
     model.dispose();
   }
