@@ -9,7 +9,8 @@ export const modelOptionFlags = `Model options (checked by the model; unknown on
   --beta X            weight of the KL term (vae)
   --noise KIND|X      gaussian or masking (dae); the corruption noise std (ladder, gamma)
   --noise-level X     noise std, or masking probability (dae)
-  --option KEY=VALUE  any other config key (repeatable), e.g. --option generatorHidden=500,500
+  --option KEY=VALUE  any other config key (repeatable), e.g. --option generatorHidden=500,500 (null: the
+                      key's automatic value, e.g. --option labelledWeight=null)
 `;
 
 const FLAG_KEYS: Record<string, string> = {
@@ -21,6 +22,7 @@ function parseValue(text: string): unknown {
   if (/^-?\d+(\.\d+)?(e-?\d+)?(,-?\d+(\.\d+)?(e-?\d+)?)+$/i.test(text)) return text.split(',').map(Number);
   if (text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
   if (text === 'true' || text === 'false') return text === 'true';
+  if (text === 'null') return null;
   return text;
 }
 

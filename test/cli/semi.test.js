@@ -1,6 +1,6 @@
 // The semi-supervised commands end to end on a small CSV: train with --labels (a balanced split saved with the
 // run, the same for the same seed), eval --json with labels and test_error, predict writing labels and class
-// probabilities, --class-weights, and one-line errors for bad label counts and flags.
+// probabilities, --class-weights, --option KEY=null, and one-line errors for bad label counts and flags.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -102,6 +102,17 @@ s('--class-weights balanced is saved in the model config', () => {
   fails(train(join(dir, 'w2'), '--class-weights', 'inverse'), /--class-weights must be 'balanced'/);
   fails(cli('train', 'vae', '--data', csv, '--class-weights', 'balanced', '--steps', '2', '--out', join(dir, 'w3')),
     /--class-weights is for the semi-supervised models/);
+});
+
+s('--option KEY=null gives a nullable key its automatic value; a bad value names the key', () => {
+  const m2 = (out, ...extra) => cli('train', 'm2', '--data', csv, '--labels', '9', '--steps', '2', '--out', out, '--json',
+    '--option', 'latent=2', ...extra);
+  const read = (out) => JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model;
+  json(m2(join(dir, 'lw-default')));
+  assert.is(read(join(dir, 'lw-default')).labelledWeight, 1, "M2's default on pixels");
+  json(m2(join(dir, 'lw-null'), '--option', 'labelledWeight=null'));
+  assert.is(read(join(dir, 'lw-null')).labelledWeight, null);
+  fails(m2(join(dir, 'lw-bad'), '--option', 'labelledWeight=nil'), /m2: labelledWeight must be null or a number in \[0, 1\], got "nil"/);
 });
 
 s('bad label counts and an occupied run folder are one-line errors', () => {
