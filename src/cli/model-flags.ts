@@ -9,16 +9,23 @@ export const modelOptionFlags = `Model options (checked by the model; unknown on
   --beta X            weight of the KL term (vae)
   --noise KIND|X      gaussian or masking (dae); the corruption noise std (ladder, gamma)
   --noise-level X     noise std, or masking probability (dae)
-  --option KEY=VALUE  any other config key (repeatable), e.g. --option generatorHidden=500,500 (null: the
-                      key's automatic value, e.g. --option labelledWeight=null)
+  --option KEY=VALUE  any other config key (repeatable), e.g. --option generatorHidden=500,500 (one layer:
+                      [500]; null: the key's automatic value, e.g. --option labelledWeight=null)
 `;
 
 const FLAG_KEYS: Record<string, string> = {
   lr: 'lr', hidden: 'hidden', latent: 'latent', beta: 'beta', noise: 'noise', 'noise-level': 'noiseLevel',
 };
 
-/** "512,256" -> [512, 256]; "3e-4" -> 0.0003; "true" -> true; anything else stays a string. */
+/** "512,256" or "[512]" -> a list; "3e-4" -> 0.0003; "true" -> true; "null" -> null; anything else stays a string. */
 function parseValue(text: string): unknown {
+  if (text.startsWith('[')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new UsageError(`--option value '${text}' is not a JSON list`);
+    }
+  }
   if (/^-?\d+(\.\d+)?(e-?\d+)?(,-?\d+(\.\d+)?(e-?\d+)?)+$/i.test(text)) return text.split(',').map(Number);
   if (text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
   if (text === 'true' || text === 'false') return text === 'true';

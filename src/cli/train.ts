@@ -36,7 +36,8 @@ Data:
                       imbalanced labels (semi-supervised models); default: none
 
 Training:
-  --epochs N          epochs to train (default 10)
+  --epochs N          epochs to train (default 10; m1m2 trains M1 for the first half of the steps and M2 for
+                      the rest, unless --option m1Steps=N sets the split)
   --steps N           or a number of steps
   --batch-size N      rows per step (default 128; 100 for gan and the semi-supervised models, whose labelled
                       batch is set by --option labelledBatchSize=N, default 100)
@@ -131,17 +132,18 @@ export async function runTrain(argv: string[]): Promise<void> {
     overrides.classes ??= data.classes;
     if (values['class-weights'] === 'balanced') overrides.classWeights = balancedClassWeights(data.train.labels, overrides.classes as number);
   }
+  const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
   const decay = values['lr-decay'] === undefined ? DEFAULT_LR_DECAY[kind] : Number(values['lr-decay']);
   if (decay !== undefined) {
     if (!(kind in DEFAULT_LR_DECAY)) throw new UsageError(`--lr-decay is for ${Object.keys(DEFAULT_LR_DECAY).join(', ')}, not ${kind}`);
     if (!(decay >= 0 && decay <= 1)) throw new UsageError(`--lr-decay must be a fraction in [0, 1], got '${values['lr-decay']}'`);
-    const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
     const start = Math.round(total * (1 - decay));
     if (decay > 0 && start < total && overrides.decayEnd === undefined) {
       overrides.decayStart = start;
       overrides.decayEnd = total;
     }
   }
+  if (kind === 'm1m2') splitM1M2Stages(overrides, total);
   const config = defaultConfig(kind, data.train.features, overrides);
   const model = createModel(config, { generator: new Generator(seed), device });
 
@@ -174,6 +176,19 @@ export async function runTrain(argv: string[]): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     disposeModel(model);
+  }
+}
+
+/**
+ * M1+M2 trains M1 for m1Steps steps, then M2 for the rest: unless --option m1Steps=N says otherwise, the run's
+ * steps are split in half, so any --epochs trains both stages. A split that leaves M2 no steps is an error.
+ */
+function splitM1M2Stages(overrides: Record<string, unknown>, total: number): void {
+  if (overrides.m1Steps === undefined) {
+    overrides.m1Steps = Math.floor(total / 2);
+  } else if (typeof overrides.m1Steps === 'number' && overrides.m1Steps >= total) {
+    throw new UsageError(`m1m2: m1Steps ${overrides.m1Steps} leaves M2 none of the run's ${total} steps; ` +
+      'give more --epochs or --steps, or a smaller --option m1Steps=N');
   }
 }
 

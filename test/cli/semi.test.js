@@ -1,6 +1,7 @@
 // The semi-supervised commands end to end on a small CSV: train with --labels (a balanced split saved with the
 // run, the same for the same seed), eval --json with labels and test_error, predict writing labels and class
-// probabilities, --class-weights, --option KEY=null, and one-line errors for bad label counts and flags.
+// probabilities, --class-weights, --option KEY=null, m1m2's stage split, and one-line errors for bad label counts
+// and flags.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -113,6 +114,18 @@ s('--option KEY=null gives a nullable key its automatic value; a bad value names
   json(m2(join(dir, 'lw-null'), '--option', 'labelledWeight=null'));
   assert.is(read(join(dir, 'lw-null')).labelledWeight, null);
   fails(m2(join(dir, 'lw-bad'), '--option', 'labelledWeight=nil'), /m2: labelledWeight must be null or a number in \[0, 1\], got "nil"/);
+});
+
+s('m1m2 trains M1 for half the run unless m1Steps is given, and refuses a split that leaves M2 no steps', () => {
+  const m1m2 = (out, ...extra) => cli('train', 'm1m2', '--data', csv, '--labels', '9', '--steps', '40',
+    '--option', 'm1Hidden=[8]', '--option', 'm1Latent=4', '--out', out, '--json', ...extra);
+  const read = (out) => JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model;
+  json(m1m2(join(dir, 'm1m2-half')));
+  assert.equal([read(join(dir, 'm1m2-half')).m1Steps, read(join(dir, 'm1m2-half')).m1Hidden], [20, [8]]);
+  json(m1m2(join(dir, 'm1m2-set'), '--option', 'm1Steps=30'));
+  assert.is(read(join(dir, 'm1m2-set')).m1Steps, 30);
+  fails(m1m2(join(dir, 'm1m2-none'), '--option', 'm1Steps=40'), /m1m2: m1Steps 40 leaves M2 none of the run's 40 steps/);
+  fails(m1m2(join(dir, 'm1m2-list'), '--option', 'm1Hidden=[8'), /--option value '\[8' is not a JSON list/);
 });
 
 s('bad label counts and an occupied run folder are one-line errors', () => {

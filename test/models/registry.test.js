@@ -41,7 +41,7 @@ s('kinds and default configs', () => {
   const m1 = defaultConfig('m1');
   assert.equal([m1.hidden, m1.latent, m1.activation, m1.classifierHidden], [[600, 600], 50, 'softplus', []]);
   const m1m2 = defaultConfig('m1m2');
-  assert.equal([m1m2.m1Hidden, m1m2.m1Latent, m1m2.m1Steps, m1m2.encoderHidden], [[600, 600], 50, 18000, [500]]);
+  assert.equal([m1m2.m1Hidden, m1m2.m1Latent, m1m2.m1Steps, m1m2.encoderHidden], [[600, 600], 50, 60000, [500]]);
 });
 
 /** rows of inputs; with `labelled` rows, also a labelled part (semi-supervised kinds) */
