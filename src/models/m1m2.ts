@@ -15,8 +15,7 @@
 //
 // M1 trains 100 epochs of MNIST at batch 100 by default (m1Steps 60000; the CLI gives M1 half of any run unless
 // m1Steps is set): on MNIST-100, an M1 of 30 epochs followed by 50 of M2 erred 4.3-4.6% (three seeds), an M1 of 100
-// followed by 100 of M2 3.5-3.6% (seeds 1 and 2; with 10 epochs of M1, 8.3%). The 1-NN error on E[z1|x] barely
-// moves with M1's length, M2's result does.
+// followed by 100 of M2 3.5-3.6% (seeds 1 and 2; with 10 epochs of M1, 8.3%).
 //
 // Defaults, tuned on MNIST with 100 labels (label seed 1, one M1 of 30 epochs, 10 of its 50 dims active, M2 on
 // features for 12-16 epochs): M2's z2 of 10 dims (50: 8.3% test error, plateaued; 4: no better than 10), ReLU
