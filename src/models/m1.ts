@@ -53,10 +53,11 @@ export function vaePosterior(net: VAENetwork, x: Tensor): { mu: Tensor; logvar: 
   return { mu: net.mu.forward(h), logvar: net.logvar.forward(h) };
 }
 
-/** Per-row −ELBO = BCE(decoder(z), x) + KL, one z per row from gen, [rows] (NaN pixels masked). */
-export function vaeNegElbo(net: VAENetwork, x: Tensor, gen: Generator): Tensor {
+/** Per-row −ELBO = BCE(decoder(z), x) + klWeight · KL, one z per row from gen, [rows] (NaN pixels masked). */
+export function vaeNegElbo(net: VAENetwork, x: Tensor, gen: Generator, klWeight = 1): Tensor {
   const { mu, logvar } = vaePosterior(net, x);
-  return add(sigmoidCrossEntropy(net.decoder.forward(reparameterize(mu, logvar, gen)), x), gaussianKl(mu, logvar));
+  const kl = gaussianKl(mu, logvar);
+  return add(sigmoidCrossEntropy(net.decoder.forward(reparameterize(mu, logvar, gen)), x), klWeight === 1 ? kl : scale(kl, klWeight));
 }
 
 /** How the VAE sees its inputs: as they are (grey levels in [0, 1]), or as a fresh binary draw per step. */

@@ -1,8 +1,8 @@
-// M1+M2 against float64 references: stage 1 is M1's VAE step (loss and gradients, M2 untouched); stage 2 is M2
-// with a Gaussian p(z1|y,z2) on samples z1 of the frozen M1 encoder, over the z1 dimensions whose posterior mean
-// varies over the first stage-2 batch (the whole loss and M2's gradients, M1 untouched); the step counter and that
-// mask are module buffers, so a model rebuilt from a checkpoint continues in the same stage exactly; classify; a
-// short run that beats chance; bad inputs.
+// M1+M2 against float64 references: stage 1 is M1's VAE step (loss and gradients, M2 untouched; the KL warm-up);
+// stage 2 is M2 with a Gaussian p(z1|y,z2) on samples z1 of the frozen M1 encoder, over the z1 dimensions whose
+// posterior mean varies over the first stage-2 batch (the whole loss and M2's gradients, M1 untouched); the step
+// counter and that mask are module buffers, so a model rebuilt from a checkpoint continues in the same stage
+// exactly; classify; a short run that beats chance; bad inputs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
@@ -219,6 +219,33 @@ s("m1Inputs 'binarized': stage 1 is M1's −ELBO on a fresh binary draw of batch
   const out = step(model, xs, ls, [0, 2, 1]);
   assert.is(out.stage, 1);
   assertClose([out.loss], [expected], { atol: 1e-5, rtol: 1e-5, what: 'stage 1 loss on the binary draw' });
+  sg.disposeModel(model);
+});
+
+s('m1KlWarmup: the KL weight of stage 1 rises linearly over that fraction of m1Steps, then stays 1 (float64)', () => {
+  // m1Steps 8, warm-up 0.5: steps 0, 1, 2, ... weigh KL by 0, 1/4, 2/4, ...; the weights are reloaded each step so
+  // the reference sees the same network
+  const model = build({ m1Steps: 8, m1KlWarmup: 0.5 });
+  const r = rng(14);
+  const p = setWeights(model, r, 0.8);
+  const state = model.module.stateDict();
+  const xs = pixels(r, NU, IN);
+  const ls = pixels(r, NL, IN);
+  const x = matrix(xs, NU, IN);
+  for (const at of [0, 1, 3, 4, 6]) {
+    model.module.loadStateDict({ ...state, steps: { shape: [1], data: new Float32Array([at]) } });
+    const [eps] = draws(model, [[NU, Z1]]);
+    const { mu, lv } = posterior(p, x);
+    const z = mu.map((row, i) => row.map((m, j) => m + eps[i][j] * Math.exp(lv[i][j] / 2)));
+    const logits = mlp(p, 'm1.decoder', 2, z, ACTIVATIONS.softplus);
+    const weight = Math.min(1, at / 4);
+    const expected = mean(logits.map((l, i) => bceRow(l, x[i]) + weight * klRow(mu[i], lv[i])));
+    const out = step(model, xs, ls, [0, 2, 1]);
+    assert.is(out.stage, 1);
+    assert.is(out.kl_weight, weight);
+    assertClose([out.loss], [expected], { atol: 1e-5, rtol: 1e-5, what: `stage 1 loss at step ${at}` });
+  }
+  assertThrows(() => build({ m1KlWarmup: 1.5 }), /m1m2: m1KlWarmup must be a number in \[0, 1\], got 1.5/);
   sg.disposeModel(model);
 });
 
