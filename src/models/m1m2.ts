@@ -106,7 +106,8 @@ export class M1M2 implements TrainableModel, Classifier {
       m1Inputs: r.choice('m1Inputs', 'grey', M1_INPUTS),
       m1KlWarmup: r.number('m1KlWarmup', 0, 0, 1),
       activeThreshold: r.number('activeThreshold', 0.1, 0, Infinity),
-      ...readM2Options(r, { hidden: [500], latent: 10, alpha: 10, lr: 1e-3, labelledWeight: null }),
+      ...readM2Options(r, { hidden: [500], latent: 10, alpha: 10, lr: 1e-3, labelledWeight: null,
+        classifierDropout: 0 }),
     };
     r.rejectUnknown();
     if (c.m1Hidden.length === 0) throw new Error('m1m2: m1Hidden must list at least one layer size');

@@ -37,6 +37,8 @@ export interface M2Options {
   classifierHidden: number[];
   encoderHidden: number[];
   decoderHidden: number[];
+  /** dropout after each of q(y|x)'s hidden layers while training */
+  classifierDropout: number;
   latent: number;
   activation: M2Activation;
   /** weight of the labelled rows' mean cross-entropy (see the file comment) */
@@ -57,12 +59,14 @@ export interface M2Config extends ModelConfig, M2Options {
 
 /** Reads the options M2 shares with M1+M2's second stage. */
 export function readM2Options(r: ConfigReader,
-  defaults: { hidden: number[]; latent: number; alpha: number; lr: number; labelledWeight: number | null }): M2Options {
+  defaults: { hidden: number[]; latent: number; alpha: number; lr: number; labelledWeight: number | null;
+    classifierDropout: number }): M2Options {
   const semi = readSemiSupervised(r);
   return {
     classifierHidden: r.sizes('classifierHidden', defaults.hidden),
     encoderHidden: r.sizes('encoderHidden', defaults.hidden),
     decoderHidden: r.sizes('decoderHidden', defaults.hidden),
+    classifierDropout: r.number('classifierDropout', defaults.classifierDropout, 0, 1, false, true),
     latent: r.int('latent', defaults.latent),
     activation: r.choice('activation', 'relu', M2_ACTIVATIONS),
     alpha: r.number('alpha', defaults.alpha, 0, Infinity, false, true),
@@ -98,7 +102,7 @@ export class M2 implements TrainableModel, Classifier, Sampler {
     const c: M2Config = {
       kind: 'm2',
       inputSize: r.inputSize(),
-      ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1 }),
+      ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1, classifierDropout: 0 }),
     };
     r.rejectUnknown();
     this.config = asConfig(c);

@@ -36,6 +36,8 @@ export interface M2NetworkOptions {
   classifierHidden: number[];
   encoderHidden: number[];
   decoderHidden: number[];
+  /** dropout after each of q(y|x)'s hidden layers while training (default 0) */
+  classifierDropout?: number;
   activation: M2Activation;
   /** p(x|y,z): Bernoulli logits (inputs in [0, 1], NaN = missing) or a diagonal Gaussian (real inputs) */
   likelihood: 'bernoulli' | 'gaussian';
@@ -92,7 +94,9 @@ export class M2Network extends Module {
     this.options = o;
     const act: Activation = o.activation;
     const base = { activation: act, outputActivation: act, generator: gen, device };
-    this.classifier = new MLP([o.inputSize, ...o.classifierHidden, o.classes], { activation: act, generator: gen, device });
+    this.classifier = new MLP([o.inputSize, ...o.classifierHidden, o.classes], {
+      activation: act, dropout: o.classifierDropout ?? 0, generator: gen, device,
+    });
     [this.encoderX, this.encoderY] = splitLayer(o.inputSize, o.classes, o.encoderHidden[0], gen, device);
     this.encoder = o.encoderHidden.length > 1 ? new MLP(o.encoderHidden, base) : null;
     const top = o.encoderHidden[o.encoderHidden.length - 1];

@@ -101,6 +101,25 @@ s('evaluateBatch: error and cross-entropy of q(y|x), Σ −ELBO over labelled ro
   sg.disposeModel(model);
 });
 
+s('classifierDropout drops units of q(y|x) while training and leaves it deterministic in eval mode', () => {
+  const dropped = build({ classifierDropout: 0.5 });
+  const plain = build();
+  sg.tidy(() => {
+    const x = sg.tensor(Array.from({ length: 4 * IN }, (_, i) => (i * 7 % 10) / 10), [4, IN]);
+    const reference = plain.classify(x).toArray();
+    dropped.module.eval();
+    assert.equal(Array.from(dropped.classify(x).toArray()), Array.from(reference), 'eval mode: no dropout');
+    dropped.module.train();
+    const first = dropped.classify(x).toArray();
+    const second = dropped.classify(x).toArray();
+    assert.ok(first.some((v, i) => v !== reference[i]), 'training mode: the dropped network differs');
+    assert.ok(first.some((v, i) => v !== second[i]), 'training mode: a fresh mask each call');
+  });
+  assertThrows(() => build({ classifierDropout: 1 }), /m2: classifierDropout must be a number in \[0, 1\), got 1/);
+  sg.disposeModel(dropped);
+  sg.disposeModel(plain);
+});
+
 s('a short run on three noisy prototypes (6 labels, 300 unlabelled rows) beats chance on held-out rows', () => {
   const r = rng(21);
   const data = syntheticClasses(r, 300, 150);
