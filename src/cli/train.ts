@@ -1,5 +1,6 @@
 // `semigen train <model>`: trains a model on a named dataset or the user's file, with checkpoints, metrics,
 // progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { fewLabels } from '../data/subset.js';
@@ -37,7 +38,7 @@ Data:
 
 Training:
   --epochs N          epochs to train (default 10; m1m2 trains M1 for the first half of the steps and M2 for
-                      the rest, unless --option m1Steps=N sets the split)
+                      the rest, unless --option m1Steps=N sets the split; a resumed m1m2 run keeps its split)
   --steps N           or a number of steps
   --batch-size N      rows per step (default 128; 100 for gan and the semi-supervised models, whose labelled
                       batch is set by --option labelledBatchSize=N, default 100)
@@ -143,7 +144,11 @@ export async function runTrain(argv: string[]): Promise<void> {
       overrides.decayEnd = total;
     }
   }
-  if (kind === 'm1m2') splitM1M2Stages(overrides, total);
+  if (kind === 'm1m2') {
+    // a resumed run keeps the split it started with, so it can be continued to more epochs
+    if (values.resume === true && overrides.m1Steps === undefined) overrides.m1Steps = savedM1Steps(outDir);
+    splitM1M2Stages(overrides, total);
+  }
   const config = defaultConfig(kind, data.train.features, overrides);
   const model = createModel(config, { generator: new Generator(seed), device });
 
@@ -190,6 +195,23 @@ function splitM1M2Stages(overrides: Record<string, unknown>, total: number): voi
     throw new UsageError(`m1m2: m1Steps ${overrides.m1Steps} leaves M2 none of the run's ${total} steps; ` +
       'give more --epochs or --steps, or a smaller --option m1Steps=N');
   }
+}
+
+/** m1Steps from the config.json of the m1m2 run in outDir; undefined when the folder holds none (the loop then
+ *  reports the missing checkpoint). */
+function savedM1Steps(outDir: string): number | undefined {
+  const path = join(outDir, 'config.json');
+  if (!existsSync(path)) return undefined;
+  let saved: unknown;
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${path}: is not JSON (${(e as Error).message})`);
+  }
+  const model = (saved as { model?: { kind?: unknown; m1Steps?: unknown } } | null)?.model;
+  if (model?.kind !== 'm1m2') throw new UsageError(`--resume: ${path} is not an m1m2 run`);
+  if (!Number.isInteger(model.m1Steps)) throw new UsageError(`--resume: ${path} gives no m1Steps`);
+  return model.m1Steps as number;
 }
 
 function countLabelled(labels: Float32Array): number {

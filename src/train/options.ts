@@ -192,8 +192,17 @@ export function checkResumable(saved: Record<string, unknown>, current: Record<s
   ];
   for (const [what, a, b] of checks) {
     if (canonicalJson(a) !== canonicalJson(b)) {
-      throw new Error(`${path}: was written by a run with another ${what} (${canonicalJson(a)}, this run has ` +
-        `${canonicalJson(b)}); resume with the same settings or start a new run`);
+      throw new Error(`${path}: was written by a run with another ${what} (${differences(a, b)}); ` +
+        'resume with the same settings or start a new run');
     }
   }
+}
+
+/** "saved, this run has current", or for two objects only the keys whose values differ: "key: saved → current". */
+function differences(saved: unknown, current: unknown): string {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(saved) || !isObject(current)) return `${canonicalJson(saved)}, this run has ${canonicalJson(current)}`;
+  const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
+  return keys.filter((k) => canonicalJson(saved[k]) !== canonicalJson(current[k]))
+    .map((k) => `${k}: ${canonicalJson(saved[k]) ?? 'unset'} → ${canonicalJson(current[k]) ?? 'unset'}`).join(', ');
 }

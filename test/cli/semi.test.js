@@ -116,12 +116,17 @@ s('--option KEY=null gives a nullable key its automatic value; a bad value names
   fails(m2(join(dir, 'lw-bad'), '--option', 'labelledWeight=nil'), /m2: labelledWeight must be null or a number in \[0, 1\], got "nil"/);
 });
 
-s('m1m2 trains M1 for half the run unless m1Steps is given, and refuses a split that leaves M2 no steps', () => {
+s('m1m2 trains M1 for half the run unless m1Steps is given (a resumed run keeps its split), and refuses a split that leaves M2 no steps', () => {
   const m1m2 = (out, ...extra) => cli('train', 'm1m2', '--data', csv, '--labels', '9', '--steps', '40',
     '--option', 'm1Hidden=[8]', '--option', 'm1Latent=4', '--out', out, '--json', ...extra);
   const read = (out) => JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model;
   json(m1m2(join(dir, 'm1m2-half')));
   assert.equal([read(join(dir, 'm1m2-half')).m1Steps, read(join(dir, 'm1m2-half')).m1Hidden], [20, [8]]);
+  // resumed to more steps, the run keeps its split instead of being refused as another model config
+  const longer = json(cli('train', 'm1m2', '--data', csv, '--labels', '9', '--steps', '60', '--option', 'm1Hidden=[8]',
+    '--option', 'm1Latent=4', '--out', join(dir, 'm1m2-half'), '--json', '--resume'));
+  assert.is(longer.step, 60);
+  assert.is(read(join(dir, 'm1m2-half')).m1Steps, 20);
   json(m1m2(join(dir, 'm1m2-set'), '--option', 'm1Steps=30'));
   assert.is(read(join(dir, 'm1m2-set')).m1Steps, 30);
   fails(m1m2(join(dir, 'm1m2-none'), '--option', 'm1Steps=40'), /m1m2: m1Steps 40 leaves M2 none of the run's 40 steps/);

@@ -172,6 +172,11 @@ s('bad options and a checkpoint of another run are Errors saying what is wrong',
     assert.ok(error instanceof Error, `${JSON.stringify(options)} should fail`);
     assert.match(error.message, pattern);
   }
+  const otherRate = new TinyModel(1, { lr: 0.02 });
+  await train(otherRate, data, { progress: 'none', ...BASE, steps: 30, outDir: join(dir, 'reference'), resume: true })
+    .then(() => assert.unreachable(), (e) => assert.match(e.message,
+      /reference.checkpoint\.safetensors: was written by a run with another model config \(lr: 0\.01 → 0\.02\); resume with/));
+  otherRate.dispose();
   const wide = { ...data, train: { ...data.train, features: 9 } };
   await train(model, wide, { epochs: 1, batchSize: 16, seed: 0, outDir: dir }).then(() => assert.unreachable(), (e) =>
     assert.match(e.message, /data.train has 9 features, the model takes 8/));
