@@ -1,7 +1,7 @@
 // `npm run results`: rebuilds the semi-supervised results table in README.md from run folders (default:
 // results/runs/*, each holding a run's config.json and metrics.jsonl; checkpoints are not needed). One row per
 // model x dataset x labels: test error mean ± std over the seeds found, their count, the mean wall time per run
-// on the machine that trained them, and the papers' figure beside ours.
+// on the machine that trained them, the papers' figure beside ours, and the --option settings the runs used.
 // Usage: node dist/bench/results.js [run-root ...] [--readme FILE] [--check]
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,8 @@ export interface RunResult {
   testError: number;
   wallSeconds: number;
   step: number;
+  /** the --option KEY=VALUE settings of the command that trained it (its last part, when resumed) */
+  options: string[];
 }
 
 /** Test errors (%) the papers report for permutation-invariant MNIST with 100 labels. */
@@ -43,6 +45,7 @@ export function readRun(dir: string): RunResult | null {
   if (!existsSync(configPath) || !existsSync(metricsPath)) return null;
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
     model: { kind: string }; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
+    extra?: { command?: unknown };
   };
   let last: Record<string, number> | null = null;
   let wall = 0;
@@ -62,8 +65,27 @@ export function readRun(dir: string): RunResult | null {
   if (last === null || step < config.totalSteps) return null;
   return {
     dir, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
-    testError: last.test_error * 100, wallSeconds: wall, step,
+    testError: last.test_error * 100, wallSeconds: wall, step, options: commandOptions(config.extra?.command),
   };
+}
+
+/** The values of a command line's --option flags, sorted. */
+function commandOptions(command: unknown): string[] {
+  if (!Array.isArray(command)) return [];
+  const options: string[] = [];
+  command.forEach((arg, i) => {
+    if (arg === '--option' && typeof command[i + 1] === 'string') options.push(command[i + 1] as string);
+  });
+  return options.sort();
+}
+
+/** The options every run of a group was trained with, then those only some were, marked as such. */
+function groupOptions(group: RunResult[]): string {
+  const all = [...new Set(group.flatMap((r) => r.options))].sort();
+  const shared = all.filter((o) => group.every((r) => r.options.includes(o)));
+  const some = all.filter((o) => !shared.includes(o));
+  const parts = [shared.join(' '), some.length > 0 ? `not every seed: ${some.join(' ')}` : ''];
+  return parts.filter((p) => p !== '').join('; ');
 }
 
 /** Every finished run under the roots (a root may itself be a run folder). */
@@ -106,8 +128,8 @@ export function resultsTable(runs: RunResult[]): string {
     return da.localeCompare(db) || Number(la) - Number(lb) || rank(ma) - rank(mb) || ma.localeCompare(mb);
   });
   const lines = [
-    '| dataset | labels | model | test error % (mean ± std) | seeds | minus supervised-only | minutes per run | paper / anchor |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    '| dataset | labels | model | test error % (mean ± std) | seeds | minus supervised-only | minutes per run | paper / anchor | --option |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const key of keys) {
     const group = (groups.get(key) as RunResult[]).sort((a, b) => a.seed - b.seed);
@@ -126,7 +148,7 @@ export function resultsTable(runs: RunResult[]): string {
     const baseline = supervised === undefined ? 0 : meanStd(supervised.map((r) => r.testError)).mean;
     const gain = model === 'supervised' || supervised === undefined ? '' : `${mean - baseline > 0 ? '+' : '−'}${Math.abs(mean - baseline).toFixed(2)}`;
     lines.push(`| ${dataset} | ${labels} | ${model} | ${error} | ${group.length} (${group.map((r) => r.seed).join(', ')}) | ` +
-      `${gain} | ${minutes.toFixed(1)} | ${reference} |`);
+      `${gain} | ${minutes.toFixed(1)} | ${reference} | ${groupOptions(group)} |`);
   }
   return lines.join('\n');
 }

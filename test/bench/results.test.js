@@ -1,5 +1,5 @@
 // The results table builder: finished runs grouped by dataset, labels and model with mean ± std over seeds and
-// minutes per run, unfinished runs left out, the papers' figures beside ours, and the README block replaced.
+// minutes per run and the --option settings, unfinished runs left out, the papers' figures beside ours, and the README block replaced.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,19 +14,20 @@ s.before(() => {
 });
 s.after(() => rmSync(root, { recursive: true, force: true }));
 
-function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, wall = 120 }) {
+function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, wall = 120, options = [] }) {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
     model: { kind: model }, data: { name: dataset, labelledRows: labels }, seed, totalSteps,
+    extra: { command: ['train', model, ...options.flatMap((o) => ['--option', o]), '--seed', String(seed)] },
   }));
   const lines = errors.map((e, i) => JSON.stringify({ kind: 'epoch', step: (i + 1) * 10, test_error: e, wall_s: wall * (i + 1) / errors.length }));
   writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n{"kind":"log","step":`); // last line cut short
 }
 
 s('groups seeds, takes each run\'s last test error, skips unfinished runs', () => {
-  fakeRun('m2-a', { model: 'm2', dataset: 'mnist', labels: 100, seed: 1, errors: [0.5, 0.10] });
-  fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240 });
+  fakeRun('m2-a', { model: 'm2', dataset: 'mnist', labels: 100, seed: 1, errors: [0.5, 0.10], options: ['lr=0.001', 'alpha=3'] });
+  fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240, options: ['alpha=3'] });
   fakeRun('m2-c', { model: 'm2', dataset: 'mnist', labels: 100, seed: 3, errors: [0.3], totalSteps: 20 }); // stopped at step 10
   fakeRun('sup', { model: 'supervised', dataset: 'fashion-mnist', labels: 1000, seed: 0, errors: [0.2, 0.18] });
   fakeRun('sup-m', { model: 'supervised', dataset: 'mnist', labels: 100, seed: 1, errors: [0.25], totalSteps: 10 });
@@ -39,9 +40,10 @@ s('groups seeds, takes each run\'s last test error, skips unfinished runs', () =
   const m2 = table.find((l) => l.includes('| m2 |'));
   // errors 10% and 14%: mean 12.00, population std 2.00; wall 2 and 4 minutes: 3.0
   // against the supervised-only rows of the same dataset and labels: mean 22.50 on MNIST-100, 18.00 on F-MNIST-1000
-  assert.is(m2, '| mnist | 100 | m2 | 12.00 ± 2.00 | 2 (1, 2) | −10.50 | 3.0 | 11.97 (Kingma et al. 2014) |');
+  // the options both seeds were trained with, then the one only seed 1 was
+  assert.is(m2, '| mnist | 100 | m2 | 12.00 ± 2.00 | 2 (1, 2) | −10.50 | 3.0 | 11.97 (Kingma et al. 2014) | alpha=3; not every seed: lr=0.001 |');
   const sup = table.find((l) => l.includes('| fashion-mnist | 1000 | supervised |'));
-  assert.is(sup, '| fashion-mnist | 1000 | supervised | 18.00 | 1 (0) |  | 2.0 | 18.0 ± 0.7 (PyTorch MLP) |');
+  assert.is(sup, '| fashion-mnist | 1000 | supervised | 18.00 | 1 (0) |  | 2.0 | 18.0 ± 0.7 (PyTorch MLP) |  |');
   assert.match(table.find((l) => l.includes('| ladder |')), /\| 19.25 \| 1 \(4\) \| \+1.25 \|/);
   assert.ok(table.indexOf(sup) < table.indexOf(m2), 'datasets sorted by name');
 });
