@@ -57,6 +57,7 @@ export function m2Workload(data: StepData, seed: number): { step: () => number; 
   const model = new M2({
     inputSize: IN, classifierHidden: [H, H], encoderHidden: [H, H], decoderHidden: [H, H], latent: Z, classes: K,
     activation: 'relu', alpha: 0.1 * M2_BATCH, lr: 3e-4, labelledBatchSize: M2_BATCH,
+    classifierDropout: 0, // the anchor's q(y|x) has no dropout
   }, { generator: new Generator(seed) });
   const step = (): number => tidy(() => {
     const labelled = data.batches.next();

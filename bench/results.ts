@@ -1,11 +1,13 @@
 // `npm run results`: rebuilds the semi-supervised results table in README.md from run folders (default:
 // results/runs/*, each holding a run's config.json and metrics.jsonl; checkpoints are not needed). One row per
 // model x dataset x labels: test error mean ± std over the seeds found, their count, the mean wall time per run
-// on the machine that trained them, the papers' figure beside ours, and the --option settings the runs used.
+// on the machine that trained them, the papers' figure beside ours, and the --option settings the runs used
+// where they differ from the model's defaults.
 // Usage: node dist/bench/results.js [run-root ...] [--readme FILE] [--check]
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../src/train/files.js';
+import { defaultConfig } from '../src/models/registry.js';
 
 export interface RunResult {
   dir: string;
@@ -16,7 +18,8 @@ export interface RunResult {
   testError: number;
   wallSeconds: number;
   step: number;
-  /** the --option KEY=VALUE settings of the command that trained it (its last part, when resumed) */
+  /** the --option KEY=VALUE settings of the command that trained it (its last part, when resumed) that differ
+   *  from the model's defaults */
   options: string[];
 }
 
@@ -44,7 +47,7 @@ export function readRun(dir: string): RunResult | null {
   const metricsPath = join(dir, 'metrics.jsonl');
   if (!existsSync(configPath) || !existsSync(metricsPath)) return null;
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
-    model: { kind: string }; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
+    model: { kind: string; inputSize?: number } & Record<string, unknown>; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
     extra?: { command?: unknown };
   };
   let last: Record<string, number> | null = null;
@@ -65,8 +68,22 @@ export function readRun(dir: string): RunResult | null {
   if (last === null || step < config.totalSteps) return null;
   return {
     dir, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
-    testError: last.test_error * 100, wallSeconds: wall, step, options: commandOptions(config.extra?.command),
+    testError: last.test_error * 100, wallSeconds: wall, step, options: commandOptions(config.extra?.command).filter((o) => !isDefault(config.model, o)),
   };
+}
+
+/** Whether a KEY=VALUE option left the run's model config at the model's default for that key. */
+function isDefault(model: { kind: string; inputSize?: number } & Record<string, unknown>, option: string): boolean {
+  const key = option.slice(0, option.indexOf('='));
+  if (!(key in model)) return false;
+  let defaults: Record<string, unknown>;
+  try {
+    defaults = defaultConfig(model.kind, model.inputSize ?? 784,
+      typeof model.classes === 'number' ? { classes: model.classes } : {}) as unknown as Record<string, unknown>;
+  } catch {
+    return false; // a kind this build does not know: show what was set
+  }
+  return JSON.stringify(defaults[key]) === JSON.stringify(model[key]);
 }
 
 /** The values of a command line's --option flags, sorted. */

@@ -102,7 +102,7 @@ export class M2 implements TrainableModel, Classifier, Sampler {
     const c: M2Config = {
       kind: 'm2',
       inputSize: r.inputSize(),
-      ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1, classifierDropout: 0 }),
+      ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1, classifierDropout: 0.5 }),
     };
     r.rejectUnknown();
     this.config = asConfig(c);

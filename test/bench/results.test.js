@@ -14,11 +14,11 @@ s.before(() => {
 });
 s.after(() => rmSync(root, { recursive: true, force: true }));
 
-function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, wall = 120, options = [] }) {
+function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, wall = 120, options = [], config = {} }) {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
-    model: { kind: model }, data: { name: dataset, labelledRows: labels }, seed, totalSteps,
+    model: { kind: model, ...config }, data: { name: dataset, labelledRows: labels }, seed, totalSteps,
     extra: { command: ['train', model, ...options.flatMap((o) => ['--option', o]), '--seed', String(seed)] },
   }));
   const lines = errors.map((e, i) => JSON.stringify({ kind: 'epoch', step: (i + 1) * 10, test_error: e, wall_s: wall * (i + 1) / errors.length }));
@@ -27,7 +27,8 @@ function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, 
 
 s('groups seeds, takes each run\'s last test error, skips unfinished runs', () => {
   fakeRun('m2-a', { model: 'm2', dataset: 'mnist', labels: 100, seed: 1, errors: [0.5, 0.10], options: ['lr=0.001', 'alpha=3'] });
-  fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240, options: ['alpha=3'] });
+  fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240,
+    options: ['alpha=3', 'latent=50'], config: { alpha: 3, latent: 50 } }); // latent 50 is M2's default: not shown
   fakeRun('m2-c', { model: 'm2', dataset: 'mnist', labels: 100, seed: 3, errors: [0.3], totalSteps: 20 }); // stopped at step 10
   fakeRun('sup', { model: 'supervised', dataset: 'fashion-mnist', labels: 1000, seed: 0, errors: [0.2, 0.18] });
   fakeRun('sup-m', { model: 'supervised', dataset: 'mnist', labels: 100, seed: 1, errors: [0.25], totalSteps: 10 });

@@ -21,7 +21,7 @@ const NU = 2;
 function build(options = {}, seed = 11) {
   return new M2({
     inputSize: IN, classes: K, latent: LATENT, classifierHidden: [4], encoderHidden: [3, 4], decoderHidden: [4, 3],
-    labelledBatchSize: NL, ...options,
+    labelledBatchSize: NL, classifierDropout: 0, ...options,
   }, { generator: new sg.Generator(seed) });
 }
 
