@@ -37,7 +37,7 @@ s('kinds and default configs', () => {
   assert.is(defaultConfig('ae', 10, { latent: 3 }).latent, 3);
   const m2 = defaultConfig('m2');
   assert.equal([m2.classifierHidden, m2.encoderHidden, m2.decoderHidden, m2.latent, m2.classes, m2.labelledBatchSize,
-    m2.classifierDropout], [[500, 500], [500, 500], [500, 500], 50, 10, 100, 0.5]);
+    m2.classifierDropout], [[500, 500], [500, 500], [500, 500], 50, 10, 100, 0]);
   const m1 = defaultConfig('m1');
   assert.equal([m1.hidden, m1.latent, m1.activation, m1.classifierHidden], [[600, 600], 50, 'softplus', []]);
   const m1m2 = defaultConfig('m1m2');
