@@ -11,6 +11,7 @@ import type { BatchesState, ShuffledBatches } from '../data/batches.js';
 import type { TrainableModel } from '../models/model.js';
 import { readSafetensors, encodeSafetensors, type TensorArray, type SafetensorsContent } from './safetensors.js';
 import { preserveCopy, removeStaleTemps, writeFileAtomic } from './files.js';
+import { isPlainObject } from './options.js';
 
 export const CHECKPOINT_FORMAT = 'semigen-checkpoint/1';
 
@@ -134,7 +135,6 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
     if (!Number.isSafeInteger(v) || (v as number) < 0) fail(`metadata '${key}' is not a non-negative integer`);
     return v as number;
   };
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   const f32 = (name: string): Float32Array => {
     const t = tensors.get(name);
     if (t === undefined) return fail(`tensor '${name}' is missing`);
@@ -143,11 +143,11 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
   };
 
   const config = json('config');
-  if (!isObject(config)) fail("metadata 'config' is not an object");
+  if (!isPlainObject(config)) fail("metadata 'config' is not an object");
   const progress = json('progress');
-  if (!isObject(progress)) fail("metadata 'progress' is not an object");
+  if (!isPlainObject(progress)) fail("metadata 'progress' is not an object");
   const generator = json('generator');
-  if (!isObject(generator)) fail("metadata 'generator' is not an object");
+  if (!isPlainObject(generator)) fail("metadata 'generator' is not an object");
 
   const model: StateDict = {};
   for (const [name, t] of tensors) {
@@ -156,9 +156,9 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
 
   const optimizers: Record<string, SavedOptimizer> = {};
   const savedOptimizers = json('optimizers');
-  if (!isObject(savedOptimizers)) fail("metadata 'optimizers' is not an object");
+  if (!isPlainObject(savedOptimizers)) fail("metadata 'optimizers' is not an object");
   for (const [name, o] of Object.entries(savedOptimizers as Record<string, unknown>)) {
-    if (!isObject(o) || !Number.isSafeInteger(o.params) || !Array.isArray(o.slots) ||
+    if (!isPlainObject(o) || !Number.isSafeInteger(o.params) || !Array.isArray(o.slots) ||
       typeof o.step !== 'number' || typeof o.lr !== 'number') {
       fail(`optimizer '${name}' metadata is malformed`);
     }
@@ -179,7 +179,7 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
   let batches: BatchesState | null = null;
   const savedBatches = json('batches');
   if (savedBatches !== null) {
-    if (!isObject(savedBatches)) fail("metadata 'batches' is not an object");
+    if (!isPlainObject(savedBatches)) fail("metadata 'batches' is not an object");
     const order = tensors.get('batches.order');
     if (order === undefined || order.dtype !== 'I32') fail("tensor 'batches.order' (I32) is missing");
     batches = { ...(savedBatches as object), order: (order as { data: Int32Array }).data } as BatchesState;

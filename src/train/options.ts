@@ -170,10 +170,15 @@ function labelledSummary(split: DataSplit): { labelledRows: number; labelledHash
   return { labelledRows: n, labelledHash: h.toString(16).padStart(8, '0') };
 }
 
+/** Whether v is a JSON object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 /** JSON with object keys sorted, so two configs compare by content. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return JSON.stringify(value, (_, v: unknown) => (isPlainObject(v)
+    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     : v));
 }
 
@@ -200,8 +205,7 @@ export function checkResumable(saved: Record<string, unknown>, current: Record<s
 
 /** "saved, this run has current", or for two objects only the keys whose values differ: "key: saved → current". */
 function differences(saved: unknown, current: unknown): string {
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!isObject(saved) || !isObject(current)) return `${canonicalJson(saved)}, this run has ${canonicalJson(current)}`;
+  if (!isPlainObject(saved) || !isPlainObject(current)) return `${canonicalJson(saved)}, this run has ${canonicalJson(current)}`;
   const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
   return keys.filter((k) => canonicalJson(saved[k]) !== canonicalJson(current[k]))
     .map((k) => `${k}: ${canonicalJson(saved[k]) ?? 'unset'} → ${canonicalJson(current[k]) ?? 'unset'}`).join(', ');
