@@ -72,18 +72,27 @@ export function readRun(dir: string): RunResult | null {
   };
 }
 
+/** Default configs by kind, input size and classes (each is built once: building means building the model). */
+const defaultsCache = new Map<string, Record<string, unknown> | null>();
+
 /** Whether a KEY=VALUE option left the run's model config at the model's default for that key. */
 function isDefault(model: { kind: string; inputSize?: number } & Record<string, unknown>, option: string): boolean {
   const key = option.slice(0, option.indexOf('='));
   if (!(key in model)) return false;
-  let defaults: Record<string, unknown>;
-  try {
-    defaults = defaultConfig(model.kind, model.inputSize ?? 784,
-      typeof model.classes === 'number' ? { classes: model.classes } : {}) as unknown as Record<string, unknown>;
-  } catch {
-    return false; // a kind this build does not know: show what was set
+  const inputSize = model.inputSize ?? 784;
+  const overrides = typeof model.classes === 'number' ? { classes: model.classes } : {};
+  const cacheKey = JSON.stringify([model.kind, inputSize, overrides]);
+  if (!defaultsCache.has(cacheKey)) {
+    let defaults: Record<string, unknown> | null;
+    try {
+      defaults = defaultConfig(model.kind, inputSize, overrides) as unknown as Record<string, unknown>;
+    } catch {
+      defaults = null; // a kind this build does not know: show what was set
+    }
+    defaultsCache.set(cacheKey, defaults);
   }
-  return JSON.stringify(defaults[key]) === JSON.stringify(model[key]);
+  const defaults = defaultsCache.get(cacheKey) ?? null;
+  return defaults !== null && JSON.stringify(defaults[key]) === JSON.stringify(model[key]);
 }
 
 /** The values of a command line's --option flags, sorted. */
