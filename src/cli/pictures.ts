@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { noGrad, tidy } from '../autograd.js';
 import type { DataSplit } from '../data/dataset.js';
-import type { TrainableModel } from '../models/model.js';
+import type { TrainableModel } from '../train/contract.js';
 import { fromArray } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { imageGrid, reconstructionGrid } from '../train/png.js';

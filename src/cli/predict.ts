@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import { noGrad } from '../autograd.js';
 import { loadFileDataset } from '../data/load.js';
-import { isClassifier } from '../models/model.js';
+import { isClassifier } from '../train/contract.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../tensor.js';
 import { writeFileAtomic } from '../train/files.js';

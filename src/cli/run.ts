@@ -6,7 +6,7 @@ import { loadDataset } from '../data/load.js';
 import { stderrProgress } from '../data/download.js';
 import type { LabelledData } from '../data/dataset.js';
 import { createModel, disposeModel } from '../models/registry.js';
-import type { ModelConfig, TrainableModel } from '../models/model.js';
+import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { Generator } from '../random.js';
 import type { Device } from '../tensor.js';

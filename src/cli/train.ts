@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { fewLabels } from '../data/subset.js';
-import { balancedClassWeights } from '../models/semi.js';
+import { balancedClassWeights } from '../models/parts/classifier.js';
 import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
 import { createModel, defaultConfig, describeKind, disposeModel, MODEL_KINDS } from '../models/registry.js';

@@ -1,83 +1,53 @@
-// The autoencoder: an MLP encoder inputSize-hidden...-latent (linear code), the mirrored MLP decoder giving
-// logits, and a Bernoulli reconstruction loss: BCE-with-logits summed over each row (missing inputs, NaN, are
-// masked by the loss kernel and fed to the encoder as 0), averaged over the batch. Adam by default.
+// The autoencoder: an MLP encoder inputSize-hidden...-latent (linear code), the mirrored decoder with a Bernoulli
+// likelihood (BCE-with-logits summed over each row; missing inputs, NaN, are left out of the loss and fed to the
+// encoder as 0), averaged over the batch. Adam. The denoising autoencoder (dae.ts) corrupts the encoder's input.
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { MLP } from '../nn/mlp.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { sigmoidCrossEntropy } from '../ops/losses.js';
 import { mean, sum } from '../ops/reduce.js';
-import { Generator } from '../random.js';
+import type { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
-import { ConfigReader, asConfig, batchInputs, checkInputs, forwardWithOutput, zeroMissing } from './common.js';
-import type { Batch, Decoder, Encoder, ModelConfig, TrainableModel } from './model.js';
+import type { Batch, Decoder, Encoder } from '../train/contract.js';
+import { Model, type ConfigSpec, type ModelOptions, type Objective } from './base.js';
+import { zeroMissing } from './common.js';
+import type { KindSpec } from './kind.js';
+import { choice, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
+import { LikelihoodDecoder } from './parts/decoder.js';
 
-export interface AEConfig extends ModelConfig {
-  kind: 'ae' | 'dae';
+/** The options an autoencoder shares with the denoising one. */
+export const aeOptions = {
   /** encoder hidden sizes; the decoder mirrors them */
-  hidden: number[];
-  latent: number;
+  hidden: sizes([512, 256]),
+  latent: int(32),
   /** hidden-layer nonlinearity */
-  activation: 'relu' | 'leakyRelu' | 'tanh';
+  activation: choice('relu', ['relu', 'leakyRelu', 'tanh'] as const),
   /** Adam learning rate */
-  lr: number;
-}
+  lr: rate(1e-3),
+};
 
-/** Construction options shared by every model (the registry passes them through). */
-export interface ModelOptions {
-  /** the stream for initial weights, noise and sampling (default: a new Generator(0)) */
-  generator?: Generator;
-  device?: Device;
-}
+export type AEConfig = ConfigOf<'ae' | 'dae', typeof aeOptions>;
 
-/** Reads the options an autoencoder shares with the denoising one. */
-export function readAEConfig(r: ConfigReader, kind: 'ae' | 'dae'): AEConfig {
-  return {
-    kind,
-    inputSize: r.inputSize(),
-    hidden: r.sizes('hidden', [512, 256]),
-    latent: r.int('latent', 32),
-    activation: r.choice('activation', 'relu', ['relu', 'leakyRelu', 'tanh'] as const),
-    lr: r.number('lr', 1e-3, 0, 1, true),
-  };
-}
-
-/** The parameter tree: encoder and decoder MLPs. */
+/** The parameter tree: encoder MLP and decoder. */
 export class AENetwork extends Module {
   encoder: MLP;
-  decoder: MLP;
+  decoder: LikelihoodDecoder;
 
   constructor(c: AEConfig, generator: Generator, device: Device) {
     super();
     const options = { activation: c.activation, generator, device };
     this.encoder = new MLP([c.inputSize, ...c.hidden, c.latent], options);
-    this.decoder = new MLP([c.latent, ...[...c.hidden].reverse(), c.inputSize], options);
+    this.decoder = new LikelihoodDecoder([c.latent, ...[...c.hidden].reverse(), c.inputSize], { kind: 'bernoulli' }, options);
   }
 }
 
-export class Autoencoder implements TrainableModel, Encoder, Decoder {
-  readonly config: AEConfig;
-  readonly module: AENetwork;
-  readonly optimizers: Record<string, Optimizer>;
-  readonly generator: Generator;
-  readonly device: Device;
-
-  constructor(config: Partial<AEConfig> & Record<string, unknown>, options: ModelOptions = {}) {
-    this.config = this.readConfig(config);
-    this.generator = options.generator ?? new Generator(0);
-    if (!(this.generator instanceof Generator)) throw new Error(`${this.config.kind}: generator must be a Generator`);
-    this.device = options.device ?? 'cpu';
-    this.module = new AENetwork(this.config, this.generator, this.device);
-    this.optimizers = { adam: new Adam(this.module.parameters(), { lr: this.config.lr }) };
+export class Autoencoder extends Model<AEConfig, AENetwork> implements Encoder, Decoder {
+  /** spec: the kind whose options are read (the denoising autoencoder's reads its noise too) */
+  constructor(config: ConfigInput<'ae', typeof aeOptions>, options: ModelOptions = {}, spec: ConfigSpec = aeKind) {
+    super(spec, config, options);
   }
 
-  /** Reads and checks the config (the denoising autoencoder adds its noise options). */
-  protected readConfig(config: Partial<AEConfig> & Record<string, unknown>): AEConfig {
-    const r = new ConfigReader('ae', config);
-    const c = readAEConfig(r, 'ae');
-    r.rejectUnknown();
-    return asConfig(c);
+  protected build(): AENetwork {
+    return new AENetwork(this.config, this.generator, this.device);
   }
 
   /** The encoder's input during training: the clean input here; the denoising autoencoder corrupts it. */
@@ -85,38 +55,30 @@ export class Autoencoder implements TrainableModel, Encoder, Decoder {
     return x;
   }
 
-  /** Reconstruction loss per row, [rows]: BCE-with-logits of decoder(encoder(input)) against x, summed. */
+  /** Reconstruction loss per row, [rows]: −log p(x | decoder(encoder(input))). */
   reconstructionLoss(x: Tensor, input: Tensor = zeroMissing(x)): Tensor {
-    const logits = this.module.decoder.forward(this.module.encoder.forward(input));
-    return sigmoidCrossEntropy(logits, x);
+    return this.module.decoder.nll(this.module.encoder.forward(input), x);
   }
 
-  trainStep(batch: Batch): Record<string, number> {
-    const x = batchInputs(this.config.kind, batch, this.config.inputSize, this.device);
-    const loss = mean(this.reconstructionLoss(x, this.corrupt(zeroMissing(x))));
-    const adam = this.optimizers.adam;
-    adam.zeroGrad();
-    loss.backward();
-    adam.step();
-    return { loss: loss.item() };
+  protected losses(batch: Batch): Objective {
+    const x = this.inputs(batch);
+    return { loss: mean(this.reconstructionLoss(x, this.corrupt(zeroMissing(x)))) };
   }
 
-  /** {loss: Σ over rows of the reconstruction BCE of the clean input} */
+  /** {loss: Σ over rows of the reconstruction loss of the clean input} */
   evaluateBatch(batch: Batch): Record<string, number> {
-    const x = batchInputs(this.config.kind, batch, this.config.inputSize, this.device);
+    const x = this.inputs(batch);
     return { loss: noGrad(() => sum(this.reconstructionLoss(x)).item()) };
   }
 
   /** Codes of x, [rows, latent] (missing inputs read as 0). */
   encode(x: Tensor): Tensor {
-    const input = checkInputs(`${this.config.kind}.encode`, x, 'x', this.config.inputSize, this.device);
-    return this.module.encoder.forward(zeroMissing(input));
+    return this.module.encoder.forward(zeroMissing(this.argument('encode', x)));
   }
 
-  /** sigmoid(decoder(z)) in [0, 1], [rows, inputSize]. */
+  /** The decoder's mean in [0, 1] for codes z, [rows, inputSize]. */
   decode(z: Tensor): Tensor {
-    checkInputs(`${this.config.kind}.decode`, z, 'z', this.config.latent, this.device);
-    return forwardWithOutput(this.module.decoder, z, 'sigmoid');
+    return this.module.decoder.mean(this.argument('decode', z, 'z', this.config.latent));
   }
 
   /** decode(encode(x)) */
@@ -124,3 +86,9 @@ export class Autoencoder implements TrainableModel, Encoder, Decoder {
     return this.decode(this.encode(x));
   }
 }
+
+export const aeKind: KindSpec = {
+  kind: 'ae', schema: aeOptions, describe: 'autoencoder, BCE reconstruction',
+  semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10,
+  create: (config, options) => new Autoencoder(config as ConfigInput<'ae', typeof aeOptions>, options),
+};

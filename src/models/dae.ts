@@ -5,35 +5,28 @@
 import { add, mul } from '../ops/elementwise.js';
 import { bernoulli, randn } from '../ops/random.js';
 import type { Tensor } from '../tensor.js';
-import { AEConfig, Autoencoder, readAEConfig, type ModelOptions } from './ae.js';
-import { ConfigReader, asConfig } from './common.js';
+import type { ModelConfig } from '../train/contract.js';
+import { Autoencoder, aeOptions } from './ae.js';
+import type { ModelOptions } from './base.js';
+import type { KindSpec } from './kind.js';
+import { choice, weight, type ConfigInput, type ConfigOf } from './options.js';
 
 export type NoiseKind = 'gaussian' | 'masking';
 
-export interface DAEConfig extends AEConfig {
-  kind: 'dae';
-  noise: NoiseKind;
+const daeOptions = {
+  ...aeOptions,
+  noise: choice<NoiseKind>('masking', ['gaussian', 'masking']),
   /** the Gaussian noise's standard deviation, or the masking drop probability */
-  noiseLevel: number;
-}
+  noiseLevel: weight(0.3),
+};
+
+export type DAEConfig = ConfigOf<'dae', typeof daeOptions>;
 
 export class DenoisingAutoencoder extends Autoencoder {
   declare readonly config: DAEConfig;
 
-  constructor(config: Partial<DAEConfig> & Record<string, unknown>, options: ModelOptions = {}) {
-    super(config, options);
-  }
-
-  protected override readConfig(config: Partial<DAEConfig> & Record<string, unknown>): DAEConfig {
-    const r = new ConfigReader('dae', config);
-    const base = readAEConfig(r, 'dae');
-    const noise = r.choice<NoiseKind>('noise', 'masking', ['gaussian', 'masking']);
-    // a drop probability of 1 would leave nothing to reconstruct from
-    const noiseLevel = noise === 'gaussian'
-      ? r.number('noiseLevel', 0.3, 0, Infinity, false, true)
-      : r.number('noiseLevel', 0.3, 0, 1, false, true);
-    r.rejectUnknown();
-    return asConfig({ ...base, kind: 'dae' as const, noise, noiseLevel });
+  constructor(config: ConfigInput<'dae', typeof daeOptions>, options: ModelOptions = {}) {
+    super(config as ConfigInput<'ae', typeof aeOptions>, options, daeKind);
   }
 
   protected override corrupt(x: Tensor): Tensor {
@@ -44,3 +37,15 @@ export class DenoisingAutoencoder extends Autoencoder {
     return mul(x, bernoulli(x.shape, 1 - level, this.generator, options));
   }
 }
+
+export const daeKind: KindSpec = {
+  kind: 'dae', schema: daeOptions, describe: 'denoising autoencoder (gaussian or masking noise)',
+  semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10,
+  // a drop probability of 1 would leave nothing to reconstruct from
+  check(c: ModelConfig) {
+    if (c.noise === 'masking' && !((c.noiseLevel as number) < 1)) {
+      throw new Error(`dae: noiseLevel must be a number in [0, 1), got ${JSON.stringify(c.noiseLevel)}`);
+    }
+  },
+  create: (config, options) => new DenoisingAutoencoder(config as ConfigInput<'dae', typeof daeOptions>, options),
+};

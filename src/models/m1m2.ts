@@ -35,36 +35,39 @@ import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { ones, zeros } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
-import { mean, softmax, sum } from '../ops/reduce.js';
+import { mean, sum } from '../ops/reduce.js';
 import { reparameterize } from '../ops/random.js';
 import { concatRows } from '../ops/shape.js';
-import { Generator } from '../random.js';
+import type { Generator } from '../random.js';
 import { markKept, type Device, type Tensor } from '../tensor.js';
-import type { ModelOptions } from './ae.js';
-import { ConfigReader, asConfig, batchInputs, checkInputs } from './common.js';
-import { labelledWeight, objectiveMetrics, readM2Options, type M2Options } from './m2.js';
-import { M2_ACTIVATIONS, M2Network, m2Objective, type M2Activation } from './m2net.js';
-import { M1_INPUTS, binarizeSample, vaeNegElbo, vaeNetworkConfig, vaePosterior, type M1Inputs } from './m1.js';
-import type { Batch, Classifier, ModelConfig, TrainableModel } from './model.js';
-import { classificationSums, labelledPart } from './semi.js';
-import { VAENetwork } from './vae.js';
+import type { Batch, ModelConfig } from '../train/contract.js';
+import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
+import type { KindSpec, RunShape } from './kind.js';
+import { M1_INPUTS, binarizeSample } from './m1.js';
+import { labelledWeight, m2Options, objectiveOf } from './m2.js';
+import { M2Network, m2Objective } from './m2net.js';
+import { choice, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
+import { checkClassWeights } from './parts/classifier.js';
+import { VAE_ACTIVATIONS, VAENetwork } from './vae.js';
 
-export interface M1M2Config extends ModelConfig, M2Options {
-  kind: 'm1m2';
+const m1m2Options = {
   /** M1: VAE hidden sizes (decoder mirrored), latent z1, activation, Adam learning rate, steps of stage 1 */
-  m1Hidden: number[];
-  m1Latent: number;
-  m1Activation: M2Activation;
-  m1Lr: number;
-  m1Steps: number;
+  m1Hidden: sizes([600, 600], 1),
+  m1Latent: int(50),
+  m1Activation: choice('softplus', VAE_ACTIVATIONS),
+  m1Lr: rate(1e-3),
+  m1Steps: int(100 * 600, 0),
   /** what M1's VAE trains on: the grey levels, or a fresh binary draw of them each step */
-  m1Inputs: M1Inputs;
+  m1Inputs: choice('grey', M1_INPUTS),
   /** KL warm-up: the weight of M1's KL term rises linearly from 0 to 1 over this fraction of m1Steps (0: none) */
-  m1KlWarmup: number;
+  m1KlWarmup: number(0, 0, 1),
   /** z1 dimensions whose posterior mean has a std at most this over the first stage-2 batch are left out of M2
    *  (0 keeps all) */
-  activeThreshold: number;
-}
+  activeThreshold: number(0.1, 0, Infinity),
+  ...m2Options({ hidden: [500], latent: 10, alpha: 10, lr: 1e-3, labelledWeight: null }),
+};
+
+export type M1M2Config = ConfigOf<'m1m2', typeof m1m2Options>;
 
 export class M1M2Network extends Module {
   m1: VAENetwork;
@@ -76,7 +79,7 @@ export class M1M2Network extends Module {
 
   constructor(c: M1M2Config, gen: Generator, device: Device) {
     super();
-    this.m1 = new VAENetwork(vaeNetworkConfig(c.inputSize, c.m1Hidden, c.m1Latent, c.m1Activation), gen, device);
+    this.m1 = new VAENetwork({ inputSize: c.inputSize, hidden: c.m1Hidden, latent: c.m1Latent, activation: c.m1Activation }, gen, device);
     this.m2 = new M2Network({ ...c, inputSize: c.m1Latent, likelihood: 'gaussian' }, gen, device);
     this.steps = zeros([1], { device });
     markKept(this.steps);
@@ -85,43 +88,19 @@ export class M1M2Network extends Module {
   }
 }
 
-export class M1M2 implements TrainableModel, Classifier {
-  readonly config: M1M2Config;
-  readonly module: M1M2Network;
-  readonly optimizers: Record<string, Optimizer>;
-  readonly generator: Generator;
-  readonly device: Device;
-  readonly classes: number;
-  readonly labelledBatchSize: number;
+export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
+  constructor(config: ConfigInput<'m1m2', typeof m1m2Options>, options: ModelOptions = {}) {
+    super(m1m2Kind, config, options);
+  }
 
-  constructor(config: Partial<M1M2Config> & Record<string, unknown>, options: ModelOptions = {}) {
-    const r = new ConfigReader('m1m2', config);
-    const c: M1M2Config = {
-      kind: 'm1m2',
-      inputSize: r.inputSize(),
-      m1Hidden: r.sizes('m1Hidden', [600, 600]),
-      m1Latent: r.int('m1Latent', 50),
-      m1Activation: r.choice('m1Activation', 'softplus', M2_ACTIVATIONS),
-      m1Lr: r.number('m1Lr', 1e-3, 0, 1, true),
-      m1Steps: r.int('m1Steps', 100 * 600, 0),
-      m1Inputs: r.choice('m1Inputs', 'grey', M1_INPUTS),
-      m1KlWarmup: r.number('m1KlWarmup', 0, 0, 1),
-      activeThreshold: r.number('activeThreshold', 0.1, 0, Infinity),
-      ...readM2Options(r, { hidden: [500], latent: 10, alpha: 10, lr: 1e-3, labelledWeight: null,
-        classifierDropout: 0 }),
-    };
-    r.rejectUnknown();
-    if (c.m1Hidden.length === 0) throw new Error('m1m2: m1Hidden must list at least one layer size');
-    this.config = asConfig(c);
-    this.classes = c.classes;
-    this.labelledBatchSize = c.labelledBatchSize;
-    this.generator = options.generator ?? new Generator(0);
-    if (!(this.generator instanceof Generator)) throw new Error('m1m2: generator must be a Generator');
-    this.device = options.device ?? 'cpu';
-    this.module = new M1M2Network(this.config, this.generator, this.device);
-    this.optimizers = {
-      m1: new Adam(this.module.m1.parameters(), { lr: c.m1Lr }),
-      m2: new Adam(this.module.m2.parameters(), { lr: c.lr }),
+  protected build(): M1M2Network {
+    return new M1M2Network(this.config, this.generator, this.device);
+  }
+
+  protected override buildOptimizers(): Record<string, Optimizer> {
+    return {
+      m1: new Adam(this.module.m1.parameters(), { lr: this.config.m1Lr }),
+      m2: new Adam(this.module.m2.parameters(), { lr: this.config.lr }),
     };
   }
 
@@ -143,20 +122,20 @@ export class M1M2 implements TrainableModel, Classifier {
   /** z1 ~ q(z1|x) of the frozen M1, the inactive dimensions zeroed (no graph). */
   private sampleZ1(x: Tensor): Tensor {
     return noGrad(() => {
-      const { mu, logvar } = vaePosterior(this.module.m1, x);
+      const { mu, logvar } = this.module.m1.posterior(x);
       return mul(reparameterize(mu, logvar, this.generator), this.module.active);
     });
   }
 
-  /** E[z1|x] of the frozen M1, the inactive dimensions zeroed: what q(y|z1) classifies. */
-  private meanZ1(x: Tensor): Tensor {
-    return mul(vaePosterior(this.module.m1, x).mu, this.module.active);
+  /** q(y|z1) at z1 = E[z1|x] of the frozen M1, its inactive dimensions zeroed. */
+  protected logits(x: Tensor): Tensor {
+    return this.module.m2.logits(mul(this.module.m1.posterior(x).mu, this.module.active));
   }
 
   /** Sets the mask of active z1 dimensions from the posterior means of rows x (at the first stage-2 step). */
   private chooseActive(x: Tensor): void {
     const latent = this.config.m1Latent;
-    const mu = noGrad(() => vaePosterior(this.module.m1, x).mu).toArray();
+    const mu = noGrad(() => this.module.m1.posterior(x).mu).toArray();
     const rows = x.rows;
     const mask = new Float32Array(latent);
     for (let j = 0; j < latent; j++) {
@@ -176,53 +155,63 @@ export class M1M2 implements TrainableModel, Classifier {
     addon().upload(a.storage, a.offset, mask);
   }
 
-  trainStep(batch: Batch): Record<string, number> {
-    const x = batchInputs('m1m2', batch, this.config.inputSize, this.device);
+  /** Stage 1: M1's −ELBO (its KL warmed up); stage 2: M2's objective on z1 samples of the frozen M1. */
+  protected losses(batch: Batch): Objective {
+    const x = this.inputs(batch);
     const taken = this.stepsTaken;
-    const stage = taken < this.config.m1Steps ? 1 : 2;
-    let metrics: Record<string, number>;
-    if (stage === 1) {
-      const xin = this.config.m1Inputs === 'binarized' ? binarizeSample(x, this.generator) : x;
-      const warmup = this.config.m1KlWarmup * this.config.m1Steps;
+    const c = this.config;
+    if (taken < c.m1Steps) {
+      const xin = c.m1Inputs === 'binarized' ? binarizeSample(x, this.generator) : x;
+      const warmup = c.m1KlWarmup * c.m1Steps;
       const klWeight = warmup > 0 ? Math.min(1, taken / warmup) : 1;
-      const loss = mean(vaeNegElbo(this.module.m1, xin, this.generator, klWeight));
-      const opt = this.optimizers.m1;
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      metrics = warmup > 0 ? { loss: loss.item(), kl_weight: klWeight } : { loss: loss.item() };
-    } else {
-      const labelled = labelledPart('m1m2', batch, this.config.inputSize, this.device);
-      if (taken === this.config.m1Steps) this.chooseActive(concatRows([x, labelled.x]));
-      const o = m2Objective('m1m2', this.module.m2, this.sampleZ1(labelled.x), labelled.labels, this.sampleZ1(x),
-        this.config.alpha, this.config.classWeights, this.generator, this.module.active,
-        labelledWeight(this.config, labelled.share));
-      const opt = this.optimizers.m2;
-      opt.zeroGrad();
-      o.loss.backward();
-      opt.step();
-      metrics = objectiveMetrics(o);
+      const loss = mean(this.module.m1.negElbo(xin, this.generator, klWeight));
+      return { loss, metrics: { ...(warmup > 0 ? { kl_weight: klWeight } : {}), stage: 1 }, optimizers: ['m1'] };
     }
+    const labelled = this.labelled(batch);
+    if (taken === c.m1Steps) this.chooseActive(concatRows([x, labelled.x]));
+    const o = m2Objective(this.kind, this.module.m2, this.sampleZ1(labelled.x), labelled.labels, this.sampleZ1(x),
+      c.alpha, c.classWeights, this.generator, this.module.active, labelledWeight(c, labelled.share));
+    const objective = objectiveOf(o);
+    return { ...objective, metrics: { ...objective.metrics, stage: 2 }, optimizers: ['m2'] };
+  }
+
+  override trainStep(batch: Batch): Record<string, number> {
+    const taken = this.stepsTaken;
+    const metrics = super.trainStep(batch);
     const s = this.module.steps;
     addon().fill(s.storage, s.offset, 1, taken + 1);
-    return { ...metrics, stage };
+    return metrics;
   }
 
-  /** Sums over rows: error and cross_entropy of q(y|E[z1|x]) against batch.labels (NaN skipped), M1's neg_elbo. */
-  evaluateBatch(batch: Batch): Record<string, number> {
-    const x = batchInputs('m1m2', batch, this.config.inputSize, this.device);
-    return noGrad(() => {
-      const negElbo = sum(vaeNegElbo(this.module.m1, x, this.generator)).item();
-      if (batch.labels === undefined) return { m1_neg_elbo: negElbo };
-      if (batch.labels.size !== x.rows) throw new Error(`m1m2: batch.labels has ${batch.labels.size} entries for ${x.rows} rows`);
-      const logits = this.module.m2.logits(this.meanZ1(x));
-      return { ...classificationSums(logits, batch.labels), m1_neg_elbo: negElbo };
-    });
+  protected override get evaluationNeedsLabels(): boolean {
+    return false;
   }
 
-  /** q(y|z1) at z1 = E[z1|x] (its active dimensions), [rows, classes]. */
-  classify(x: Tensor): Tensor {
-    checkInputs('m1m2.classify', x, 'x', this.config.inputSize, this.device);
-    return softmax(this.module.m2.logits(this.meanZ1(x)));
+  /** M1's −ELBO summed over every row. */
+  protected override evaluateMore(x: Tensor): Record<string, number> {
+    return { m1_neg_elbo: sum(this.module.m1.negElbo(x, this.generator)).item() };
   }
 }
+
+/**
+ * M1 trains for m1Steps steps, then M2 for the rest: unless m1Steps is given, a resumed run keeps its split and a
+ * new one gives M1 half of the steps, so any length trains both stages. A split that leaves M2 no steps is an Error.
+ */
+function splitStages(run: RunShape, given: Record<string, unknown>): void {
+  const saved = run.saved?.kind === 'm1m2' ? run.saved.m1Steps : undefined;
+  if (given.m1Steps === undefined) {
+    given.m1Steps = Number.isInteger(saved) ? saved : Math.floor(run.steps / 2);
+  } else if (typeof given.m1Steps === 'number' && given.m1Steps >= run.steps) {
+    throw new Error(`m1m2: m1Steps ${given.m1Steps} leaves M2 none of the run's ${run.steps} steps; ` +
+      'give more --epochs or --steps, or a smaller --option m1Steps=N');
+  }
+}
+
+export const m1m2Kind: KindSpec = {
+  kind: 'm1m2', schema: m1m2Options,
+  describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples',
+  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
+  check: checkClassWeights as (c: ModelConfig) => void,
+  runOptions: splitStages,
+  create: (config, options) => new M1M2(config as ConfigInput<'m1m2', typeof m1m2Options>, options),
+};

@@ -26,159 +26,108 @@
 // MNIST with 100 labels 0.5 erred 11.6%, 12.0% and 12.9% after 20 epochs (seeds 1-3; without: 11.1%, 12.1%, 9.0%):
 // there the curve flattens near 12-13% where, without dropout, it goes on falling.
 import { noGrad } from '../autograd.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import { randn } from '../ops/random.js';
-import { softmax, sum } from '../ops/reduce.js';
-import { concatCols, gatherRows, reshape } from '../ops/shape.js';
+import { sum } from '../ops/reduce.js';
+import { gatherRows } from '../ops/shape.js';
 import { sigmoid } from '../ops/activations.js';
-import { Generator } from '../random.js';
-import type { Device, Tensor } from '../tensor.js';
-import type { ModelOptions } from './ae.js';
-import { ConfigReader, asConfig, batchInputs, checkInputs } from './common.js';
-import type { Batch, Classifier, ModelConfig, Sampler, TrainableModel } from './model.js';
-import { M2_ACTIVATIONS, M2Network, m2Objective, oneHotRows, type M2Activation, type M2Objective } from './m2net.js';
-import { classificationSums, labelledPart, readSemiSupervised } from './semi.js';
+import type { Tensor } from '../tensor.js';
+import type { Batch, Sampler } from '../train/contract.js';
+import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
+import type { KindSpec } from './kind.js';
+import { M2Network, m2Objective, oneHotRows, type M2Objective } from './m2net.js';
+import { choice, fraction, int, optionalNumber, rate, sizes, weight, type ConfigInput, type ConfigOf, type Values } from './options.js';
+import { checkClassWeights, semiSupervisedOptions } from './parts/classifier.js';
+import { VAE_ACTIVATIONS } from './vae.js';
 
-/** M2's options (shared with M1+M2's second stage). */
-export interface M2Options {
-  /** hidden sizes of q(y|x) (may be empty), q(z|x,y) and p(x|y,z) */
-  classifierHidden: number[];
-  encoderHidden: number[];
-  decoderHidden: number[];
-  /** dropout after each of q(y|x)'s hidden layers while training */
-  classifierDropout: number;
-  latent: number;
-  activation: M2Activation;
-  /** weight of the labelled rows' mean cross-entropy (see the file comment) */
-  alpha: number;
-  /** weight of the labelled rows' mean −ELBO; null: the labelled rows' share of the training data (each row's
-   *  bound counted once; batch.labelled.share, which the training loop sets; 1 when a batch does not give it) */
-  labelledWeight: number | null;
-  /** Adam learning rate */
-  lr: number;
-  classes: number;
-  classWeights: number[] | null;
-  labelledBatchSize: number;
-}
-
-export interface M2Config extends ModelConfig, M2Options {
-  kind: 'm2';
-}
-
-/** Reads the options M2 shares with M1+M2's second stage. */
-export function readM2Options(r: ConfigReader,
-  defaults: { hidden: number[]; latent: number; alpha: number; lr: number; labelledWeight: number | null;
-    classifierDropout: number }): M2Options {
-  const semi = readSemiSupervised(r);
+/** M2's options (shared with M1+M2's second stage), with the defaults each of them takes. */
+export function m2Options(d: { hidden: number[]; latent: number; alpha: number; lr: number; labelledWeight: number | null }) {
   return {
-    classifierHidden: r.sizes('classifierHidden', defaults.hidden),
-    encoderHidden: r.sizes('encoderHidden', defaults.hidden),
-    decoderHidden: r.sizes('decoderHidden', defaults.hidden),
-    classifierDropout: r.number('classifierDropout', defaults.classifierDropout, 0, 1, false, true),
-    latent: r.int('latent', defaults.latent),
-    activation: r.choice('activation', 'relu', M2_ACTIVATIONS),
-    alpha: r.number('alpha', defaults.alpha, 0, Infinity, false, true),
-    labelledWeight: r.optionalNumber('labelledWeight', defaults.labelledWeight, 0, 1),
-    lr: r.number('lr', defaults.lr, 0, 1, true),
-    ...semi,
+    ...semiSupervisedOptions(),
+    /** hidden sizes of q(y|x) (may be empty), q(z|x,y) and p(x|y,z) */
+    classifierHidden: sizes(d.hidden),
+    encoderHidden: sizes(d.hidden),
+    decoderHidden: sizes(d.hidden),
+    /** dropout after each of q(y|x)'s hidden layers while training */
+    classifierDropout: fraction(0),
+    latent: int(d.latent),
+    activation: choice('relu', VAE_ACTIVATIONS),
+    /** weight of the labelled rows' mean cross-entropy (see docs/experiments.md) */
+    alpha: weight(d.alpha),
+    /** weight of the labelled rows' mean −ELBO; null: the labelled rows' share of the training data (each row's
+     *  bound counted once; batch.labelled.share, which the training loop sets; 1 when a batch does not give it) */
+    labelledWeight: optionalNumber(d.labelledWeight, 0, 1),
+    /** Adam learning rate */
+    lr: rate(d.lr),
   };
 }
+
+const m2Schema = m2Options({ hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1 });
+
+export type M2Options = Values<typeof m2Schema>;
+export type M2Config = ConfigOf<'m2', typeof m2Schema>;
 
 /** The weight of the labelled rows' mean −ELBO: the configured one, else the batch's labelled share, else 1. */
 export function labelledWeight(options: M2Options, share: number | undefined): number {
   return options.labelledWeight ?? share ?? 1;
 }
 
-/** Reads the four scalars of an objective with one download: {loss, labelled_bound, unlabelled_bound, cross_entropy}. */
-export function objectiveMetrics(o: M2Objective): Record<string, number> {
-  const v = noGrad(() => concatCols([o.loss, o.labelled, o.unlabelled, o.crossEntropy].map((t) => reshape(t, [1, 1]))))
-    .toArray();
-  return { loss: v[0], labelled_bound: v[1], unlabelled_bound: v[2], cross_entropy: v[3] };
+/** An M2 objective as the base's Objective: its loss and its three terms. */
+export function objectiveOf(o: M2Objective): Objective {
+  return { loss: o.loss, metrics: { labelled_bound: o.labelled, unlabelled_bound: o.unlabelled, cross_entropy: o.crossEntropy } };
 }
 
-export class M2 implements TrainableModel, Classifier, Sampler {
-  readonly config: M2Config;
-  readonly module: M2Network;
-  readonly optimizers: Record<string, Optimizer>;
-  readonly generator: Generator;
-  readonly device: Device;
-  readonly classes: number;
-  readonly labelledBatchSize: number;
+export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Sampler {
+  constructor(config: ConfigInput<'m2', typeof m2Schema>, options: ModelOptions = {}) {
+    super(m2Kind, config, options);
+  }
 
-  constructor(config: Partial<M2Config> & Record<string, unknown>, options: ModelOptions = {}) {
-    const r = new ConfigReader('m2', config);
-    const c: M2Config = {
-      kind: 'm2',
-      inputSize: r.inputSize(),
-      ...readM2Options(r, { hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1, classifierDropout: 0 }),
-    };
-    r.rejectUnknown();
-    this.config = asConfig(c);
-    this.classes = c.classes;
-    this.labelledBatchSize = c.labelledBatchSize;
-    this.generator = options.generator ?? new Generator(0);
-    if (!(this.generator instanceof Generator)) throw new Error('m2: generator must be a Generator');
-    this.device = options.device ?? 'cpu';
-    this.module = new M2Network({ ...c, likelihood: 'bernoulli' }, this.generator, this.device);
-    this.optimizers = { adam: new Adam(this.module.parameters(), { lr: c.lr }) };
+  protected build(): M2Network {
+    return new M2Network({ ...this.config, likelihood: 'bernoulli' }, this.generator, this.device);
+  }
+
+  /** q(y|x)'s logits. */
+  protected logits(x: Tensor): Tensor {
+    return this.module.logits(this.module.prepare(x));
   }
 
   /** The objective of a batch (batch.x: unlabelled stream, batch.labelled: labelled rows), with its graph. */
   objective(batch: Batch): M2Objective {
-    const xu = batchInputs('m2', batch, this.config.inputSize, this.device);
-    const { x, labels, share } = labelledPart('m2', batch, this.config.inputSize, this.device);
-    return m2Objective('m2', this.module, x, labels, xu, this.config.alpha, this.config.classWeights, this.generator, null,
-      labelledWeight(this.config, share));
+    const xu = this.inputs(batch);
+    const { x, labels, share } = this.labelled(batch);
+    return m2Objective(this.kind, this.module, x, labels, xu, this.config.alpha, this.config.classWeights, this.generator,
+      null, labelledWeight(this.config, share));
   }
 
-  trainStep(batch: Batch): Record<string, number> {
-    const o = this.objective(batch);
-    const adam = this.optimizers.adam;
-    adam.zeroGrad();
-    o.loss.backward();
-    adam.step();
-    return objectiveMetrics(o);
+  protected losses(batch: Batch): Objective {
+    return objectiveOf(this.objective(batch));
+  }
+
+  protected override get evaluationNeedsLabels(): boolean {
+    return false;
   }
 
   /**
-   * Sums over rows: error and cross_entropy of q(y|x) against batch.labels (rows labelled NaN skipped), and
-   * neg_elbo = Σ over labelled rows of −ELBO(x, y) in nats (one sample of z, −log p(y) included); {} for a
+   * neg_elbo = Σ over the labelled rows of −ELBO(x, y) in nats (one sample of z, −log p(y) included); nothing for a
    * batch without labels.
    */
-  evaluateBatch(batch: Batch): Record<string, number> {
-    const x = batchInputs('m2', batch, this.config.inputSize, this.device);
-    return noGrad(() => {
-      const net = this.module;
-      const prepared = net.prepare(x);
-      const labels = batch.labels;
-      if (labels === undefined) return {};
-      if (labels.size !== x.rows) throw new Error(`m2: batch.labels has ${labels.size} entries for ${x.rows} rows`);
-      const sums: Record<string, number> = classificationSums(net.logits(prepared), labels);
-      const values = labels.toArray();
-      const rows = Int32Array.from(values.keys()).filter((i) => !Number.isNaN(values[i]));
-      if (rows.length === 0) return { ...sums, neg_elbo: 0 };
-      const y = Array.from(rows, (i) => values[i]);
-      if (y.some((l) => !Number.isInteger(l) || l < 0 || l >= this.classes)) {
-        throw new Error(`m2: batch.labels holds a label outside 0..${this.classes - 1}`);
-      }
-      const all = rows.length === x.rows;
-      const xs = all ? x : gatherRows(x, rows);
-      const shared = net.sharedPart(all ? prepared : net.prepare(xs));
-      const bound = sum(net.negElbo(oneHotRows(y, 0, this.classes, this.device), shared, xs, this.generator)).item();
-      return { ...sums, neg_elbo: bound };
-    });
-  }
-
-  /** q(y|x), [rows, classes]. */
-  classify(x: Tensor): Tensor {
-    checkInputs('m2.classify', x, 'x', this.config.inputSize, this.device);
-    return softmax(this.module.logits(this.module.prepare(x)));
+  protected override evaluateMore(x: Tensor, labels: Tensor | null): Record<string, number> {
+    if (labels === null) return {};
+    const net = this.module;
+    const values = labels.toArray();
+    const rows = Int32Array.from(values.keys()).filter((i) => !Number.isNaN(values[i]));
+    if (rows.length === 0) return { neg_elbo: 0 };
+    const y = Array.from(rows, (i) => values[i]);
+    if (y.some((l) => !Number.isInteger(l) || l < 0 || l >= this.classes)) {
+      throw new Error(`m2: batch.labels holds a label outside 0..${this.classes - 1}`);
+    }
+    const xs = rows.length === x.rows ? x : gatherRows(x, rows);
+    const shared = net.sharedPart(net.prepare(xs));
+    return { neg_elbo: sum(net.negElbo(oneHotRows(y, 0, this.classes, this.device), shared, xs, this.generator)).item() };
   }
 
   /** n samples sigmoid(p(x|y,z) logits), z ~ N(0, I), row i of class i mod classes (no graph recorded). */
   sample(n: number): Tensor {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`m2.sample: n must be a positive integer, got ${String(n)}`);
+    this.checkCount('sample', n);
     return noGrad(() => {
       const y = Array.from({ length: n }, (_, i) => i % this.classes);
       const z = randn([n, this.config.latent], this.generator, { device: this.device });
@@ -186,3 +135,11 @@ export class M2 implements TrainableModel, Classifier, Sampler {
     });
   }
 }
+
+export const m2Kind: KindSpec = {
+  kind: 'm2', schema: m2Schema,
+  describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier',
+  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
+  check: checkClassWeights,
+  create: (config, options) => new M2(config as ConfigInput<'m2', typeof m2Schema>, options),
+};

@@ -6,9 +6,8 @@
 // the GEMM itself (linear's addend): the 784 + K wide input [x, onehot(y)] is never built, and x·W_x costs one
 // row per example instead of one per (example, class).
 import { linear } from '../ops/matmul.js';
-import { gaussianKl, sigmoidCrossEntropy } from '../ops/losses.js';
-import { add, addScalar, mul, neg, scale, sub } from '../ops/elementwise.js';
-import { exp, square } from '../ops/activations.js';
+import { gaussianKl } from '../ops/losses.js';
+import { add, addScalar, mul, scale } from '../ops/elementwise.js';
 import type { Activation } from '../ops/activations.js';
 import { reparameterize } from '../ops/random.js';
 import { fromArray } from '../ops/creation.js';
@@ -22,11 +21,12 @@ import { noGrad } from '../autograd.js';
 import type { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
 import { zeroMissing } from './common.js';
-import { checkLabels, classifierLoss } from './semi.js';
+import { VAE_ACTIVATIONS } from './vae.js';
+import { checkLabels, ClassifierHead, classifierLoss } from './parts/classifier.js';
+import { createLikelihood, type Likelihood } from './parts/likelihood.js';
 
 /** Nonlinearities the M2 networks take (softplus is the paper's; it is not fused into the GEMM). */
-export type M2Activation = 'relu' | 'leakyRelu' | 'tanh' | 'softplus';
-export const M2_ACTIVATIONS: readonly M2Activation[] = ['relu', 'leakyRelu', 'tanh', 'softplus'];
+export type M2Activation = (typeof VAE_ACTIVATIONS)[number];
 
 export interface M2NetworkOptions {
   inputSize: number;
@@ -43,16 +43,6 @@ export interface M2NetworkOptions {
   likelihood: 'bernoulli' | 'gaussian';
 }
 
-/**
- * Gaussian negative log-likelihood per row: ½ Σ_j [log 2π + logvar_j + (x_j − mean_j)² e^(−logvar_j)], the sum over
- * the columns j where mask [1, cols] is 1 when a mask is given (the others are no part of the model).
- */
-export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor, mask: Tensor | null = null): Tensor {
-  const t = add(logvar, mul(square(sub(x, mean)), exp(neg(logvar))));
-  if (mask === null) return addScalar(scale(sum(t, -1), 0.5), 0.5 * x.cols * Math.log(2 * Math.PI));
-  return scale(sum(mul(addScalar(t, Math.log(2 * Math.PI)), mask), -1), 0.5);
-}
-
 /** A layer act(x·W_x + b + onehot(y)·W_y) stored as two Linear layers: the x part (with bias), the y part. */
 function splitLayer(inFeatures: number, classes: number, out: number, gen: Generator, device: Device): [Linear, Linear] {
   const x = new Linear(inFeatures, out, { generator: gen, device });
@@ -67,7 +57,7 @@ function splitLayer(inFeatures: number, classes: number, out: number, gen: Gener
 
 export class M2Network extends Module {
   /** q(y|x): class logits */
-  classifier: MLP;
+  classifier: ClassifierHead;
   /** q(z|x,y) first layer: x part (with its bias) and class part */
   encoderX: Linear;
   encoderY: Linear;
@@ -81,8 +71,8 @@ export class M2Network extends Module {
   decoder: MLP | null;
   /** Bernoulli logits or the Gaussian mean */
   output: Linear;
-  /** the Gaussian's logvar head (null for Bernoulli) */
-  outputLogvar: Linear | null;
+  /** p(x|y,z) itself: Bernoulli on the logits, or a Gaussian whose log-variance is a head on the last hidden layer */
+  likelihood: Likelihood;
   readonly options: M2NetworkOptions;
   readonly slope = 0.01;
 
@@ -94,7 +84,7 @@ export class M2Network extends Module {
     this.options = o;
     const act: Activation = o.activation;
     const base = { activation: act, outputActivation: act, generator: gen, device };
-    this.classifier = new MLP([o.inputSize, ...o.classifierHidden, o.classes], {
+    this.classifier = new ClassifierHead(o.inputSize, o.classifierHidden, o.classes, {
       activation: act, dropout: o.classifierDropout ?? 0, generator: gen, device,
     });
     [this.encoderX, this.encoderY] = splitLayer(o.inputSize, o.classes, o.encoderHidden[0], gen, device);
@@ -106,7 +96,8 @@ export class M2Network extends Module {
     this.decoder = o.decoderHidden.length > 1 ? new MLP(o.decoderHidden, base) : null;
     const last = o.decoderHidden[o.decoderHidden.length - 1];
     this.output = new Linear(last, o.inputSize, { generator: gen, device });
-    this.outputLogvar = o.likelihood === 'gaussian' ? new Linear(last, o.inputSize, { generator: gen, device }) : null;
+    this.likelihood = createLikelihood(o.likelihood === 'gaussian' ? { kind: 'gaussian', variance: 'predicted' }
+      : { kind: 'bernoulli' }, o.inputSize, last, gen, device);
   }
 
   /** The encoders' view of the inputs: missing (NaN) pixels zeroed for Bernoulli data, real inputs as they are. */
@@ -127,8 +118,7 @@ export class M2Network extends Module {
   /**
    * Per-row −ELBO(x, y) = −log p(x|y,z) + KL(q(z|x,y) || N(0, I)) − log p(y) (p(y) uniform), one z per row drawn
    * from gen, [rows]. onehot [rows, classes]; shared [rows, h] = sharedPart of each row's x; x [rows, in] the
-   * targets (NaN pixels are masked out of a Bernoulli likelihood); mask [1, in], for a Gaussian likelihood, keeps
-   * the columns that count (null: all).
+   * targets (NaN entries are left out); mask [1, in] keeps the columns that count (null: all).
    */
   negElbo(onehot: Tensor, shared: Tensor, x: Tensor, gen: Generator, mask: Tensor | null = null): Tensor {
     const act = this.options.activation;
@@ -136,9 +126,7 @@ export class M2Network extends Module {
     if (this.encoder !== null) h = this.encoder.forward(h);
     const mu = this.mu.forward(h);
     const logvar = this.logvar.forward(h);
-    const { out, top } = this.decode(onehot, reparameterize(mu, logvar, gen));
-    const reconstruction = this.outputLogvar === null ? sigmoidCrossEntropy(out, x)
-      : gaussianNll(out, this.outputLogvar.forward(top), x, mask);
+    const reconstruction = this.likelihood.nll(this.decode(onehot, reparameterize(mu, logvar, gen)), x, mask);
     return addScalar(add(reconstruction, gaussianKl(mu, logvar)), Math.log(this.options.classes));
   }
 

@@ -1,71 +1,58 @@
-// The model registry: every model kind by its config key, its default config, and createModel(config), which
-// rebuilds the same model from the config saved in a checkpoint (then loadStateDict restores the weights).
-import { Autoencoder, type ModelOptions } from './ae.js';
-import { DenoisingAutoencoder } from './dae.js';
-import { GAN } from './gan.js';
-import { Ladder } from './ladder.js';
-import { M1 } from './m1.js';
-import { M1M2 } from './m1m2.js';
-import { M2 } from './m2.js';
-import type { ModelConfig, TrainableModel } from './model.js';
-import { SupervisedMLP } from './supervised.js';
-import { SSAE } from './ssae.js';
-import { SSGAN } from './ssgan.js';
-import { VAE } from './vae.js';
+// The model registry: every kind by its config key, in a stable order, with the traits its own file declares
+// (kind.ts); defaultConfig(kind) reads a full config from the kind's option schema without building weights, and
+// createModel(config) rebuilds the same model from the config saved in a checkpoint (then loadStateDict restores
+// the weights).
+import type { ModelConfig, TrainableModel } from '../train/contract.js';
+import { aeKind } from './ae.js';
+import { configFor, type ModelOptions } from './base.js';
+import { daeKind } from './dae.js';
+import { ganKind } from './gan.js';
+import type { KindSpec } from './kind.js';
+import { gammaKind, ladderKind } from './ladder.js';
+import { m1Kind } from './m1.js';
+import { m1m2Kind } from './m1m2.js';
+import { m2Kind } from './m2.js';
+import { ssaeKind } from './ssae.js';
+import { ssganKind } from './ssgan.js';
+import { supervisedKind } from './supervised.js';
+import { vaeKind } from './vae.js';
 
-export type { ModelOptions } from './ae.js';
+export type { ModelOptions } from './base.js';
+export type { KindSpec, RunShape } from './kind.js';
 
-type Constructor = new (config: Partial<ModelConfig> & Record<string, unknown>, options?: ModelOptions) => TrainableModel;
+const KINDS: readonly KindSpec[] = [
+  aeKind, daeKind, vaeKind, ganKind, supervisedKind, ladderKind, gammaKind, ssaeKind, ssganKind, m1Kind, m2Kind, m1m2Kind,
+];
 
-const KINDS: Record<string, { build: Constructor; describe: string }> = {
-  ae: { build: Autoencoder as unknown as Constructor, describe: 'autoencoder, BCE reconstruction' },
-  dae: { build: DenoisingAutoencoder as unknown as Constructor, describe: 'denoising autoencoder (gaussian or masking noise)' },
-  vae: { build: VAE as unknown as Constructor, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder' },
-  gan: { build: GAN as unknown as Constructor, describe: 'MLP GAN, non-saturating loss' },
-  supervised: { build: SupervisedMLP as unknown as Constructor, describe: 'MLP classifier on the labelled rows alone (the baseline)' },
-  ladder: { build: Ladder as unknown as Constructor, describe: 'Ladder network (semi-supervised classifier, denoising cost on every layer)' },
-  gamma: { build: Ladder as unknown as Constructor, describe: 'Γ-model Ladder network (denoising cost on the top layer only)' },
-  ssae: { build: SSAE as unknown as Constructor, describe: 'semi-supervised autoencoder (reconstruction + classifier on the code)' },
-  ssgan: { build: SSGAN as unknown as Constructor, describe: 'semi-supervised GAN (K-way discriminator, feature matching)' },
-  m1: { build: M1 as unknown as Constructor, describe: 'Kingma M1: VAE on all rows, classifier on the latent means of the labelled rows' },
-  m2: { build: M2 as unknown as Constructor, describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier' },
-  m1m2: { build: M1M2 as unknown as Constructor, describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples' },
-};
+const BY_KIND = new Map(KINDS.map((k) => [k.kind, k]));
 
 /** The registered kinds, in a stable order. */
-export const MODEL_KINDS: readonly string[] = Object.keys(KINDS);
+export const MODEL_KINDS: readonly string[] = KINDS.map((k) => k.kind);
+
+/** A kind's traits, options and constructor; an unknown kind is an Error listing the known ones. */
+export function kindSpec(kind: unknown): KindSpec {
+  const spec = typeof kind === 'string' ? BY_KIND.get(kind) : undefined;
+  if (spec === undefined) throw new Error(`unknown model kind ${JSON.stringify(kind)} (expected one of: ${MODEL_KINDS.join(', ')})`);
+  return spec;
+}
 
 /** One line describing a kind (for --help). */
 export function describeKind(kind: string): string {
-  return checkKind(kind).describe;
-}
-
-function checkKind(kind: unknown): { build: Constructor; describe: string } {
-  const entry = typeof kind === 'string' && Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
-  if (entry === undefined) {
-    throw new Error(`unknown model kind ${JSON.stringify(kind)} (expected one of: ${MODEL_KINDS.join(', ')})`);
-  }
-  return entry;
+  return kindSpec(kind).describe;
 }
 
 /**
  * The full default config of a kind for inputs of `inputSize` features, with `overrides` applied (checked: an
- * unknown option or a bad value throws).
+ * unknown option or a bad value throws). No weights are built.
  */
 export function defaultConfig(kind: string, inputSize = 784, overrides: Record<string, unknown> = {}): ModelConfig {
-  const { build } = checkKind(kind);
-  // building the model is the one place options are checked and defaults filled (a few ms)
-  const model = new build({ ...overrides, kind, inputSize });
-  const config = model.config;
-  disposeModel(model);
-  return config;
+  return configFor(kindSpec(kind), { ...overrides, kind, inputSize });
 }
 
 /** A new model of config.kind, built from the config (missing options take their defaults). */
 export function createModel(config: ModelConfig, options: ModelOptions = {}): TrainableModel {
   if (config === null || typeof config !== 'object') throw new Error(`createModel: config must be an object, got ${String(config)}`);
-  const { build } = checkKind(config.kind);
-  return new build(config, options);
+  return kindSpec(config.kind).create(config, options);
 }
 
 /** Frees a model's parameters and optimizer state. */

@@ -1,113 +1,83 @@
-// The variational autoencoder (Kingma & Welling): an MLP encoder to a Gaussian latent (mu and logvar heads), the
-// reparameterised sample z = mu + eps·exp(logvar / 2), the mirrored MLP decoder giving Bernoulli logits, and the
+// The variational autoencoder (Kingma & Welling): a Gaussian encoder (an MLP to the mu and logvar heads), the
+// reparameterised sample z = mu + eps·exp(logvar / 2), the mirrored decoder with a Bernoulli likelihood, and the
 // loss BCE-with-logits summed over pixels + beta·KL(q(z|x) || N(0, I)) (analytic), averaged over the batch.
 // Default sizes are DESIGN.md's vae-step: 784-512-256-z32. Evaluation is the anchor's one-sample -ELBO in nats
 // per image (../shared/anchors/torch_vae_quality.py: BCE on [0, 1] pixels, z sampled, beta = 1).
 import { noGrad } from '../autograd.js';
-import { Linear } from '../nn/linear.js';
-import { Module } from '../nn/module.js';
-import { MLP } from '../nn/mlp.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import { add, scale } from '../ops/elementwise.js';
-import { gaussianKl, sigmoidCrossEntropy } from '../ops/losses.js';
-import { randn, reparameterize } from '../ops/random.js';
+import { randn } from '../ops/random.js';
 import { mean, sum } from '../ops/reduce.js';
-import { Generator } from '../random.js';
+import type { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
-import type { ModelOptions } from './ae.js';
-import { ConfigReader, asConfig, batchInputs, checkInputs, forwardWithOutput, zeroMissing } from './common.js';
-import type { Batch, Decoder, Encoder, ModelConfig, Sampler, TrainableModel } from './model.js';
+import type { Batch, Decoder, Encoder, Sampler } from '../train/contract.js';
+import { Model, type ModelOptions, type Objective } from './base.js';
+import type { KindSpec } from './kind.js';
+import { choice, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
+import { LikelihoodDecoder } from './parts/decoder.js';
+import { GaussianEncoder, type GaussianEncoderSizes } from './parts/encoder.js';
 
-export interface VAEConfig extends ModelConfig {
-  kind: 'vae';
+/** The nonlinearities of the VAE-based models. */
+export const VAE_ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'softplus'] as const;
+
+const vaeOptions = {
   /** encoder hidden sizes; the decoder mirrors them */
-  hidden: number[];
-  latent: number;
+  hidden: sizes([512, 256], 1),
+  latent: int(32),
   /** weight of the KL term in the training loss (1: the ELBO; evaluation always uses 1) */
-  beta: number;
-  activation: 'relu' | 'leakyRelu' | 'tanh' | 'softplus';
+  beta: weight(1),
+  activation: choice('relu', VAE_ACTIVATIONS),
   /** Adam learning rate */
-  lr: number;
-}
+  lr: rate(1e-3),
+};
 
-/** The parameter tree: encoder MLP (every layer with the activation), the two heads, decoder MLP (logits). */
-export class VAENetwork extends Module {
-  encoder: MLP;
-  mu: Linear;
-  logvar: Linear;
-  decoder: MLP;
+export type VAEConfig = ConfigOf<'vae', typeof vaeOptions>;
 
-  constructor(c: VAEConfig, generator: Generator, device: Device) {
-    super();
-    const options = { activation: c.activation, generator, device };
-    const top = c.hidden[c.hidden.length - 1];
-    this.encoder = new MLP([c.inputSize, ...c.hidden], { ...options, outputActivation: c.activation });
-    this.mu = new Linear(top, c.latent, { generator, device });
-    this.logvar = new Linear(top, c.latent, { generator, device });
-    this.decoder = new MLP([c.latent, ...[...c.hidden].reverse(), c.inputSize], options);
+/** The parameter tree: the Gaussian encoder (encoder, mu, logvar) and the Bernoulli decoder (decoder). */
+export class VAENetwork extends GaussianEncoder {
+  decoder: LikelihoodDecoder;
+
+  constructor(s: GaussianEncoderSizes, gen: Generator, device: Device) {
+    super(s, gen, device);
+    this.decoder = new LikelihoodDecoder([s.latent, ...[...s.hidden].reverse(), s.inputSize], { kind: 'bernoulli' },
+      { activation: s.activation, generator: gen, device });
+  }
+
+  /** Per-row reconstruction −log p(x|z) and KL, each [rows], with z sampled from q(z|x) by gen. */
+  terms(x: Tensor, gen: Generator): { reconstruction: Tensor; kl: Tensor } {
+    const { z, kl } = this.sample(x, gen);
+    return { reconstruction: this.decoder.nll(z, x), kl };
+  }
+
+  /** Per-row −ELBO = reconstruction + klWeight · KL, [rows]. */
+  negElbo(x: Tensor, gen: Generator, klWeight = 1): Tensor {
+    const { reconstruction, kl } = this.terms(x, gen);
+    return add(reconstruction, klWeight === 1 ? kl : scale(kl, klWeight));
   }
 }
 
-export class VAE implements TrainableModel, Encoder, Decoder, Sampler {
-  readonly config: VAEConfig;
-  readonly module: VAENetwork;
-  readonly optimizers: Record<string, Optimizer>;
-  readonly generator: Generator;
-  readonly device: Device;
+export class VAE extends Model<VAEConfig, VAENetwork> implements Encoder, Decoder, Sampler {
+  constructor(config: ConfigInput<'vae', typeof vaeOptions>, options: ModelOptions = {}) {
+    super(vaeKind, config, options);
+  }
 
-  constructor(config: Partial<VAEConfig> & Record<string, unknown>, options: ModelOptions = {}) {
-    const r = new ConfigReader('vae', config);
-    const c: VAEConfig = {
-      kind: 'vae',
-      inputSize: r.inputSize(),
-      hidden: r.sizes('hidden', [512, 256]),
-      latent: r.int('latent', 32),
-      beta: r.number('beta', 1, 0, Infinity, false, true),
-      activation: r.choice('activation', 'relu', ['relu', 'leakyRelu', 'tanh', 'softplus'] as const),
-      lr: r.number('lr', 1e-3, 0, 1, true),
-    };
-    r.rejectUnknown();
-    if (c.hidden.length === 0) throw new Error('vae: hidden must list at least one layer size');
-    this.config = asConfig(c);
-    this.generator = options.generator ?? new Generator(0);
-    if (!(this.generator instanceof Generator)) throw new Error('vae: generator must be a Generator');
-    this.device = options.device ?? 'cpu';
-    this.module = new VAENetwork(this.config, this.generator, this.device);
-    this.optimizers = { adam: new Adam(this.module.parameters(), { lr: this.config.lr }) };
+  protected build(): VAENetwork {
+    return new VAENetwork(this.config, this.generator, this.device);
   }
 
   /** mu and logvar of q(z|x), each [rows, latent]. */
   posterior(x: Tensor): { mu: Tensor; logvar: Tensor } {
-    const h = this.module.encoder.forward(zeroMissing(x));
-    return { mu: this.module.mu.forward(h), logvar: this.module.logvar.forward(h) };
+    return this.module.posterior(x);
   }
 
-  /** Per-row reconstruction BCE and KL, each [rows], with z sampled from q(z|x) by the model's generator. */
-  terms(x: Tensor): { reconstruction: Tensor; kl: Tensor } {
-    const { mu, logvar } = this.posterior(x);
-    const z = reparameterize(mu, logvar, this.generator);
-    const logits = this.module.decoder.forward(z);
-    return { reconstruction: sigmoidCrossEntropy(logits, x), kl: gaussianKl(mu, logvar) };
-  }
-
-  trainStep(batch: Batch): Record<string, number> {
-    const x = batchInputs('vae', batch, this.config.inputSize, this.device);
-    const { reconstruction, kl } = this.terms(x);
-    const beta = this.config.beta;
-    const loss = mean(add(reconstruction, beta === 1 ? kl : scale(kl, beta)));
-    const adam = this.optimizers.adam;
-    adam.zeroGrad();
-    loss.backward();
-    adam.step();
-    return { loss: loss.item() };
+  protected losses(batch: Batch): Objective {
+    return { loss: mean(this.module.negElbo(this.inputs(batch), this.generator, this.config.beta)) };
   }
 
   /** Sums over rows: neg_elbo = Σ (BCE + KL) in nats (beta = 1, one sample of z), and its two parts. */
   evaluateBatch(batch: Batch): Record<string, number> {
-    const x = batchInputs('vae', batch, this.config.inputSize, this.device);
+    const x = this.inputs(batch);
     return noGrad(() => {
-      const { reconstruction, kl } = this.terms(x);
+      const { reconstruction, kl } = this.module.terms(x, this.generator);
       const r = sum(reconstruction).item();
       const k = sum(kl).item();
       return { neg_elbo: r + k, reconstruction: r, kl: k };
@@ -116,13 +86,12 @@ export class VAE implements TrainableModel, Encoder, Decoder, Sampler {
 
   /** The posterior mean mu, [rows, latent]. */
   encode(x: Tensor): Tensor {
-    return this.posterior(checkInputs('vae.encode', x, 'x', this.config.inputSize, this.device)).mu;
+    return this.posterior(this.argument('encode', x)).mu;
   }
 
   /** Bernoulli means sigmoid(decoder(z)), [rows, inputSize]. */
   decode(z: Tensor): Tensor {
-    checkInputs('vae.decode', z, 'z', this.config.latent, this.device);
-    return forwardWithOutput(this.module.decoder, z, 'sigmoid');
+    return this.module.decoder.mean(this.argument('decode', z, 'z', this.config.latent));
   }
 
   /** decode(mu(x)) */
@@ -132,7 +101,13 @@ export class VAE implements TrainableModel, Encoder, Decoder, Sampler {
 
   /** n samples decode(z), z ~ N(0, I) from the model's generator (no graph recorded). */
   sample(n: number): Tensor {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`vae.sample: n must be a positive integer, got ${String(n)}`);
+    this.checkCount('sample', n);
     return noGrad(() => this.decode(randn([n, this.config.latent], this.generator, { device: this.device })));
   }
 }
+
+export const vaeKind: KindSpec = {
+  kind: 'vae', schema: vaeOptions, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder',
+  semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10,
+  create: (config, options) => new VAE(config as ConfigInput<'vae', typeof vaeOptions>, options),
+};

@@ -8,7 +8,7 @@ import type { StateDict } from '../nn/module.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { GeneratorState } from '../random.js';
 import type { BatchesState, ShuffledBatches } from '../data/batches.js';
-import type { TrainableModel } from '../models/model.js';
+import type { TrainableModel } from './contract.js';
 import { readSafetensors, encodeSafetensors, type TensorArray, type SafetensorsContent } from './safetensors.js';
 import { preserveCopy, removeStaleTemps, writeFileAtomic } from './files.js';
 import { isPlainObject } from './options.js';

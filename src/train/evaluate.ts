@@ -5,7 +5,7 @@ import { noGrad } from '../autograd.js';
 import { fromArray } from '../ops/creation.js';
 import { gatherRows } from '../ops/shape.js';
 import type { DataSplit } from '../data/dataset.js';
-import type { TrainableModel } from '../models/model.js';
+import type { TrainableModel } from './contract.js';
 
 /** The data as the loop holds it: one device tensor for the rows and one for the labels of each split. */
 export interface DeviceSplit {

@@ -8,7 +8,7 @@ import { gatherRows } from '../ops/shape.js';
 import { ShuffledBatches, type BatchesState } from '../data/batches.js';
 import { labelledRows } from '../data/subset.js';
 import type { DataSplit } from '../data/dataset.js';
-import type { TrainableModel } from '../models/model.js';
+import type { TrainableModel } from './contract.js';
 import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint } from './checkpoint.js';
 import { JsonLines, writeFileAtomic } from './files.js';
 import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type MetricsRecord } from './metrics.js';

@@ -3,7 +3,7 @@
 // belongs to the run resuming from it.
 import type { Device } from '../tensor.js';
 import type { DataSplit } from '../data/dataset.js';
-import type { TrainableModel } from '../models/model.js';
+import type { TrainableModel } from './contract.js';
 import type { MetricsRecord } from './metrics.js';
 import type { ProgressMode, ProgressStream } from './progress.js';
 

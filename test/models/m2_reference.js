@@ -95,7 +95,7 @@ export function negElbo(p, c, x, y, eps) {
   let [d] = linear([[...z, ...yh]], stack(p['decoderZ.weight'], p['decoderY.weight']), p['decoderZ.bias'], f);
   if (c.decoderHidden.length > 1) [d] = mlp(p, 'decoder', c.decoderHidden.length - 1, [d], f, f);
   const [out] = linear([d], p['output.weight'], p['output.bias']);
-  const rec = gaussian ? gaussianNllRow(x, out, linear([d], p['outputLogvar.weight'], p['outputLogvar.bias'])[0], c.active)
+  const rec = gaussian ? gaussianNllRow(x, out, linear([d], p['likelihood.logvar.weight'], p['likelihood.logvar.bias'])[0], c.active)
     : bceRow(out, x);
   return rec + klRow(mu, lv) + Math.log(c.classes);
 }

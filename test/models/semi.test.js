@@ -3,7 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
-import { balancedClassWeights, classificationSums, classifierLoss, labelledPart } from '../../dist/src/models/semi.js';
+import { balancedClassWeights, classificationSums, classifierLoss } from '../../dist/src/models/parts/classifier.js';
+import { labelledPart } from '../../dist/src/models/base.js';
 import { assertClose, rng, randomArray } from '../helpers.js';
 
 const s = suite('models: semi-supervised shared parts');

@@ -24,7 +24,7 @@ function build(options = {}) {
 
 const clean = (x) => x.map((row) => row.map((v) => (Number.isNaN(v) ? 0 : v)));
 const code = (p, x) => mlp(p, 'encoder', 2, clean(x), act.relu);
-const logits = (p, x) => linear(code(p, x), p['head.weight'], p['head.bias']);
+const logits = (p, x) => linear(code(p, x), p['head.layers.0.weight'], p['head.layers.0.bias']);
 const reconstruction = (p, x) => mlp(p, 'decoder', 2, code(p, x), act.relu).map((l, i) => bceRow(l, x[i]));
 function ce(row, y) {
   const mx = Math.max(...row);

@@ -1,0 +1,36 @@
+// What the registry knows of each model kind, declared by the kind's own file: its traits (semi-supervised or not,
+// default batch, learning-rate decay, default training length, description), its typed options and their checks,
+// the options it derives from a run's length, and how to build one. The CLI, its help, the results table and the
+// benchmarks read kinds from here; no other list of kinds exists.
+import type { ModelConfig, TrainableModel } from '../train/contract.js';
+import type { ConfigSpec, ModelOptions } from './base.js';
+
+/** What a run tells a kind before its config is read: its length, the --lr-decay asked for, the resumed config. */
+export interface RunShape {
+  /** optimiser steps of the whole run */
+  steps: number;
+  /** the fraction of the steps over which the learning rate decays to 0 (the kind's default, or the user's) */
+  lrDecay: number | null;
+  /** the config of the run being resumed, when there is one */
+  saved: ModelConfig | null;
+}
+
+export interface KindSpec extends ConfigSpec {
+  /** one line for --help */
+  describe: string;
+  /** trains on labelled and unlabelled rows; reports test_error; takes --labels and --class-weights */
+  semiSupervised: boolean;
+  /** default rows per step */
+  batchSize: number;
+  /** default fraction of the run over which the learning rate decays linearly to 0; null: the kind has no decay */
+  lrDecay: number | null;
+  /** default training length in epochs */
+  epochs: number;
+  /**
+   * Options derived from the run (e.g. a decay schedule or a stage split in steps), set in `given` (the user's
+   * options, which win where they set one); throws an Error for a run the kind cannot do.
+   */
+  runOptions?(run: RunShape, given: Record<string, unknown>): void;
+  /** A new model of this kind from a config (missing options take their defaults). */
+  create(config: ModelConfig, options?: ModelOptions): TrainableModel;
+}

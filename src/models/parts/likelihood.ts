@@ -1,0 +1,139 @@
+// The likelihoods p(x | decoder output) a decoder can end in: Bernoulli with logits (pixels in [0, 1]), a diagonal
+// Gaussian (a learned variance per feature, or one predicted per row from the decoder's last hidden layer), and a
+// categorical over groups of one-hot columns. Each gives the negative log-likelihood per row, leaving out the
+// entries of x that are missing (NaN) and those an optional mask of observed entries marks 0, and the mean of x.
+import { Linear } from '../../nn/linear.js';
+import { Module } from '../../nn/module.js';
+import { exp, square } from '../../ops/activations.js';
+import type { Activation } from '../../ops/activations.js';
+import { full } from '../../ops/creation.js';
+import { add, addScalar, div, mul, neg, scale, sub } from '../../ops/elementwise.js';
+import { sigmoidCrossEntropy } from '../../ops/losses.js';
+import { sigmoid } from '../../ops/activations.js';
+import { logSoftmax, softmax, sum } from '../../ops/reduce.js';
+import { concatCols, sliceCols } from '../../ops/shape.js';
+import type { Generator } from '../../random.js';
+import type { Device, Tensor } from '../../tensor.js';
+import { fillMissing, presentMask } from '../common.js';
+
+/** What a decoder hands its likelihood: its output layer and its last hidden layer (for a predicted variance). */
+export interface DecoderOutput {
+  out: Tensor;
+  top: Tensor;
+}
+
+/** How a likelihood is chosen in a config: Bernoulli, Gaussian (learned or predicted variance), categorical groups. */
+export type LikelihoodSpec =
+  | { kind: 'bernoulli' }
+  | { kind: 'gaussian'; variance: 'learned' | 'predicted' }
+  | { kind: 'categorical'; groups: readonly (readonly [number, number])[] };
+
+export abstract class Likelihood extends Module {
+  /** An activation that turns the output layer into the mean, fused into its GEMM ('none' where it is not one). */
+  abstract readonly meanActivation: Activation;
+
+  /** −log p(x | o) per row, [rows]: entries of x that are NaN, or where mask ([rows, cols] or [1, cols]) is 0, left out. */
+  abstract nll(o: DecoderOutput, x: Tensor, mask?: Tensor | null): Tensor;
+
+  /** E[x | o], [rows, cols]. */
+  abstract mean(o: DecoderOutput): Tensor;
+}
+
+/** Bernoulli with logits: the fused, stable BCE-with-logits, which skips NaN targets. */
+export class BernoulliLikelihood extends Likelihood {
+  readonly meanActivation = 'sigmoid' as const;
+
+  nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
+    // an entry the mask leaves out becomes a NaN target (x · 0/0), which the loss kernel skips
+    return sigmoidCrossEntropy(o.out, mask === null ? x : mul(x, div(mask, mask)));
+  }
+
+  mean(o: DecoderOutput): Tensor {
+    return sigmoid(o.out);
+  }
+}
+
+/** The observed entries of x, [rows, cols] of 1 and 0: present (not NaN) and, with a mask, marked 1 there. */
+function observed(x: Tensor, mask: Tensor | null): Tensor {
+  const present = presentMask(x);
+  return mask === null ? present : mul(present, mask);
+}
+
+/** ½ Σ_j m_j [log 2π + logvar_j + (x_j − mean_j)² e^(−logvar_j)] per row, m the observed entries. */
+export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor, mask: Tensor | null = null): Tensor {
+  const t = add(logvar, mul(square(sub(fillMissing(x), mean)), exp(neg(logvar))));
+  return scale(sum(mul(addScalar(t, Math.log(2 * Math.PI)), observed(x, mask)), -1), 0.5);
+}
+
+/** A diagonal Gaussian whose mean is the output layer; its log-variance is a parameter per feature or a head. */
+export class GaussianLikelihood extends Likelihood {
+  readonly meanActivation = 'none' as const;
+  /** [1, width] learned log-variance, or a head from the decoder's last hidden layer */
+  logvar: Tensor | Linear;
+
+  constructor(width: number, top: number, variance: 'learned' | 'predicted', gen: Generator, device: Device) {
+    super();
+    this.logvar = variance === 'learned' ? full([1, width], 0, { device, requiresGrad: true })
+      : new Linear(top, width, { generator: gen, device });
+    if (variance === 'learned') this.register('logvar', this.logvar as Tensor);
+  }
+
+  nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
+    const logvar = this.logvar instanceof Linear ? this.logvar.forward(o.top) : this.logvar;
+    return gaussianNll(o.out, logvar, x, mask);
+  }
+
+  mean(o: DecoderOutput): Tensor {
+    return o.out;
+  }
+}
+
+/** Softmax over each group of columns [start, end); x holds a one-hot row per group (NaN: the group is missing). */
+export class CategoricalLikelihood extends Likelihood {
+  readonly meanActivation = 'none' as const;
+  readonly groups: readonly (readonly [number, number])[];
+
+  constructor(width: number, groups: readonly (readonly [number, number])[]) {
+    super();
+    let next = 0;
+    for (const g of groups) {
+      if (!Array.isArray(g) || g.length !== 2 || g[0] !== next || !(g[1] > g[0] + 1) || !Number.isInteger(g[1])) {
+        throw new Error(`categorical likelihood: groups must be consecutive [start, end) column ranges of 2 or more ` +
+          `columns from 0, got ${JSON.stringify(groups)}`);
+      }
+      next = g[1];
+    }
+    if (next !== width) throw new Error(`categorical likelihood: groups cover ${next} columns of ${width}`);
+    this.groups = groups.map((g) => [g[0], g[1]] as const);
+  }
+
+  nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
+    const seen = observed(x, mask);
+    const filled = fillMissing(x);
+    let total: Tensor | null = null;
+    for (const [start, end] of this.groups) {
+      const logp = logSoftmax(sliceCols(o.out, start, end));
+      const term = sum(mul(mul(sliceCols(filled, start, end), logp), sliceCols(seen, start, end)), -1);
+      total = total === null ? term : add(total, term);
+    }
+    return neg(total as Tensor);
+  }
+
+  mean(o: DecoderOutput): Tensor {
+    return concatCols(this.groups.map(([start, end]) => softmax(sliceCols(o.out, start, end))));
+  }
+}
+
+/** The likelihood a spec names, for `width` columns after a last hidden layer of `top` units. */
+export function createLikelihood(spec: LikelihoodSpec, width: number, top: number, gen: Generator, device: Device): Likelihood {
+  switch (spec.kind) {
+    case 'bernoulli':
+      return new BernoulliLikelihood();
+    case 'gaussian':
+      return new GaussianLikelihood(width, top, spec.variance, gen, device);
+    case 'categorical':
+      return new CategoricalLikelihood(width, spec.groups);
+    default:
+      throw new Error(`unknown likelihood ${JSON.stringify((spec as { kind?: unknown })?.kind)} (expected bernoulli, gaussian or categorical)`);
+  }
+}
