@@ -4,10 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { fewLabels } from '../data/subset.js';
+import type { LabelledData } from '../data/dataset.js';
 import { balancedClassWeights } from '../models/parts/classifier.js';
 import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
-import { createModel, defaultConfig, describeKind, disposeModel, MODEL_KINDS } from '../models/registry.js';
+import { createModel, defaultConfig, describeKind, disposeModel, kindSpec, MODEL_KINDS, type KindSpec } from '../models/registry.js';
+import type { ModelConfig } from '../train/contract.js';
 import { train } from '../train/loop.js';
 import { Generator } from '../random.js';
 import { setNumThreads } from '../backend.js';
@@ -17,7 +19,15 @@ import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
 
 /** The semi-supervised kinds: they take --labels and --class-weights and report test_error. */
-const SEMI_KINDS = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ssgan', 'ladder', 'gamma'].filter((k) => MODEL_KINDS.includes(k));
+const SEMI_KINDS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
+/** The kinds whose learning rate decays at the end of a run by default. */
+const DECAY_KINDS = MODEL_KINDS.filter((k) => kindSpec(k).lrDecay !== null);
+/** "128 for ae, dae, vae; 100 for gan, ...": a trait's default values and the kinds that have each. */
+function byTrait(trait: (spec: KindSpec) => number | null, kinds = MODEL_KINDS): string {
+  const groups = new Map<number | null, string[]>();
+  for (const k of kinds) groups.set(trait(kindSpec(k)), [...(groups.get(trait(kindSpec(k))) ?? []), k]);
+  return [...groups].map(([v, ks]) => (groups.size === 1 ? String(v) : `${v} for ${ks.join(', ')}`)).join('; ');
+}
 
 export const trainHelp = `Usage: semigen train <model> [options]
 
@@ -31,17 +41,17 @@ Data:
   --label-column C    CSV: the label column's name or index (default: a column named 'label')
   --labels N          keep N labels of the training split (N/classes per class, chosen by --seed; saved in the
                       run as labels.json); the other rows are unlabelled. Default: every label the data has
-  --lr-decay F        decay the learning rate linearly to 0 over the last fraction F of the steps (ladder and
-                      gamma; default 0.33 there, as in the paper; 0: none)
+  --lr-decay F        decay the learning rate linearly to 0 over the last fraction F of the steps (${DECAY_KINDS.join(', ')};
+                      default ${byTrait((k) => k.lrDecay, DECAY_KINDS)}, as in the paper; 0: none)
   --class-weights W   balanced: weigh each class's cross-entropy by n / (classes · its labelled rows), for
                       imbalanced labels (semi-supervised models); default: none
 
 Training:
-  --epochs N          epochs to train (default 10; m1m2 trains M1 for the first half of the steps and M2 for
-                      the rest, unless --option m1Steps=N sets the split; a resumed m1m2 run keeps its split)
+  --epochs N          epochs to train (default ${byTrait((k) => k.epochs)}; m1m2 trains M1 for the first half of the steps and M2
+                      for the rest, unless --option m1Steps=N sets the split; a resumed m1m2 run keeps its split)
   --steps N           or a number of steps
-  --batch-size N      rows per step (default 128; 100 for gan and the semi-supervised models, whose labelled
-                      batch is set by --option labelledBatchSize=N, default 100)
+  --batch-size N      rows per step (default ${byTrait((k) => k.batchSize)};
+                      the semi-supervised models' labelled batch is --option labelledBatchSize=N, default 100)
   --seed N            seeds weights, noise and batch order (default 0)
   --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
   --resume            continue the run in --out from its checkpoint, exactly as if never stopped
@@ -60,21 +70,20 @@ train on every row and, each step, on a batch of the labelled rows; their test m
 The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, and samples.png /
 reconstructions.png where the model can make them.`;
 
-/** Kinds whose learning rate can decay linearly at the end of training (config decayStart / decayEnd). */
-const DEFAULT_LR_DECAY: Record<string, number> = { ladder: 0.33, gamma: 0.33 };
+const TRAIN_FLAGS = {
+  dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
+  epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
+  out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' },
+  threads: { type: 'string' }, labels: { type: 'string' }, 'class-weights': { type: 'string' }, 'lr-decay': { type: 'string' },
+  lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
+  noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
+  json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+} as const;
 
-const DEFAULT_BATCH: Record<string, number> = { gan: 100, ...Object.fromEntries(SEMI_KINDS.map((k) => [k, 100])) };
+type TrainFlags = ReturnType<typeof parse<typeof TRAIN_FLAGS>>['values'];
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, {
-    dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
-    epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
-    out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
-    labels: { type: 'string' }, 'class-weights': { type: 'string' }, 'lr-decay': { type: 'string' },
-    lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
-    noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
-    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-  }, true);
+  const { values, positionals } = parse(argv, TRAIN_FLAGS, true);
   if (values.help) {
     console.log(trainHelp);
     return;
@@ -85,71 +94,25 @@ export async function runTrain(argv: string[]): Promise<void> {
   }
   const kind = positionals[0];
   if (!MODEL_KINDS.includes(kind)) throw new UsageError(`unknown model '${kind}' (expected one of: ${MODEL_KINDS.join(', ')})`);
+  const spec = kindSpec(kind);
   if (values.epochs !== undefined && values.steps !== undefined) throw new UsageError('give --epochs or --steps, not both');
-  const epochs = values.steps === undefined ? positiveInt('epochs', values.epochs, 10) : undefined;
+  const epochs = values.steps === undefined ? positiveInt('epochs', values.epochs, spec.epochs) : undefined;
   const steps = values.steps === undefined ? undefined : positiveInt('steps', values.steps, 1);
-  const batchSize = positiveInt('batch-size', values['batch-size'], DEFAULT_BATCH[kind] ?? 128);
+  const batchSize = positiveInt('batch-size', values['batch-size'], spec.batchSize);
   const seed = nonNegativeInt('seed', values.seed, 0);
   const device = parseDevice(values.device);
   if (values.threads !== undefined) setNumThreads(positiveInt('threads', values.threads, 1));
   const json = values.json === true;
+  checkSemiFlags(spec, values);
 
-  // --data names the dataset's folder when a dataset is named (or nothing else is), else the user's file
-  const isFile = values.data !== undefined && /\.(csv|npy)$/i.test(values.data);
-  if (isFile && values.dataset !== undefined) throw new UsageError('give --dataset NAME or --data FILE, not both');
-  const dataName = isFile ? (values.data as string) : values.dataset ?? 'fashion-mnist';
-  if (!isFile && !(DATASETS as readonly string[]).includes(dataName)) {
-    throw new UsageError(`unknown dataset '${dataName}' (expected one of: ${DATASETS.join(', ')}, or --data FILE.csv|.npy)`);
-  }
-  const data = await loadDataset(isFile ? dataName : dataName, {
-    dataDir: isFile ? undefined : values.data,
-    labelColumn: values['label-column'],
-    onProgress: json ? undefined : stderrProgress(),
-  });
+  const { data, dataName, isFile } = await readData(values, json);
   const labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
-  const semi = SEMI_KINDS.includes(kind);
-  if (!semi && values['class-weights'] !== undefined) {
-    throw new UsageError(`--class-weights is for the semi-supervised models (${SEMI_KINDS.join(', ')}), not ${kind}`);
-  }
-  if (values['class-weights'] !== undefined && values['class-weights'] !== 'balanced') {
-    throw new UsageError(`--class-weights must be 'balanced', got '${values['class-weights']}'`);
-  }
   const outDir = values.out ??
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
   const files: Record<string, string> = {};
-  if (labels !== null) {
-    let chosen;
-    try {
-      chosen = fewLabels(data.train, labels, seed);
-    } catch (e) {
-      throw new UsageError(`--labels ${labels}: ${(e as Error).message.replace(/^balancedSubset: /, '')}`);
-    }
-    data.train = chosen.split;
-    files['labels.json'] = labelSplitJson(chosen.indices, data.train.labels, seed);
-  }
-  const overrides = modelOverrides(kind, values);
-  if (semi) {
-    if (data.classes < 2) throw new UsageError(`${kind} needs labelled data with at least 2 classes; ${data.name} has ${data.classes}`);
-    overrides.classes ??= data.classes;
-    if (values['class-weights'] === 'balanced') overrides.classWeights = balancedClassWeights(data.train.labels, overrides.classes as number);
-  }
+  if (labels !== null) files['labels.json'] = keepFewLabels(data, labels, seed);
   const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
-  const decay = values['lr-decay'] === undefined ? DEFAULT_LR_DECAY[kind] : Number(values['lr-decay']);
-  if (decay !== undefined) {
-    if (!(kind in DEFAULT_LR_DECAY)) throw new UsageError(`--lr-decay is for ${Object.keys(DEFAULT_LR_DECAY).join(', ')}, not ${kind}`);
-    if (!(decay >= 0 && decay <= 1)) throw new UsageError(`--lr-decay must be a fraction in [0, 1], got '${values['lr-decay']}'`);
-    const start = Math.round(total * (1 - decay));
-    if (decay > 0 && start < total && overrides.decayEnd === undefined) {
-      overrides.decayStart = start;
-      overrides.decayEnd = total;
-    }
-  }
-  if (kind === 'm1m2') {
-    // a resumed run keeps the split it started with, so it can be continued to more epochs
-    if (values.resume === true && overrides.m1Steps === undefined) overrides.m1Steps = savedM1Steps(outDir);
-    splitM1M2Stages(overrides, total);
-  }
-  const config = defaultConfig(kind, data.train.features, overrides);
+  const config = runModelConfig(spec, values, data, total, outDir);
   const model = createModel(config, { generator: new Generator(seed), device });
 
   const controller = new AbortController();
@@ -184,34 +147,85 @@ export async function runTrain(argv: string[]): Promise<void> {
   }
 }
 
-/**
- * M1+M2 trains M1 for m1Steps steps, then M2 for the rest: unless --option m1Steps=N says otherwise, the run's
- * steps are split in half, so any --epochs trains both stages. A split that leaves M2 no steps is an error.
- */
-function splitM1M2Stages(overrides: Record<string, unknown>, total: number): void {
-  if (overrides.m1Steps === undefined) {
-    overrides.m1Steps = Math.floor(total / 2);
-  } else if (typeof overrides.m1Steps === 'number' && overrides.m1Steps >= total) {
-    throw new UsageError(`m1m2: m1Steps ${overrides.m1Steps} leaves M2 none of the run's ${total} steps; ` +
-      'give more --epochs or --steps, or a smaller --option m1Steps=N');
+/** --class-weights and --lr-decay are for the kinds that have them. */
+function checkSemiFlags(spec: KindSpec, values: TrainFlags): void {
+  const weights = values['class-weights'];
+  if (!spec.semiSupervised && weights !== undefined) {
+    throw new UsageError(`--class-weights is for the semi-supervised models (${SEMI_KINDS.join(', ')}), not ${spec.kind}`);
+  }
+  if (weights !== undefined && weights !== 'balanced') throw new UsageError(`--class-weights must be 'balanced', got '${weights}'`);
+  if (values['lr-decay'] !== undefined && spec.lrDecay === null) {
+    throw new UsageError(`--lr-decay is for ${DECAY_KINDS.join(', ')}, not ${spec.kind}`);
   }
 }
 
-/** m1Steps from the config.json of the m1m2 run in outDir; undefined when the folder holds none (the loop then
+/** The named dataset or the user's file that --dataset / --data name. */
+async function readData(values: TrainFlags, json: boolean): Promise<{ data: LabelledData; dataName: string; isFile: boolean }> {
+  // --data names the dataset's folder when a dataset is named (or nothing else is), else the user's file
+  const isFile = values.data !== undefined && /\.(csv|npy)$/i.test(values.data);
+  if (isFile && values.dataset !== undefined) throw new UsageError('give --dataset NAME or --data FILE, not both');
+  const dataName = isFile ? (values.data as string) : values.dataset ?? 'fashion-mnist';
+  if (!isFile && !(DATASETS as readonly string[]).includes(dataName)) {
+    throw new UsageError(`unknown dataset '${dataName}' (expected one of: ${DATASETS.join(', ')}, or --data FILE.csv|.npy)`);
+  }
+  const data = await loadDataset(dataName, {
+    dataDir: isFile ? undefined : values.data,
+    labelColumn: values['label-column'],
+    onProgress: json ? undefined : stderrProgress(),
+  });
+  return { data, dataName, isFile };
+}
+
+/** Keeps `count` labels of the training split (balanced, chosen by seed); returns the split as labels.json. */
+function keepFewLabels(data: LabelledData, count: number, seed: number): string {
+  let chosen;
+  try {
+    chosen = fewLabels(data.train, count, seed);
+  } catch (e) {
+    throw new UsageError(`--labels ${count}: ${(e as Error).message.replace(/^balancedSubset: /, '')}`);
+  }
+  data.train = chosen.split;
+  return labelSplitJson(chosen.indices, data.train.labels, seed);
+}
+
+/**
+ * The model's config: the flags' options, the data's classes and class weights for the semi-supervised kinds, and
+ * what the kind derives from the run's length (a decay schedule, a stage split; a resumed run's own where it has one).
+ */
+function runModelConfig(spec: KindSpec, values: TrainFlags, data: LabelledData, total: number, outDir: string): ModelConfig {
+  const overrides = modelOverrides(spec.kind, values);
+  if (spec.semiSupervised) {
+    if (data.classes < 2) throw new UsageError(`${spec.kind} needs labelled data with at least 2 classes; ${data.name} has ${data.classes}`);
+    overrides.classes ??= data.classes;
+    if (values['class-weights'] === 'balanced') overrides.classWeights = balancedClassWeights(data.train.labels, overrides.classes as number);
+  }
+  const decay = values['lr-decay'] === undefined ? spec.lrDecay : Number(values['lr-decay']);
+  if (decay !== null && !(decay >= 0 && decay <= 1)) {
+    throw new UsageError(`--lr-decay must be a fraction in [0, 1], got '${values['lr-decay']}'`);
+  }
+  const saved = values.resume === true ? savedModelConfig(outDir) : null;
+  try {
+    spec.runOptions?.({ steps: total, lrDecay: decay, saved }, overrides);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return defaultConfig(spec.kind, data.train.features, overrides);
+}
+
+/** The model config of the run in outDir (its config.json); null when the folder holds none (the loop then
  *  reports the missing checkpoint). */
-function savedM1Steps(outDir: string): number | undefined {
+function savedModelConfig(outDir: string): ModelConfig | null {
   const path = join(outDir, 'config.json');
-  if (!existsSync(path)) return undefined;
+  if (!existsSync(path)) return null;
   let saved: unknown;
   try {
     saved = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new UsageError(`${path}: is not JSON (${(e as Error).message})`);
   }
-  const model = (saved as { model?: { kind?: unknown; m1Steps?: unknown } } | null)?.model;
-  if (model?.kind !== 'm1m2') throw new UsageError(`--resume: ${path} is not an m1m2 run`);
-  if (!Number.isInteger(model.m1Steps)) throw new UsageError(`--resume: ${path} gives no m1Steps`);
-  return model.m1Steps as number;
+  const model = (saved as { model?: unknown } | null)?.model;
+  if (model === null || typeof model !== 'object') throw new UsageError(`--resume: ${path} holds no model config`);
+  return model as ModelConfig;
 }
 
 function countLabelled(labels: Float32Array): number {
