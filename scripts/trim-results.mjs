@@ -1,7 +1,7 @@
 // Trims run folders to what results/ keeps of each run: config.json, labels.json (the label split) and the
 // evaluation lines of metrics.jsonl (kind 'epoch' or 'end' records carrying test_* metrics). Everything else
 // (per-interval log lines, loss.svg, pictures, checkpoints) is removed, so results/ stays small in git while
-// `npm run results` rebuilds the README table from it unchanged: bench/results.ts reads a run's last test_error,
+// `npm run results` rebuilds the README table from it unchanged: src/cli/results.ts reads a run's last test_error,
 // step and wall_s, and every evaluation line carries all three.
 //
 //   node scripts/trim-results.mjs results/runs results/experiments   # every run folder under these roots

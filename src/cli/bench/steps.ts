@@ -5,24 +5,24 @@
 // M2, see m2_step.ts). Each step reads its loss back once, as the PyTorch side does. `semigen bench
 // vae-step|gan-step|m2-step` prints the median step time, its GFLOP (the matmuls computed, forward and backward)
 // and the fraction of this machine's measured FMA peak; m2-step also PyTorch's FLOP count for the same step.
-import { noGrad, tidy } from '../src/autograd.js';
-import { native } from '../src/backend.js';
-import { ShuffledBatches } from '../src/data/batches.js';
-import { readImageSet } from '../src/data/idx.js';
-import { resolveDataset } from '../src/data/resolve.js';
-import { VAE } from '../src/models/vae.js';
-import { Linear } from '../src/nn/linear.js';
-import { MLP } from '../src/nn/mlp.js';
-import { fromArray } from '../src/ops/creation.js';
-import { sub } from '../src/ops/elementwise.js';
-import { square } from '../src/ops/activations.js';
-import { sigmoidCrossEntropy, softmaxCrossEntropy } from '../src/ops/losses.js';
-import { rand } from '../src/ops/random.js';
-import { logsumexp, mean, sum } from '../src/ops/reduce.js';
-import { concatCols, gatherRows, reshape, sliceCols } from '../src/ops/shape.js';
-import { Adam } from '../src/optim/adam.js';
-import { Generator } from '../src/random.js';
-import type { Tensor } from '../src/tensor.js';
+import { noGrad, tidy } from '../../autograd.js';
+import { native } from '../../backend.js';
+import { ShuffledBatches } from '../../data/batches.js';
+import { readImageSet } from '../../data/idx.js';
+import { resolveDataset } from '../../data/resolve.js';
+import { VAE } from '../../models/vae.js';
+import { Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
+import { fromArray } from '../../ops/creation.js';
+import { sub } from '../../ops/elementwise.js';
+import { square } from '../../ops/activations.js';
+import { sigmoidCrossEntropy, softmaxCrossEntropy } from '../../ops/losses.js';
+import { rand } from '../../ops/random.js';
+import { logsumexp, mean, sum } from '../../ops/reduce.js';
+import { concatCols, gatherRows, reshape, sliceCols } from '../../ops/shape.js';
+import { Adam } from '../../optim/adam.js';
+import { Generator } from '../../random.js';
+import type { Tensor } from '../../tensor.js';
 import { M2_BATCH, M2_STEP_FLOP, M2_STEP_TORCH_FLOP, m2Workload } from './m2_step.js';
 import { measuredPeak } from './peak.js';
 

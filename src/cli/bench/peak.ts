@@ -1,6 +1,6 @@
 // `semigen bench peak`: this machine's measured FP32 FMA peak (GFLOP/s) for the ISA in use, per thread
 // count; kernel benchmarks report their fraction of it.
-import { native } from '../src/backend.js';
+import { native } from '../../backend.js';
 
 const peakCache = new Map<number, number>();
 

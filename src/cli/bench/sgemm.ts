@@ -1,7 +1,7 @@
 // `semigen bench sgemm`: SGEMM GFLOP/s on square sizes and on the MLP training shapes (forward and the two
 // backward products), each with its fraction of this machine's measured FMA peak at the same thread count.
-import { native } from '../src/backend.js';
-import type { NativeStorage } from '../src/native.js';
+import { native } from '../../backend.js';
+import type { NativeStorage } from '../../native.js';
 import { timeCases, type TimedCase } from './harness.js';
 import { measuredPeak } from './peak.js';
 

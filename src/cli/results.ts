@@ -3,11 +3,11 @@
 // model x dataset x labels: test error mean ± std over the seeds found, their count, the mean wall time per run
 // on the machine that trained them, the papers' figure beside ours, and the --option settings the runs used
 // where they differ from the model's defaults.
-// Usage: node dist/bench/results.js [run-root ...] [--readme FILE] [--check]
+// Usage: node dist/src/cli/results.js [run-root ...] [--readme FILE] [--check]
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../src/train/files.js';
-import { defaultConfig } from '../src/models/registry.js';
+import { writeFileAtomic } from '../train/files.js';
+import { defaultConfig, MODEL_KINDS } from '../models/registry.js';
 
 export interface RunResult {
   dir: string;
@@ -37,7 +37,13 @@ export const PAPER_MNIST_100: Record<string, { error: number; source: string }> 
 /** The PyTorch supervised-only anchor on Fashion-MNIST (../shared/anchors/torch_supervised_baseline.py, 3 seeds). */
 export const ANCHOR_FASHION: Record<number, string> = { 100: '31.2 ± 1.3 (PyTorch MLP)', 1000: '18.0 ± 0.7 (PyTorch MLP)' };
 
-const MODEL_ORDER = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'ssgan'];
+/**
+ * The rows' order within one dataset and label count: the supervised-only baseline first, then the models the
+ * README has always listed in this order. The registry's MODEL_KINDS order would move ladder, gamma and ssgan
+ * ahead of ssae and the Kingma models and so change the table; every name here is a registered kind (a test
+ * checks it), and a registered kind not named here follows them in MODEL_KINDS's order.
+ */
+export const TABLE_ORDER: readonly string[] = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'ssgan'];
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 
@@ -147,7 +153,9 @@ export function resultsTable(runs: RunResult[]): string {
     const key = `${r.dataset}\u0000${r.labels}\u0000${r.model}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const rank = (m: string): number => (MODEL_ORDER.includes(m) ? MODEL_ORDER.indexOf(m) : MODEL_ORDER.length);
+  // listed kinds, then other registered kinds in the registry's order, then kinds this build does not know
+  const order = [...TABLE_ORDER, ...MODEL_KINDS.filter((k) => !TABLE_ORDER.includes(k))];
+  const rank = (m: string): number => (order.includes(m) ? order.indexOf(m) : order.length);
   const keys = [...groups.keys()].sort((a, b) => {
     const [da, la, ma] = a.split('\u0000');
     const [db, lb, mb] = b.split('\u0000');

@@ -4,11 +4,11 @@
 // −ELBO + 0.1 · 100 · CE + the unlabelled bound, −log p(y) = log 10 included), Adam 3e-4, one read of the loss
 // per step; the step is the M2 model's own trainStep. Two FLOP counts: PyTorch's (its layers over [x, onehot(y)]
 // for every enumerated row) and ours (x·W_x once per example, the class part as a 10-wide GEMM).
-import { tidy } from '../src/autograd.js';
-import { M2 } from '../src/models/m2.js';
-import { disposeModel } from '../src/models/registry.js';
-import { gatherRows } from '../src/ops/shape.js';
-import { Generator } from '../src/random.js';
+import { tidy } from '../../autograd.js';
+import { M2 } from '../../models/m2.js';
+import { disposeModel } from '../../models/registry.js';
+import { gatherRows } from '../../ops/shape.js';
+import { Generator } from '../../random.js';
 
 export const M2_BATCH = 100;
 const IN = 784;
@@ -45,10 +45,10 @@ export const M2_STEP_FLOP = (() => {
   return 2 * (3 * m - dataInputs);
 })();
 
-/** What m2Workload draws its batches from (bench/steps.ts's Data). */
+/** What m2Workload draws its batches from (steps.ts's Data). */
 interface StepData {
-  images: import('../src/tensor.js').Tensor;
-  labels: import('../src/tensor.js').Tensor;
+  images: import('../../tensor.js').Tensor;
+  labels: import('../../tensor.js').Tensor;
   batches: { next(): Int32Array };
 }
 

@@ -5,9 +5,10 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectRuns, replaceTable, resultsTable } from '../../dist/bench/results.js';
+import { collectRuns, replaceTable, resultsTable, TABLE_ORDER } from '../../dist/src/cli/results.js';
+import { MODEL_KINDS } from '../../dist/src/models/registry.js';
 
-const s = suite('bench: results table');
+const s = suite('cli: results table');
 let root;
 s.before(() => {
   root = mkdtempSync(join(tmpdir(), 'semigen-results-'));
@@ -47,6 +48,15 @@ s('groups seeds, takes each run\'s last test error, skips unfinished runs', () =
   assert.is(sup, '| fashion-mnist | 1000 | supervised | 18.00 | 1 (0) |  | 2.0 | 18.0 ± 0.7 (PyTorch MLP) |  |');
   assert.match(table.find((l) => l.includes('| ladder |')), /\| 19.25 \| 1 \(4\) \| \+1.25 \|/);
   assert.ok(table.indexOf(sup) < table.indexOf(m2), 'datasets sorted by name');
+});
+
+s('orders rows by TABLE_ORDER, whose every name is a registered kind', () => {
+  const unknown = TABLE_ORDER.filter((k) => !MODEL_KINDS.includes(k));
+  assert.equal(unknown, [], `TABLE_ORDER names kinds the registry lacks: ${unknown.join(', ')}`);
+  const run = (model) => ({ dir: model, model, dataset: 'mnist', labels: 100, seed: 1, testError: 10, wallSeconds: 60, step: 1, options: [] });
+  // given in the registry's order; the table puts ssae and m2 before ladder, and a kind it does not know last
+  const rows = resultsTable(['zzz', 'ladder', 'ssae', 'm2', 'supervised'].map(run)).split('\n').slice(2);
+  assert.equal(rows.map((l) => l.split(' | ')[2]), ['supervised', 'ssae', 'm2', 'ladder', 'zzz']);
 });
 
 s('replaces only the marked block of the README, and needs the markers', () => {

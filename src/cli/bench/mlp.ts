@@ -1,19 +1,19 @@
 // The supervised MLP workload of the engine issue: a 784-500-500-10 ReLU classifier with dropout 0.5, Adam 1e-3,
 // batch 100, on Fashion-MNIST. `semigen bench mlp-step` times one training step (median over many steps after
 // warm-up); `semigen bench mlp-train` trains it (6000 steps by default) and reports the test error.
-import { Adam } from '../src/optim/adam.js';
-import { MLP } from '../src/nn/mlp.js';
-import { Generator } from '../src/random.js';
-import { tidy, noGrad } from '../src/autograd.js';
-import { fromArray } from '../src/ops/creation.js';
-import { gatherRows } from '../src/ops/shape.js';
-import { mean } from '../src/ops/reduce.js';
-import { softmaxCrossEntropy } from '../src/ops/losses.js';
-import { native } from '../src/backend.js';
-import type { Tensor } from '../src/tensor.js';
-import { readImageSet, type ImageSet } from '../src/data/idx.js';
-import { resolveDataset } from '../src/data/resolve.js';
-import { ShuffledBatches } from '../src/data/batches.js';
+import { Adam } from '../../optim/adam.js';
+import { MLP } from '../../nn/mlp.js';
+import { Generator } from '../../random.js';
+import { tidy, noGrad } from '../../autograd.js';
+import { fromArray } from '../../ops/creation.js';
+import { gatherRows } from '../../ops/shape.js';
+import { mean } from '../../ops/reduce.js';
+import { softmaxCrossEntropy } from '../../ops/losses.js';
+import { native } from '../../backend.js';
+import type { Tensor } from '../../tensor.js';
+import { readImageSet, type ImageSet } from '../../data/idx.js';
+import { resolveDataset } from '../../data/resolve.js';
+import { ShuffledBatches } from '../../data/batches.js';
 
 const BATCH = 100;
 
