@@ -1,5 +1,7 @@
-// `npm run results`: rebuilds the semi-supervised results table in README.md from run folders (default:
-// results/runs/*, each holding a run's config.json and metrics.jsonl; checkpoints are not needed). One row per
+// `npm run results`: rebuilds the semi-supervised results table in README.md from runs (default: results/runs).
+// A run is either a run file, <name>.json, as results/ keeps them ({"config": the run's config.json, "labels": its
+// label split, "epochs": its evaluation lines}; scripts/trim-results.mjs writes one from a run folder), or a run
+// folder as `semigen train` leaves it (config.json and metrics.jsonl; checkpoints are not needed). One row per
 // model x dataset x labels: test error mean ± std over the seeds found, their count, the mean wall time per run
 // on the machine that trained them, the papers' figure beside ours, and the --option settings the runs used
 // where they differ from the model's defaults.
@@ -10,6 +12,7 @@ import { writeFileAtomic } from '../train/files.js';
 import { defaultConfig, MODEL_KINDS } from '../models/registry.js';
 
 export interface RunResult {
+  /** the run file or run folder it was read from */
   dir: string;
   model: string;
   dataset: string;
@@ -47,33 +50,61 @@ export const TABLE_ORDER: readonly string[] = ['supervised', 'ssae', 'm1', 'm2',
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 
-/** One run folder's final figures, or null when it has no test error yet (a run still going, or not a classifier). */
-export function readRun(dir: string): RunResult | null {
+interface RunConfig {
+  model: { kind: string; inputSize?: number } & Record<string, unknown>; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
+  extra?: { command?: unknown };
+}
+
+/** A run file's config and evaluation records, or null when the file is not a run file. */
+function readRunFile(file: string): { config: RunConfig; records: unknown[] } | null {
+  let run: unknown;
+  try {
+    run = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  const { config, epochs } = (run ?? {}) as { config?: unknown; epochs?: unknown };
+  if (typeof config !== 'object' || config === null || !Array.isArray(epochs)) return null;
+  return { config: config as RunConfig, records: epochs };
+}
+
+/** A run folder's config and metrics.jsonl records (a line cut short by a crash is skipped), or null without them. */
+function readRunFolder(dir: string): { config: RunConfig; records: unknown[] } | null {
   const configPath = join(dir, 'config.json');
   const metricsPath = join(dir, 'metrics.jsonl');
   if (!existsSync(configPath) || !existsSync(metricsPath)) return null;
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as {
-    model: { kind: string; inputSize?: number } & Record<string, unknown>; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
-    extra?: { command?: unknown };
-  };
-  let last: Record<string, number> | null = null;
-  let wall = 0;
-  let step = 0;
+  const records: unknown[] = [];
   for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
-    let record: Record<string, number>;
     try {
-      record = JSON.parse(line) as Record<string, number>;
+      records.push(JSON.parse(line));
     } catch {
       continue; // a line cut short by a crash
     }
+  }
+  return { config: JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, records };
+}
+
+/** One run's final figures (a run file <name>.json or a run folder), or null when it is neither or has no test
+ *  error yet (a run still going, or not a classifier). */
+export function readRun(path: string): RunResult | null {
+  if (!existsSync(path)) return null;
+  const run = statSync(path).isDirectory() ? readRunFolder(path) : path.endsWith('.json') ? readRunFile(path) : null;
+  if (run === null) return null;
+  const { config } = run;
+  let last: Record<string, number> | null = null;
+  let wall = 0;
+  let step = 0;
+  for (const item of run.records) {
+    if (typeof item !== 'object' || item === null) continue;
+    const record = item as Record<string, number>;
     if (typeof record.wall_s === 'number') wall = record.wall_s;
     if (typeof record.step === 'number') step = record.step;
     if (typeof record.test_error === 'number') last = record;
   }
   if (last === null || step < config.totalSteps) return null;
   return {
-    dir, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
+    dir: path, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
     testError: last.test_error * 100, wallSeconds: wall, step, options: commandOptions(config.extra?.command).filter((o) => !isDefault(config.model, o)),
   };
 }
@@ -120,7 +151,7 @@ function groupOptions(group: RunResult[]): string {
   return parts.filter((p) => p !== '').join('; ');
 }
 
-/** Every finished run under the roots (a root may itself be a run folder). */
+/** Every finished run under the roots: their run files and run folders (a root may itself be one). */
 export function collectRuns(roots: string[]): RunResult[] {
   const runs: RunResult[] = [];
   for (const root of roots) {
@@ -130,10 +161,9 @@ export function collectRuns(roots: string[]): RunResult[] {
       runs.push(own);
       continue;
     }
+    if (!statSync(root).isDirectory()) continue;
     for (const name of readdirSync(root).sort()) {
-      const dir = join(root, name);
-      if (!statSync(dir).isDirectory()) continue;
-      const run = readRun(dir);
+      const run = readRun(join(root, name));
       if (run !== null) runs.push(run);
     }
   }
@@ -204,7 +234,8 @@ function main(argv: string[]): void {
     else if (argv[i] === '--check') check = true;
     else if (argv[i] === '-h' || argv[i] === '--help') {
       console.log('Usage: npm run results -- [run-root ...] [--readme FILE] [--check]\n' +
-        'Rebuilds the results table in README.md from finished run folders (default root: results/runs).\n' +
+        'Rebuilds the results table in README.md from finished runs: run files (<name>.json) and run folders\n' +
+        '(default root: results/runs).\n' +
         '--check: exit 1 when the README table differs from the runs (nothing is written).');
       return;
     } else roots.push(argv[i]);

@@ -1,11 +1,14 @@
 // The results table builder: finished runs grouped by dataset, labels and model with mean ± std over seeds and
-// minutes per run and the --option settings, unfinished runs left out, the papers' figures beside ours, and the README block replaced.
+// minutes per run and the --option settings, unfinished runs left out, the papers' figures beside ours, and the README block replaced;
+// runs read from run folders and from the one-file form of results/ (scripts/trim-results.mjs), which keeps their figures.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectRuns, replaceTable, resultsTable, TABLE_ORDER } from '../../dist/src/cli/results.js';
+import { fileURLToPath } from 'node:url';
+import { collectRuns, readRun, replaceTable, resultsTable, TABLE_ORDER } from '../../dist/src/cli/results.js';
 import { MODEL_KINDS } from '../../dist/src/models/registry.js';
 
 const s = suite('cli: results table');
@@ -48,6 +51,45 @@ s('groups seeds, takes each run\'s last test error, skips unfinished runs', () =
   assert.is(sup, '| fashion-mnist | 1000 | supervised | 18.00 | 1 (0) |  | 2.0 | 18.0 ± 0.7 (PyTorch MLP) |  |');
   assert.match(table.find((l) => l.includes('| ladder |')), /\| 19.25 \| 1 \(4\) \| \+1.25 \|/);
   assert.ok(table.indexOf(sup) < table.indexOf(m2), 'datasets sorted by name');
+});
+
+s('reads run files (config, labels, epochs) beside run folders; trim-results.mjs turns a folder into one', () => {
+  const own = mkdtempSync(join(root, 'files-'));
+  const config = (seed) => ({ model: { kind: 'm2' }, data: { name: 'mnist', labelledRows: 100 }, seed, totalSteps: 20, extra: { command: ['train', 'm2'] } });
+  const epochs = [{ step: 10, epoch: 1, test_error: 0.3, wall_s: 30 }, { step: 20, epoch: 2, test_error: 0.2, wall_s: 60 }];
+  writeFileSync(join(own, 'm2-s1.json'), JSON.stringify({ config: config(1), labels: { count: 100, seed: 1, rows: [], labels: [] }, epochs }));
+  writeFileSync(join(own, 'm2-s2.json'), JSON.stringify({ config: config(2), labels: null, epochs: epochs.slice(0, 1) })); // unfinished
+  writeFileSync(join(own, 'notes.json'), '{"not":"a run"}');
+  writeFileSync(join(own, 'broken.json'), '{"config":');
+  // a run folder as `semigen train` leaves it: a log line, an evaluation line, another, a picture
+  const dir = join(own, 'm2-s3');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config(3)));
+  writeFileSync(join(dir, 'labels.json'), JSON.stringify({ count: 100, seed: 3, rows: [5, 7], labels: [1, 2] }));
+  writeFileSync(join(dir, 'metrics.jsonl'), [
+    { kind: 'log', step: 5, loss: 9, wall_s: 15 },
+    { kind: 'epoch', step: 10, epoch: 1, loss: 8, stage: 1, test_error: 0.4, test_neg_elbo: 99, samples_per_s: 100, rss_mb: 500, wall_s: 30 },
+    { kind: 'epoch', step: 20, epoch: 2, loss: 7, stage: 2, test_error: 0.1, test_neg_elbo: 98, samples_per_s: 100, rss_mb: 500, wall_s: 90 },
+  ].map((r) => `${JSON.stringify(r)}\n`).join('') + '{"kind":"log"'); // last line cut short
+  writeFileSync(join(dir, 'loss.svg'), '<svg/>');
+  const fromFolder = readRun(dir);
+  assert.is(fromFolder.testError, 10);
+  assert.is(fromFolder.wallSeconds, 90);
+  assert.equal(collectRuns([own]).map((r) => [r.dir.split('/').pop(), r.seed, r.testError, r.wallSeconds, r.step]),
+    [['m2-s1.json', 1, 20, 60, 20], ['m2-s3', 3, 10, 90, 20]]);
+
+  const script = fileURLToPath(new URL('../../scripts/trim-results.mjs', import.meta.url));
+  execFileSync(process.execPath, [script, own], { encoding: 'utf8' });
+  assert.not.ok(existsSync(dir), 'the run folder is removed');
+  const text = readFileSync(`${dir}.json`, 'utf8');
+  assert.is(text.split('\n').length, 7, 'config, labels, "epochs":[, one line per evaluation record, ]}, and the final newline');
+  const run = JSON.parse(text);
+  assert.equal(run.config, config(3));
+  assert.equal(run.labels, { count: 100, seed: 3, rows: [5, 7], labels: [1, 2] });
+  assert.equal(run.epochs, [{ step: 10, epoch: 1, test_error: 0.4, test_neg_elbo: 99, wall_s: 30 }, { step: 20, epoch: 2, test_error: 0.1, test_neg_elbo: 98, wall_s: 90 }]);
+  const fromFile = readRun(`${dir}.json`);
+  assert.equal({ ...fromFile, dir: '' }, { ...fromFolder, dir: '' });
+  assert.equal(collectRuns([own]).map((r) => r.dir.split('/').pop()), ['m2-s1.json', 'm2-s3.json']);
 });
 
 s('orders rows by TABLE_ORDER, whose every name is a registered kind', () => {
