@@ -13,7 +13,7 @@ import { add, div, sub } from '../src/ops/elementwise.js';
 import { mean } from '../src/ops/reduce.js';
 import { keep } from '../src/tensor.js';
 import type { Tensor } from '../src/tensor.js';
-import { printRows } from './harness.js';
+import { printRows } from '../src/cli/bench/harness.js';
 
 type Normalize = (x: Tensor, eps: number) => Tensor;
 

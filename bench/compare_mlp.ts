@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../src/backend.js';
-import { benchMlpStep } from './mlp.js';
+import { benchMlpStep } from '../src/cli/bench/mlp.js';
 import { requireOptimisedBlas } from './torch_blas.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

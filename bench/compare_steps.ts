@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../src/backend.js';
-import { measuredPeak } from './peak.js';
-import { benchStep, STEP_WORKLOADS, type StepWorkload } from './steps.js';
+import { measuredPeak } from '../src/cli/bench/peak.js';
+import { benchStep, STEP_WORKLOADS, type StepWorkload } from '../src/cli/bench/steps.js';
 import { requireOptimisedBlas } from './torch_blas.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

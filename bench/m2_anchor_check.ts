@@ -11,8 +11,8 @@ import { noGrad } from '../src/autograd.js';
 import { randn } from '../src/ops/random.js';
 import { gatherRows } from '../src/ops/shape.js';
 import { Generator } from '../src/random.js';
-import { m2Workload } from './m2_step.js';
-import { loadData } from './steps.js';
+import { m2Workload } from '../src/cli/bench/m2_step.js';
+import { loadData } from '../src/cli/bench/steps.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const anchors = process.env.SEMIGEN_ANCHORS ?? join(root, '..', 'shared', 'anchors');

@@ -1,10 +1,10 @@
 // `semigen bench <workload>`: kernel microbenchmarks (sgemm, peak) and training steps (mlp-step, vae-step,
 // gan-step, m2-step), rows with their fraction of this machine's measured FMA peak.
-import { printRows } from '../../bench/harness.js';
-import { benchPeak } from '../../bench/peak.js';
-import { benchSgemm, defaultShapes, transposeShapes } from '../../bench/sgemm.js';
-import { benchMlpStep, benchMlpTrain } from '../../bench/mlp.js';
-import { benchStep, STEP_WORKLOADS, type StepWorkload } from '../../bench/steps.js';
+import { printRows } from './bench/harness.js';
+import { benchPeak } from './bench/peak.js';
+import { benchSgemm, defaultShapes, transposeShapes } from './bench/sgemm.js';
+import { benchMlpStep, benchMlpTrain } from './bench/mlp.js';
+import { benchStep, STEP_WORKLOADS, type StepWorkload } from './bench/steps.js';
 import { native } from '../backend.js';
 import { nonNegativeInt, parse, positiveInt, positiveNumber, UsageError } from './args.js';
 

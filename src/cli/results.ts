@@ -1,0 +1,262 @@
+// `npm run results`: rebuilds the semi-supervised results table in README.md from runs (default: results/runs).
+// A run is either a run file, <name>.json, as results/ keeps them ({"config": the run's config.json, "labels": its
+// label split, "epochs": its evaluation lines}; scripts/trim-results.mjs writes one from a run folder), or a run
+// folder as `semigen train` leaves it (config.json and metrics.jsonl; checkpoints are not needed). One row per
+// model x dataset x labels: test error mean ± std over the seeds found, their count, the mean wall time per run
+// on the machine that trained them, the papers' figure beside ours, and the --option settings the runs used
+// where they differ from the model's defaults.
+// Usage: node dist/src/cli/results.js [run-root ...] [--readme FILE] [--check]
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../train/files.js';
+import { defaultConfig, MODEL_KINDS } from '../models/registry.js';
+
+export interface RunResult {
+  /** the run file or run folder it was read from */
+  dir: string;
+  model: string;
+  dataset: string;
+  labels: number;
+  seed: number;
+  testError: number;
+  wallSeconds: number;
+  step: number;
+  /** the --option KEY=VALUE settings of the command that trained it (its last part, when resumed) that differ
+   *  from the model's defaults */
+  options: string[];
+}
+
+/** Test errors (%) the papers report for permutation-invariant MNIST with 100 labels. */
+export const PAPER_MNIST_100: Record<string, { error: number; source: string }> = {
+  supervised: { error: 25.8, source: 'NN baseline, Kingma et al. 2014' },
+  m1: { error: 11.82, source: 'M1+TSVM, Kingma et al. 2014' },
+  m2: { error: 11.97, source: 'Kingma et al. 2014' },
+  m1m2: { error: 3.33, source: 'Kingma et al. 2014' },
+  ladder: { error: 1.06, source: 'Rasmus et al. 2015' },
+  gamma: { error: 4.34, source: 'Γ-model, Rasmus et al. 2015' },
+  ssgan: { error: 0.93, source: 'feature matching, Salimans et al. 2016' },
+};
+
+/** The PyTorch supervised-only anchor on Fashion-MNIST (../shared/anchors/torch_supervised_baseline.py, 3 seeds). */
+export const ANCHOR_FASHION: Record<number, string> = { 100: '31.2 ± 1.3 (PyTorch MLP)', 1000: '18.0 ± 0.7 (PyTorch MLP)' };
+
+/**
+ * The rows' order within one dataset and label count: the supervised-only baseline first, then the models the
+ * README has always listed in this order. The registry's MODEL_KINDS order would move ladder, gamma and ssgan
+ * ahead of ssae and the Kingma models and so change the table; every name here is a registered kind (a test
+ * checks it), and a registered kind not named here follows them in MODEL_KINDS's order.
+ */
+export const TABLE_ORDER: readonly string[] = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'ssgan'];
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+interface RunConfig {
+  model: { kind: string; inputSize?: number } & Record<string, unknown>; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
+  extra?: { command?: unknown };
+}
+
+/** A run file's config and evaluation records, or null when the file is not a run file. */
+function readRunFile(file: string): { config: RunConfig; records: unknown[] } | null {
+  let run: unknown;
+  try {
+    run = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  const { config, epochs } = (run ?? {}) as { config?: unknown; epochs?: unknown };
+  if (typeof config !== 'object' || config === null || !Array.isArray(epochs)) return null;
+  return { config: config as RunConfig, records: epochs };
+}
+
+/** A run folder's config and metrics.jsonl records (a line cut short by a crash is skipped), or null without them. */
+function readRunFolder(dir: string): { config: RunConfig; records: unknown[] } | null {
+  const configPath = join(dir, 'config.json');
+  const metricsPath = join(dir, 'metrics.jsonl');
+  if (!existsSync(configPath) || !existsSync(metricsPath)) return null;
+  const records: unknown[] = [];
+  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      continue; // a line cut short by a crash
+    }
+  }
+  return { config: JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, records };
+}
+
+/** One run's final figures (a run file <name>.json or a run folder), or null when it is neither or has no test
+ *  error yet (a run still going, or not a classifier). */
+export function readRun(path: string): RunResult | null {
+  if (!existsSync(path)) return null;
+  const run = statSync(path).isDirectory() ? readRunFolder(path) : path.endsWith('.json') ? readRunFile(path) : null;
+  if (run === null) return null;
+  const { config } = run;
+  let last: Record<string, number> | null = null;
+  let wall = 0;
+  let step = 0;
+  for (const item of run.records) {
+    if (typeof item !== 'object' || item === null) continue;
+    const record = item as Record<string, number>;
+    if (typeof record.wall_s === 'number') wall = record.wall_s;
+    if (typeof record.step === 'number') step = record.step;
+    if (typeof record.test_error === 'number') last = record;
+  }
+  if (last === null || step < config.totalSteps) return null;
+  return {
+    dir: path, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
+    testError: last.test_error * 100, wallSeconds: wall, step, options: commandOptions(config.extra?.command).filter((o) => !isDefault(config.model, o)),
+  };
+}
+
+/** Default configs by kind, input size and classes (each is built once: building means building the model). */
+const defaultsCache = new Map<string, Record<string, unknown> | null>();
+
+/** Whether a KEY=VALUE option left the run's model config at the model's default for that key. */
+function isDefault(model: { kind: string; inputSize?: number } & Record<string, unknown>, option: string): boolean {
+  const key = option.slice(0, option.indexOf('='));
+  if (!(key in model)) return false;
+  const inputSize = model.inputSize ?? 784;
+  const overrides = typeof model.classes === 'number' ? { classes: model.classes } : {};
+  const cacheKey = JSON.stringify([model.kind, inputSize, overrides]);
+  if (!defaultsCache.has(cacheKey)) {
+    let defaults: Record<string, unknown> | null;
+    try {
+      defaults = defaultConfig(model.kind, inputSize, overrides) as unknown as Record<string, unknown>;
+    } catch {
+      defaults = null; // a kind this build does not know: show what was set
+    }
+    defaultsCache.set(cacheKey, defaults);
+  }
+  const defaults = defaultsCache.get(cacheKey) ?? null;
+  return defaults !== null && JSON.stringify(defaults[key]) === JSON.stringify(model[key]);
+}
+
+/** The values of a command line's --option flags, sorted. */
+function commandOptions(command: unknown): string[] {
+  if (!Array.isArray(command)) return [];
+  const options: string[] = [];
+  command.forEach((arg, i) => {
+    if (arg === '--option' && typeof command[i + 1] === 'string') options.push(command[i + 1] as string);
+  });
+  return options.sort();
+}
+
+/** The options every run of a group was trained with, then those only some were, marked as such. */
+function groupOptions(group: RunResult[]): string {
+  const all = [...new Set(group.flatMap((r) => r.options))].sort();
+  const shared = all.filter((o) => group.every((r) => r.options.includes(o)));
+  const some = all.filter((o) => !shared.includes(o));
+  const parts = [shared.join(' '), some.length > 0 ? `not every seed: ${some.join(' ')}` : ''];
+  return parts.filter((p) => p !== '').join('; ');
+}
+
+/** Every finished run under the roots: their run files and run folders (a root may itself be one). */
+export function collectRuns(roots: string[]): RunResult[] {
+  const runs: RunResult[] = [];
+  for (const root of roots) {
+    if (!existsSync(root)) continue;
+    const own = readRun(root);
+    if (own !== null) {
+      runs.push(own);
+      continue;
+    }
+    if (!statSync(root).isDirectory()) continue;
+    for (const name of readdirSync(root).sort()) {
+      const run = readRun(join(root, name));
+      if (run !== null) runs.push(run);
+    }
+  }
+  return runs;
+}
+
+function meanStd(values: number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length; // as numpy's std
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/** The markdown table of the runs, grouped by dataset, labels and model. */
+export function resultsTable(runs: RunResult[]): string {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const key = `${r.dataset}\u0000${r.labels}\u0000${r.model}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  // listed kinds, then other registered kinds in the registry's order, then kinds this build does not know
+  const order = [...TABLE_ORDER, ...MODEL_KINDS.filter((k) => !TABLE_ORDER.includes(k))];
+  const rank = (m: string): number => (order.includes(m) ? order.indexOf(m) : order.length);
+  const keys = [...groups.keys()].sort((a, b) => {
+    const [da, la, ma] = a.split('\u0000');
+    const [db, lb, mb] = b.split('\u0000');
+    return da.localeCompare(db) || Number(la) - Number(lb) || rank(ma) - rank(mb) || ma.localeCompare(mb);
+  });
+  const lines = [
+    '| dataset | labels | model | test error % (mean ± std) | seeds | minus supervised-only | minutes per run | paper / anchor | --option |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |',
+  ];
+  for (const key of keys) {
+    const group = (groups.get(key) as RunResult[]).sort((a, b) => a.seed - b.seed);
+    const { model, dataset, labels } = group[0];
+    const { mean, std } = meanStd(group.map((r) => r.testError));
+    const minutes = meanStd(group.map((r) => r.wallSeconds / 60)).mean;
+    let reference = '';
+    if (dataset === 'mnist' && labels === 100 && PAPER_MNIST_100[model]) {
+      reference = `${PAPER_MNIST_100[model].error} (${PAPER_MNIST_100[model].source})`;
+    } else if (dataset === 'fashion-mnist' && model === 'supervised' && ANCHOR_FASHION[labels]) {
+      reference = ANCHOR_FASHION[labels];
+    }
+    // one seed has no spread to show; the difference to the supervised-only row is what a model must make negative
+    const error = group.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
+    const supervised = groups.get(`${dataset}\u0000${labels}\u0000supervised`);
+    const baseline = supervised === undefined ? 0 : meanStd(supervised.map((r) => r.testError)).mean;
+    const gain = model === 'supervised' || supervised === undefined ? '' : `${mean - baseline > 0 ? '+' : '−'}${Math.abs(mean - baseline).toFixed(2)}`;
+    lines.push(`| ${dataset} | ${labels} | ${model} | ${error} | ${group.length} (${group.map((r) => r.seed).join(', ')}) | ` +
+      `${gain} | ${minutes.toFixed(1)} | ${reference} | ${groupOptions(group)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** README text with the part between the results markers replaced by `table`. */
+export function replaceTable(readme: string, table: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README has no ${START} ... ${END} block for the results table`);
+  return `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
+}
+
+function main(argv: string[]): void {
+  const roots: string[] = [];
+  let readme = 'README.md';
+  let check = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--readme') readme = argv[++i];
+    else if (argv[i] === '--check') check = true;
+    else if (argv[i] === '-h' || argv[i] === '--help') {
+      console.log('Usage: npm run results -- [run-root ...] [--readme FILE] [--check]\n' +
+        'Rebuilds the results table in README.md from finished runs: run files (<name>.json) and run folders\n' +
+        '(default root: results/runs).\n' +
+        '--check: exit 1 when the README table differs from the runs (nothing is written).');
+      return;
+    } else roots.push(argv[i]);
+  }
+  if (roots.length === 0) roots.push('results/runs');
+  const runs = collectRuns(roots.map((r) => resolve(r)));
+  const table = runs.length === 0 ? '_No finished runs yet._' : resultsTable(runs);
+  console.log(table);
+  const text = readFileSync(readme, 'utf8');
+  const updated = replaceTable(text, table);
+  if (check) {
+    if (updated !== text) {
+      console.error(`${readme}: the results table is out of date (run npm run results)`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  if (updated !== text) writeFileAtomic(readme, Buffer.from(updated));
+  console.error(`${runs.length} finished runs -> ${readme}`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2));
+}

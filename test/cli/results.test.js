@@ -1,0 +1,110 @@
+// The results table builder: finished runs grouped by dataset, labels and model with mean ± std over seeds and
+// minutes per run and the --option settings, unfinished runs left out, the papers' figures beside ours, and the README block replaced;
+// runs read from run folders and from the one-file form of results/ (scripts/trim-results.mjs), which keeps their figures.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectRuns, readRun, replaceTable, resultsTable, TABLE_ORDER } from '../../dist/src/cli/results.js';
+import { MODEL_KINDS } from '../../dist/src/models/registry.js';
+
+const s = suite('cli: results table');
+let root;
+s.before(() => {
+  root = mkdtempSync(join(tmpdir(), 'semigen-results-'));
+});
+s.after(() => rmSync(root, { recursive: true, force: true }));
+
+function fakeRun(name, { model, dataset, labels, seed, errors, totalSteps = 20, wall = 120, options = [], config = {} }) {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({
+    model: { kind: model, ...config }, data: { name: dataset, labelledRows: labels }, seed, totalSteps,
+    extra: { command: ['train', model, ...options.flatMap((o) => ['--option', o]), '--seed', String(seed)] },
+  }));
+  const lines = errors.map((e, i) => JSON.stringify({ kind: 'epoch', step: (i + 1) * 10, test_error: e, wall_s: wall * (i + 1) / errors.length }));
+  writeFileSync(join(dir, 'metrics.jsonl'), `${lines.join('\n')}\n{"kind":"log","step":`); // last line cut short
+}
+
+s('groups seeds, takes each run\'s last test error, skips unfinished runs', () => {
+  fakeRun('m2-a', { model: 'm2', dataset: 'mnist', labels: 100, seed: 1, errors: [0.5, 0.10], options: ['lr=0.001', 'alpha=3'] });
+  fakeRun('m2-b', { model: 'm2', dataset: 'mnist', labels: 100, seed: 2, errors: [0.4, 0.14], wall: 240,
+    options: ['alpha=3', 'latent=50'], config: { alpha: 3, latent: 50 } }); // latent 50 is M2's default: not shown
+  fakeRun('m2-c', { model: 'm2', dataset: 'mnist', labels: 100, seed: 3, errors: [0.3], totalSteps: 20 }); // stopped at step 10
+  fakeRun('sup', { model: 'supervised', dataset: 'fashion-mnist', labels: 1000, seed: 0, errors: [0.2, 0.18] });
+  fakeRun('sup-m', { model: 'supervised', dataset: 'mnist', labels: 100, seed: 1, errors: [0.25], totalSteps: 10 });
+  fakeRun('sup-m2', { model: 'supervised', dataset: 'mnist', labels: 100, seed: 2, errors: [0.20], totalSteps: 10 });
+  fakeRun('lad', { model: 'ladder', dataset: 'fashion-mnist', labels: 1000, seed: 4, errors: [0.1925], totalSteps: 10 });
+  const runs = collectRuns([root]);
+  assert.equal(runs.map((r) => r.dir.split('/').pop()).sort(), ['lad', 'm2-a', 'm2-b', 'sup', 'sup-m', 'sup-m2']);
+  const table = resultsTable(runs).split('\n');
+  assert.is(table.length, 6);
+  const m2 = table.find((l) => l.includes('| m2 |'));
+  // errors 10% and 14%: mean 12.00, population std 2.00; wall 2 and 4 minutes: 3.0
+  // against the supervised-only rows of the same dataset and labels: mean 22.50 on MNIST-100, 18.00 on F-MNIST-1000
+  // the options both seeds were trained with, then the one only seed 1 was
+  assert.is(m2, '| mnist | 100 | m2 | 12.00 ± 2.00 | 2 (1, 2) | −10.50 | 3.0 | 11.97 (Kingma et al. 2014) | alpha=3; not every seed: lr=0.001 |');
+  const sup = table.find((l) => l.includes('| fashion-mnist | 1000 | supervised |'));
+  assert.is(sup, '| fashion-mnist | 1000 | supervised | 18.00 | 1 (0) |  | 2.0 | 18.0 ± 0.7 (PyTorch MLP) |  |');
+  assert.match(table.find((l) => l.includes('| ladder |')), /\| 19.25 \| 1 \(4\) \| \+1.25 \|/);
+  assert.ok(table.indexOf(sup) < table.indexOf(m2), 'datasets sorted by name');
+});
+
+s('reads run files (config, labels, epochs) beside run folders; trim-results.mjs turns a folder into one', () => {
+  const own = mkdtempSync(join(root, 'files-'));
+  const config = (seed) => ({ model: { kind: 'm2' }, data: { name: 'mnist', labelledRows: 100 }, seed, totalSteps: 20, extra: { command: ['train', 'm2'] } });
+  const epochs = [{ step: 10, epoch: 1, test_error: 0.3, wall_s: 30 }, { step: 20, epoch: 2, test_error: 0.2, wall_s: 60 }];
+  writeFileSync(join(own, 'm2-s1.json'), JSON.stringify({ config: config(1), labels: { count: 100, seed: 1, rows: [], labels: [] }, epochs }));
+  writeFileSync(join(own, 'm2-s2.json'), JSON.stringify({ config: config(2), labels: null, epochs: epochs.slice(0, 1) })); // unfinished
+  writeFileSync(join(own, 'notes.json'), '{"not":"a run"}');
+  writeFileSync(join(own, 'broken.json'), '{"config":');
+  // a run folder as `semigen train` leaves it: a log line, an evaluation line, another, a picture
+  const dir = join(own, 'm2-s3');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config(3)));
+  writeFileSync(join(dir, 'labels.json'), JSON.stringify({ count: 100, seed: 3, rows: [5, 7], labels: [1, 2] }));
+  writeFileSync(join(dir, 'metrics.jsonl'), [
+    { kind: 'log', step: 5, loss: 9, wall_s: 15 },
+    { kind: 'epoch', step: 10, epoch: 1, loss: 8, stage: 1, test_error: 0.4, test_neg_elbo: 99, samples_per_s: 100, rss_mb: 500, wall_s: 30 },
+    { kind: 'epoch', step: 20, epoch: 2, loss: 7, stage: 2, test_error: 0.1, test_neg_elbo: 98, samples_per_s: 100, rss_mb: 500, wall_s: 90 },
+  ].map((r) => `${JSON.stringify(r)}\n`).join('') + '{"kind":"log"'); // last line cut short
+  writeFileSync(join(dir, 'loss.svg'), '<svg/>');
+  const fromFolder = readRun(dir);
+  assert.is(fromFolder.testError, 10);
+  assert.is(fromFolder.wallSeconds, 90);
+  assert.equal(collectRuns([own]).map((r) => [r.dir.split('/').pop(), r.seed, r.testError, r.wallSeconds, r.step]),
+    [['m2-s1.json', 1, 20, 60, 20], ['m2-s3', 3, 10, 90, 20]]);
+
+  const script = fileURLToPath(new URL('../../scripts/trim-results.mjs', import.meta.url));
+  execFileSync(process.execPath, [script, own], { encoding: 'utf8' });
+  assert.not.ok(existsSync(dir), 'the run folder is removed');
+  const text = readFileSync(`${dir}.json`, 'utf8');
+  assert.is(text.split('\n').length, 7, 'config, labels, "epochs":[, one line per evaluation record, ]}, and the final newline');
+  const run = JSON.parse(text);
+  assert.equal(run.config, config(3));
+  assert.equal(run.labels, { count: 100, seed: 3, rows: [5, 7], labels: [1, 2] });
+  assert.equal(run.epochs, [{ step: 10, epoch: 1, test_error: 0.4, test_neg_elbo: 99, wall_s: 30 }, { step: 20, epoch: 2, test_error: 0.1, test_neg_elbo: 98, wall_s: 90 }]);
+  const fromFile = readRun(`${dir}.json`);
+  assert.equal({ ...fromFile, dir: '' }, { ...fromFolder, dir: '' });
+  assert.equal(collectRuns([own]).map((r) => r.dir.split('/').pop()), ['m2-s1.json', 'm2-s3.json']);
+});
+
+s('orders rows by TABLE_ORDER, whose every name is a registered kind', () => {
+  const unknown = TABLE_ORDER.filter((k) => !MODEL_KINDS.includes(k));
+  assert.equal(unknown, [], `TABLE_ORDER names kinds the registry lacks: ${unknown.join(', ')}`);
+  const run = (model) => ({ dir: model, model, dataset: 'mnist', labels: 100, seed: 1, testError: 10, wallSeconds: 60, step: 1, options: [] });
+  // given in the registry's order; the table puts ssae and m2 before ladder, and a kind it does not know last
+  const rows = resultsTable(['zzz', 'ladder', 'ssae', 'm2', 'supervised'].map(run)).split('\n').slice(2);
+  assert.equal(rows.map((l) => l.split(' | ')[2]), ['supervised', 'ssae', 'm2', 'ladder', 'zzz']);
+});
+
+s('replaces only the marked block of the README, and needs the markers', () => {
+  const readme = 'intro\n<!-- results:start -->\nold\n<!-- results:end -->\nrest\n';
+  assert.is(replaceTable(readme, 'NEW'), 'intro\n<!-- results:start -->\nNEW\n<!-- results:end -->\nrest\n');
+  assert.throws(() => replaceTable('no markers here', 'NEW'), /results:start/);
+});
+
+s.run();
