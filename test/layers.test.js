@@ -42,12 +42,6 @@ const KNOWN = [
       'ops/reduce.ts', 'ops/shape.ts'],
     reason: 'ops/raw.ts imports methods.ts, which imports the op files, which import raw.ts: the ops rewrite removes it',
   },
-  {
-    kind: 'upward',
-    from: 'train/',
-    to: 'models/model.ts',
-    reason: 'the model contract (TrainableModel, Batch) is moving from models/model.ts into train/',
-  },
 ];
 
 const posix = (p) => p.split('\\').join('/');

@@ -40,13 +40,6 @@ export const PAPER_MNIST_100: Record<string, { error: number; source: string }> 
 /** The PyTorch supervised-only anchor on Fashion-MNIST (../shared/anchors/torch_supervised_baseline.py, 3 seeds). */
 export const ANCHOR_FASHION: Record<number, string> = { 100: '31.2 ± 1.3 (PyTorch MLP)', 1000: '18.0 ± 0.7 (PyTorch MLP)' };
 
-/**
- * The rows' order within one dataset and label count: the supervised-only baseline first, then the models the
- * README has always listed in this order. The registry's MODEL_KINDS order would move ladder, gamma and ssgan
- * ahead of ssae and the Kingma models and so change the table; every name here is a registered kind (a test
- * checks it), and a registered kind not named here follows them in MODEL_KINDS's order.
- */
-export const TABLE_ORDER: readonly string[] = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'ssgan'];
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 
@@ -183,8 +176,8 @@ export function resultsTable(runs: RunResult[]): string {
     const key = `${r.dataset}\u0000${r.labels}\u0000${r.model}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  // listed kinds, then other registered kinds in the registry's order, then kinds this build does not know
-  const order = [...TABLE_ORDER, ...MODEL_KINDS.filter((k) => !TABLE_ORDER.includes(k))];
+  // the registry's order, then kinds this build does not know
+  const order = MODEL_KINDS;
   const rank = (m: string): number => (order.includes(m) ? order.indexOf(m) : order.length);
   const keys = [...groups.keys()].sort((a, b) => {
     const [da, la, ma] = a.split('\u0000');

@@ -20,8 +20,10 @@ import { vaeKind } from './vae.js';
 export type { ModelOptions } from './base.js';
 export type { KindSpec, RunShape } from './kind.js';
 
+// the order of --help and of the results table's rows: the generative kinds, the supervised-only baseline, then the
+// semi-supervised kinds from the simplest
 const KINDS: readonly KindSpec[] = [
-  aeKind, daeKind, vaeKind, ganKind, supervisedKind, ladderKind, gammaKind, ssaeKind, ssganKind, m1Kind, m2Kind, m1m2Kind,
+  aeKind, daeKind, vaeKind, ganKind, supervisedKind, ssaeKind, m1Kind, m2Kind, m1m2Kind, ladderKind, gammaKind, ssganKind,
 ];
 
 const BY_KIND = new Map(KINDS.map((k) => [k.kind, k]));
