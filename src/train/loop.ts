@@ -12,8 +12,8 @@ import type { TrainableModel } from './contract.js';
 import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint } from './checkpoint.js';
 import { JsonLines, writeFileAtomic } from './files.js';
 import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type MetricsRecord } from './metrics.js';
-import { createProgress } from './progress.js';
-import { checkOptions, runConfig, checkResumable, type TrainOptions, type TrainEvent, type TrainResult } from './options.js';
+import { createProgress, type Progress } from './progress.js';
+import { checkOptions, runConfig, checkResumable, type CheckedOptions, type TrainOptions, type TrainEvent, type TrainResult } from './options.js';
 import { writeLossCurve } from './plot.js';
 import { evaluate, toDevice, type DeviceSplit } from './evaluate.js';
 
@@ -60,172 +60,230 @@ function jsonState(state: BatchesState): BatchesState {
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
 export async function train(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null },
   options: TrainOptions): Promise<TrainResult> {
-  const o = checkOptions(model, data, options);
-  const checkpointPath = join(o.outDir, 'checkpoint.safetensors');
-  const metricsPath = join(o.outDir, 'metrics.jsonl');
-  mkdirSync(o.outDir, { recursive: true });
-  const batches = new ShuffledBatches(data.train.count, o.batchSize, o.seed);
-  const labelled = labelledStream(model, data.train, o.seed);
-  const stepsPerEpoch = batches.batchesPerEpoch;
-  const totalSteps = o.steps ?? (o.epochs as number) * stepsPerEpoch;
-  const config = runConfig(model, data, o, stepsPerEpoch, totalSteps);
+  const run = new TrainingRun(model, data, checkOptions(model, data, options));
+  run.prepareFolder();
+  return run.run();
+}
 
-  let step = 0;
-  let wallBefore = 0;
-  let lastCheckpoint: string | null = null;
-  let checkpointStep = -1;
-  const logSums = new MetricSums();
-  const epochSums = new MetricSums();
-  const earlier = [metricsPath, checkpointPath, previousPath(checkpointPath)].filter((f) => existsSync(f));
-  if (!o.resume && earlier.length > 0) {
-    if (!o.overwrite) {
-      throw new Error(`${o.outDir} already holds a run (${earlier.map((f) => basename(f)).join(', ')}); resume it, ` +
-        'overwrite it, or choose another folder');
-    }
-    for (const f of earlier) rmSync(f);
+type Data = { name?: string; train: DataSplit; test: DataSplit | null };
+
+/** One run of the loop: its folder, samplers, sums, progress and checkpoints. */
+class TrainingRun {
+  private readonly checkpointPath: string;
+  private readonly metricsPath: string;
+  private readonly batches: ShuffledBatches;
+  private readonly labelled: ReturnType<typeof labelledStream>;
+  private readonly stepsPerEpoch: number;
+  private readonly totalSteps: number;
+  private readonly config: Record<string, unknown>;
+  private step = 0;
+  private wallBefore = 0;
+  private lastCheckpoint: string | null = null;
+  private checkpointStep = -1;
+  private readonly logSums = new MetricSums();
+  private readonly epochSums = new MetricSums();
+  private lastEval: Record<string, number> | null = null;
+  private started = performance.now();
+  private log: JsonLines | null = null;
+  private progress: Progress | null = null;
+  private testData: DeviceSplit | null = null;
+
+  constructor(private readonly model: TrainableModel, private readonly data: Data, private readonly o: CheckedOptions & TrainOptions) {
+    this.checkpointPath = join(o.outDir, 'checkpoint.safetensors');
+    this.metricsPath = join(o.outDir, 'metrics.jsonl');
+    this.batches = new ShuffledBatches(data.train.count, o.batchSize, o.seed);
+    this.labelled = labelledStream(model, data.train, o.seed);
+    this.stepsPerEpoch = this.batches.batchesPerEpoch;
+    this.totalSteps = o.steps ?? (o.epochs as number) * this.stepsPerEpoch;
+    this.config = runConfig(model, data, o, this.stepsPerEpoch, this.totalSteps);
   }
-  if (o.resume) {
-    const state = loadCheckpoint(checkpointPath);
-    checkResumable(state.config, config, checkpointPath);
-    restoreState(model, batches, state, checkpointPath);
-    if (labelled !== null) {
+
+  /** Makes the run folder this run's: refuses or clears an earlier run, restores a resumed one, writes config.json. */
+  prepareFolder(): void {
+    const o = this.o;
+    mkdirSync(o.outDir, { recursive: true });
+    const earlier = [this.metricsPath, this.checkpointPath, previousPath(this.checkpointPath)].filter((f) => existsSync(f));
+    if (!o.resume && earlier.length > 0) {
+      if (!o.overwrite) {
+        throw new Error(`${o.outDir} already holds a run (${earlier.map((f) => basename(f)).join(', ')}); resume it, ` +
+          'overwrite it, or choose another folder');
+      }
+      for (const f of earlier) rmSync(f);
+    }
+    if (o.resume) this.restore();
+    for (const [name, text] of Object.entries(o.files)) writeFileAtomic(join(o.outDir, name), Buffer.from(text));
+    writeFileAtomic(join(o.outDir, 'config.json'),
+      Buffer.from(`${JSON.stringify({ ...this.config, resumed_from_step: o.resume ? this.step : null }, null, 2)}\n`));
+  }
+
+  /** Restores model, samplers, sums and step from the run's checkpoint. */
+  private restore(): void {
+    const path = this.checkpointPath;
+    const state = loadCheckpoint(path);
+    checkResumable(state.config, this.config, path);
+    restoreState(this.model, this.batches, state, path);
+    if (this.labelled !== null) {
       const saved = state.progress.labelled as BatchesState | undefined;
-      if (saved === undefined) throw new Error(`${checkpointPath}: holds no labelled batch sampler state`);
-      labelled.batches.setState(saved);
+      if (saved === undefined) throw new Error(`${path}: holds no labelled batch sampler state`);
+      this.labelled.batches.setState(saved);
     }
-    step = state.step;
-    if (step > totalSteps) {
-      throw new Error(`${checkpointPath}: is at step ${step}, past this run's ${totalSteps} steps; ask for more epochs or steps`);
+    this.step = state.step;
+    if (this.step > this.totalSteps) {
+      throw new Error(`${path}: is at step ${this.step}, past this run's ${this.totalSteps} steps; ask for more epochs or steps`);
     }
-    wallBefore = typeof state.progress.wall_s === 'number' ? state.progress.wall_s : 0;
-    logSums.load(state.progress.log);
-    epochSums.load(state.progress.epoch);
-    lastCheckpoint = checkpointPath;
-    checkpointStep = step;
-    truncateMetrics(metricsPath, step);
+    this.wallBefore = typeof state.progress.wall_s === 'number' ? state.progress.wall_s : 0;
+    this.logSums.load(state.progress.log);
+    this.epochSums.load(state.progress.epoch);
+    this.lastCheckpoint = path;
+    this.checkpointStep = this.step;
+    truncateMetrics(this.metricsPath, this.step);
   }
-  for (const [name, text] of Object.entries(o.files)) writeFileAtomic(join(o.outDir, name), Buffer.from(text));
-  writeFileAtomic(join(o.outDir, 'config.json'),
-    Buffer.from(`${JSON.stringify({ ...config, resumed_from_step: o.resume ? step : null }, null, 2)}\n`));
 
-  const emit = (event: TrainEvent): void => o.onEvent?.(event);
-  let trainData: DeviceSplit | null = null;
-  let testData: DeviceSplit | null = null;
-  const log = new JsonLines(metricsPath);
-  const progress = createProgress(o.progress, o.stream, totalSteps, stepsPerEpoch,
-    step, o.batchSize);
-  const started = performance.now();
-  const wall = (): number => Math.round((wallBefore + (performance.now() - started) / 1000) * 1000) / 1000;
-  const epochOf = (s: number): number => Math.max(1, Math.ceil(s / stepsPerEpoch));
-  let lastEval: Record<string, number> | null = null;
-  let lastYield = performance.now();
+  private wall(): number {
+    return Math.round((this.wallBefore + (performance.now() - this.started) / 1000) * 1000) / 1000;
+  }
 
-  const write = (kind: MetricsRecord['kind'], sums: MetricSums, extra: Record<string, number> = {}): void => {
-    const record: MetricsRecord = { kind, step, epoch: epochOf(step), ...sums.means(), ...extra };
+  private epochOf(s: number): number {
+    return Math.max(1, Math.ceil(s / this.stepsPerEpoch));
+  }
+
+  private emit(event: TrainEvent): void {
+    this.o.onEvent?.(event);
+  }
+
+  /** Appends one metrics record (log, epoch or end) to metrics.jsonl and the progress display. */
+  private write(kind: MetricsRecord['kind'], sums: MetricSums, extra: Record<string, number> = {}): void {
+    const record: MetricsRecord = { kind, step: this.step, epoch: this.epochOf(this.step), ...sums.means(), ...extra };
     if (kind !== 'error') {
       record.samples_per_s = sums.samplesPerSecond(); // time inside steps alone: evaluation and saving left out
       record.rss_mb = rssMegabytes();
-      record.wall_s = wall();
+      record.wall_s = this.wall();
     }
-    log.append(record);
-    progress.record(record);
-    emit({ type: 'record', record });
-  };
-  const stopOnNonFinite = (metrics: Record<string, number>): void => {
+    this.log?.append(record);
+    this.progress?.record(record);
+    this.emit({ type: 'record', record });
+  }
+
+  /** A non-finite metric stops the run with an error naming it, the step and the last good checkpoint. */
+  private stopOnNonFinite(metrics: Record<string, number>): void {
     const bad = firstNonFinite(metrics);
     if (bad === null) return;
-    const where = lastCheckpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint is ${lastCheckpoint}`;
-    const message = `${bad[0]} became ${bad[1]} at step ${step} (epoch ${epochOf(step)}); ${where}`;
-    log.append({ kind: 'error', step, epoch: epochOf(step), error: message });
+    const where = this.lastCheckpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint is ${this.lastCheckpoint}`;
+    const message = `${bad[0]} became ${bad[1]} at step ${this.step} (epoch ${this.epochOf(this.step)}); ${where}`;
+    this.log?.append({ kind: 'error', step: this.step, epoch: this.epochOf(this.step), error: message });
     throw new Error(message);
-  };
-  const checkpoint = (): void => {
-    const state = captureState(model, batches, {
-      step, epoch: epochOf(step), config,
+  }
+
+  private checkpoint(): void {
+    const labelled = this.labelled;
+    const state = captureState(this.model, this.batches, {
+      step: this.step, epoch: this.epochOf(this.step), config: this.config,
       progress: {
-        wall_s: wall(), log: logSums.toJSON(), epoch: epochSums.toJSON(),
+        wall_s: this.wall(), log: this.logSums.toJSON(), epoch: this.epochSums.toJSON(),
         ...(labelled === null ? {} : { labelled: jsonState(labelled.batches.getState()) }),
       },
     });
-    saveCheckpoint(checkpointPath, state);
-    lastCheckpoint = checkpointPath;
-    checkpointStep = step;
-    log.sync();
-    emit({ type: 'checkpoint', step, path: checkpointPath });
-  };
-  const runEval = (): Record<string, number> => {
-    if (testData === null) return {};
-    const metrics = evaluate(model, testData, o.evalBatchSize);
-    stopOnNonFinite(metrics);
-    lastEval = metrics;
-    emit({ type: 'eval', step, metrics });
-    return metrics;
-  };
-
-  let stopped: TrainResult['stopped'] = 'done';
-  try {
-    const trainSplit = toDevice(data.train, o.device); // once: batches are gathered from these on the device
-    trainData = trainSplit;
-    testData = data.test === null ? null : toDevice(data.test, o.device);
-    model.module.train();
-    while (step < totalSteps) {
-      if (o.signal?.aborted) {
-        stopped = 'aborted';
-        break;
-      }
-      const t0 = performance.now();
-      const index = batches.next();
-      const labelledIndex = labelled === null ? null : labelled.next();
-      const metrics = tidy(() => model.trainStep({
-        x: gatherRows(trainSplit.x, index), labels: gatherRows(trainSplit.labels, index),
-        ...(labelledIndex === null ? {} : {
-          labelled: {
-            x: gatherRows(trainSplit.x, labelledIndex), labels: gatherRows(trainSplit.labels, labelledIndex), share: labelled!.share,
-          },
-        }),
-      }));
-      const seconds = (performance.now() - t0) / 1000;
-      step++;
-      stopOnNonFinite(metrics);
-      logSums.add(metrics, index.length, seconds);
-      epochSums.add(metrics, index.length, seconds);
-      emit({ type: 'step', step, metrics });
-      progress.step(step, metrics);
-
-      if (step % o.logEvery === 0) {
-        write('log', logSums);
-        logSums.reset();
-      }
-      if (step % stepsPerEpoch === 0) {
-        const epoch = step / stepsPerEpoch;
-        const last = step === totalSteps;
-        const evalMetrics = epoch % o.evalEvery === 0 || last ? runEval() : {};
-        write('epoch', epochSums, evalMetrics);
-        epochSums.reset();
-        if (epoch % o.checkpointEvery === 0 || last) checkpoint();
-        emit({ type: 'epoch', step, epoch });
-      }
-      if (performance.now() - lastYield > YIELD_MS) {
-        await new Promise((resolve) => setImmediate(resolve)); // lets signals, timers and redraws in
-        lastYield = performance.now();
-      }
-    }
-    if (step % stepsPerEpoch !== 0 || stopped === 'aborted') {
-      // stopped between epoch ends: report what is pending and keep a checkpoint to resume from
-      const evalMetrics = stopped === 'done' ? runEval() : {};
-      if (logSums.count > 0 || Object.keys(evalMetrics).length > 0) write('end', logSums, evalMetrics);
-      if (step > 0 && checkpointStep !== step) checkpoint();
-    }
-  } finally {
-    progress.end();
-    log.close();
-    for (const split of [trainData, testData]) {
-      if (split !== null) {
-        split.x.dispose();
-        split.labels.dispose();
-      }
-    }
+    saveCheckpoint(this.checkpointPath, state);
+    this.lastCheckpoint = this.checkpointPath;
+    this.checkpointStep = this.step;
+    this.log?.sync();
+    this.emit({ type: 'checkpoint', step: this.step, path: this.checkpointPath });
   }
-  writeLossCurve(metricsPath, join(o.outDir, 'loss.svg'));
-  return { step, epoch: epochOf(step), stopped, test: lastEval, checkpoint: lastCheckpoint, metrics: metricsPath, seconds: wall() };
+
+  private evaluateTest(): Record<string, number> {
+    if (this.testData === null) return {};
+    const metrics = evaluate(this.model, this.testData, this.o.evalBatchSize);
+    this.stopOnNonFinite(metrics);
+    this.lastEval = metrics;
+    this.emit({ type: 'eval', step: this.step, metrics });
+    return metrics;
+  }
+
+  /** One optimisation step on the next batch (and labelled batch), inside tidy(). */
+  private trainOne(trainSplit: DeviceSplit): void {
+    const t0 = performance.now();
+    const index = this.batches.next();
+    const labelled = this.labelled;
+    const labelledIndex = labelled === null ? null : labelled.next();
+    const metrics = tidy(() => this.model.trainStep({
+      x: gatherRows(trainSplit.x, index), labels: gatherRows(trainSplit.labels, index),
+      ...(labelledIndex === null || labelled === null ? {} : {
+        labelled: {
+          x: gatherRows(trainSplit.x, labelledIndex), labels: gatherRows(trainSplit.labels, labelledIndex), share: labelled.share,
+        },
+      }),
+    }));
+    const seconds = (performance.now() - t0) / 1000;
+    this.step++;
+    this.stopOnNonFinite(metrics);
+    this.logSums.add(metrics, index.length, seconds);
+    this.epochSums.add(metrics, index.length, seconds);
+    this.emit({ type: 'step', step: this.step, metrics });
+    this.progress?.step(this.step, metrics);
+  }
+
+  /** After a step: a log line, and at an epoch's end its record, evaluation and checkpoint as configured. */
+  private afterStep(): void {
+    const { o, step } = this;
+    if (step % o.logEvery === 0) {
+      this.write('log', this.logSums);
+      this.logSums.reset();
+    }
+    if (step % this.stepsPerEpoch !== 0) return;
+    const epoch = step / this.stepsPerEpoch;
+    const last = step === this.totalSteps;
+    const evalMetrics = epoch % o.evalEvery === 0 || last ? this.evaluateTest() : {};
+    this.write('epoch', this.epochSums, evalMetrics);
+    this.epochSums.reset();
+    if (epoch % o.checkpointEvery === 0 || last) this.checkpoint();
+    this.emit({ type: 'epoch', step, epoch });
+  }
+
+  /** The loop itself, then the pending record and checkpoint of a run stopped between epoch ends. */
+  async run(): Promise<TrainResult> {
+    const o = this.o;
+    let stopped: TrainResult['stopped'] = 'done';
+    let trainData: DeviceSplit | null = null;
+    this.log = new JsonLines(this.metricsPath);
+    this.progress = createProgress(o.progress, o.stream, this.totalSteps, this.stepsPerEpoch, this.step, o.batchSize);
+    this.started = performance.now();
+    let lastYield = performance.now();
+    try {
+      trainData = toDevice(this.data.train, o.device); // once: batches are gathered from these on the device
+      this.testData = this.data.test === null ? null : toDevice(this.data.test, o.device);
+      this.model.module.train();
+      while (this.step < this.totalSteps) {
+        if (o.signal?.aborted) {
+          stopped = 'aborted';
+          break;
+        }
+        this.trainOne(trainData);
+        this.afterStep();
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise((resolve) => setImmediate(resolve)); // lets signals, timers and redraws in
+          lastYield = performance.now();
+        }
+      }
+      if (this.step % this.stepsPerEpoch !== 0 || stopped === 'aborted') this.finishBetweenEpochs(stopped);
+    } finally {
+      this.progress.end();
+      this.log.close();
+      for (const split of [trainData, this.testData]) {
+        split?.x.dispose();
+        split?.labels.dispose();
+      }
+    }
+    writeLossCurve(this.metricsPath, join(o.outDir, 'loss.svg'));
+    return {
+      step: this.step, epoch: this.epochOf(this.step), stopped, test: this.lastEval, checkpoint: this.lastCheckpoint,
+      metrics: this.metricsPath, seconds: this.wall(),
+    };
+  }
+
+  /** Stopped between epoch ends: report what is pending and keep a checkpoint to resume from. */
+  private finishBetweenEpochs(stopped: TrainResult['stopped']): void {
+    const evalMetrics = stopped === 'done' ? this.evaluateTest() : {};
+    if (this.logSums.count > 0 || Object.keys(evalMetrics).length > 0) this.write('end', this.logSums, evalMetrics);
+    if (this.step > 0 && this.checkpointStep !== this.step) this.checkpoint();
+  }
 }
