@@ -10,7 +10,7 @@ import type { Device, Tensor } from '../tensor.js';
 import type { Batch, Decoder, Encoder } from '../train/contract.js';
 import { Model, type ConfigSpec, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
-import type { KindSpec } from './kind.js';
+import { GENERATIVE, type KindSpec } from './kind.js';
 import { choice, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 import { LikelihoodDecoder } from './parts/decoder.js';
 
@@ -27,12 +27,12 @@ export const aeOptions = {
 
 export type AEConfig = ConfigOf<'ae' | 'dae', typeof aeOptions>;
 
-/** The parameter tree: encoder MLP and decoder. */
+/** The parameter tree: an MLP encoder to a linear code of `latent` units and the mirrored Bernoulli decoder. */
 export class AENetwork extends Module {
   encoder: MLP;
   decoder: LikelihoodDecoder;
 
-  constructor(c: AEConfig, generator: Generator, device: Device) {
+  constructor(c: Pick<AEConfig, 'inputSize' | 'hidden' | 'latent' | 'activation'>, generator: Generator, device: Device) {
     super();
     const options = { activation: c.activation, generator, device };
     this.encoder = new MLP([c.inputSize, ...c.hidden, c.latent], options);
@@ -43,11 +43,7 @@ export class AENetwork extends Module {
 export class Autoencoder extends Model<AEConfig, AENetwork> implements Encoder, Decoder {
   /** spec: the kind whose options are read (the denoising autoencoder's reads its noise too) */
   constructor(config: ConfigInput<'ae', typeof aeOptions>, options: ModelOptions = {}, spec: ConfigSpec = aeKind) {
-    super(spec, config, options);
-  }
-
-  protected build(): AENetwork {
-    return new AENetwork(this.config, this.generator, this.device);
+    super(spec, config, options, (c, g, d) => new AENetwork(c, g, d));
   }
 
   /** The encoder's input during training: the clean input here; the denoising autoencoder corrupts it. */
@@ -88,7 +84,6 @@ export class Autoencoder extends Model<AEConfig, AENetwork> implements Encoder, 
 }
 
 export const aeKind: KindSpec = {
-  kind: 'ae', schema: aeOptions, describe: 'autoencoder, BCE reconstruction',
-  semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10,
+  kind: 'ae', schema: aeOptions, describe: 'autoencoder, BCE reconstruction', ...GENERATIVE,
   create: (config, options) => new Autoencoder(config as ConfigInput<'ae', typeof aeOptions>, options),
 };

@@ -4,7 +4,7 @@
 // classifier shares: the labelled half of a batch, the evaluation against labels and classify.
 import { noGrad } from '../autograd.js';
 import type { Module } from '../nn/module.js';
-import { Adam } from '../optim/adam.js';
+import { Adam, type AdamOptions } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { softmax } from '../ops/reduce.js';
 import { concatCols, reshape } from '../ops/shape.js';
@@ -35,6 +35,9 @@ export function configFor(spec: ConfigSpec, config: unknown): ModelConfig {
   spec.check?.(c);
   return JSON.parse(JSON.stringify(c)) as ModelConfig;
 }
+
+/** Builds a model's parameter tree from its config, generator and device. */
+export type Network<C, M> = (config: C, generator: Generator, device: Device) => M;
 
 /** One step's objective: the loss to minimise, the metrics to report beside it, the optimisers that step. */
 export interface Objective {
@@ -74,13 +77,15 @@ export abstract class Model<C extends ModelConfig, M extends Module> implements 
   readonly generator: Generator;
   readonly device: Device;
 
-  protected constructor(spec: ConfigSpec, config: unknown, options: ModelOptions) {
+  /** network: the model's parameter tree from its config, generator and device (its parts) */
+  protected constructor(spec: ConfigSpec, config: unknown, options: ModelOptions, network: Network<C, M>) {
     this.config = configFor(spec, config) as C;
     this.generator = options.generator ?? new Generator(0);
     if (!(this.generator instanceof Generator)) throw new Error(`${this.kind}: generator must be a Generator`);
     this.device = options.device ?? 'cpu';
-    this.module = this.build();
-    this.optimizers = this.buildOptimizers();
+    this.module = network(this.config, this.generator, this.device);
+    this.optimizers = Object.fromEntries(Object.entries(this.optimizerGroups())
+      .map(([name, [module, adam]]) => [name, new Adam(module.parameters(), adam)]));
   }
 
   /** The registry key, which starts every error message. */
@@ -88,12 +93,12 @@ export abstract class Model<C extends ModelConfig, M extends Module> implements 
     return this.config.kind;
   }
 
-  /** The networks, from this.config, this.generator and this.device (called once, by the constructor). */
-  protected abstract build(): M;
-
-  /** The optimisers (called once, after build): one Adam over every parameter at config.lr unless overridden. */
-  protected buildOptimizers(): Record<string, Optimizer> {
-    return { adam: new Adam(this.module.parameters(), { lr: this.config.lr as number }) };
+  /**
+   * The optimisers, by name: the module whose parameters each updates and its Adam options (called once, after
+   * the network is built). One Adam over every parameter at config.lr unless a model says otherwise.
+   */
+  protected optimizerGroups(): Record<string, [Module, AdamOptions]> {
+    return { adam: [this.module, { lr: this.config.lr as number }] };
   }
 
   /** The objective of one training batch, with its graph. */

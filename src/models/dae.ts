@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor.js';
 import type { ModelConfig } from '../train/contract.js';
 import { Autoencoder, aeOptions } from './ae.js';
 import type { ModelOptions } from './base.js';
-import type { KindSpec } from './kind.js';
+import { GENERATIVE, type KindSpec } from './kind.js';
 import { choice, weight, type ConfigInput, type ConfigOf } from './options.js';
 
 export type NoiseKind = 'gaussian' | 'masking';
@@ -39,8 +39,7 @@ export class DenoisingAutoencoder extends Autoencoder {
 }
 
 export const daeKind: KindSpec = {
-  kind: 'dae', schema: daeOptions, describe: 'denoising autoencoder (gaussian or masking noise)',
-  semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10,
+  kind: 'dae', schema: daeOptions, describe: 'denoising autoencoder (gaussian or masking noise)', ...GENERATIVE,
   // a drop probability of 1 would leave nothing to reconstruct from
   check(c: ModelConfig) {
     if (c.noise === 'masking' && !((c.noiseLevel as number) < 1)) {

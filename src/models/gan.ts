@@ -10,8 +10,7 @@ import { startAverage, updateAverage } from '../nn/average.js';
 import { withFrozen } from '../nn/frozen.js';
 import { Module } from '../nn/module.js';
 import { MLP } from '../nn/mlp.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { AdamOptions } from '../optim/adam.js';
 import { fromArray, full } from '../ops/creation.js';
 import { scale } from '../ops/elementwise.js';
 import { sigmoidCrossEntropy } from '../ops/losses.js';
@@ -23,7 +22,7 @@ import type { Device, Tensor } from '../tensor.js';
 import type { Batch, Decoder, Sampler } from '../train/contract.js';
 import { Model, readScalars, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
-import type { KindSpec } from './kind.js';
+import { GENERATIVE, type KindSpec } from './kind.js';
 import { choice, fraction, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 
 const ganOptions = {
@@ -72,19 +71,13 @@ export class GANNetwork extends Module {
 
 export class GAN extends Model<GANConfig, GANNetwork> implements Decoder, Sampler {
   constructor(config: ConfigInput<'gan', typeof ganOptions>, options: ModelOptions = {}) {
-    super(ganKind, config, options);
+    super(ganKind, config, options, (c, g, d) => new GANNetwork(c, g, d));
   }
 
-  protected build(): GANNetwork {
-    return new GANNetwork(this.config, this.generator, this.device);
-  }
 
-  protected override buildOptimizers(): Record<string, Optimizer> {
+  protected override optimizerGroups(): Record<string, [Module, AdamOptions]> {
     const adam = { lr: this.config.lr, betas: [this.config.beta1, 0.999] as [number, number] };
-    return {
-      discriminator: new Adam(this.module.discriminator.parameters(), adam),
-      generator: new Adam(this.module.generator.parameters(), adam),
-    };
+    return { discriminator: [this.module.discriminator, adam], generator: [this.module.generator, adam] };
   }
 
   /** z ~ N(0, I), [n, noiseSize] */
@@ -153,7 +146,6 @@ export class GAN extends Model<GANConfig, GANNetwork> implements Decoder, Sample
 }
 
 export const ganKind: KindSpec = {
-  kind: 'gan', schema: ganOptions, describe: 'MLP GAN, non-saturating loss',
-  semiSupervised: false, batchSize: 100, lrDecay: null, epochs: 10,
+  kind: 'gan', schema: ganOptions, describe: 'MLP GAN, non-saturating loss', ...GENERATIVE, batchSize: 100,
   create: (config, options) => new GAN(config as ConfigInput<'gan', typeof ganOptions>, options),
 };

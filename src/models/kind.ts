@@ -34,3 +34,6 @@ export interface KindSpec extends ConfigSpec {
   /** A new model of this kind from a config (missing options take their defaults). */
   create(config: ModelConfig, options?: ModelOptions): TrainableModel;
 }
+
+/** The traits of the unsupervised kinds: batches of 128, no learning-rate decay, 10 epochs. */
+export const GENERATIVE = { semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10 } as const;

@@ -15,7 +15,7 @@ import { zeroMissing } from './common.js';
 import type { KindSpec, RunShape } from './kind.js';
 import { LadderNetwork } from './ladder-network.js';
 import { int, numbers, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights, classifierLoss, semiSupervisedOptions } from './parts/classifier.js';
+import { checkClassWeights, classifierLoss, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
 
 /** The paper's MNIST multipliers for any depth: 1000 on the input, 10 on the first layer, 0.1 above. */
 function ladderLambdas(layers: number): number[] {
@@ -56,14 +56,12 @@ const EPS = 1e-5;
 
 export class Ladder extends SemiSupervisedModel<LadderConfig, LadderNetwork> {
   constructor(config: ConfigInput<'ladder' | 'gamma', typeof ladderSchema>, options: ModelOptions = {}) {
-    super(config?.kind === 'gamma' ? gammaKind : ladderKind, config, options);
-  }
-
-  protected build(): LadderNetwork {
-    const c = this.config;
-    const positive = c.lambdas.findIndex((v) => v > 0);
-    const lowest = positive < 0 ? c.lambdas.length : positive;
-    return new LadderNetwork([c.inputSize, ...c.hidden, c.classes], lowest, EPS, this.generator, this.device);
+    super(config?.kind === 'gamma' ? gammaKind : ladderKind, config, options, (c, generator, device) => {
+      // the decoder reaches down to the lowest layer with a denoising cost
+      const positive = c.lambdas.findIndex((v) => v > 0);
+      return new LadderNetwork([c.inputSize, ...c.hidden, c.classes], positive < 0 ? c.lambdas.length : positive, EPS,
+        generator, device);
+    });
   }
 
   /** The learning rate after `steps` optimizer steps: constant, then linear to 0 between decayStart and decayEnd. */
@@ -157,7 +155,7 @@ function decaySchedule(run: RunShape, given: Record<string, unknown>): void {
   }
 }
 
-const traits = { semiSupervised: true, batchSize: 100, lrDecay: 0.33, epochs: 10 };
+const traits = { ...SEMI_SUPERVISED, lrDecay: 0.33 };
 
 export const ladderKind: KindSpec = {
   kind: 'ladder', schema: ladderSchema, ...traits,

@@ -7,8 +7,7 @@
 // would use the unlabelled codes too).
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { Adam } from '../optim/adam.js';
+import type { AdamOptions } from '../optim/adam.js';
 import { add, maximum, minimum, mul, scale, sub } from '../ops/elementwise.js';
 import { rand, randn } from '../ops/random.js';
 import { mean, sum } from '../ops/reduce.js';
@@ -18,7 +17,7 @@ import type { Batch, Encoder, Sampler } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import type { KindSpec } from './kind.js';
 import { choice, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights, ClassifierHead, semiSupervisedOptions } from './parts/classifier.js';
+import { ClassifierHead, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
 import { VAE_ACTIVATIONS, VAENetwork } from './vae.js';
 
 const m1Options = {
@@ -67,18 +66,12 @@ export class M1Network extends Module {
 
 export class M1 extends SemiSupervisedModel<M1Config, M1Network> implements Encoder, Sampler {
   constructor(config: ConfigInput<'m1', typeof m1Options>, options: ModelOptions = {}) {
-    super(m1Kind, config, options);
+    super(m1Kind, config, options, (c, g, d) => new M1Network(c, g, d));
   }
 
-  protected build(): M1Network {
-    return new M1Network(this.config, this.generator, this.device);
-  }
 
-  protected override buildOptimizers(): Record<string, Optimizer> {
-    return {
-      vae: new Adam(this.module.vae.parameters(), { lr: this.config.lr }),
-      classifier: new Adam(this.module.classifier.parameters(), { lr: this.config.classifierLr }),
-    };
+  protected override optimizerGroups(): Record<string, [Module, AdamOptions]> {
+    return { vae: [this.module.vae, { lr: this.config.lr }], classifier: [this.module.classifier, { lr: this.config.classifierLr }] };
   }
 
   /** The classifier's logits on the posterior means. */
@@ -120,8 +113,6 @@ export class M1 extends SemiSupervisedModel<M1Config, M1Network> implements Enco
 
 export const m1Kind: KindSpec = {
   kind: 'm1', schema: m1Options,
-  describe: 'Kingma M1: VAE on all rows, classifier on the latent means of the labelled rows',
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
-  check: checkClassWeights,
+  describe: 'Kingma M1: VAE on all rows, classifier on the latent means of the labelled rows', ...SEMI_SUPERVISED,
   create: (config, options) => new M1(config as ConfigInput<'m1', typeof m1Options>, options),
 };

@@ -31,8 +31,7 @@
 import { noGrad } from '../autograd.js';
 import { addon } from '../backend.js';
 import { Module } from '../nn/module.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { AdamOptions } from '../optim/adam.js';
 import { ones, zeros } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
@@ -40,14 +39,14 @@ import { reparameterize } from '../ops/random.js';
 import { concatRows } from '../ops/shape.js';
 import type { Generator } from '../random.js';
 import { markKept, type Device, type Tensor } from '../tensor.js';
-import type { Batch, ModelConfig } from '../train/contract.js';
+import type { Batch } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import type { KindSpec, RunShape } from './kind.js';
 import { M1_INPUTS, binarizeSample } from './m1.js';
 import { labelledWeight, m2Options, objectiveOf } from './m2.js';
 import { M2Network, m2Objective } from './m2net.js';
 import { choice, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights } from './parts/classifier.js';
+import { SEMI_SUPERVISED } from './parts/classifier.js';
 import { VAE_ACTIVATIONS, VAENetwork } from './vae.js';
 
 const m1m2Options = {
@@ -90,18 +89,12 @@ export class M1M2Network extends Module {
 
 export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
   constructor(config: ConfigInput<'m1m2', typeof m1m2Options>, options: ModelOptions = {}) {
-    super(m1m2Kind, config, options);
+    super(m1m2Kind, config, options, (c, g, d) => new M1M2Network(c, g, d));
   }
 
-  protected build(): M1M2Network {
-    return new M1M2Network(this.config, this.generator, this.device);
-  }
 
-  protected override buildOptimizers(): Record<string, Optimizer> {
-    return {
-      m1: new Adam(this.module.m1.parameters(), { lr: this.config.m1Lr }),
-      m2: new Adam(this.module.m2.parameters(), { lr: this.config.lr }),
-    };
+  protected override optimizerGroups(): Record<string, [Module, AdamOptions]> {
+    return { m1: [this.module.m1, { lr: this.config.m1Lr }], m2: [this.module.m2, { lr: this.config.lr }] };
   }
 
   /** Training steps taken so far (read from the module buffer). */
@@ -209,9 +202,7 @@ function splitStages(run: RunShape, given: Record<string, unknown>): void {
 
 export const m1m2Kind: KindSpec = {
   kind: 'm1m2', schema: m1m2Options,
-  describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples',
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
-  check: checkClassWeights as (c: ModelConfig) => void,
+  describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples', ...SEMI_SUPERVISED,
   runOptions: splitStages,
   create: (config, options) => new M1M2(config as ConfigInput<'m1m2', typeof m1m2Options>, options),
 };

@@ -36,7 +36,7 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import type { KindSpec } from './kind.js';
 import { M2Network, m2Objective, oneHotRows, type M2Objective } from './m2net.js';
 import { choice, fraction, int, optionalNumber, rate, sizes, weight, type ConfigInput, type ConfigOf, type Values } from './options.js';
-import { checkClassWeights, semiSupervisedOptions } from './parts/classifier.js';
+import { SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
 import { VAE_ACTIVATIONS } from './vae.js';
 
 /** M2's options (shared with M1+M2's second stage), with the defaults each of them takes. */
@@ -78,12 +78,9 @@ export function objectiveOf(o: M2Objective): Objective {
 
 export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Sampler {
   constructor(config: ConfigInput<'m2', typeof m2Schema>, options: ModelOptions = {}) {
-    super(m2Kind, config, options);
+    super(m2Kind, config, options, (c, g, d) => new M2Network({ ...c, likelihood: 'bernoulli' }, g, d));
   }
 
-  protected build(): M2Network {
-    return new M2Network({ ...this.config, likelihood: 'bernoulli' }, this.generator, this.device);
-  }
 
   /** q(y|x)'s logits. */
   protected logits(x: Tensor): Tensor {
@@ -138,8 +135,6 @@ export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Samp
 
 export const m2Kind: KindSpec = {
   kind: 'm2', schema: m2Schema,
-  describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier',
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
-  check: checkClassWeights,
+  describe: 'Kingma M2: q(y|x), q(z|x,y), p(x|y,z), semi-supervised classifier', ...SEMI_SUPERVISED,
   create: (config, options) => new M2(config as ConfigInput<'m2', typeof m2Schema>, options),
 };

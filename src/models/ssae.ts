@@ -2,8 +2,6 @@
 // Bernoulli likelihood, and a softmax classifier head on the code. One joint loss per step: the mean over batch.x
 // (all rows) of the reconstruction BCE summed over pixels (missing pixels left out) + weight · the cross-entropy of
 // the head on batch.labelled. The reconstruction shapes the code from every row; the few labels shape its classes.
-import { Module } from '../nn/module.js';
-import { MLP } from '../nn/mlp.js';
 import { add, scale } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import type { Generator } from '../random.js';
@@ -13,8 +11,8 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
 import { choice, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights, ClassifierHead, semiSupervisedOptions } from './parts/classifier.js';
-import { LikelihoodDecoder } from './parts/decoder.js';
+import { ClassifierHead, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { AENetwork } from './ae.js';
 
 const ssaeOptions = {
   ...semiSupervisedOptions(),
@@ -31,29 +29,21 @@ const ssaeOptions = {
 
 export type SSAEConfig = ConfigOf<'ssae', typeof ssaeOptions>;
 
-/** The parameter tree: encoder, decoder and classifier head. */
-export class SSAENetwork extends Module {
-  encoder: MLP;
-  decoder: LikelihoodDecoder;
+/** The parameter tree: the autoencoder's encoder and decoder, and a classifier head on the code. */
+export class SSAENetwork extends AENetwork {
   head: ClassifierHead;
 
   constructor(c: SSAEConfig, generator: Generator, device: Device) {
-    super();
-    const options = { activation: c.activation, generator, device };
-    this.encoder = new MLP([c.inputSize, ...c.hidden, c.code], options);
-    this.decoder = new LikelihoodDecoder([c.code, ...[...c.hidden].reverse(), c.inputSize], { kind: 'bernoulli' }, options);
+    super({ ...c, latent: c.code }, generator, device);
     this.head = new ClassifierHead(c.code, [], c.classes, { generator, device });
   }
 }
 
 export class SSAE extends SemiSupervisedModel<SSAEConfig, SSAENetwork> implements Encoder, Decoder {
   constructor(config: ConfigInput<'ssae', typeof ssaeOptions>, options: ModelOptions = {}) {
-    super(ssaeKind, config, options);
+    super(ssaeKind, config, options, (c, g, d) => new SSAENetwork(c, g, d));
   }
 
-  protected build(): SSAENetwork {
-    return new SSAENetwork(this.config, this.generator, this.device);
-  }
 
   /** Reconstruction loss per row, [rows], of decoder(encoder(x)) against x (NaN pixels: 0 in, left out). */
   reconstructionLoss(x: Tensor): Tensor {
@@ -96,8 +86,6 @@ export class SSAE extends SemiSupervisedModel<SSAEConfig, SSAENetwork> implement
 
 export const ssaeKind: KindSpec = {
   kind: 'ssae', schema: ssaeOptions,
-  describe: 'semi-supervised autoencoder (reconstruction + classifier on the code)',
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
-  check: checkClassWeights,
+  describe: 'semi-supervised autoencoder (reconstruction + classifier on the code)', ...SEMI_SUPERVISED,
   create: (config, options) => new SSAE(config as ConfigInput<'ssae', typeof ssaeOptions>, options),
 };

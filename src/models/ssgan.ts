@@ -9,8 +9,7 @@ import { noGrad } from '../autograd.js';
 import { startAverage, updateAverage } from '../nn/average.js';
 import { withFrozen } from '../nn/frozen.js';
 import { Module } from '../nn/module.js';
-import { Adam } from '../optim/adam.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { AdamOptions } from '../optim/adam.js';
 import { square } from '../ops/activations.js';
 import { fromArray, zeros } from '../ops/creation.js';
 import { add, scale, sub } from '../ops/elementwise.js';
@@ -26,7 +25,7 @@ import { SemiSupervisedModel, readScalars, type ModelOptions, type Objective } f
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
 import { fraction, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights, classifierLoss, semiSupervisedOptions } from './parts/classifier.js';
+import { classifierLoss, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
 import { SSGANDiscriminator, SSGANGenerator } from './ssgan-networks.js';
 
 const ssganOptions = {
@@ -98,20 +97,13 @@ export class SSGANNetwork extends Module {
 
 export class SSGAN extends SemiSupervisedModel<SSGANConfig, SSGANNetwork> implements Decoder, Sampler {
   constructor(config: ConfigInput<'ssgan', typeof ssganOptions>, options: ModelOptions = {}) {
-    super(ssganKind, config, options);
+    super(ssganKind, config, options, (c, g, d) => new SSGANNetwork(c, g, d));
   }
 
-  protected build(): SSGANNetwork {
-    return new SSGANNetwork(this.config, this.generator, this.device);
-  }
 
-  protected override buildOptimizers(): Record<string, Optimizer> {
-    const c = this.config;
-    const adam = { lr: c.lr, betas: [c.beta1, 0.999] as [number, number], eps: c.eps };
-    return {
-      discriminator: new Adam(this.module.discriminator.parameters(), adam),
-      generator: new Adam(this.module.generator.parameters(), adam),
-    };
+  protected override optimizerGroups(): Record<string, [Module, AdamOptions]> {
+    const adam = { lr: this.config.lr, betas: [this.config.beta1, 0.999] as [number, number], eps: this.config.eps };
+    return { discriminator: [this.module.discriminator, adam], generator: [this.module.generator, adam] };
   }
 
   /** z ~ U(0, 1), [n, noiseSize] */
@@ -195,8 +187,6 @@ export class SSGAN extends SemiSupervisedModel<SSGANConfig, SSGANNetwork> implem
 
 export const ssganKind: KindSpec = {
   kind: 'ssgan', schema: ssganOptions,
-  describe: 'semi-supervised GAN (K-way discriminator, feature matching)',
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
-  check: checkClassWeights,
+  describe: 'semi-supervised GAN (K-way discriminator, feature matching)', ...SEMI_SUPERVISED,
   create: (config, options) => new SSGAN(config as ConfigInput<'ssgan', typeof ssganOptions>, options),
 };

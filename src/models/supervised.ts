@@ -7,7 +7,7 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
 import { fraction, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights, ClassifierHead, semiSupervisedOptions } from './parts/classifier.js';
+import { ClassifierHead, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
 
 const supervisedOptions = {
   hidden: sizes([500, 500]),
@@ -20,13 +20,8 @@ export type SupervisedConfig = ConfigOf<'supervised', typeof supervisedOptions>;
 
 export class SupervisedMLP extends SemiSupervisedModel<SupervisedConfig, ClassifierHead> {
   constructor(config: ConfigInput<'supervised', typeof supervisedOptions>, options: ModelOptions = {}) {
-    super(supervisedKind, config, options);
-  }
-
-  protected build(): ClassifierHead {
-    const c = this.config;
-    return new ClassifierHead(c.inputSize, c.hidden, c.classes,
-      { activation: 'relu', dropout: c.dropout, generator: this.generator, device: this.device });
+    super(supervisedKind, config, options, (c, generator, device) =>
+      new ClassifierHead(c.inputSize, c.hidden, c.classes, { activation: 'relu', dropout: c.dropout, generator, device }));
   }
 
   protected logits(x: Tensor): Tensor {
@@ -41,8 +36,6 @@ export class SupervisedMLP extends SemiSupervisedModel<SupervisedConfig, Classif
 
 export const supervisedKind: KindSpec = {
   kind: 'supervised', schema: supervisedOptions,
-  describe: 'MLP classifier on the labelled rows alone (the baseline)',
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10,
-  check: checkClassWeights,
+  describe: 'MLP classifier on the labelled rows alone (the baseline)', ...SEMI_SUPERVISED,
   create: (config, options) => new SupervisedMLP(config as ConfigInput<'supervised', typeof supervisedOptions>, options),
 };

@@ -11,7 +11,7 @@ import type { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
 import type { Batch, Decoder, Encoder, Sampler } from '../train/contract.js';
 import { Model, type ModelOptions, type Objective } from './base.js';
-import type { KindSpec } from './kind.js';
+import { GENERATIVE, type KindSpec } from './kind.js';
 import { choice, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
 import { LikelihoodDecoder } from './parts/decoder.js';
 import { GaussianEncoder, type GaussianEncoderSizes } from './parts/encoder.js';
@@ -57,12 +57,9 @@ export class VAENetwork extends GaussianEncoder {
 
 export class VAE extends Model<VAEConfig, VAENetwork> implements Encoder, Decoder, Sampler {
   constructor(config: ConfigInput<'vae', typeof vaeOptions>, options: ModelOptions = {}) {
-    super(vaeKind, config, options);
+    super(vaeKind, config, options, (c, g, d) => new VAENetwork(c, g, d));
   }
 
-  protected build(): VAENetwork {
-    return new VAENetwork(this.config, this.generator, this.device);
-  }
 
   /** mu and logvar of q(z|x), each [rows, latent]. */
   posterior(x: Tensor): { mu: Tensor; logvar: Tensor } {
@@ -107,7 +104,6 @@ export class VAE extends Model<VAEConfig, VAENetwork> implements Encoder, Decode
 }
 
 export const vaeKind: KindSpec = {
-  kind: 'vae', schema: vaeOptions, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder',
-  semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10,
+  kind: 'vae', schema: vaeOptions, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder', ...GENERATIVE,
   create: (config, options) => new VAE(config as ConfigInput<'vae', typeof vaeOptions>, options),
 };

@@ -28,6 +28,9 @@ export function semiSupervisedOptions(labelledBatchSize = 100) {
   return { classes: int(10, 2), classWeights: numbers(null), labelledBatchSize: int(labelledBatchSize) };
 }
 
+/** The traits of the semi-supervised kinds: batches of 100 (and 100 labelled rows), 10 epochs, class weights checked. */
+export const SEMI_SUPERVISED = { semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10, check: checkClassWeights } as const;
+
 /** Checks classWeights against classes (one positive finite weight per class). */
 export function checkClassWeights(c: ModelConfig): void {
   const weights = c.classWeights as number[] | null;
