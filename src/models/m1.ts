@@ -2,9 +2,7 @@
 // trained on the posterior means E[z|x] of the labelled rows. The paper fits a (transductive) SVM on the latent
 // after the VAE; here both learn in every step, the VAE on batch.x and the classifier (softmax regression, or an
 // MLP with classifierHidden) on the detached means of batch.labelled, so the classifier follows the encoder
-// while it trains. Defaults are the paper's: 784-600-600-z50 with softplus, Bernoulli decoder. On MNIST with 100
-// labels this gives about 22% test error after 10 epochs (the paper's M1 + TSVM: 11.8%; a transductive classifier
-// would use the unlabelled codes too).
+// while it trains. Defaults are the paper's: 784-600-600-z50 with softplus, Bernoulli decoder.
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import type { AdamOptions } from '../optim/adam.js';

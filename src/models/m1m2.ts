@@ -1,33 +1,11 @@
 // Kingma et al.'s stacked M1+M2 (2014): stage 1 trains M1's VAE on every row for m1Steps steps; stage 2 freezes
 // it and trains M2 on z1 ~ q(z1|x), a fresh sample per row each step, with p(z1|y,z2) a diagonal Gaussian whose
-// mean and log-variance both come from the decoder (the paper's Gaussian p(z1|y,z2); the z1 samples' own noise
-// keeps the variance away from collapse). classify(x) is M2's q(y|z1) at z1 = E[z1|x]. As in the authors' code,
-// M2 sees only the z1 dimensions M1 uses: those whose posterior mean varies by more than activeThreshold over the
-// first stage-2 batch (most of a 50-wide latent is the prior, noise that M2 would model and classify on; when
-// none is, M2 takes them all); the others are zeroed at M2's inputs and left out of its likelihood. The step
-// count and that mask are module buffers, so a checkpoint resumes in the right stage at the right step.
-//
-// M2's labelled bound is weighed by the labelled rows' share of the data (labelledWeight null), as the paper's sum
-// over rows does: with a weight of 1 the 100 labelled rows' bounds weigh as much as all 60000 unlabelled ones, and
-// on label seed 1's M1 (11 active dims) M2 stalled at 6.9-7.4% over 15 epochs; with the share it reached 5.0% after
-// 15 and 3.9-4.3% after 25-38 (a learning rate decayed to 3e-5 over 30 epochs: 5.4%; alpha 30 as 10; z2 of 50
-// dims: 5.9% at 21). The stages below were tuned with a weight of 1.
-//
-// M1 trains 100 epochs of MNIST at batch 100 by default (m1Steps 60000; the CLI gives M1 half of any run unless
-// m1Steps is set): on MNIST-100, an M1 of 30 epochs followed by 50 of M2 erred 4.3-4.6% (three seeds), an M1 of 100
-// followed by 100 of M2 3.5-3.6% (seeds 1 and 2; with 10 epochs of M1, 8.3%). On Fashion-MNIST that M1 uses only 6-7
-// of its 50 dims and M1+M2 with 1000 labels erred 19.2-20.6%; m1KlWarmup (the KL term's weight rising from 0 to 1
-// over the first third of M1's steps) keeps 11-12 dims and took it to 17.6% over three label seeds (100 labels:
-// 21.9%, from 23.6%). It is off by default and the Fashion-MNIST runs set 0.3333 (on MNIST, tried before the
-// labelled-share weighting, a warm-up kept 16 dims active and did not help).
-//
-// Defaults, tuned on MNIST with 100 labels (label seed 1, one M1 of 30 epochs, 10 of its 50 dims active, M2 on
-// features for 12-16 epochs): M2's z2 of 10 dims (50: 8.3% test error, plateaued; 4: no better than 10), ReLU
-// (softplus 7.6%), alpha 10 (100: 11%; 1 and 3 as 10) and Adam 1e-3 reach 6.5%; every dimension kept instead of
-// the active ones: 10.4% against 9.0% after 6 epochs. The paper reports 3.33% after 3000 epochs of M2 on an M1
-// trained far longer. What M2 reaches follows the M1: over four M1s, 1-NN on E[z1|x] with the 100 labels erred
-// 23.8-28.4% and M2 on them 6.3-9.7%. Not better on label seed 1's M1: the paper's weighting (alpha 0.1) with its
-// Adam 3e-4 (7.1% plateau over 100 M2 epochs); M1 trained on binary draws, m1Inputs 'binarized' (1-NN 27.1%, M2 8-13%).
+// mean and log-variance both come from the decoder (the z1 samples' own noise keeps the variance away from
+// collapse). classify(x) is M2's q(y|z1) at z1 = E[z1|x]. As in the authors' code, M2 sees only the z1 dimensions
+// M1 uses: those whose posterior mean varies by more than activeThreshold over the first stage-2 batch; the others
+// are zeroed at M2's inputs and left out of its likelihood. The step count and that mask are module buffers, so a
+// checkpoint resumes in the right stage at the right step. M2's labelled bound is weighed by the labelled rows'
+// share of the data, as the paper's sum over rows does. How the defaults were chosen: docs/experiments.md.
 import { noGrad } from '../autograd.js';
 import { addon } from '../backend.js';
 import { Module } from '../nn/module.js';

@@ -1,30 +1,10 @@
 // Kingma et al.'s M2 (2014, "Semi-supervised learning with deep generative models"): a generative model
 // p(y) p(z) p(x|y,z) with the inference networks q(y|x) and q(z|x,y), trained on labelled and unlabelled rows at
 // once (the networks and the objective are in m2net.ts). q(y|x) is the classifier. Default sizes are DESIGN.md's
-// m2-step (every network 500-500, z 50), as ../shared/anchors/torch_steps.py's M2.
-//
-// alpha: the loss is a sum of per-batch MEANS, mean_l −ELBO + alpha · mean_l CE + mean_u U, so alpha weighs the
-// cross-entropy of one labelled row against the −ELBO of the same row. The paper sums over the data set and uses
-// alpha = 0.1 · N against the labelled bound summed over N_l rows, i.e. 0.1 · N / N_l per labelled row (60 for
-// 100 labels out of 60000); the anchor's step uses 0.1 · 100 = 10. Defaults (alpha 100, Adam 2e-3, ReLU) are what
-// trained fastest on MNIST with 100 labels here (label seeds 0, 1, 2: 10.6%, 8.9% and 14% test error after 7-8
-// epochs, the last still moving between 13% and 15% at epoch 11), where the anchor's alpha 10 and
-// 3e-4 overfit the labels (26% after 1 epoch, 30% after 5), alpha 50 with 1e-3 reached 19.7% after 3, alpha 300
-// or 4e-3 trailed alpha 100 with 2e-3, and softplus matched ReLU over the first 2 epochs.
-//
-// labelledWeight: the paper's sum counts each labelled row's bound once beside the N unlabelled ones, a weight of
-// N_l / N on mean_l −ELBO (null: the share the loop passes in batch.labelled.share). On pixels M2 keeps 1: the
-// labelled bound is what ties y to the classes in p(x|y,z), and with the share label seed 1 erred 18-26% over 12
-// epochs against 10% by epoch 8 with 1. On M1's latent the share is better (M1+M2's default; see m1m2.ts).
-//
-// classifierDropout: dropout on q(y|x)'s hidden layers while training, as the supervised-only MLP it is measured
-// against has (0.5). Off by default, for MNIST; the Fashion-MNIST runs set 0.5. Without it, q(y|x) fits the 100
-// labels within an epoch and grows certain of every row (test cross-entropy 17 nats); the unlabelled bound, whose
-// pull on q(y|x) is weighted by q(y|x) itself, then moves it little, and on Fashion-MNIST with 100 labels the test
-// error rose from 26% after the first epoch to 30-32% after 20 (three seeds). With 0.5: 26.3-28.2% after 20. Tried
-// with 0.5 on label seed 2 (8 epochs): alpha 10 (30.9%) and 300 (29.1%), z of 10 dims (29.3%), against 27.4%. On
-// MNIST with 100 labels 0.5 erred 11.6%, 12.0% and 12.9% after 20 epochs (seeds 1-3; without: 11.1%, 12.1%, 9.0%):
-// there the curve flattens near 12-13% where, without dropout, it goes on falling.
+// m2-step (every network 500-500, z 50). The loss is a sum of per-batch means, labelledWeight · mean_l −ELBO +
+// alpha · mean_l CE + mean_u U: alpha weighs one labelled row's cross-entropy against its −ELBO (the paper's
+// 0.1 · N / N_l per labelled row is 60 for 100 labels of 60000). How alpha 100, Adam 2e-3, labelledWeight 1 and
+// classifierDropout 0 were chosen: docs/experiments.md.
 import { noGrad } from '../autograd.js';
 import { randn } from '../ops/random.js';
 import { sum } from '../ops/reduce.js';

@@ -13,6 +13,7 @@ import { resolveDataset } from '../../data/resolve.js';
 import { VAE } from '../../models/vae.js';
 import { Linear } from '../../nn/linear.js';
 import { MLP } from '../../nn/mlp.js';
+import { withFrozen } from '../../nn/frozen.js';
 import { fromArray } from '../../ops/creation.js';
 import { sub } from '../../ops/elementwise.js';
 import { square } from '../../ops/activations.js';
@@ -133,15 +134,12 @@ export function ganWorkload(data: Data, seed: number): {
     optD.step();
     // G step: feature matching against the unlabelled rows' mean features; D's weights frozen
     const target = noGrad(() => mean(features.forward(xu), 0));
-    for (const p of dParams) p.requiresGrad = false;
-    try {
+    withFrozen([features, head], () => {
       const generated = mean(features.forward(generator.forward(rand([n, GAN_NOISE], gen))), 0);
       const lossG = mean(square(sub(target, generated)));
       optG.zeroGrad();
       lossG.backward();
-    } finally {
-      for (const p of dParams) p.requiresGrad = true;
-    }
+    });
     optG.step();
     return lossD.item();
   });
