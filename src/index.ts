@@ -55,6 +55,8 @@ export { SSGAN } from './models/ssgan.js';
 export { M1 } from './models/m1.js';
 export { M2 } from './models/m2.js';
 export { M1M2 } from './models/m1m2.js';
+export { Ladder } from './models/ladder.js';
+export { SupervisedMLP } from './models/supervised.js';
 export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler, Classifier } from './train/contract.js';
 export { isClassifier } from './train/contract.js';
 export { balancedClassWeights } from './models/parts/classifier.js';
