@@ -1,7 +1,8 @@
 // The CUDA kernels checked without a GPU: runs build/semigen_cuda_bodies_check (kernels/cuda/check/), which
 // executes every CUDA kernel body on the host over its launcher's grid and compares it with the CPU kernels,
 // Philox bit for bit. Then reruns it with deliberate indexing mistakes injected, each of which must be
-// caught: the proof that the checks can fail. Runs on every machine (the checker needs no nvcc).
+// caught: the proof that the checks can fail. Runs on every machine (the checker needs no nvcc). The checker is
+// no part of the addon's build: it is built here, once per run of the suite (a no-op when it is up to date).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,8 +12,23 @@ import * as assert from 'uvu/assert';
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 const checker = join(root, 'build', 'semigen_cuda_bodies_check');
 
+let built = null;
+
+/** Builds the checker target in the addon's build folder (configured by npm install); null, or why it failed. */
+function build() {
+  if (built === null) {
+    const r = spawnSync('cmake', ['--build', join(root, 'build'), '--target', 'semigen_cuda_bodies_check'],
+      { encoding: 'utf8', timeout: 600_000 });
+    built = r.status === 0 ? '' : `cmake --build build --target semigen_cuda_bodies_check failed (${r.error ?? r.status}): ` +
+      `${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`;
+  }
+  return built;
+}
+
 function run(args) {
-  assert.ok(existsSync(checker), `${checker} is missing: build it with \`npx cmake-js compile --out build\``);
+  const failure = build();
+  assert.is(failure, '', failure);
+  assert.ok(existsSync(checker), `${checker} is missing after its build`);
   const r = spawnSync(checker, args, { encoding: 'utf8', timeout: 120_000 });
   assert.is(r.error, undefined, `running the checker: ${r.error}`);
   return { status: r.status, lines: r.stdout.split('\n').filter((l) => l.length > 0), stderr: r.stderr };
