@@ -36,18 +36,22 @@ function withMissing(x, every = 6) {
 
 const softplus64 = (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 
-/** Σ_j over observed entries of the Bernoulli NLL softplus(l) − x·l, per row; mask of [rows·cols] or [cols] */
-function bernoulliNll64(l, x, mask, rows, cols) {
+/** Σ_j term(i, j) per row over the observed entries: x not NaN and mask (of [rows·cols] or [cols]) not 0 */
+function observedSums(x, mask, rows, cols, term) {
   return Float64Array.from({ length: rows }, (_, r) => {
     let t = 0;
     for (let j = 0; j < cols; j++) {
       const i = r * cols + j;
       const m = mask === null ? 1 : mask.length === cols ? mask[j] : mask[i];
-      if (Number.isNaN(x[i]) || m === 0) continue;
-      t += softplus64(l[i]) - x[i] * l[i];
+      if (!Number.isNaN(x[i]) && m !== 0) t += term(i, j);
     }
     return t;
   });
+}
+
+/** the Bernoulli NLL softplus(l) − x·l per row */
+function bernoulliNll64(l, x, mask, rows, cols) {
+  return observedSums(x, mask, rows, cols, (i) => softplus64(l[i]) - x[i] * l[i]);
 }
 
 for (const maskShape of [null, [ROWS, COLS], [1, COLS]]) {
@@ -66,18 +70,11 @@ for (const maskShape of [null, [ROWS, COLS], [1, COLS]]) {
   });
 }
 
-/** ½ Σ_j m_j [log 2π + lv_j + (x_j − mean_j)² e^(−lv_j)] per row; lv [rows·cols] or [cols] */
+/** ½ Σ_j [log 2π + lv_j + (x_j − mean_j)² e^(−lv_j)] per row; lv of [rows·cols] or [cols] */
 function gaussianNll64(mean, lv, x, mask, rows, cols) {
-  return Float64Array.from({ length: rows }, (_, r) => {
-    let t = 0;
-    for (let j = 0; j < cols; j++) {
-      const i = r * cols + j;
-      const m = mask === null ? 1 : mask.length === cols ? mask[j] : mask[i];
-      if (Number.isNaN(x[i]) || m === 0) continue;
-      const v = lv.length === cols ? lv[j] : lv[i];
-      t += 0.5 * (Math.log(2 * Math.PI) + v + (x[i] - mean[i]) ** 2 * Math.exp(-v));
-    }
-    return t;
+  return observedSums(x, mask, rows, cols, (i, j) => {
+    const v = lv.length === cols ? lv[j] : lv[i];
+    return 0.5 * (Math.log(2 * Math.PI) + v + (x[i] - mean[i]) ** 2 * Math.exp(-v));
   });
 }
 
