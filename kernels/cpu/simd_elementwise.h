@@ -1,5 +1,6 @@
 // Per-ISA loops of the elementwise kernels: unary ops, their backward, binary ops with a scalar operand.
-// Each op is its own loop over a lambda so that g++ vectorises every one of them. Part of simd_kernels.h.
+// Each op is its own loop over a lambda around its scalar_math.h formula, so that g++ vectorises every one of
+// them. Part of simd_kernels.h.
 #pragma once
 
 #include "simd_math.h"
@@ -18,40 +19,42 @@ static inline void map2(size_t n, const float* a, const float* b, float* y, F f)
 
 static void unary(sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
   switch (op) {
-    case SG_UNARY_AFFINE: map1(n, x, y, [=](float v) { return alpha * v + beta; }); break;
-    case SG_UNARY_RELU: map1(n, x, y, [](float v) { return v < 0.f ? 0.f : v; }); break;  // keeps NaN
-    case SG_UNARY_LEAKY_RELU: map1(n, x, y, [=](float v) { return select_f(v > 0.f, v, alpha * v); }); break;
-    case SG_UNARY_SIGMOID: map1(n, x, y, [](float v) { return sigmoid_f(v); }); break;
-    case SG_UNARY_TANH: map1(n, x, y, [](float v) { return tanh_f(v); }); break;
-    case SG_UNARY_SOFTPLUS: map1(n, x, y, [](float v) { return softplus_f(v); }); break;
-    case SG_UNARY_EXP: map1(n, x, y, [](float v) { return exp_f(v); }); break;
-    case SG_UNARY_LOG: map1(n, x, y, [](float v) { return log_f(v); }); break;
-    case SG_UNARY_SQUARE: map1(n, x, y, [](float v) { return v * v; }); break;
-    case SG_UNARY_SQRT: map1(n, x, y, [](float v) { return __builtin_sqrtf(v); }); break;
-    case SG_UNARY_ABS: map1(n, x, y, [](float v) { return abs_f(v); }); break;
+    case SG_UNARY_AFFINE: map1(n, x, y, [=](float v) { return unary_affine(v, alpha, beta); }); break;
+    case SG_UNARY_RELU: map1(n, x, y, [=](float v) { return unary_relu(v, alpha, beta); }); break;
+    case SG_UNARY_LEAKY_RELU: map1(n, x, y, [=](float v) { return unary_leaky_relu(v, alpha, beta); }); break;
+    case SG_UNARY_SIGMOID: map1(n, x, y, [=](float v) { return unary_sigmoid(v, alpha, beta); }); break;
+    case SG_UNARY_TANH: map1(n, x, y, [=](float v) { return unary_tanh(v, alpha, beta); }); break;
+    case SG_UNARY_SOFTPLUS: map1(n, x, y, [=](float v) { return unary_softplus(v, alpha, beta); }); break;
+    case SG_UNARY_EXP: map1(n, x, y, [=](float v) { return unary_exp(v, alpha, beta); }); break;
+    case SG_UNARY_LOG: map1(n, x, y, [=](float v) { return unary_log(v, alpha, beta); }); break;
+    case SG_UNARY_SQUARE: map1(n, x, y, [=](float v) { return unary_square(v, alpha, beta); }); break;
+    case SG_UNARY_SQRT: map1(n, x, y, [=](float v) { return unary_sqrt(v, alpha, beta); }); break;
+    case SG_UNARY_ABS: map1(n, x, y, [=](float v) { return unary_abs(v, alpha, beta); }); break;
   }
 }
+
+#define SG_FROM_X(f) map2(n, x, dy, dx, [=](float v, float g) { return f(v, g, alpha); })
+#define SG_FROM_Y(f) map2(n, y, dy, dx, [=](float v, float g) { return f(v, g, alpha); })
 
 static void unary_backward(sg_unary_op op, size_t n, const float* x, const float* y, const float* dy, float* dx,
                            float alpha) {
   switch (op) {
-    case SG_UNARY_AFFINE: map1(n, dy, dx, [=](float g) { return alpha * g; }); break;
-    case SG_UNARY_RELU: map2(n, x, dy, dx, [](float v, float g) { return v > 0.f ? g : 0.f; }); break;
-    case SG_UNARY_LEAKY_RELU:
-      map2(n, x, dy, dx, [=](float v, float g) { return select_f(v > 0.f, g, alpha * g); });
-      break;
-    case SG_UNARY_SIGMOID: map2(n, y, dy, dx, [](float s, float g) { return g * s * (1.f - s); }); break;
-    case SG_UNARY_TANH: map2(n, y, dy, dx, [](float t, float g) { return g * ((1.f - t) * (1.f + t)); }); break;
-    case SG_UNARY_SOFTPLUS: map2(n, x, dy, dx, [](float v, float g) { return g * sigmoid_f(v); }); break;
-    case SG_UNARY_EXP: map2(n, y, dy, dx, [](float e, float g) { return g * e; }); break;
-    case SG_UNARY_LOG: map2(n, x, dy, dx, [](float v, float g) { return g / v; }); break;
-    case SG_UNARY_SQUARE: map2(n, x, dy, dx, [](float v, float g) { return 2.f * v * g; }); break;
-    case SG_UNARY_SQRT: map2(n, y, dy, dx, [](float r, float g) { return 0.5f * g / r; }); break;
-    case SG_UNARY_ABS:
-      map2(n, x, dy, dx, [](float v, float g) { return v > 0.f ? g : (v < 0.f ? -g : 0.f); });
-      break;
+    case SG_UNARY_AFFINE: map1(n, dy, dx, [=](float g) { return unary_affine_backward(0.f, g, alpha); }); break;
+    case SG_UNARY_RELU: SG_FROM_X(unary_relu_backward); break;
+    case SG_UNARY_LEAKY_RELU: SG_FROM_X(unary_leaky_relu_backward); break;
+    case SG_UNARY_SIGMOID: SG_FROM_Y(unary_sigmoid_backward); break;
+    case SG_UNARY_TANH: SG_FROM_Y(unary_tanh_backward); break;
+    case SG_UNARY_SOFTPLUS: SG_FROM_X(unary_softplus_backward); break;
+    case SG_UNARY_EXP: SG_FROM_Y(unary_exp_backward); break;
+    case SG_UNARY_LOG: SG_FROM_X(unary_log_backward); break;
+    case SG_UNARY_SQUARE: SG_FROM_X(unary_square_backward); break;
+    case SG_UNARY_SQRT: SG_FROM_Y(unary_sqrt_backward); break;
+    case SG_UNARY_ABS: SG_FROM_X(unary_abs_backward); break;
   }
 }
+
+#undef SG_FROM_X
+#undef SG_FROM_Y
 
 // The four stride combinations of one binary op, so each loop has a fixed access pattern.
 template <class F>
@@ -71,20 +74,20 @@ static inline void binary_loops(size_t n, const float* a, size_t a_step, const f
   }
 }
 
+#define SG_BINARY(f) binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return f(p, q); })
+
 static void binary(sg_binary_op op, size_t n, const float* a, size_t a_step, const float* b, size_t b_step,
                    float* out) {
   switch (op) {
-    case SG_BINARY_ADD: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p + q; }); break;
-    case SG_BINARY_SUB: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p - q; }); break;
-    case SG_BINARY_MUL: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p * q; }); break;
-    case SG_BINARY_DIV: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p / q; }); break;
-    case SG_BINARY_MAX:
-      binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return max_nan(p, q); });
-      break;
-    case SG_BINARY_MIN:
-      binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return min_nan(p, q); });
-      break;
+    case SG_BINARY_ADD: SG_BINARY(binary_add); break;
+    case SG_BINARY_SUB: SG_BINARY(binary_sub); break;
+    case SG_BINARY_MUL: SG_BINARY(binary_mul); break;
+    case SG_BINARY_DIV: SG_BINARY(binary_div); break;
+    case SG_BINARY_MAX: SG_BINARY(binary_max); break;
+    case SG_BINARY_MIN: SG_BINARY(binary_min); break;
   }
 }
+
+#undef SG_BINARY
 
 }  // namespace sg::cpu::SG_ISA_NS

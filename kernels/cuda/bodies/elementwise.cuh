@@ -7,19 +7,20 @@
 
 namespace sg::cuda::body {
 
+// The op's formula (scalar_math.h) of one element.
 SG_HD float unary_value(sg_unary_op op, float v, float alpha, float beta) {
   switch (op) {
-    case SG_UNARY_AFFINE: return alpha * v + beta;
-    case SG_UNARY_RELU: return v < 0.f ? 0.f : v;  // keeps NaN
-    case SG_UNARY_LEAKY_RELU: return v > 0.f ? v : alpha * v;
-    case SG_UNARY_SIGMOID: return sigmoid_f(v);
-    case SG_UNARY_TANH: return tanh_f(v);
-    case SG_UNARY_SOFTPLUS: return softplus_f(v);
-    case SG_UNARY_EXP: return exp_f(v);
-    case SG_UNARY_LOG: return log_f(v);
-    case SG_UNARY_SQUARE: return v * v;
-    case SG_UNARY_SQRT: return sqrt_f(v);
-    case SG_UNARY_ABS: return abs_f(v);
+    case SG_UNARY_AFFINE: return unary_affine(v, alpha, beta);
+    case SG_UNARY_RELU: return unary_relu(v, alpha, beta);
+    case SG_UNARY_LEAKY_RELU: return unary_leaky_relu(v, alpha, beta);
+    case SG_UNARY_SIGMOID: return unary_sigmoid(v, alpha, beta);
+    case SG_UNARY_TANH: return unary_tanh(v, alpha, beta);
+    case SG_UNARY_SOFTPLUS: return unary_softplus(v, alpha, beta);
+    case SG_UNARY_EXP: return unary_exp(v, alpha, beta);
+    case SG_UNARY_LOG: return unary_log(v, alpha, beta);
+    case SG_UNARY_SQUARE: return unary_square(v, alpha, beta);
+    case SG_UNARY_SQRT: return unary_sqrt(v, alpha, beta);
+    case SG_UNARY_ABS: return unary_abs(v, alpha, beta);
   }
   return kNan;
 }
@@ -27,17 +28,17 @@ SG_HD float unary_value(sg_unary_op op, float v, float alpha, float beta) {
 // dx for one element from x (v) or y = op(x) (the op reads the one kernels.h names) and dy (g).
 SG_HD float unary_backward_value(sg_unary_op op, float v, float y, float g, float alpha) {
   switch (op) {
-    case SG_UNARY_AFFINE: return alpha * g;
-    case SG_UNARY_RELU: return v > 0.f ? g : 0.f;
-    case SG_UNARY_LEAKY_RELU: return v > 0.f ? g : alpha * g;
-    case SG_UNARY_SIGMOID: return g * y * (1.f - y);
-    case SG_UNARY_TANH: return g * ((1.f - y) * (1.f + y));
-    case SG_UNARY_SOFTPLUS: return g * sigmoid_f(v);
-    case SG_UNARY_EXP: return g * y;
-    case SG_UNARY_LOG: return g / v;
-    case SG_UNARY_SQUARE: return 2.f * v * g;
-    case SG_UNARY_SQRT: return 0.5f * g / y;
-    case SG_UNARY_ABS: return v > 0.f ? g : (v < 0.f ? -g : 0.f);
+    case SG_UNARY_AFFINE: return unary_affine_backward(0.f, g, alpha);
+    case SG_UNARY_RELU: return unary_relu_backward(v, g, alpha);
+    case SG_UNARY_LEAKY_RELU: return unary_leaky_relu_backward(v, g, alpha);
+    case SG_UNARY_SIGMOID: return unary_sigmoid_backward(y, g, alpha);
+    case SG_UNARY_TANH: return unary_tanh_backward(y, g, alpha);
+    case SG_UNARY_SOFTPLUS: return unary_softplus_backward(v, g, alpha);
+    case SG_UNARY_EXP: return unary_exp_backward(y, g, alpha);
+    case SG_UNARY_LOG: return unary_log_backward(v, g, alpha);
+    case SG_UNARY_SQUARE: return unary_square_backward(v, g, alpha);
+    case SG_UNARY_SQRT: return unary_sqrt_backward(y, g, alpha);
+    case SG_UNARY_ABS: return unary_abs_backward(v, g, alpha);
   }
   return kNan;
 }
@@ -49,12 +50,12 @@ SG_HD bool backward_needs_y(sg_unary_op op) {
 
 SG_HD float binary_value(sg_binary_op op, float a, float b) {
   switch (op) {
-    case SG_BINARY_ADD: return a + b;
-    case SG_BINARY_SUB: return a - b;
-    case SG_BINARY_MUL: return a * b;
-    case SG_BINARY_DIV: return a / b;
-    case SG_BINARY_MAX: return max_nan(a, b);
-    case SG_BINARY_MIN: return min_nan(a, b);
+    case SG_BINARY_ADD: return binary_add(a, b);
+    case SG_BINARY_SUB: return binary_sub(a, b);
+    case SG_BINARY_MUL: return binary_mul(a, b);
+    case SG_BINARY_DIV: return binary_div(a, b);
+    case SG_BINARY_MAX: return binary_max(a, b);
+    case SG_BINARY_MIN: return binary_min(a, b);
   }
   return kNan;
 }
@@ -111,17 +112,6 @@ SG_HD void gather_rows_thread(Thread t, Index rows, Index cols, const float* src
     const Index r = Index(i) / cols, c = Index(i) - r * cols;
     const int32_t from = index[r];
     out[i] = from >= 0 && size_t(from) < src_rows ? src[size_t(from) * cols + c] : kNan;
-  }
-}
-
-// The GEMM epilogue's activation (AFFINE meaning none), as the CPU GEMM applies it: RELU keeps NaN.
-SG_HD float activate(float x, sg_unary_op act, float slope) {
-  switch (act) {
-    case SG_UNARY_RELU: return x > 0.f ? x : (x != x ? x : 0.f);
-    case SG_UNARY_LEAKY_RELU: return x < 0.f ? slope * x : x;
-    case SG_UNARY_SIGMOID: return sigmoid_f(x);
-    case SG_UNARY_TANH: return tanh_f(x);
-    default: return x;
   }
 }
 
