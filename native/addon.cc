@@ -60,6 +60,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("version", Napi::String::New(env, SEMIGEN_VERSION));
   exports.Set("cudaCompiled", Napi::Boolean::New(env, SEMIGEN_WITH_CUDA != 0));
+  exports.Set("opLists", Napi::Value(env, op_lists_value(env)));
   return exports;
 }
 

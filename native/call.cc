@@ -94,11 +94,14 @@ bool Call::flag(size_t i, const char* name) const {
   return b;
 }
 
-int Call::choice(size_t i, const char* name, const char* const* names, int count) const {
+int Call::choice(size_t i, const char* name, const EnumNames& names) const {
   double d = 0;
-  if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d) || d >= count) {
+  if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d) || d >= names.count ||
+      !names.allows(static_cast<int>(d))) {
     std::string list;
-    for (int k = 0; k < count; k++) list += format("%s%d %s", k ? ", " : "", k, names[k]);
+    for (int k = 0; k < names.count; k++) {
+      if (names.allows(k)) list += format("%s%d %s", list.empty() ? "" : ", ", k, names.names[k]);
+    }
     fail("%s must be one of %s; got %s", name, list.c_str(), describe_value(env_, argv_[i]).c_str());
   }
   return static_cast<int>(d);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "device.h"
+#include "enum_names.h"
 #include "errors.h"
 #include "storage.h"
 
@@ -47,7 +48,7 @@ class Call {
   double finite(size_t i, const char* name) const;              // a finite number
   size_t size(size_t i, const char* name);                      // integer in [0, 2^53); named in messages
   bool flag(size_t i, const char* name) const;                  // a boolean
-  int choice(size_t i, const char* name, const char* const* names, int count) const;  // enum 0..count-1
+  int choice(size_t i, const char* name, const EnumNames& names) const;  // an enum value names allows
   uint64_t seed(size_t i, const char* name) const;              // integer in [0, 2^53)
   // The data of a typed array of `type` (its element count in *length), e.g. a Float32Array.
   void* typed_array(size_t i, const char* name, napi_typedarray_type type, const char* type_name,

@@ -4,14 +4,6 @@
 
 namespace sg::native {
 
-static const char* const kUnaryNames[] = {"affine", "relu", "leakyRelu", "sigmoid", "tanh", "softplus",
-                                          "exp",    "log",  "square",    "sqrt",    "abs"};
-static const char* const kActivationNames[] = {"none", "relu", "leakyRelu", "sigmoid", "tanh"};
-static const char* const kBinaryNames[] = {"add", "sub", "mul", "div", "max", "min"};
-static const char* const kBroadcastNames[] = {"full", "row", "col", "scalar"};
-static const char* const kReduceNames[] = {"sum", "mean", "max", "logsumexp"};
-static const char* const kAxisNames[] = {"rows", "cols"};
-
 napi_value op_fill(Call& call) {
   size_t n = call.size(2, "n");
   float* out = call.vector(0, "out", n);
@@ -42,7 +34,7 @@ napi_value op_gemm(Call& call) {
   size_t ldb = call.size(11, "ldb");
   float beta = static_cast<float>(call.number(12, "beta"));
   size_t ldc = call.size(15, "ldc");
-  int act = call.choice(18, "act", kActivationNames, 5);
+  int act = call.choice(18, "act", kGemmActivations);
   float act_alpha = static_cast<float>(call.number(19, "actAlpha"));
   // op(A) is m x k: A is stored k x m when transposed; likewise B (k x n, stored n x k).
   const float* a = trans_a ? call.matrix(6, "A (stored transposed)", k, m, lda) : call.matrix(6, "A", m, k, lda);
@@ -55,8 +47,8 @@ napi_value op_gemm(Call& call) {
 }
 
 napi_value op_unary(Call& call) {
-  int op = call.choice(0, "op", kUnaryNames, 11);
-  call.set_variant(kUnaryNames[op]);
+  int op = call.choice(0, "op", kUnaryOps);
+  call.set_variant(kUnaryOps.names[op]);
   size_t n = call.size(1, "n");
   const float* x = call.vector(2, "x", n);
   float* y = call.vector(4, "y", n);
@@ -68,20 +60,18 @@ napi_value op_unary(Call& call) {
 }
 
 napi_value op_unary_backward(Call& call) {
-  int op = call.choice(0, "op", kUnaryNames, 11);
-  call.set_variant(kUnaryNames[op]);
+  int op = call.choice(0, "op", kUnaryOps);
+  call.set_variant(kUnaryOps.names[op]);
   size_t n = call.size(1, "n");
   const float* x = call.optional_vector(2, "x", n);
   const float* y = call.optional_vector(4, "y", n);
   const float* dy = call.vector(6, "dy", n);
   float* dx = call.vector(8, "dx", n);
   float alpha = static_cast<float>(call.number(10, "alpha"));
-  // Which of x and y the derivative is computed from (kernels.h); the other may be null.
-  bool needs_x = op == SG_UNARY_RELU || op == SG_UNARY_LEAKY_RELU || op == SG_UNARY_SOFTPLUS || op == SG_UNARY_LOG ||
-                 op == SG_UNARY_SQUARE || op == SG_UNARY_ABS;
-  bool needs_y = op == SG_UNARY_SIGMOID || op == SG_UNARY_TANH || op == SG_UNARY_EXP || op == SG_UNARY_SQRT;
-  if (needs_x && x == nullptr) call.fail("needs the input x, got null (n=%zu)", n);
-  if (needs_y && y == nullptr) call.fail("needs the output y, got null (n=%zu)", n);
+  // Which of x and y the derivative is computed from (op_lists.h); the other may be null.
+  sg_reads reads = sg_unary_backward_reads(static_cast<sg_unary_op>(op));
+  if (reads == SG_READS_INPUT && x == nullptr) call.fail("needs the input x, got null (n=%zu)", n);
+  if (reads == SG_READS_OUTPUT && y == nullptr) call.fail("needs the output y, got null (n=%zu)", n);
   call.check(call.kernel(&sg_kernels::unary_backward)(call.device().stream, static_cast<sg_unary_op>(op), n, x, y,
                                                       dy, dx, alpha));
   return nullptr;
@@ -98,12 +88,12 @@ static float* broadcast_operand(Call& call, size_t i, const char* name, int mode
 }
 
 napi_value op_binary(Call& call) {
-  int op = call.choice(0, "op", kBinaryNames, 6);
-  call.set_variant(kBinaryNames[op]);
+  int op = call.choice(0, "op", kBinaryOps);
+  call.set_variant(kBinaryOps.names[op]);
   size_t rows = call.size(1, "rows");
   size_t cols = call.size(2, "cols");
-  int a_mode = call.choice(5, "aMode", kBroadcastNames, 4);
-  int b_mode = call.choice(8, "bMode", kBroadcastNames, 4);
+  int a_mode = call.choice(5, "aMode", kBroadcastModes);
+  int b_mode = call.choice(8, "bMode", kBroadcastModes);
   const float* a = broadcast_operand(call, 3, "a", a_mode, rows, cols);
   const float* b = broadcast_operand(call, 6, "b", b_mode, rows, cols);
   float* out = call.matrix(9, "out", rows, cols, cols);
@@ -114,9 +104,9 @@ napi_value op_binary(Call& call) {
 }
 
 napi_value op_reduce(Call& call) {
-  int op = call.choice(0, "op", kReduceNames, 4);
-  call.set_variant(kReduceNames[op]);
-  int axis = call.choice(1, "axis", kAxisNames, 2);
+  int op = call.choice(0, "op", kReduceOps);
+  call.set_variant(kReduceOps.names[op]);
+  int axis = call.choice(1, "axis", kAxes);
   size_t rows = call.size(2, "rows");
   size_t cols = call.size(3, "cols");
   const float* x = call.matrix(4, "x", rows, cols, cols);

@@ -8,8 +8,6 @@
 
 namespace sg::native {
 
-static const char* const kDistributionNames[] = {"uniform", "normal", "bernoulli"};
-
 // Class labels are floats in device memory; on the CPU we can check them here, so a bad label is a
 // message naming it rather than an out-of-bounds read in the kernel. (CUDA kernels check their own.)
 static void check_labels(Call& call, const float* labels, size_t rows, size_t cols) {
@@ -77,13 +75,13 @@ napi_value op_reparameterize(Call& call) {
 }
 
 napi_value op_random(Call& call) {
-  int dist = call.choice(0, "dist", kDistributionNames, 3);
+  int dist = call.choice(0, "dist", kDistributions);
   size_t n = call.size(1, "n");
   uint64_t seed = call.seed(2, "seed");
   uint64_t offset = call.seed(3, "offset");
   double p1 = call.finite(4, "p1");
   double p2 = call.finite(5, "p2");
-  call.set_variant(kDistributionNames[dist]);  // after the generic checks, whose messages say "random: ..."
+  call.set_variant(kDistributions.names[dist]);  // after the generic checks, whose messages say "random: ..."
   if (dist == SG_DIST_BERNOULLI && !(p1 >= 0 && p1 <= 1)) {
     call.fail("p1 (the probability) must be in [0, 1], got %s", js_number(p1).c_str());
   }

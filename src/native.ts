@@ -6,6 +6,8 @@
 // start of the storage. The native side checks that every operand lies inside its storage and that
 // all operands of one call live on the same device.
 
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from './op-lists.js';
+
 /** A block of device memory holding float32 elements, from `alloc`. */
 export interface NativeStorage {
   /** 'cpu' or 'cuda:N' */
@@ -30,16 +32,23 @@ export interface NativeMemoryStats {
   cachedBytes: number;
 }
 
-/** Kernel enums, mirroring kernels/include/semigen/kernels.h. */
-export const Unary = {
-  affine: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4, softplus: 5, exp: 6, log: 7, square: 8, sqrt: 9, abs: 10,
-} as const;
+export { UNARY_OPS, BINARY_OPS, REDUCE_OPS };
+
+/** name → id of each op of a list */
+type IdsOf<L extends readonly { name: string; id: number }[]> = { readonly [Op in L[number] as Op['name']]: Op['id'] };
+
+function idsOf<L extends readonly { name: string; id: number }[]>(list: L): IdsOf<L> {
+  return Object.freeze(Object.fromEntries(list.map((op) => [op.name, op.id]))) as IdsOf<L>;
+}
+
+/** Kernel enums. The ops come from kernels/include/semigen/op_lists.h (through the generated src/op-lists.ts). */
+export const Unary = idsOf(UNARY_OPS);
 export type UnaryOp = keyof typeof Unary;
-export const Binary = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+export const Binary = idsOf(BINARY_OPS);
 export type BinaryOp = keyof typeof Binary;
 export const Broadcast = { full: 0, row: 1, col: 2, scalar: 3 } as const;
 export type BroadcastMode = keyof typeof Broadcast;
-export const Reduce = { sum: 0, mean: 1, max: 2, logsumexp: 3 } as const;
+export const Reduce = idsOf(REDUCE_OPS);
 export type ReduceOp = keyof typeof Reduce;
 export const Axis = { rows: 0, cols: 1 } as const;
 export const Distribution = { uniform: 0, normal: 1, bernoulli: 2 } as const;
@@ -51,6 +60,8 @@ export interface NativeAddon {
   readonly version: string;
   /** whether the CUDA side was compiled into this build */
   readonly cudaCompiled: boolean;
+  /** the op lists the addon was built from (kernels/include/semigen/op_lists.h) */
+  readonly opLists: { unary: typeof UNARY_OPS; binary: typeof BINARY_OPS; reduce: typeof REDUCE_OPS };
   /** the CPU kernel variant in use: 'avx512' | 'avx2' | 'portable' */
   isa(): string;
   threads(): number;

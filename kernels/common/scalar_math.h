@@ -1,7 +1,7 @@
 // The one text of the float32 math the CPU kernels and the CUDA bodies share, so both devices round alike and the
 // host checker runs what the GPU runs: exp, expm1, exp(x) - 1 - x, log, log(1 + e), sigmoid, tanh, softplus and
 // sincos(2 pi u) (range reduction + short series, no libm, relative error ~1e-7), then the formula of every
-// unary and binary op of kernels.h and the GEMM epilogue's activation.
+// unary and binary op of kernels/include/semigen/op_lists.h and the GEMM epilogue's activation.
 //
 // No include guard, on purpose: each side includes it inside its own namespace through a wrapper that is
 // guarded (kernels/cpu/simd_math.h once per ISA namespace, so AVX-512 code is never the copy the linker
@@ -175,9 +175,9 @@ SG_SCALAR_FN void sincos_2pi_f(float u, float* sin_out, float* cos_out) {
   *cos_out = c;
 }
 
-// ---- the per-op formulas, one element at a time ----
+// ---- the per-op formulas of op_lists.h, one element at a time ----
 // Unary: y = unary_<stem>(x, alpha, beta) and dx = unary_<stem>_backward(v, dy, alpha), where v is x or y = f(x)
-// as kernels.h says the op's backward reads (0 when it reads neither). Binary: out = binary_<stem>(a, b). The CPU maps them
+// as the op's `reads` column says (0 when it reads nothing). Binary: out = binary_<stem>(a, b). The CPU maps them
 // over arrays (kernels/cpu/simd_elementwise.h), the CUDA bodies over their threads (bodies/elementwise.cuh).
 
 SG_SCALAR_FN float unary_affine(float v, float alpha, float beta) { return alpha * v + beta; }

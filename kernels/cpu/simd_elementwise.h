@@ -1,6 +1,6 @@
 // Per-ISA loops of the elementwise kernels: unary ops, their backward, binary ops with a scalar operand.
 // Each op is its own loop over a lambda around its scalar_math.h formula, so that g++ vectorises every one of
-// them. Part of simd_kernels.h.
+// them; the switches are generated from the op lists (op_lists.h). Part of simd_kernels.h.
 #pragma once
 
 #include "simd_math.h"
@@ -17,44 +17,34 @@ static inline void map2(size_t n, const float* a, const float* b, float* y, F f)
   for (size_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
 }
 
+// One loop per op of op_lists.h, each over its formula of scalar_math.h.
 static void unary(sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
   switch (op) {
-    case SG_UNARY_AFFINE: map1(n, x, y, [=](float v) { return unary_affine(v, alpha, beta); }); break;
-    case SG_UNARY_RELU: map1(n, x, y, [=](float v) { return unary_relu(v, alpha, beta); }); break;
-    case SG_UNARY_LEAKY_RELU: map1(n, x, y, [=](float v) { return unary_leaky_relu(v, alpha, beta); }); break;
-    case SG_UNARY_SIGMOID: map1(n, x, y, [=](float v) { return unary_sigmoid(v, alpha, beta); }); break;
-    case SG_UNARY_TANH: map1(n, x, y, [=](float v) { return unary_tanh(v, alpha, beta); }); break;
-    case SG_UNARY_SOFTPLUS: map1(n, x, y, [=](float v) { return unary_softplus(v, alpha, beta); }); break;
-    case SG_UNARY_EXP: map1(n, x, y, [=](float v) { return unary_exp(v, alpha, beta); }); break;
-    case SG_UNARY_LOG: map1(n, x, y, [=](float v) { return unary_log(v, alpha, beta); }); break;
-    case SG_UNARY_SQUARE: map1(n, x, y, [=](float v) { return unary_square(v, alpha, beta); }); break;
-    case SG_UNARY_SQRT: map1(n, x, y, [=](float v) { return unary_sqrt(v, alpha, beta); }); break;
-    case SG_UNARY_ABS: map1(n, x, y, [=](float v) { return unary_abs(v, alpha, beta); }); break;
+#define SG_UNARY_LOOP(E, stem, ...) \
+  case SG_UNARY_##E: map1(n, x, y, [=](float v) { return unary_##stem(v, alpha, beta); }); break;
+    SG_UNARY_OPS(SG_UNARY_LOOP)
+#undef SG_UNARY_LOOP
   }
 }
 
-#define SG_FROM_X(f) map2(n, x, dy, dx, [=](float v, float g) { return f(v, g, alpha); })
-#define SG_FROM_Y(f) map2(n, y, dy, dx, [=](float v, float g) { return f(v, g, alpha); })
+// The backward loop of one op, over x (INPUT), y (OUTPUT) or dy alone (NOTHING) as its `reads` column says.
+#define SG_BACKWARD_LOOP_INPUT(stem) map2(n, x, dy, dx, [=](float v, float g) { return stem(v, g, alpha); })
+#define SG_BACKWARD_LOOP_OUTPUT(stem) map2(n, y, dy, dx, [=](float v, float g) { return stem(v, g, alpha); })
+#define SG_BACKWARD_LOOP_NOTHING(stem) map1(n, dy, dx, [=](float g) { return stem(0.f, g, alpha); })
 
 static void unary_backward(sg_unary_op op, size_t n, const float* x, const float* y, const float* dy, float* dx,
                            float alpha) {
   switch (op) {
-    case SG_UNARY_AFFINE: map1(n, dy, dx, [=](float g) { return unary_affine_backward(0.f, g, alpha); }); break;
-    case SG_UNARY_RELU: SG_FROM_X(unary_relu_backward); break;
-    case SG_UNARY_LEAKY_RELU: SG_FROM_X(unary_leaky_relu_backward); break;
-    case SG_UNARY_SIGMOID: SG_FROM_Y(unary_sigmoid_backward); break;
-    case SG_UNARY_TANH: SG_FROM_Y(unary_tanh_backward); break;
-    case SG_UNARY_SOFTPLUS: SG_FROM_X(unary_softplus_backward); break;
-    case SG_UNARY_EXP: SG_FROM_Y(unary_exp_backward); break;
-    case SG_UNARY_LOG: SG_FROM_X(unary_log_backward); break;
-    case SG_UNARY_SQUARE: SG_FROM_X(unary_square_backward); break;
-    case SG_UNARY_SQRT: SG_FROM_Y(unary_sqrt_backward); break;
-    case SG_UNARY_ABS: SG_FROM_X(unary_abs_backward); break;
+#define SG_UNARY_BACKWARD_LOOP(E, stem, name, reads, ...) \
+  case SG_UNARY_##E: SG_BACKWARD_LOOP_##reads(unary_##stem##_backward); break;
+    SG_UNARY_OPS(SG_UNARY_BACKWARD_LOOP)
+#undef SG_UNARY_BACKWARD_LOOP
   }
 }
 
-#undef SG_FROM_X
-#undef SG_FROM_Y
+#undef SG_BACKWARD_LOOP_INPUT
+#undef SG_BACKWARD_LOOP_OUTPUT
+#undef SG_BACKWARD_LOOP_NOTHING
 
 // The four stride combinations of one binary op, so each loop has a fixed access pattern.
 template <class F>
@@ -74,20 +64,16 @@ static inline void binary_loops(size_t n, const float* a, size_t a_step, const f
   }
 }
 
-#define SG_BINARY(f) binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return f(p, q); })
-
 static void binary(sg_binary_op op, size_t n, const float* a, size_t a_step, const float* b, size_t b_step,
                    float* out) {
   switch (op) {
-    case SG_BINARY_ADD: SG_BINARY(binary_add); break;
-    case SG_BINARY_SUB: SG_BINARY(binary_sub); break;
-    case SG_BINARY_MUL: SG_BINARY(binary_mul); break;
-    case SG_BINARY_DIV: SG_BINARY(binary_div); break;
-    case SG_BINARY_MAX: SG_BINARY(binary_max); break;
-    case SG_BINARY_MIN: SG_BINARY(binary_min); break;
+#define SG_BINARY_LOOP(E, stem, ...) \
+  case SG_BINARY_##E: \
+    binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return binary_##stem(p, q); }); \
+    break;
+    SG_BINARY_OPS(SG_BINARY_LOOP)
+#undef SG_BINARY_LOOP
   }
 }
-
-#undef SG_BINARY
 
 }  // namespace sg::cpu::SG_ISA_NS

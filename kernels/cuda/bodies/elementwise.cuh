@@ -7,55 +7,41 @@
 
 namespace sg::cuda::body {
 
-// The op's formula (scalar_math.h) of one element.
+// The op's formula (scalar_math.h) of one element; the switches come from the op lists (op_lists.h).
 SG_HD float unary_value(sg_unary_op op, float v, float alpha, float beta) {
   switch (op) {
-    case SG_UNARY_AFFINE: return unary_affine(v, alpha, beta);
-    case SG_UNARY_RELU: return unary_relu(v, alpha, beta);
-    case SG_UNARY_LEAKY_RELU: return unary_leaky_relu(v, alpha, beta);
-    case SG_UNARY_SIGMOID: return unary_sigmoid(v, alpha, beta);
-    case SG_UNARY_TANH: return unary_tanh(v, alpha, beta);
-    case SG_UNARY_SOFTPLUS: return unary_softplus(v, alpha, beta);
-    case SG_UNARY_EXP: return unary_exp(v, alpha, beta);
-    case SG_UNARY_LOG: return unary_log(v, alpha, beta);
-    case SG_UNARY_SQUARE: return unary_square(v, alpha, beta);
-    case SG_UNARY_SQRT: return unary_sqrt(v, alpha, beta);
-    case SG_UNARY_ABS: return unary_abs(v, alpha, beta);
+#define SG_UNARY_VALUE(E, stem, ...) case SG_UNARY_##E: return unary_##stem(v, alpha, beta);
+    SG_UNARY_OPS(SG_UNARY_VALUE)
+#undef SG_UNARY_VALUE
   }
   return kNan;
 }
 
-// dx for one element from x (v) or y = op(x) (the op reads the one kernels.h names) and dy (g).
+// What a backward formula is given: x (v), y = op(x), or nothing, as the op's `reads` column says.
+#define SG_BACKWARD_ARGUMENT_INPUT v
+#define SG_BACKWARD_ARGUMENT_OUTPUT y
+#define SG_BACKWARD_ARGUMENT_NOTHING 0.f
+
+// dx for one element from x (v) or y = op(x) and dy (g).
 SG_HD float unary_backward_value(sg_unary_op op, float v, float y, float g, float alpha) {
   switch (op) {
-    case SG_UNARY_AFFINE: return unary_affine_backward(0.f, g, alpha);
-    case SG_UNARY_RELU: return unary_relu_backward(v, g, alpha);
-    case SG_UNARY_LEAKY_RELU: return unary_leaky_relu_backward(v, g, alpha);
-    case SG_UNARY_SIGMOID: return unary_sigmoid_backward(y, g, alpha);
-    case SG_UNARY_TANH: return unary_tanh_backward(y, g, alpha);
-    case SG_UNARY_SOFTPLUS: return unary_softplus_backward(v, g, alpha);
-    case SG_UNARY_EXP: return unary_exp_backward(y, g, alpha);
-    case SG_UNARY_LOG: return unary_log_backward(v, g, alpha);
-    case SG_UNARY_SQUARE: return unary_square_backward(v, g, alpha);
-    case SG_UNARY_SQRT: return unary_sqrt_backward(y, g, alpha);
-    case SG_UNARY_ABS: return unary_abs_backward(v, g, alpha);
+#define SG_UNARY_BACKWARD_VALUE(E, stem, name, reads, ...) \
+  case SG_UNARY_##E: return unary_##stem##_backward(SG_BACKWARD_ARGUMENT_##reads, g, alpha);
+    SG_UNARY_OPS(SG_UNARY_BACKWARD_VALUE)
+#undef SG_UNARY_BACKWARD_VALUE
   }
   return kNan;
 }
 
-// Whether op's backward reads y (else x, except AFFINE which reads neither): kernels.h's split.
-SG_HD bool backward_needs_y(sg_unary_op op) {
-  return op == SG_UNARY_SIGMOID || op == SG_UNARY_TANH || op == SG_UNARY_EXP || op == SG_UNARY_SQRT;
-}
+#undef SG_BACKWARD_ARGUMENT_INPUT
+#undef SG_BACKWARD_ARGUMENT_OUTPUT
+#undef SG_BACKWARD_ARGUMENT_NOTHING
 
 SG_HD float binary_value(sg_binary_op op, float a, float b) {
   switch (op) {
-    case SG_BINARY_ADD: return binary_add(a, b);
-    case SG_BINARY_SUB: return binary_sub(a, b);
-    case SG_BINARY_MUL: return binary_mul(a, b);
-    case SG_BINARY_DIV: return binary_div(a, b);
-    case SG_BINARY_MAX: return binary_max(a, b);
-    case SG_BINARY_MIN: return binary_min(a, b);
+#define SG_BINARY_VALUE(E, stem, ...) case SG_BINARY_##E: return binary_##stem(a, b);
+    SG_BINARY_OPS(SG_BINARY_VALUE)
+#undef SG_BINARY_VALUE
   }
   return kNan;
 }
@@ -77,7 +63,8 @@ SG_HD void unary_thread(Thread t, sg_unary_op op, size_t n, const float* x, floa
 
 SG_HD void unary_backward_thread(Thread t, sg_unary_op op, size_t n, const float* x, const float* y,
                                  const float* dy, float* dx, float alpha) {
-  const bool read_x = op != SG_UNARY_AFFINE && !backward_needs_y(op), read_y = backward_needs_y(op);
+  const sg_reads reads = sg_unary_backward_reads(op);
+  const bool read_x = reads == SG_READS_INPUT, read_y = reads == SG_READS_OUTPUT;
   for (size_t i = t.first(); i < n; i += t.stride())
     dx[i] = unary_backward_value(op, read_x ? x[i] : 0.f, read_y ? y[i] : 0.f, dy[i], alpha);
 }

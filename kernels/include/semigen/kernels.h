@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "semigen/op_lists.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,29 +28,14 @@ typedef enum sg_status {
   SG_ERR_UNSUPPORTED = 4  /* this variant is not implemented on this device */
 } sg_status;
 
-/* Unary elementwise ops and activations: y = f(x). alpha/beta are op parameters. */
-typedef enum sg_unary_op {
-  SG_UNARY_AFFINE = 0,    /* alpha * x + beta */
-  SG_UNARY_RELU = 1,
-  SG_UNARY_LEAKY_RELU = 2, /* x > 0 ? x : alpha * x */
-  SG_UNARY_SIGMOID = 3,
-  SG_UNARY_TANH = 4,
-  SG_UNARY_SOFTPLUS = 5,  /* log(1 + exp(x)), stable */
-  SG_UNARY_EXP = 6,
-  SG_UNARY_LOG = 7,
-  SG_UNARY_SQUARE = 8,
-  SG_UNARY_SQRT = 9,
-  SG_UNARY_ABS = 10
-} sg_unary_op;
+/* The op enums, one enumerator per line of op_lists.h, numbered in list order. */
+#define SG_UNARY_ENUMERATOR(E, ...) SG_UNARY_##E,
+typedef enum sg_unary_op { SG_UNARY_OPS(SG_UNARY_ENUMERATOR) } sg_unary_op;
+#undef SG_UNARY_ENUMERATOR
 
-typedef enum sg_binary_op {
-  SG_BINARY_ADD = 0,
-  SG_BINARY_SUB = 1,
-  SG_BINARY_MUL = 2,
-  SG_BINARY_DIV = 3,
-  SG_BINARY_MAX = 4,
-  SG_BINARY_MIN = 5
-} sg_binary_op;
+#define SG_BINARY_ENUMERATOR(E, ...) SG_BINARY_##E,
+typedef enum sg_binary_op { SG_BINARY_OPS(SG_BINARY_ENUMERATOR) } sg_binary_op;
+#undef SG_BINARY_ENUMERATOR
 
 /* How an operand of shape rows x cols is stored. */
 typedef enum sg_broadcast {
@@ -58,12 +45,45 @@ typedef enum sg_broadcast {
   SG_BCAST_SCALAR = 3  /* 1 x 1 */
 } sg_broadcast;
 
-typedef enum sg_reduce_op {
-  SG_REDUCE_SUM = 0,
-  SG_REDUCE_MEAN = 1,
-  SG_REDUCE_MAX = 2,
-  SG_REDUCE_LOGSUMEXP = 3
-} sg_reduce_op;
+#define SG_REDUCE_ENUMERATOR(E, ...) SG_REDUCE_##E,
+typedef enum sg_reduce_op { SG_REDUCE_OPS(SG_REDUCE_ENUMERATOR) } sg_reduce_op;
+#undef SG_REDUCE_ENUMERATOR
+
+/* Facts about the ops, from op_lists.h. The counts bound the valid enum values; the masks hold bit `op` for
+ * each op with that property. */
+#define SG_COUNT_ONE(...) +1
+#define SG_UNARY_BIT_IF(E, stem, name, reads, layer, gemm, cost, grad_cost) | ((gemm) << SG_UNARY_##E)
+enum {
+  SG_UNARY_COUNT = 0 SG_UNARY_OPS(SG_COUNT_ONE),
+  SG_BINARY_COUNT = 0 SG_BINARY_OPS(SG_COUNT_ONE),
+  SG_REDUCE_COUNT = 0 SG_REDUCE_OPS(SG_COUNT_ONE),
+  SG_UNARY_GEMM_MASK = 0 SG_UNARY_OPS(SG_UNARY_BIT_IF) /* the activations gemm's epilogue applies */
+};
+#undef SG_UNARY_BIT_IF
+#undef SG_COUNT_ONE
+
+/* What unary_backward reads besides dy (op_lists.h's `reads`). */
+typedef enum sg_reads { SG_READS_NOTHING = 0, SG_READS_INPUT = 1, SG_READS_OUTPUT = 2 } sg_reads;
+
+/* The per-op facts as functions, callable from C, C++ and CUDA device code alike. */
+#if defined(__CUDACC__)
+#define SG_OP_FACT static __host__ __device__ inline
+#else
+#define SG_OP_FACT static inline
+#endif
+SG_OP_FACT int sg_unary_valid(int op) { return op >= 0 && op < SG_UNARY_COUNT; }
+SG_OP_FACT int sg_binary_valid(int op) { return op >= 0 && op < SG_BINARY_COUNT; }
+SG_OP_FACT int sg_reduce_valid(int op) { return op >= 0 && op < SG_REDUCE_COUNT; }
+SG_OP_FACT int sg_unary_in_gemm(int op) { return sg_unary_valid(op) && ((SG_UNARY_GEMM_MASK >> op) & 1); }
+SG_OP_FACT sg_reads sg_unary_backward_reads(sg_unary_op op) {
+  switch (op) {
+#define SG_UNARY_READS_CASE(E, stem, name, reads, ...) case SG_UNARY_##E: return SG_READS_##reads;
+    SG_UNARY_OPS(SG_UNARY_READS_CASE)
+#undef SG_UNARY_READS_CASE
+  }
+  return SG_READS_NOTHING;
+}
+#undef SG_OP_FACT
 
 typedef enum sg_axis {
   SG_AXIS_ROWS = 0,  /* reduce along each row: out has `rows` elements */
@@ -101,7 +121,7 @@ typedef struct sg_kernels {
                        size_t ldd);
 
   /* C = alpha * op(A) op(B) + beta * C, then C += bias (a row vector of n, may be NULL), then
-   * C = act(C) with act one of AFFINE (meaning none), RELU, LEAKY_RELU (slope act_alpha), SIGMOID, TANH.
+   * C = act(C) with act an op of gemm = 1 in op_lists.h (AFFINE meaning none; LEAKY_RELU's slope is act_alpha).
    * op(A) is m x k (A stored k x m when trans_a), op(B) is k x n (B stored n x k when trans_b).
    * beta == 0 means C is not read (it may hold NaN). */
   sg_status (*gemm)(sg_stream s, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
@@ -111,9 +131,8 @@ typedef struct sg_kernels {
   /* y = op(x) over n elements */
   sg_status (*unary)(sg_stream s, sg_unary_op op, size_t n, const float *x, float *y, float alpha, float beta);
 
-  /* dx = dy * op'(x) over n elements, given x and/or y = op(x) (either may be NULL where the op does
-   * not need it: RELU, LEAKY_RELU, SOFTPLUS, LOG, SQUARE, ABS need x; SIGMOID, TANH, EXP, SQRT need y;
-   * AFFINE needs neither). */
+  /* dx = dy * op'(x) over n elements, given x and/or y = op(x): the one sg_unary_backward_reads(op) names
+   * must be non-NULL, the other may be NULL. */
   sg_status (*unary_backward)(sg_stream s, sg_unary_op op, size_t n, const float *x, const float *y,
                               const float *dy, float *dx, float alpha);
 
