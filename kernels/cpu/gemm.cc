@@ -14,6 +14,7 @@
 #include <cstdlib>
 
 #include "cpu_internal.h"
+#include "cpu_kernels.h"
 #include "gemm_kernels.h"
 
 namespace sg::cpu {
@@ -153,7 +154,7 @@ static_assert(SG_UNARY_GEMM_MASK == (1 << SG_UNARY_AFFINE | 1 << SG_UNARY_RELU |
                                      1 << SG_UNARY_SIGMOID | 1 << SG_UNARY_TANH),
               "op_lists.h names a GEMM epilogue activation the GEMM kernels do not implement");
 
-sg_status gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
+sg_status gemm(sg_stream, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
                const float* b, size_t ldb, float beta, float* c, size_t ldc, const float* bias, sg_unary_op act,
                float act_alpha) {
   if (!sg_unary_in_gemm(act)) return SG_ERR_ARGUMENT;
