@@ -1,5 +1,6 @@
-// The shape of the N-API addon (native/): what build/Release/semigen.node exports. Only backend.ts
-// loads it; everything else goes through backend.ts. Every function throws a JS Error naming the op and
+// The shape of the N-API addon (native/): what build/Release/semigen.node exports, as the addon's schema
+// (native/addon.cc) lists it; test/native/schema.test.js checks the two agree. Only backend.ts loads it;
+// everything else goes through backend.ts. Every function throws a JS Error naming the op and
 // the shapes on a bad call (disposed storage, wrong device, out-of-range view, bad enum, NaN seed).
 //
 // A tensor operand is passed as a pair (storage, offset): `offset` counts float32 elements from the
@@ -62,6 +63,8 @@ export interface NativeAddon {
   readonly cudaCompiled: boolean;
   /** the op lists the addon was built from (kernels/include/semigen/op_lists.h) */
   readonly opLists: { unary: typeof UNARY_OPS; binary: typeof BINARY_OPS; reduce: typeof REDUCE_OPS };
+  /** every function's parameters in call order, as the addon reads them (native/addon.cc) */
+  readonly schema: Record<string, { name: string; kind: string }[]>;
   /** the CPU kernel variant in use: 'avx512' | 'avx2' | 'portable' */
   isa(): string;
   threads(): number;
@@ -80,10 +83,10 @@ export interface NativeAddon {
   alloc(device: string, length: number): NativeStorage;
   /** give the block back to the device's cache; freeing twice throws */
   free(s: S): void;
-  upload(dst: S, offset: number, data: Float32Array): void;
-  download(src: S, offset: number, length: number): Float32Array;
+  upload(dst: S, dstOff: number, data: Float32Array): void;
+  download(src: S, srcOff: number, length: number): Float32Array;
   /** copy between storages, possibly across devices */
-  copy(src: S, srcOffset: number, dst: S, dstOffset: number, length: number): void;
+  copy(src: S, srcOff: number, dst: S, dstOff: number, length: number): void;
   synchronize(device: string): void;
 
   fill(out: S, outOff: number, n: number, value: number): void;
