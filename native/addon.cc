@@ -77,6 +77,7 @@ static const OpEntry kExports[] = {
     {"sgd", op_sgd,
      {tensor_list("params"), tensor_list("grads"), optional_tensor_list("velocity"), finite("lr"),
       finite("momentum"), finite("weightDecay"), flag("nesterov")}},
+    {"lerp", op_lerp, {tensor_list("targets"), tensor_list("sources"), finite("rate")}},
 };
 
 // { export: [{ name, kind }] } of kExports, for the TypeScript side to be checked against.

@@ -1,5 +1,6 @@
 // Fused optimiser exports: adam and sgd take every parameter tensor in one call as lists of
-// [storage, offset, length] triples; all are checked, then the device kernel runs once over all.
+// [storage, offset, length] triples; all are checked, then the device kernel runs once over all. lerp moves
+// moving averages toward their sources the same way.
 #include <vector>
 
 #include "ops.h"
@@ -110,6 +111,17 @@ napi_value op_sgd(Call& call) {
   call.check(call.kernel(&sg_kernels::sgd)(call.device().stream, params.sizes.size(), params.pointers.data(),
                                            grads.pointers.data(), has_velocity ? velocity.pointers.data() : nullptr,
                                            params.sizes.data(), lr, static_cast<float>(momentum), weight_decay, nesterov));
+  return nullptr;
+}
+
+napi_value op_lerp(Call& call) {
+  thread_local TensorList targets, sources;
+  read_list(call, "targets", targets, nullptr, nullptr);
+  read_list(call, "sources", sources, &targets, "targets");
+  float rate = static_cast<float>(call.finite("rate"));
+  if (targets.sizes.empty()) return nullptr;
+  call.check(call.kernel(&sg_kernels::lerp)(call.device().stream, targets.sizes.size(), targets.pointers.data(),
+                                            sources.pointers.data(), targets.sizes.data(), rate));
   return nullptr;
 }
 

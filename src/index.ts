@@ -21,8 +21,10 @@ export {
   add, sub, mul, div, maximum, minimum, neg, scale, addScalar, affine,
 } from './ops/elementwise.js';
 export {
-  relu, leakyRelu, sigmoid, tanh, softplus, exp, log, sqrt, square, abs, activate, type Activation,
+  relu, leakyRelu, sigmoid, tanh, softplus, exp, log, sqrt, square, abs, activate, missingMask, fillMissing,
+  type Activation,
 } from './ops/activations.js';
+export { fill_, assign_, upload_, lerp_ } from './ops/inplace.js';
 export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
 export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
 export { softmaxCrossEntropy, sigmoidCrossEntropy, gaussianKl } from './ops/losses.js';

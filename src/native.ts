@@ -146,4 +146,6 @@ export interface NativeAddon {
     params: [S, number, number][], grads: [S, number, number][], velocity: [S, number, number][] | null,
     lr: number, momentum: number, weightDecay: number, nesterov: boolean,
   ): void;
+  /** targets[i] += rate (sources[i] - targets[i]) for every pair of [storage, offset, length] triples, in one call */
+  lerp(targets: [S, number, number][], sources: [S, number, number][], rate: number): void;
 }

@@ -9,6 +9,7 @@ import { noteCudaSkipped, randomArray, rng } from './helpers.js';
 // ---- enums, as kernels.h numbers them ----
 export const UNARY = {
   affine: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4, softplus: 5, exp: 6, log: 7, square: 8, sqrt: 9, abs: 10,
+  missingMask: 11, fillMissing: 12,
 };
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 export const BCAST = { full: 0, row: 1, col: 2, scalar: 3 };
@@ -99,6 +100,15 @@ export function compare(actual, expected, tol, what = 'value') {
   if (worst < 0) return null;
   const t = typeof tol === 'number' ? tol : tol[worst];
   return `${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} (tolerance ${t.toExponential(2)})`;
+}
+
+/** Returns null when actual holds exactly expected's float32 values (NaN matching NaN, -0 only -0), else a message. */
+export function identical(actual, expected, what = 'value') {
+  if (actual.length !== expected.length) return `${what}: length ${actual.length} != ${expected.length}`;
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], Math.fround(expected[i]))) return `${what}[${i}] = ${actual[i]}, expected ${expected[i]}`;
+  }
+  return null;
 }
 
 /** fails the current test with the message `compare` returned, if any */
@@ -193,6 +203,8 @@ export function refUnaryOne(op, x, alpha, beta) {
     case UNARY.square: return x * x;
     case UNARY.sqrt: return Math.sqrt(x);
     case UNARY.abs: return Math.abs(x);
+    case UNARY.missingMask: return Number.isNaN(x) ? 0 : 1;
+    case UNARY.fillMissing: return Number.isNaN(x) ? alpha : x;
     default: throw new Error(`unary ${op}`);
   }
 }
@@ -215,13 +227,15 @@ export function refUnaryBackwardOne(op, x, y, dy, alpha) {
     case UNARY.square: return dy * 2 * x;
     case UNARY.sqrt: return (dy * 0.5) / y;
     case UNARY.abs: return x > 0 ? dy : x < 0 ? -dy : 0;
+    case UNARY.missingMask: return 0;
+    case UNARY.fillMissing: return Number.isNaN(x) ? 0 : dy;
     default: throw new Error(`unary backward ${op}`);
   }
 }
 
 /** which of x, y the backward of each op needs (kernels.h) */
 export const BACKWARD_NEEDS = {
-  affine: [],
+  affine: [], missingMask: [], fillMissing: ['x'],
   relu: ['x'], leakyRelu: ['x'], softplus: ['x'], log: ['x'], square: ['x'], abs: ['x'],
   sigmoid: ['y'], tanh: ['y'], exp: ['y'], sqrt: ['y'],
 };
@@ -538,6 +552,11 @@ export function refSgdStep(p, g, vel, { lr, momentum, weightDecay, nesterov }) {
     vel[i] = vi;
     p[i] -= lr * (nesterov ? gi + momentum * vi : vi);
   }
+}
+
+/** one lerp in float64 over flat arrays t (modified in place) and s: t += rate (s - t) */
+export function refLerpStep(t, s, rate) {
+  for (let i = 0; i < t.length; i++) t[i] += rate * (s[i] - t[i]);
 }
 
 // ---- Philox4x32-10 (Random123), 32-bit words as non-negative Numbers ----

@@ -214,12 +214,25 @@ SG_SCALAR_FN float unary_sqrt_backward(float r, float g, float) { return 0.5f * 
 SG_SCALAR_FN float unary_abs(float v, float, float) { return abs_f(v); }
 SG_SCALAR_FN float unary_abs_backward(float v, float g, float) { return v > 0.f ? g : (v < 0.f ? -g : 0.f); }
 
+// 1 where x is a number, 0 where it is NaN (a missing value); a constant as far as gradients go.
+SG_SCALAR_FN float unary_missing_mask(float v, float, float) { return select_f(v == v, 1.f, 0.f); }
+SG_SCALAR_FN float unary_missing_mask_backward(float, float, float) { return 0.f; }
+
+// x with NaN replaced by alpha: a select, so a missing value never meets an arithmetic operation (0 * NaN is
+// NaN); the gradient passes where x is a number.
+SG_SCALAR_FN float unary_fill_missing(float v, float alpha, float) { return select_f(v == v, v, alpha); }
+SG_SCALAR_FN float unary_fill_missing_backward(float v, float g, float) { return select_f(v == v, g, 0.f); }
+
 SG_SCALAR_FN float binary_add(float a, float b) { return a + b; }
 SG_SCALAR_FN float binary_sub(float a, float b) { return a - b; }
 SG_SCALAR_FN float binary_mul(float a, float b) { return a * b; }
 SG_SCALAR_FN float binary_div(float a, float b) { return a / b; }
 SG_SCALAR_FN float binary_max(float a, float b) { return max_nan(a, b); }
 SG_SCALAR_FN float binary_min(float a, float b) { return min_nan(a, b); }
+
+// One element of the lerp kernel: t + rate (s - t), written t - rate (t - s) as an SGD step on the difference
+// computes it (the moving averages were updated that way before lerp existed, and keep their values).
+SG_SCALAR_FN float lerp_toward(float t, float s, float rate) { return t - rate * (t - s); }
 
 // The GEMM epilogue's activation of one element (AFFINE meaning none), as the portable CPU GEMM and the CUDA
 // GEMM apply it (the AVX paths do the same in registers). RELU maps -0 to +0 and keeps NaN.

@@ -1,5 +1,5 @@
-// Unary math and activations: relu, leakyRelu, sigmoid, tanh, softplus, exp, log, sqrt, square, abs. Forward is
-// one `unary` kernel; backward one `unaryBackward` kernel fed with the input x or the output y, whichever the
+// The unary ops of the op list: the activations relu, leakyRelu, sigmoid, tanh, softplus; exp, log, sqrt, square,
+// abs; and missingMask / fillMissing for missing (NaN) values. Forward is one `unary` kernel; backward one `unaryBackward` kernel fed with the input x or the output y, whichever the
 // derivative needs (the op list, kernels/include/semigen/op_lists.h, says which).
 import { UNARY_OPS, type UnaryOp } from '../native.js';
 import { needsGrad, record } from '../autograd.js';
@@ -80,6 +80,18 @@ export function square(x: Tensor): Tensor {
 /** |x|; the gradient at 0 is the kernel's sign(0) */
 export function abs(x: Tensor): Tensor {
   return unaryOp('abs', x);
+}
+
+/** 1 where x is a number, 0 where it is NaN (a missing value); a constant for gradients. */
+export function missingMask(x: Tensor): Tensor {
+  checkLive('missingMask', x);
+  return unaryRaw(OPS.get('missingMask')!.id, x, 0, 0);
+}
+
+/** x with every NaN replaced by `value` (selected, never computed with); the gradient passes where x is a number. */
+export function fillMissing(x: Tensor, value = 0): Tensor {
+  if (typeof value !== 'number') throw new Error(`fillMissing: value must be a number, got ${typeof value}`);
+  return unaryOp('fillMissing', x, value);
 }
 
 /** Applies a named activation ('none' returns x itself); `slope` is leakyRelu's. */

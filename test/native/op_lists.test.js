@@ -32,9 +32,10 @@ s('ids are positions, names are unique, and Unary/Binary/Reduce map each name to
 
 s('the unary facts: what each backward reads, the layer activations and the GEMM epilogue ops', () => {
   const pick = (f) => UNARY_OPS.filter(f).map((op) => op.name);
-  for (const name of ['relu', 'leakyRelu', 'softplus', 'log', 'square', 'abs']) assert.ok(pick((op) => op.backward === 'x').includes(name), name);
-  for (const name of ['sigmoid', 'tanh', 'exp', 'sqrt']) assert.ok(pick((op) => op.backward === 'y').includes(name), name);
-  assert.equal(pick((op) => op.backward === 'none'), ['affine']);
+  const reads = (names, what) => names.forEach((name) => assert.ok(pick((op) => op.backward === what).includes(name), `${name} reads ${what}`));
+  reads(['relu', 'leakyRelu', 'softplus', 'log', 'square', 'abs', 'fillMissing'], 'x');
+  reads(['sigmoid', 'tanh', 'exp', 'sqrt'], 'y');
+  reads(['affine', 'missingMask'], 'none');
   assert.equal(pick((op) => op.gemm), ['affine', 'relu', 'leakyRelu', 'sigmoid', 'tanh']);
   for (const name of ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'softplus']) assert.ok(pick((op) => op.layer).includes(name), name);
 });

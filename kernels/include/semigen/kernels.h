@@ -178,7 +178,11 @@ typedef enum sg_distribution {
   /* One fused SGD step: g += wd p; v = momentum v + g; p -= lr * (nesterov ? g + momentum v : v).                     \
    * velocity may be NULL when momentum == 0. */                                                                       \
   X(sgd, (sg_stream s, size_t count, float *const *params, const float *const *grads, float *const *velocity,          \
-      const size_t *sizes, float lr, float momentum, float weight_decay, int nesterov))
+      const size_t *sizes, float lr, float momentum, float weight_decay, int nesterov))                                \
+  /* targets[t] += rate * (sources[t] - targets[t]) for each of `count` tensors of sizes[t] elements, in one          \
+   * call: moving averages and running statistics. Computed as t - rate * (t - s) (lerp_toward, scalar_math.h). */     \
+  X(lerp, (sg_stream s, size_t count, float *const *targets, const float *const *sources, const size_t *sizes,        \
+      float rate))
 
 typedef struct sg_kernels {
   const char *device_name; /* "cpu" or "cuda" */

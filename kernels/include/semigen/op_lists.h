@@ -21,7 +21,8 @@
  *   gemm       1: the GEMM epilogue applies it (gemm's `act`; AFFINE means none)
  *   cost       CHEAP (a few flops per element) or HEAVY (exp, log, division chains) for the forward and the
  *   grad_cost  backward: how much work the CPU gives each thread
- * alpha and beta are the op's parameters where it has any (affine: alpha x + beta; leakyRelu: the slope alpha). */
+ * alpha and beta are the op's parameters where it has any (affine: alpha x + beta; leakyRelu: the slope alpha;
+ * fillMissing: the value alpha that replaces NaN). New ops go at the end: an op's id is its position. */
 #define SG_UNARY_OPS(X)                                                        \
   X(AFFINE, affine, "affine", NOTHING, 0, 1, CHEAP, CHEAP)                    \
   X(RELU, relu, "relu", INPUT, 1, 1, CHEAP, CHEAP)                            \
@@ -33,7 +34,9 @@
   X(LOG, log, "log", INPUT, 0, 0, HEAVY, CHEAP)                               \
   X(SQUARE, square, "square", INPUT, 0, 0, CHEAP, CHEAP)                      \
   X(SQRT, sqrt, "sqrt", OUTPUT, 0, 0, CHEAP, CHEAP)                           \
-  X(ABS, abs, "abs", INPUT, 0, 0, CHEAP, CHEAP)
+  X(ABS, abs, "abs", INPUT, 0, 0, CHEAP, CHEAP)                               \
+  X(MISSING_MASK, missing_mask, "missingMask", NOTHING, 0, 0, CHEAP, CHEAP)   \
+  X(FILL_MISSING, fill_missing, "fillMissing", INPUT, 0, 0, CHEAP, CHEAP)
 
 /* Binary ops out = a op b: X(ENUM, stem, "name"); the formula is binary_<stem>(a, b) in scalar_math.h. */
 #define SG_BINARY_OPS(X)  \
