@@ -1,7 +1,7 @@
 // The public API of semigen: tensors and their factories, every op, autograd and memory scopes, random
 // generators, nn modules, initialisers and optimizers, and the engine's device/backend facts.
-// Tensor methods (t.add, t.relu, t.backward ...): imported here so their declarations reach index.d.ts.
-import './ops/methods.js';
+// Tensor methods (t.add, t.relu, t.backward ...) are declared and attached beside their ops (src/ops/*.ts) and
+// beside backward (autograd.ts): whatever imports an op has its method, with no module importing them all.
 
 export {
   addon, native, devices, info, setNumThreads, getNumThreads, memoryStats, emptyCache, synchronize, isLoaded,

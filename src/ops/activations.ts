@@ -3,7 +3,7 @@
 // derivative needs (the op list, kernels/include/semigen/op_lists.h, says which).
 import { UNARY_OPS, type UnaryOp } from '../native.js';
 import { needsGrad, record } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { checkLive, unaryGradRaw, unaryRaw } from './raw.js';
 
 /** The layer nonlinearities of the op list (layer = 1 in op_lists.h). */
@@ -101,3 +101,32 @@ export function activate(x: Tensor, activation: Activation, slope = 0.01): Tenso
   if (!ACTIVATIONS.includes(activation)) throw new Error(`activate: unknown activation ${String(activation)}`);
   return unaryOp(activation, x);
 }
+
+// ---- Tensor methods (t.relu() ...): one-line forwards to the ops above, attached where the ops are defined ----
+
+declare module '../tensor.js' {
+  interface Tensor {
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    square(): Tensor;
+    abs(): Tensor;
+    relu(): Tensor;
+    leakyRelu(slope?: number): Tensor;
+    sigmoid(): Tensor;
+    tanh(): Tensor;
+    softplus(): Tensor;
+  }
+}
+
+const p = Tensor.prototype;
+p.exp = function (this: Tensor) { return exp(this); };
+p.log = function (this: Tensor) { return log(this); };
+p.sqrt = function (this: Tensor) { return sqrt(this); };
+p.square = function (this: Tensor) { return square(this); };
+p.abs = function (this: Tensor) { return abs(this); };
+p.relu = function (this: Tensor) { return relu(this); };
+p.leakyRelu = function (this: Tensor, slope?: number) { return leakyRelu(this, slope); };
+p.sigmoid = function (this: Tensor) { return sigmoid(this); };
+p.tanh = function (this: Tensor) { return tanh(this); };
+p.softplus = function (this: Tensor) { return softplus(this); };

@@ -137,3 +137,13 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
     return grads;
   });
 }
+
+// ---- Tensor methods (t.matmul() ...): one-line forwards to the ops above, attached where the ops are defined ----
+
+declare module '../tensor.js' {
+  interface Tensor {
+    matmul(b: Tensor, options?: MatmulOptions): Tensor;
+  }
+}
+
+Tensor.prototype.matmul = function (this: Tensor, b: Tensor, options?: MatmulOptions) { return matmul(this, b, options); };
