@@ -4,7 +4,8 @@
 import { suite } from 'uvu';
 import { native } from '../../dist/src/backend.js';
 import { rng, randomArray } from '../helpers.js';
-import { GUARD, U32, check, compare, refAdamStep, refLerpStep, refSgdStep, testDevices } from '../reference.js';
+import { check, compare, GUARD, testDevices, U32 } from '../reference/device.js';
+import { refAdamStep, refLerpStep, refSgdStep } from '../reference/optim.js';
 
 const SIZES = [1, 7, 33, 129, 1000, 4099];
 
