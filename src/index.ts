@@ -20,10 +20,8 @@ export { rand, randn, bernoulli, reparameterize, dropout, type RandomOptions } f
 export {
   add, sub, mul, div, maximum, minimum, neg, scale, addScalar, affine,
 } from './ops/elementwise.js';
-export {
-  relu, leakyRelu, sigmoid, tanh, softplus, exp, log, sqrt, square, abs, activate, missingMask, fillMissing,
-  type Activation,
-} from './ops/activations.js';
+// every unary op of the list (relu ... abs, missingMask, fillMissing), activate, the Activation type and its check
+export * from './ops/activations.js';
 export { fill_, assign_, upload_, lerp_ } from './ops/inplace.js';
 export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
 export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
