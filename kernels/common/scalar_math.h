@@ -223,6 +223,25 @@ SG_SCALAR_FN float unary_missing_mask_backward(float, float, float) { return 0.f
 SG_SCALAR_FN float unary_fill_missing(float v, float alpha, float) { return select_f(v == v, v, alpha); }
 SG_SCALAR_FN float unary_fill_missing_backward(float v, float g, float) { return select_f(v == v, g, 0.f); }
 
+// GELU in its tanh form, x/2 (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3), computed as x sigmoid(2u): the
+// same function, without the cancellation of 1 + tanh(u) where x is very negative. Inside u, x is clamped to
+// [-12, 12], beyond which sigmoid(2u) is exactly 0 or 1 in float32 anyway, so x^3 cannot overflow; and where it is
+// 0 the result is 0, so x = -inf gives 0 rather than -inf * 0.
+constexpr float kGeluScale = 1.5957691216057308f;  // 2 sqrt(2 / pi)
+constexpr float kGeluCubic = 0.044715f;
+SG_SCALAR_FN float gelu_clamp(float x) { return select_f(x > 12.f, 12.f, select_f(x < -12.f, -12.f, x)); }
+SG_SCALAR_FN float unary_gelu(float v, float, float) {
+  const float c = gelu_clamp(v);
+  const float s = sigmoid_f(kGeluScale * c * (1.f + kGeluCubic * c * c));
+  return select_f(s == 0.f, 0.f, v * s);
+}
+// d/dx x s(2u) = s + x s (1 - s) (2u)', (2u)' = kGeluScale (1 + 3 kGeluCubic x^2); beyond the clamp s (1 - s) = 0
+SG_SCALAR_FN float unary_gelu_backward(float v, float g, float) {
+  const float c = gelu_clamp(v), c2 = c * c;
+  const float s = sigmoid_f(kGeluScale * c * (1.f + kGeluCubic * c2));
+  return g * (s + c * s * (1.f - s) * (kGeluScale * (1.f + 3.f * kGeluCubic * c2)));
+}
+
 SG_SCALAR_FN float binary_add(float a, float b) { return a + b; }
 SG_SCALAR_FN float binary_sub(float a, float b) { return a - b; }
 SG_SCALAR_FN float binary_mul(float a, float b) { return a * b; }

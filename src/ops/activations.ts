@@ -1,4 +1,4 @@
-// The unary ops of the op list: the activations relu, leakyRelu, sigmoid, tanh, softplus; exp, log, sqrt, square,
+// The unary ops of the op list: the activations relu, leakyRelu, sigmoid, tanh, softplus, gelu; exp, log, sqrt, square,
 // abs; and missingMask / fillMissing for missing (NaN) values. Forward is one `unary` kernel; backward one `unaryBackward` kernel fed with the input x or the output y, whichever the
 // derivative needs (the op list, kernels/include/semigen/op_lists.h, says which).
 import { UNARY_OPS, type UnaryOp } from '../native.js';
@@ -82,6 +82,11 @@ export function abs(x: Tensor): Tensor {
   return unaryOp('abs', x);
 }
 
+/** GELU, tanh form: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+export function gelu(x: Tensor): Tensor {
+  return unaryOp('gelu', x);
+}
+
 /** 1 where x is a number, 0 where it is NaN (a missing value); a constant for gradients. */
 export function missingMask(x: Tensor): Tensor {
   checkLive('missingMask', x);
@@ -116,6 +121,7 @@ declare module '../tensor.js' {
     sigmoid(): Tensor;
     tanh(): Tensor;
     softplus(): Tensor;
+    gelu(): Tensor;
   }
 }
 
@@ -130,3 +136,4 @@ p.leakyRelu = function (this: Tensor, slope?: number) { return leakyRelu(this, s
 p.sigmoid = function (this: Tensor) { return sigmoid(this); };
 p.tanh = function (this: Tensor) { return tanh(this); };
 p.softplus = function (this: Tensor) { return softplus(this); };
+p.gelu = function (this: Tensor) { return gelu(this); };

@@ -10,6 +10,15 @@ export const sigmoid = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (
 /** log(1 + e^x) = max(x, 0) + log1p(e^-|x|), with no overflow */
 export const softplus = (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
+const GELU_K = Math.sqrt(2 / Math.PI);
+/** GELU, tanh form: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+export const gelu = (x) => 0.5 * x * (1 + Math.tanh(GELU_K * (x + 0.044715 * x ** 3)));
+/** its derivative: (1 + t)/2 + x/2 (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2), t the tanh above */
+const geluDerivative = (x) => {
+  const t = Math.tanh(GELU_K * (x + 0.044715 * x ** 3));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * x * x);
+};
+
 const isMissing = Number.isNaN;
 const MISSING_EDGES = [NaN, 0, -0, Infinity, -Infinity, NaN, 1e-30];
 
@@ -97,6 +106,12 @@ export const UNARY_REFERENCES = {
     forward: (x, alpha) => (isMissing(x) ? alpha : x),
     backward: (x, y, dy) => (isMissing(x) ? 0 : dy),
     lo: -3, hi: 3, edges: MISSING_EDGES, params: [[0, 0], [-2.5, 0]], atol: 0, rtol: 0,
+  },
+  gelu: {
+    forward: gelu,
+    backward: (x, y, dy) => dy * geluDerivative(x),
+    lo: -8, hi: 8, edges: [0, -1000, 1000, -20, 20, -0.75, 1e-30], atol: 1e-6, rtol: 1e-5,
+    backwardTolerance: (y, dy, dx) => tolerance(dx, 1e-6, 1e-5),
   },
 };
 

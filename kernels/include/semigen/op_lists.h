@@ -36,7 +36,8 @@
   X(SQRT, sqrt, "sqrt", OUTPUT, 0, 0, CHEAP, CHEAP)                           \
   X(ABS, abs, "abs", INPUT, 0, 0, CHEAP, CHEAP)                               \
   X(MISSING_MASK, missing_mask, "missingMask", NOTHING, 0, 0, CHEAP, CHEAP)   \
-  X(FILL_MISSING, fill_missing, "fillMissing", INPUT, 0, 0, CHEAP, CHEAP)
+  X(FILL_MISSING, fill_missing, "fillMissing", INPUT, 0, 0, CHEAP, CHEAP)   \
+  X(GELU, gelu, "gelu", INPUT, 1, 0, HEAVY, HEAVY)
 
 /* Binary ops out = a op b: X(ENUM, stem, "name"); the formula is binary_<stem>(a, b) in scalar_math.h. */
 #define SG_BINARY_OPS(X)  \
