@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdarg>
+#include <cstring>
 #include <new>
 
 namespace sg::native {
@@ -60,24 +61,82 @@ void Call::fail(const char* fmt, ...) const {
   throw OpError(op_name() + ": " + text);
 }
 
+// ---- the schema ----
+
+const char* kind_name(ParamKind kind) {
+  switch (kind) {
+    case ParamKind::tensor: return "tensor";
+    case ParamKind::optional_tensor: return "optionalTensor";
+    case ParamKind::size: return "size";
+    case ParamKind::number: return "number";
+    case ParamKind::finite: return "finite";
+    case ParamKind::flag: return "flag";
+    case ParamKind::seed: return "seed";
+    case ParamKind::choice: return "choice";
+    case ParamKind::device: return "device";
+    case ParamKind::storage: return "storage";
+    case ParamKind::float32_array: return "float32Array";
+    case ParamKind::int32_array: return "int32Array";
+    case ParamKind::tensor_list: return "tensorList";
+    case ParamKind::optional_tensor_list: return "optionalTensorList";
+  }
+  return "unknown";
+}
+
+const Param* Call::find(const char* name, size_t* at) const {
+  const size_t count = op_->param_count;
+  for (size_t tried = 0; tried < count; tried++) {
+    if (cursor_ >= count) cursor_ = 0, cursor_argument_ = 0;
+    const Param& p = op_->params[cursor_];
+    const size_t argument = cursor_argument_;
+    cursor_++;
+    cursor_argument_ += arguments_of(p.kind);
+    if (p.name == name || std::strcmp(p.name, name) == 0) {
+      *at = argument;
+      return &p;
+    }
+  }
+  throw OpError(format("%s: internal error: its body reads %s, which the addon's schema does not list", op_->name,
+                       name));
+}
+
+size_t Call::position(const char* name, ParamKind kind, const Param** param) const {
+  size_t at = 0;
+  const Param* p = find(name, &at);
+  if (p->kind != kind) {
+    throw OpError(format("%s: internal error: its body reads %s as %s but the addon's schema says %s", op_->name,
+                         name, kind_name(kind), kind_name(p->kind)));
+  }
+  if (param != nullptr) *param = p;
+  return at;
+}
+
+napi_value Call::value(const char* name, ParamKind kind) const { return argv_[position(name, kind)]; }
+
 // ---- scalars ----
 
-double Call::number(size_t i, const char* name) const {
+double Call::number(const char* name) const {
   double d = 0;
+  const size_t i = position(name, ParamKind::number);
   if (napi_get_value_double(env_, argv_[i], &d) != napi_ok) {
     fail("%s must be a number, got %s", name, describe_value(env_, argv_[i]).c_str());
   }
   return d;
 }
 
-double Call::finite(size_t i, const char* name) const {
-  double d = number(i, name);
+double Call::finite(const char* name) const {
+  double d = 0;
+  const size_t i = position(name, ParamKind::finite);
+  if (napi_get_value_double(env_, argv_[i], &d) != napi_ok) {
+    fail("%s must be a number, got %s", name, describe_value(env_, argv_[i]).c_str());
+  }
   if (!std::isfinite(d)) fail("%s must be a finite number, got %s", name, js_number(d).c_str());
   return d;
 }
 
-size_t Call::size(size_t i, const char* name) {
+size_t Call::size(const char* name) {
   double d = 0;
+  const size_t i = position(name, ParamKind::size);
   if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d)) {
     fail("%s must be a non-negative integer, got %s", name, describe_value(env_, argv_[i]).c_str());
   }
@@ -86,26 +145,34 @@ size_t Call::size(size_t i, const char* name) {
   return value;
 }
 
-bool Call::flag(size_t i, const char* name) const {
+bool Call::flag(const char* name) const {
   bool b = false;
+  const size_t i = position(name, ParamKind::flag);
   if (napi_get_value_bool(env_, argv_[i], &b) != napi_ok) {
     fail("%s must be a boolean, got %s", name, describe_value(env_, argv_[i]).c_str());
   }
   return b;
 }
 
-int Call::choice(size_t i, const char* name, const char* const* names, int count) const {
+int Call::choice(const char* name) const {
+  const Param* param = nullptr;
+  const size_t i = position(name, ParamKind::choice, &param);
+  const EnumNames& names = *param->choices;
   double d = 0;
-  if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d) || d >= count) {
+  if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d) || d >= names.count ||
+      !names.allows(static_cast<int>(d))) {
     std::string list;
-    for (int k = 0; k < count; k++) list += format("%s%d %s", k ? ", " : "", k, names[k]);
+    for (int k = 0; k < names.count; k++) {
+      if (names.allows(k)) list += format("%s%d %s", list.empty() ? "" : ", ", k, names.names[k]);
+    }
     fail("%s must be one of %s; got %s", name, list.c_str(), describe_value(env_, argv_[i]).c_str());
   }
   return static_cast<int>(d);
 }
 
-uint64_t Call::seed(size_t i, const char* name) const {
+uint64_t Call::seed(const char* name) const {
   double d = 0;
+  const size_t i = position(name, ParamKind::seed);
   if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d)) {
     fail("%s must be a non-negative integer below 2^53, got %s", name, describe_value(env_, argv_[i]).c_str());
   }
@@ -125,7 +192,18 @@ void* Call::typed_array(size_t i, const char* name, napi_typedarray_type type, c
   return data;
 }
 
-const Device& Call::device_arg(size_t i, const char* name) const {
+const float* Call::float32_array(const char* name, size_t* length) const {
+  return static_cast<const float*>(
+      typed_array(position(name, ParamKind::float32_array), name, napi_float32_array, "Float32Array", length));
+}
+
+const int32_t* Call::int32_array(const char* name, size_t* length) const {
+  return static_cast<const int32_t*>(
+      typed_array(position(name, ParamKind::int32_array), name, napi_int32_array, "Int32Array", length));
+}
+
+const Device& Call::device_arg(const char* name) const {
+  const size_t i = position(name, ParamKind::device);
   char text[32];
   size_t length = 0;
   if (napi_get_value_string_utf8(env_, argv_[i], text, sizeof text, &length) != napi_ok) {
@@ -136,10 +214,20 @@ const Device& Call::device_arg(size_t i, const char* name) const {
 
 // ---- operands ----
 
-bool Call::present(size_t i) const {
+bool Call::present_at(size_t i) const {
   napi_valuetype type = napi_undefined;
   napi_typeof(env_, argv_[i], &type);
   return type != napi_undefined && type != napi_null;
+}
+
+bool Call::present(const char* name) const {
+  size_t at = 0;
+  const Param* p = find(name, &at);
+  if (p->kind != ParamKind::optional_tensor && p->kind != ParamKind::optional_tensor_list) {
+    throw OpError(format("%s: internal error: its body asks whether %s is given, which the addon's schema says "
+                         "is a %s, not optional", op_->name, name, kind_name(p->kind)));
+  }
+  return present_at(at);
 }
 
 void Call::use_device(const Device& device) {
@@ -150,25 +238,34 @@ void Call::use_device(const Device& device) {
   }
 }
 
-Storage* Call::live_storage(size_t i, const char* name) const {
-  Storage* s = Storage::from_value(env_, argv_[i]);
-  if (s == nullptr) fail("%s must be a storage, got %s", name, describe_value(env_, argv_[i]).c_str());
-  if (s->freed) fail("storage was freed (disposed tensor): %s", name);
+static Storage* live_storage_value(const Call& call, napi_env env, napi_value value, const char* name) {
+  Storage* s = Storage::from_value(env, value);
+  if (s == nullptr) call.fail("%s must be a storage, got %s", name, describe_value(env, value).c_str());
+  if (s->freed) call.fail("storage was freed (disposed tensor): %s", name);
   return s;
 }
 
-Storage* Call::storage(size_t i, const char* name) {
-  Storage* s = live_storage(i, name);
+Storage* Call::live_storage(const char* name) const {
+  return live_storage_value(*this, env_, argv_[position(name, ParamKind::tensor)], name);
+}
+
+Storage* Call::storage_at(size_t i, const char* name) {
+  Storage* s = live_storage_value(*this, env_, argv_[i], name);
   use_device(*s->device);
   return s;
 }
 
-size_t Call::offset(size_t i, const char* name) const {
+// The offset argument follows its storage.
+static size_t offset_value(const Call& call, napi_env env, napi_value value, const char* name) {
   double d = 0;
-  if (napi_get_value_double(env_, argv_[i], &d) != napi_ok || !is_index(d)) {
-    fail("the offset of %s must be a non-negative integer, got %s", name, describe_value(env_, argv_[i]).c_str());
+  if (napi_get_value_double(env, value, &d) != napi_ok || !is_index(d)) {
+    call.fail("the offset of %s must be a non-negative integer, got %s", name, describe_value(env, value).c_str());
   }
   return static_cast<size_t>(d);
+}
+
+size_t Call::offset(const char* name) const {
+  return offset_value(*this, env_, argv_[position(name, ParamKind::tensor) + 1], name);
 }
 
 float* Call::view(Storage* s, size_t offset, const char* name, bool is_matrix, size_t rows, size_t cols, size_t ld) {
@@ -189,14 +286,32 @@ float* Call::view(Storage* s, size_t offset, const char* name, bool is_matrix, s
   return s->data + offset;
 }
 
-float* Call::vector(size_t i, const char* name, size_t n) {
-  Storage* s = storage(i, name);
-  return view(s, offset(i + 1, name), name, false, 1, n, n);
+float* Call::vector(const char* name, size_t n, const char* label) {
+  const char* what = label != nullptr ? label : name;
+  const size_t i = position(name, ParamKind::tensor);
+  Storage* s = storage_at(i, what);
+  return view(s, offset_value(*this, env_, argv_[i + 1], what), what, false, 1, n, n);
 }
 
-float* Call::matrix(size_t i, const char* name, size_t rows, size_t cols, size_t ld) {
-  Storage* s = storage(i, name);
-  return view(s, offset(i + 1, name), name, true, rows, cols, ld);
+float* Call::matrix(const char* name, size_t rows, size_t cols, size_t ld, const char* label) {
+  const char* what = label != nullptr ? label : name;
+  const size_t i = position(name, ParamKind::tensor);
+  Storage* s = storage_at(i, what);
+  return view(s, offset_value(*this, env_, argv_[i + 1], what), what, true, rows, cols, ld);
+}
+
+float* Call::optional_vector(const char* name, size_t n) {
+  const size_t i = position(name, ParamKind::optional_tensor);
+  if (!present_at(i)) return nullptr;
+  Storage* s = storage_at(i, name);
+  return view(s, offset_value(*this, env_, argv_[i + 1], name), name, false, 1, n, n);
+}
+
+float* Call::optional_matrix(const char* name, size_t rows, size_t cols, size_t ld) {
+  const size_t i = position(name, ParamKind::optional_tensor);
+  if (!present_at(i)) return nullptr;
+  Storage* s = storage_at(i, name);
+  return view(s, offset_value(*this, env_, argv_[i + 1], name), name, true, rows, cols, ld);
 }
 
 // ---- kernel status ----

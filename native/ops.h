@@ -48,5 +48,6 @@ napi_value op_batchnorm_backward(Call& call);
 // ops_optim.cc: fused optimiser steps over many tensors
 napi_value op_adam(Call& call);
 napi_value op_sgd(Call& call);
+napi_value op_lerp(Call& call);
 
 }  // namespace sg::native

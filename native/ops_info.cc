@@ -10,14 +10,14 @@ napi_value op_isa(Call& call) { return Napi::String::New(call.env(), sg_cpu_isa(
 napi_value op_threads(Call& call) { return Napi::Number::New(call.env(), sg_cpu_threads()); }
 
 napi_value op_set_threads(Call& call) {
-  size_t n = call.size(0, "n");
+  size_t n = call.size("n");
   if (n < 1 || n > 1024) call.fail("n must be a thread count from 1 to 1024, got %zu", n);
   return Napi::Number::New(call.env(), sg_cpu_set_threads(static_cast<int>(n)));
 }
 
 napi_value op_fma_peak(Call& call) {
-  size_t threads = call.size(0, "threads");
-  double seconds = call.finite(1, "seconds");
+  size_t threads = call.size("threads");
+  double seconds = call.finite("seconds");
   if (threads < 1 || threads > static_cast<size_t>(sg_cpu_threads())) {
     call.fail("threads must be from 1 to the pool's %d threads, got %zu", sg_cpu_threads(), threads);
   }

@@ -8,8 +8,6 @@
 
 namespace sg::native {
 
-static const char* const kDistributionNames[] = {"uniform", "normal", "bernoulli"};
-
 // Class labels are floats in device memory; on the CPU we can check them here, so a bad label is a
 // message naming it rather than an out-of-bounds read in the kernel. (CUDA kernels check their own.)
 static void check_labels(Call& call, const float* labels, size_t rows, size_t cols) {
@@ -24,17 +22,17 @@ static void check_labels(Call& call, const float* labels, size_t rows, size_t co
 }
 
 napi_value op_softmax_xent(Call& call) {
-  size_t rows = call.size(0, "rows");
-  size_t cols = call.size(1, "cols");
-  const float* logits = call.matrix(2, "logits", rows, cols, cols);
-  const float* labels = call.optional_vector(4, "labels", rows);
-  const float* targets = call.optional_matrix(6, "targets", rows, cols, cols);
+  size_t rows = call.size("rows");
+  size_t cols = call.size("cols");
+  const float* logits = call.matrix("logits", rows, cols, cols);
+  const float* labels = call.optional_vector("labels", rows);
+  const float* targets = call.optional_matrix("targets", rows, cols, cols);
   if ((labels == nullptr) == (targets == nullptr)) {
     call.fail("needs exactly one of labels and targets, got %s (logits %zux%zu)", labels ? "both" : "neither", rows,
               cols);
   }
-  float* loss = call.vector(8, "loss", rows);
-  float* dlogits = call.optional_matrix(10, "dlogits", rows, cols, cols);
+  float* loss = call.vector("loss", rows);
+  float* dlogits = call.optional_matrix("dlogits", rows, cols, cols);
   auto kernel = call.kernel(&sg_kernels::softmax_xent);
   if (labels != nullptr) check_labels(call, labels, rows, cols);
   call.check(kernel(call.device().stream, rows, cols, logits, labels, targets, loss, dlogits));
@@ -42,55 +40,55 @@ napi_value op_softmax_xent(Call& call) {
 }
 
 napi_value op_sigmoid_xent(Call& call) {
-  size_t rows = call.size(0, "rows");
-  size_t cols = call.size(1, "cols");
-  const float* logits = call.matrix(2, "logits", rows, cols, cols);
-  const float* targets = call.matrix(4, "targets", rows, cols, cols);
-  float* loss = call.vector(6, "loss", rows);
-  float* dlogits = call.optional_matrix(8, "dlogits", rows, cols, cols);
+  size_t rows = call.size("rows");
+  size_t cols = call.size("cols");
+  const float* logits = call.matrix("logits", rows, cols, cols);
+  const float* targets = call.matrix("targets", rows, cols, cols);
+  float* loss = call.vector("loss", rows);
+  float* dlogits = call.optional_matrix("dlogits", rows, cols, cols);
   call.check(call.kernel(&sg_kernels::sigmoid_xent)(call.device().stream, rows, cols, logits, targets, loss, dlogits));
   return nullptr;
 }
 
 napi_value op_gaussian_kl(Call& call) {
-  size_t rows = call.size(0, "rows");
-  size_t cols = call.size(1, "cols");
-  const float* mu = call.matrix(2, "mu", rows, cols, cols);
-  const float* logvar = call.matrix(4, "logvar", rows, cols, cols);
-  float* loss = call.vector(6, "loss", rows);
-  float* dmu = call.optional_matrix(8, "dmu", rows, cols, cols);
-  float* dlogvar = call.optional_matrix(10, "dlogvar", rows, cols, cols);
+  size_t rows = call.size("rows");
+  size_t cols = call.size("cols");
+  const float* mu = call.matrix("mu", rows, cols, cols);
+  const float* logvar = call.matrix("logvar", rows, cols, cols);
+  float* loss = call.vector("loss", rows);
+  float* dmu = call.optional_matrix("dmu", rows, cols, cols);
+  float* dlogvar = call.optional_matrix("dlogvar", rows, cols, cols);
   call.check(call.kernel(&sg_kernels::gaussian_kl)(call.device().stream, rows, cols, mu, logvar, loss, dmu, dlogvar));
   return nullptr;
 }
 
 napi_value op_reparameterize(Call& call) {
-  size_t n = call.size(0, "n");
-  const float* mu = call.vector(1, "mu", n);
-  const float* logvar = call.vector(3, "logvar", n);
-  uint64_t seed = call.seed(5, "seed");
-  uint64_t offset = call.seed(6, "offset");
-  float* eps = call.optional_vector(7, "eps", n);
-  float* z = call.vector(9, "z", n);
+  size_t n = call.size("n");
+  const float* mu = call.vector("mu", n);
+  const float* logvar = call.vector("logvar", n);
+  uint64_t seed = call.seed("seed");
+  uint64_t offset = call.seed("offset");
+  float* eps = call.optional_vector("eps", n);
+  float* z = call.vector("z", n);
   call.check(call.kernel(&sg_kernels::reparameterize)(call.device().stream, n, mu, logvar, seed, offset, eps, z));
   return nullptr;
 }
 
 napi_value op_random(Call& call) {
-  int dist = call.choice(0, "dist", kDistributionNames, 3);
-  size_t n = call.size(1, "n");
-  uint64_t seed = call.seed(2, "seed");
-  uint64_t offset = call.seed(3, "offset");
-  double p1 = call.finite(4, "p1");
-  double p2 = call.finite(5, "p2");
-  call.set_variant(kDistributionNames[dist]);  // after the generic checks, whose messages say "random: ..."
+  int dist = call.choice("dist");
+  size_t n = call.size("n");
+  uint64_t seed = call.seed("seed");
+  uint64_t offset = call.seed("offset");
+  double p1 = call.finite("p1");
+  double p2 = call.finite("p2");
+  call.set_variant(kDistributions.names[dist]);  // after the generic checks, whose messages say "random: ..."
   if (dist == SG_DIST_BERNOULLI && !(p1 >= 0 && p1 <= 1)) {
     call.fail("p1 (the probability) must be in [0, 1], got %s", js_number(p1).c_str());
   }
   if (dist == SG_DIST_NORMAL && p2 < 0) {
     call.fail("p2 (the standard deviation) must be >= 0, got %s", js_number(p2).c_str());
   }
-  float* out = call.vector(6, "out", n);
+  float* out = call.vector("out", n);
   call.check(call.kernel(&sg_kernels::random)(call.device().stream, static_cast<sg_distribution>(dist), n, seed, offset,
                                               static_cast<float>(p1), static_cast<float>(p2), out));
   return nullptr;
@@ -103,20 +101,20 @@ static std::mutex scratch_mutex;
 static std::unordered_map<const Device*, Block> scratch_blocks;
 
 napi_value op_gather_rows(Call& call) {
-  size_t rows = call.size(0, "rows");
-  size_t cols = call.size(1, "cols");
-  size_t src_rows = call.size(4, "srcRows");
+  size_t rows = call.size("rows");
+  size_t cols = call.size("cols");
+  size_t src_rows = call.size("srcRows");
   size_t index_length = 0;
   const int32_t* index =
-      static_cast<const int32_t*>(call.typed_array(5, "index", napi_int32_array, "Int32Array", &index_length));
+      call.int32_array("index", &index_length);
   if (index_length != rows) call.fail("index has %zu entries but rows is %zu", index_length, rows);
   for (size_t r = 0; r < rows; r++) {
     if (index[r] < 0 || static_cast<size_t>(index[r]) >= src_rows) {
       call.fail("index[%zu] is %d but src has %zu rows", r, index[r], src_rows);
     }
   }
-  const float* src = call.matrix(2, "src", src_rows, cols, cols);
-  float* out = call.matrix(6, "out", rows, cols, cols);
+  const float* src = call.matrix("src", src_rows, cols, cols);
+  float* out = call.matrix("out", rows, cols, cols);
   auto kernel = call.kernel(&sg_kernels::gather_rows);
   const Device& device = call.device();
   if (device.kind == DeviceKind::cpu) {

@@ -9,9 +9,9 @@
 namespace sg::native {
 
 napi_value op_alloc(Call& call) {
-  const Device& device = call.device_arg(0, "device");
+  const Device& device = call.device_arg("device");
   call.use_device(device);
-  size_t length = call.size(1, "length");
+  size_t length = call.size("length");
   sg_status status = SG_OK;
   Block block = device.allocator->allocate(length * sizeof(float), &status);
   if (status != SG_OK) {
@@ -23,18 +23,20 @@ napi_value op_alloc(Call& call) {
 }
 
 napi_value op_free(Call& call) {
-  Storage* s = Storage::from_value(call.env(), call.arg(0));
-  if (s == nullptr) call.fail("expected a storage, got %s", describe_value(call.env(), call.arg(0)).c_str());
+  napi_value value = call.value("s", ParamKind::storage);
+  Storage* s = Storage::from_value(call.env(), value);
+  if (s == nullptr) call.fail("expected a storage, got %s", describe_value(call.env(), value).c_str());
   if (s->freed) call.fail("storage was already freed (freed twice)");
   s->release(call.env());
   return nullptr;
 }
 
 napi_value op_upload(Call& call) {
-  Storage* dst = call.storage(0, "dst");
-  size_t offset = call.offset(1, "dst");
+  Storage* dst = call.live_storage("dst");
+  call.use_device(*dst->device);
+  size_t offset = call.offset("dst");
   size_t n = 0;
-  const void* host = call.typed_array(2, "data", napi_float32_array, "Float32Array", &n);
+  const float* host = call.float32_array("data", &n);
   float* target = call.view(dst, offset, "data", false, 1, n, n);
   const Device& device = call.device();
   call.check(call.kernel(&sg_kernels::copy_from_host)(device.index, device.stream, target, host, n * sizeof(float)));
@@ -42,8 +44,8 @@ napi_value op_upload(Call& call) {
 }
 
 napi_value op_download(Call& call) {
-  size_t n = call.size(2, "length");
-  const float* source = call.vector(0, "src", n);
+  size_t n = call.size("length");
+  const float* source = call.vector("src", n);
   const Device& device = call.device();
   napi_value buffer = nullptr;
   napi_value result = nullptr;
@@ -80,11 +82,11 @@ static void copy_across(Call& call, const Device& from, const float* src, const 
 }
 
 napi_value op_copy(Call& call) {
-  size_t n = call.size(4, "length");
-  Storage* src = call.live_storage(0, "src");
-  Storage* dst = call.live_storage(2, "dst");
-  const float* from = call.view(src, call.offset(1, "src"), "src", false, 1, n, n);
-  float* to = call.view(dst, call.offset(3, "dst"), "dst", false, 1, n, n);
+  size_t n = call.size("length");
+  Storage* src = call.live_storage("src");
+  Storage* dst = call.live_storage("dst");
+  const float* from = call.view(src, call.offset("src"), "src", false, 1, n, n);
+  float* to = call.view(dst, call.offset("dst"), "dst", false, 1, n, n);
   if (n == 0) return nullptr;
   call.use_device(*dst->device);  // errors below name the destination device
   if (src->device != dst->device) {
@@ -108,14 +110,14 @@ napi_value op_copy(Call& call) {
 }
 
 napi_value op_synchronize(Call& call) {
-  const Device& device = call.device_arg(0, "device");
+  const Device& device = call.device_arg("device");
   call.use_device(device);
   call.check(call.kernel(&sg_kernels::synchronize)(device.index, device.stream));
   return nullptr;
 }
 
 napi_value op_memory_stats(Call& call) {
-  const Device& device = call.device_arg(0, "device");
+  const Device& device = call.device_arg("device");
   MemoryStats stats = device.allocator->stats();
   Napi::Env env(call.env());
   Napi::Object result = Napi::Object::New(env);
@@ -129,12 +131,12 @@ napi_value op_memory_stats(Call& call) {
 
 // Bytes the caching allocator takes for a storage of `length` floats (so pools above it can keep exact stats).
 napi_value op_block_bytes(Call& call) {
-  size_t length = call.size(0, "length");
+  size_t length = call.size("length");
   return Napi::Number::New(call.env(), static_cast<double>(Allocator::bucket_size(length * sizeof(float))));
 }
 
 napi_value op_empty_cache(Call& call) {
-  const Device& device = call.device_arg(0, "device");
+  const Device& device = call.device_arg("device");
   device.allocator->empty_cache();
   return nullptr;
 }

@@ -10,29 +10,29 @@ static void check_rows(Call& call, size_t rows, size_t cols) {
 }
 
 napi_value op_batchnorm_forward(Call& call) {
-  size_t rows = call.size(0, "rows");
-  size_t cols = call.size(1, "cols");
+  size_t rows = call.size("rows");
+  size_t cols = call.size("cols");
   check_rows(call, rows, cols);
-  const float* x = call.matrix(2, "x", rows, cols, cols);
-  double eps = call.finite(4, "eps");
+  const float* x = call.matrix("x", rows, cols, cols);
+  double eps = call.finite("eps");
   if (!(static_cast<float>(eps) > 0)) call.fail("eps must be > 0 (as a float32), got %s", js_number(eps).c_str());
-  float* y = call.matrix(5, "y", rows, cols, cols);
-  float* mean = call.vector(7, "mean", cols);
-  float* invstd = call.vector(9, "invstd", cols);
-  float* variance = call.optional_vector(11, "variance", cols);
+  float* y = call.matrix("y", rows, cols, cols);
+  float* mean = call.vector("mean", cols);
+  float* invstd = call.vector("invstd", cols);
+  float* variance = call.optional_vector("variance", cols);
   call.check(call.kernel(&sg_kernels::batchnorm_forward)(call.device().stream, rows, cols, x, static_cast<float>(eps),
                                                          y, mean, invstd, variance));
   return nullptr;
 }
 
 napi_value op_batchnorm_backward(Call& call) {
-  size_t rows = call.size(0, "rows");
-  size_t cols = call.size(1, "cols");
+  size_t rows = call.size("rows");
+  size_t cols = call.size("cols");
   check_rows(call, rows, cols);
-  const float* dy = call.matrix(2, "dy", rows, cols, cols);
-  const float* y = call.matrix(4, "y", rows, cols, cols);
-  const float* invstd = call.vector(6, "invstd", cols);
-  float* dx = call.matrix(8, "dx", rows, cols, cols);
+  const float* dy = call.matrix("dy", rows, cols, cols);
+  const float* y = call.matrix("y", rows, cols, cols);
+  const float* invstd = call.vector("invstd", cols);
+  float* dx = call.matrix("dx", rows, cols, cols);
   call.check(call.kernel(&sg_kernels::batchnorm_backward)(call.device().stream, rows, cols, dy, y, invstd, dx));
   return nullptr;
 }

@@ -1,5 +1,6 @@
 // Fused optimiser exports: adam and sgd take every parameter tensor in one call as lists of
-// [storage, offset, length] triples; all are checked, then the device kernel runs once over all.
+// [storage, offset, length] triples; all are checked, then the device kernel runs once over all. lerp moves
+// moving averages toward their sources the same way.
 #include <vector>
 
 #include "ops.h"
@@ -25,12 +26,12 @@ bool read_index(napi_env env, napi_value value, size_t* out) {
   return true;
 }
 
-// Reads list argument `arg` named `name`. When `reference` is given, the list must match its count and
+// Reads the list parameter `name`. When `reference` is given, the list must match its count and
 // per-index lengths (named `reference_name` in messages).
-void read_list(Call& call, size_t arg, const char* name, TensorList& list, const TensorList* reference,
-               const char* reference_name) {
+void read_list(Call& call, const char* name, TensorList& list, const TensorList* reference,
+               const char* reference_name, ParamKind kind = ParamKind::tensor_list) {
   napi_env env = call.env();
-  napi_value array = call.arg(arg);
+  napi_value array = call.value(name, kind);
   bool is_array = false;
   uint32_t count = 0;
   if (napi_is_array(env, array, &is_array) != napi_ok || !is_array ||
@@ -73,17 +74,17 @@ void read_list(Call& call, size_t arg, const char* name, TensorList& list, const
 
 napi_value op_adam(Call& call) {
   thread_local TensorList params, grads, m, v;
-  read_list(call, 0, "params", params, nullptr, nullptr);
-  read_list(call, 1, "grads", grads, &params, "params");
-  read_list(call, 2, "m", m, &params, "params");
-  read_list(call, 3, "v", v, &params, "params");
-  float lr = static_cast<float>(call.finite(4, "lr"));
-  float beta1 = static_cast<float>(call.finite(5, "beta1"));
-  float beta2 = static_cast<float>(call.finite(6, "beta2"));
-  float eps = static_cast<float>(call.finite(7, "eps"));
-  float weight_decay = static_cast<float>(call.finite(8, "weightDecay"));
-  bool decoupled = call.flag(9, "decoupled");
-  size_t step = call.size(10, "step");
+  read_list(call, "params", params, nullptr, nullptr);
+  read_list(call, "grads", grads, &params, "params");
+  read_list(call, "m", m, &params, "params");
+  read_list(call, "v", v, &params, "params");
+  float lr = static_cast<float>(call.finite("lr"));
+  float beta1 = static_cast<float>(call.finite("beta1"));
+  float beta2 = static_cast<float>(call.finite("beta2"));
+  float eps = static_cast<float>(call.finite("eps"));
+  float weight_decay = static_cast<float>(call.finite("weightDecay"));
+  bool decoupled = call.flag("decoupled");
+  size_t step = call.size("step");
   if (step < 1) call.fail("step counts from 1, got 0");
   if (params.sizes.empty()) return nullptr;
   call.check(call.kernel(&sg_kernels::adam)(call.device().stream, params.sizes.size(), params.pointers.data(),
@@ -95,14 +96,14 @@ napi_value op_adam(Call& call) {
 
 napi_value op_sgd(Call& call) {
   thread_local TensorList params, grads, velocity;
-  read_list(call, 0, "params", params, nullptr, nullptr);
-  read_list(call, 1, "grads", grads, &params, "params");
-  bool has_velocity = call.present(2);
-  if (has_velocity) read_list(call, 2, "velocity", velocity, &params, "params");
-  float lr = static_cast<float>(call.finite(3, "lr"));
-  double momentum = call.finite(4, "momentum");
-  float weight_decay = static_cast<float>(call.finite(5, "weightDecay"));
-  bool nesterov = call.flag(6, "nesterov");
+  read_list(call, "params", params, nullptr, nullptr);
+  read_list(call, "grads", grads, &params, "params");
+  bool has_velocity = call.present("velocity");
+  if (has_velocity) read_list(call, "velocity", velocity, &params, "params", ParamKind::optional_tensor_list);
+  float lr = static_cast<float>(call.finite("lr"));
+  double momentum = call.finite("momentum");
+  float weight_decay = static_cast<float>(call.finite("weightDecay"));
+  bool nesterov = call.flag("nesterov");
   if (!has_velocity && momentum != 0) {
     call.fail("momentum %s needs velocity buffers, got null", js_number(momentum).c_str());
   }
@@ -110,6 +111,17 @@ napi_value op_sgd(Call& call) {
   call.check(call.kernel(&sg_kernels::sgd)(call.device().stream, params.sizes.size(), params.pointers.data(),
                                            grads.pointers.data(), has_velocity ? velocity.pointers.data() : nullptr,
                                            params.sizes.data(), lr, static_cast<float>(momentum), weight_decay, nesterov));
+  return nullptr;
+}
+
+napi_value op_lerp(Call& call) {
+  thread_local TensorList targets, sources;
+  read_list(call, "targets", targets, nullptr, nullptr);
+  read_list(call, "sources", sources, &targets, "targets");
+  float rate = static_cast<float>(call.finite("rate"));
+  if (targets.sizes.empty()) return nullptr;
+  call.check(call.kernel(&sg_kernels::lerp)(call.device().stream, targets.sizes.size(), targets.pointers.data(),
+                                            sources.pointers.data(), targets.sizes.data(), rate));
   return nullptr;
 }
 

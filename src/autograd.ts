@@ -243,3 +243,14 @@ export function backward(root: Tensor, seed?: Tensor): void {
     }
   }
 }
+
+// ---- the Tensor method t.backward(), attached here beside backward() (as each op file attaches its own) ----
+
+declare module './tensor.js' {
+  interface Tensor {
+    /** back-propagates from this one-element tensor (or with an explicit seed gradient) */
+    backward(seed?: Tensor): void;
+  }
+}
+
+Tensor.prototype.backward = function (this: Tensor, seed?: Tensor) { backward(this, seed); };

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon, NativeDeviceInfo, NativeMemoryStats, NativeStorage } from './native.js';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from './op-lists.js';
 
 /** What `info()` reports about the loaded engine. */
 export interface EngineInfo {
@@ -87,6 +88,13 @@ function load(): NativeAddon {
     const missing = REQUIRED_EXPORTS.filter((k) => typeof (mod as Record<string, unknown>)[k] !== 'function');
     if (missing.length > 0) {
       causes.push(`${path}: not a semigen addon (missing exports: ${missing.join(', ')}); rebuild with \`npm rebuild semigen\``);
+      continue;
+    }
+    // The op ids the TypeScript passes mean what they meant when it was built only if both built from one list.
+    const lists = JSON.stringify({ unary: UNARY_OPS, binary: BINARY_OPS, reduce: REDUCE_OPS });
+    if (JSON.stringify((mod as { opLists?: unknown }).opLists) !== lists) {
+      causes.push(`${path}: built from other op lists than the TypeScript in dist/ (kernels/include/semigen/op_lists.h ` +
+        'changed since one of them was built); rebuild both with `npm run build`');
       continue;
     }
     loaded = mod as NativeAddon;

@@ -1,7 +1,7 @@
 // The public API of semigen: tensors and their factories, every op, autograd and memory scopes, random
 // generators, nn modules, initialisers and optimizers, and the engine's device/backend facts.
-// Tensor methods (t.add, t.relu, t.backward ...): imported here so their declarations reach index.d.ts.
-import './ops/methods.js';
+// Tensor methods (t.add, t.relu, t.backward ...) are declared and attached beside their ops (src/ops/*.ts) and
+// beside backward (autograd.ts): whatever imports an op has its method, with no module importing them all.
 
 export {
   addon, native, devices, info, setNumThreads, getNumThreads, memoryStats, emptyCache, synchronize, isLoaded,
@@ -20,9 +20,9 @@ export { rand, randn, bernoulli, reparameterize, dropout, type RandomOptions } f
 export {
   add, sub, mul, div, maximum, minimum, neg, scale, addScalar, affine,
 } from './ops/elementwise.js';
-export {
-  relu, leakyRelu, sigmoid, tanh, softplus, exp, log, sqrt, square, abs, activate, type Activation,
-} from './ops/activations.js';
+// every unary op of the list (relu ... abs, missingMask, fillMissing), activate, the Activation type and its check
+export * from './ops/activations.js';
+export { fill_, assign_, upload_, lerp_ } from './ops/inplace.js';
 export { sum, mean, max, logsumexp, softmax, logSoftmax } from './ops/reduce.js';
 export { matmul, linear, type MatmulOptions } from './ops/matmul.js';
 export { softmaxCrossEntropy, sigmoidCrossEntropy, gaussianKl } from './ops/losses.js';

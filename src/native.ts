@@ -1,10 +1,13 @@
-// The shape of the N-API addon (native/): what build/Release/semigen.node exports. Only backend.ts
-// loads it; everything else goes through backend.ts. Every function throws a JS Error naming the op and
+// The shape of the N-API addon (native/): what build/Release/semigen.node exports, as the addon's schema
+// (native/addon.cc) lists it; test/native/schema.test.js checks the two agree. Only backend.ts loads it;
+// everything else goes through backend.ts. Every function throws a JS Error naming the op and
 // the shapes on a bad call (disposed storage, wrong device, out-of-range view, bad enum, NaN seed).
 //
 // A tensor operand is passed as a pair (storage, offset): `offset` counts float32 elements from the
 // start of the storage. The native side checks that every operand lies inside its storage and that
 // all operands of one call live on the same device.
+
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from './op-lists.js';
 
 /** A block of device memory holding float32 elements, from `alloc`. */
 export interface NativeStorage {
@@ -30,16 +33,23 @@ export interface NativeMemoryStats {
   cachedBytes: number;
 }
 
-/** Kernel enums, mirroring kernels/include/semigen/kernels.h. */
-export const Unary = {
-  affine: 0, relu: 1, leakyRelu: 2, sigmoid: 3, tanh: 4, softplus: 5, exp: 6, log: 7, square: 8, sqrt: 9, abs: 10,
-} as const;
+export { UNARY_OPS, BINARY_OPS, REDUCE_OPS };
+
+/** name → id of each op of a list */
+type IdsOf<L extends readonly { name: string; id: number }[]> = { readonly [Op in L[number] as Op['name']]: Op['id'] };
+
+function idsOf<L extends readonly { name: string; id: number }[]>(list: L): IdsOf<L> {
+  return Object.freeze(Object.fromEntries(list.map((op) => [op.name, op.id]))) as IdsOf<L>;
+}
+
+/** Kernel enums. The ops come from kernels/include/semigen/op_lists.h (through the generated src/op-lists.ts). */
+export const Unary = idsOf(UNARY_OPS);
 export type UnaryOp = keyof typeof Unary;
-export const Binary = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+export const Binary = idsOf(BINARY_OPS);
 export type BinaryOp = keyof typeof Binary;
 export const Broadcast = { full: 0, row: 1, col: 2, scalar: 3 } as const;
 export type BroadcastMode = keyof typeof Broadcast;
-export const Reduce = { sum: 0, mean: 1, max: 2, logsumexp: 3 } as const;
+export const Reduce = idsOf(REDUCE_OPS);
 export type ReduceOp = keyof typeof Reduce;
 export const Axis = { rows: 0, cols: 1 } as const;
 export const Distribution = { uniform: 0, normal: 1, bernoulli: 2 } as const;
@@ -51,6 +61,10 @@ export interface NativeAddon {
   readonly version: string;
   /** whether the CUDA side was compiled into this build */
   readonly cudaCompiled: boolean;
+  /** the op lists the addon was built from (kernels/include/semigen/op_lists.h) */
+  readonly opLists: { unary: typeof UNARY_OPS; binary: typeof BINARY_OPS; reduce: typeof REDUCE_OPS };
+  /** every function's parameters in call order, as the addon reads them (native/addon.cc) */
+  readonly schema: Record<string, { name: string; kind: string }[]>;
   /** the CPU kernel variant in use: 'avx512' | 'avx2' | 'portable' */
   isa(): string;
   threads(): number;
@@ -69,10 +83,10 @@ export interface NativeAddon {
   alloc(device: string, length: number): NativeStorage;
   /** give the block back to the device's cache; freeing twice throws */
   free(s: S): void;
-  upload(dst: S, offset: number, data: Float32Array): void;
-  download(src: S, offset: number, length: number): Float32Array;
+  upload(dst: S, dstOff: number, data: Float32Array): void;
+  download(src: S, srcOff: number, length: number): Float32Array;
   /** copy between storages, possibly across devices */
-  copy(src: S, srcOffset: number, dst: S, dstOffset: number, length: number): void;
+  copy(src: S, srcOff: number, dst: S, dstOff: number, length: number): void;
   synchronize(device: string): void;
 
   fill(out: S, outOff: number, n: number, value: number): void;
@@ -132,4 +146,6 @@ export interface NativeAddon {
     params: [S, number, number][], grads: [S, number, number][], velocity: [S, number, number][] | null,
     lr: number, momentum: number, weightDecay: number, nesterov: boolean,
   ): void;
+  /** targets[i] += rate (sources[i] - targets[i]) for every pair of [storage, offset, length] triples, in one call */
+  lerp(targets: [S, number, number][], sources: [S, number, number][], rate: number): void;
 }

@@ -2,8 +2,8 @@
 // block. Also the bookkeeping every tensor takes part in: live-tensor counting and the memory scopes (tidy, keep,
 // dispose) that release tensors deterministically. The safety net for tensors nobody disposed is the addon's:
 // a garbage-collected storage object returns its block to the cache (a JS FinalizationRegistry would only add
-// cost to every tensor). Methods (t.add, t.relu, ...) are attached in ops/methods.ts, so this file imports
-// nothing above it.
+// cost to every tensor). Methods (t.add, t.relu, ...) are attached beside their ops (src/ops/*.ts, t.backward in
+// autograd.ts), so this file imports nothing above it.
 import { addon, allocStorage, releaseStorage } from './backend.js';
 import type { NativeStorage } from './native.js';
 

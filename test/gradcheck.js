@@ -242,8 +242,6 @@ export function broadcastIndex(aShape, bShape) {
   return { shape, ai, bi };
 }
 
-export const sigmoid64 = (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-export const softplus64 = (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 /** C = op(A) op(B) in float64 with the magnitude sum of each element's terms; A is m x k (stored k x m when tA) */
 export function matmul64(A, B, m, n, k, tA = false, tB = false) {

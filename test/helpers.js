@@ -72,7 +72,7 @@ export function noteCudaSkipped(listed) {
   if (listed.some((d) => d.startsWith('cuda'))) return;
   // the first stack frame outside these helper files is the test file asking
   const frames = (new Error().stack ?? '').split('\n').map((l) => /(?:file:\/\/)?(\/[^\s():]+\.js)/.exec(l)?.[1]);
-  const file = frames.find((f) => f && !/\/test\/(helpers|reference|gradcheck)\.js$/.test(f)) ?? 'a test file';
+  const file = frames.find((f) => f && !/\/test\/(helpers|gradcheck|reference\/[^/]+)\.js$/.test(f)) ?? 'a test file';
   const name = file.replace(/^.*\/test\//, 'test/');
   if (noted.has(name)) return;
   noted.add(name);

@@ -2,7 +2,7 @@
 // correctness sweep against a float64 loop. Timings interleave ours and OpenBLAS's runs and report medians.
 //
 // Build (repository root):
-//   mkdir -p /tmp/sgemm_lab.d && for f in isa thread_pool gemm gemm_portable peak gemm_avx2 peak_avx2 gemm_avx512 gemm_pack_avx512 peak_avx512; do case $f in *avx512) x="-mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2";; *avx2) x="-mavx2 -mfma";; *) x="";; esac; g++ -O3 -std=c++17 -DSEMIGEN_X86=1 -Ikernels/include $x -c kernels/cpu/$f.cc -o /tmp/sgemm_lab.d/$f.o || break; done && g++ -O3 -std=c++17 -Ikernels/include -Ikernels/cpu bench/native/sgemm_lab.cc /tmp/sgemm_lab.d/*.o -lopenblas -lpthread -o /tmp/sgemm_lab
+//   mkdir -p /tmp/sgemm_lab.d && for f in isa thread_pool gemm gemm_portable peak gemm_avx2 peak_avx2 gemm_avx512 gemm_pack_avx512 peak_avx512; do case $f in *avx512) x="-mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2";; *avx2) x="-mavx2 -mfma";; *) x="";; esac; g++ -O3 -std=c++17 -DSEMIGEN_X86=1 -Ikernels/include -Ikernels/common $x -c kernels/cpu/$f.cc -o /tmp/sgemm_lab.d/$f.o || break; done && g++ -O3 -std=c++17 -Ikernels/include -Ikernels/cpu bench/native/sgemm_lab.cc /tmp/sgemm_lab.d/*.o -lopenblas -lpthread -o /tmp/sgemm_lab
 // Run:
 //   /tmp/sgemm_lab 1 2       one column per thread count (OpenBLAS limited to the same count);
 //                            --rounds=N (default 10), --only=TEXT runs the cases whose name contains TEXT
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 namespace {
 
@@ -139,7 +140,7 @@ double check_one(const Case& cs, int run, std::mt19937& rng) {
   auto c_before = random_floats(m * ldc, rng);
   if (beta == 0) std::fill(c_before.begin(), c_before.end(), NAN);  // must not be read
   auto c = c_before;
-  if (sg::cpu::gemm(cs.ta, cs.tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc, use_bias, act,
+  if (sg::cpu::gemm(nullptr, cs.ta, cs.tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc, use_bias, act,
                     0.1f) != SG_OK) {
     return INFINITY;
   }
@@ -173,7 +174,7 @@ int run_check() {
   // bad arguments come back as SG_ERR_ARGUMENT, never a crash
   float x = 0;
   const auto status = [&](const float* a, size_t lda, sg_unary_op act) {
-    return sg::cpu::gemm(0, 0, 2, 2, 2, 1, a, lda, &x, 2, 0, &x, 2, nullptr, act, 0);
+    return sg::cpu::gemm(nullptr, 0, 0, 2, 2, 2, 1, a, lda, &x, 2, 0, &x, 2, nullptr, act, 0);
   };
   if (status(nullptr, 2, SG_UNARY_AFFINE) != SG_ERR_ARGUMENT || status(&x, 1, SG_UNARY_AFFINE) != SG_ERR_ARGUMENT ||
       status(&x, 2, SG_UNARY_EXP) != SG_ERR_ARGUMENT) {
@@ -201,7 +202,7 @@ int run_bench(const std::vector<int>& thread_counts, int rounds, const char* onl
     const size_t lda = cs.ta ? cs.m : cs.k, ldb = cs.tb ? cs.k : cs.n, ldc = cs.n;
     const auto a = random_floats(cs.m * cs.k, rng), b = random_floats(cs.k * cs.n, rng);
     std::vector<float> c(cs.m * cs.n, NAN);
-    sg::cpu::gemm(cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
+    sg::cpu::gemm(nullptr, cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
                   SG_UNARY_AFFINE, 0);
     const double err = check_rows(cs, a, lda, b, ldb, c, c, ldc, 1, 0, nullptr, SG_UNARY_AFFINE, 0,
                                   cs.m * cs.n * cs.k > (1u << 27) ? 61 : 1);
@@ -209,7 +210,7 @@ int run_bench(const std::vector<int>& thread_counts, int rounds, const char* onl
     const int reps = std::max(1, int(0.03 / (flops / 60e9)));
     auto ours = [&](int calls) {
       for (int r = 0; r < calls; ++r)
-        sg::cpu::gemm(cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
+        sg::cpu::gemm(nullptr, cs.ta, cs.tb, cs.m, cs.n, cs.k, 1, a.data(), lda, b.data(), ldb, 0, c.data(), ldc, nullptr,
                       SG_UNARY_AFFINE, 0);
     };
     auto blas = [&](int calls) {

@@ -1,6 +1,7 @@
-// Float32 exp, expm1, exp(x) - 1 - x, log, log(1 + e), sigmoid, tanh, softplus and sincos(2 pi u), the one
-// text of the algorithms the CPU kernels and the CUDA bodies share (range reduction + short series, no libm,
-// relative error ~1e-7), so both devices round alike and the host checker runs what the GPU runs.
+// The one text of the float32 math the CPU kernels and the CUDA bodies share, so both devices round alike and the
+// host checker runs what the GPU runs: exp, expm1, exp(x) - 1 - x, log, log(1 + e), sigmoid, tanh, softplus and
+// sincos(2 pi u) (range reduction + short series, no libm, relative error ~1e-7), then the formula of every
+// unary and binary op of kernels/include/semigen/op_lists.h and the GEMM epilogue's activation.
 //
 // No include guard, on purpose: each side includes it inside its own namespace through a wrapper that is
 // guarded (kernels/cpu/simd_math.h once per ISA namespace, so AVX-512 code is never the copy the linker
@@ -8,7 +9,10 @@
 //   SG_SCALAR_FN          the functions' qualifier (`static inline` on the CPU, SG_HD in the CUDA bodies)
 //   bits_of, float_of     float <-> int32 bit casts
 //   select_f(c, a, b)     c ? a : b; on the CPU a bit blend, which keeps g++ vectorising the callers' loops
-// Every choice below goes through select_f, with both arms computed: no branches.
+//   sqrt_f                the correctly rounded float square root
+//   max_nan, min_nan      max and min that propagate a NaN of either operand
+// The math functions make every choice through select_f, with both arms computed: no branches. The op formulas
+// keep the forms the kernels have always used (a plain ?: where g++ vectorises it as it is).
 
 #ifndef SG_SCALAR_FN
 #error "scalar_math.h is included through kernels/cpu/simd_math.h or kernels/cuda/bodies/math.cuh"
@@ -169,4 +173,94 @@ SG_SCALAR_FN void sincos_2pi_f(float u, float* sin_out, float* cos_out) {
   c = float_of(bits_of(c) ^ int32_t(uint32_t((q + 1) & 2) << 30));  // negate in quadrants 1, 2
   *sin_out = s;
   *cos_out = c;
+}
+
+// ---- the per-op formulas of op_lists.h, one element at a time ----
+// Unary: y = unary_<stem>(x, alpha, beta) and dx = unary_<stem>_backward(v, dy, alpha), where v is x or y = f(x)
+// as the op's `reads` column says (0 when it reads nothing). Binary: out = binary_<stem>(a, b). The CPU maps them
+// over arrays (kernels/cpu/simd_elementwise.h), the CUDA bodies over their threads (bodies/elementwise.cuh).
+
+SG_SCALAR_FN float unary_affine(float v, float alpha, float beta) { return alpha * v + beta; }
+SG_SCALAR_FN float unary_affine_backward(float, float g, float alpha) { return alpha * g; }
+
+SG_SCALAR_FN float unary_relu(float v, float, float) { return v < 0.f ? 0.f : v; }  // keeps NaN
+SG_SCALAR_FN float unary_relu_backward(float v, float g, float) { return v > 0.f ? g : 0.f; }
+
+SG_SCALAR_FN float unary_leaky_relu(float v, float alpha, float) { return select_f(v > 0.f, v, alpha * v); }
+SG_SCALAR_FN float unary_leaky_relu_backward(float v, float g, float alpha) { return select_f(v > 0.f, g, alpha * g); }
+
+SG_SCALAR_FN float unary_sigmoid(float v, float, float) { return sigmoid_f(v); }
+SG_SCALAR_FN float unary_sigmoid_backward(float s, float g, float) { return g * s * (1.f - s); }
+
+SG_SCALAR_FN float unary_tanh(float v, float, float) { return tanh_f(v); }
+// (1 - t)(1 + t) rather than 1 - t^2: no cancellation where |t| is near 1
+SG_SCALAR_FN float unary_tanh_backward(float t, float g, float) { return g * ((1.f - t) * (1.f + t)); }
+
+SG_SCALAR_FN float unary_softplus(float v, float, float) { return softplus_f(v); }
+SG_SCALAR_FN float unary_softplus_backward(float v, float g, float) { return g * sigmoid_f(v); }
+
+SG_SCALAR_FN float unary_exp(float v, float, float) { return exp_f(v); }
+SG_SCALAR_FN float unary_exp_backward(float e, float g, float) { return g * e; }
+
+SG_SCALAR_FN float unary_log(float v, float, float) { return log_f(v); }
+SG_SCALAR_FN float unary_log_backward(float v, float g, float) { return g / v; }
+
+SG_SCALAR_FN float unary_square(float v, float, float) { return v * v; }
+SG_SCALAR_FN float unary_square_backward(float v, float g, float) { return 2.f * v * g; }
+
+SG_SCALAR_FN float unary_sqrt(float v, float, float) { return sqrt_f(v); }
+SG_SCALAR_FN float unary_sqrt_backward(float r, float g, float) { return 0.5f * g / r; }
+
+SG_SCALAR_FN float unary_abs(float v, float, float) { return abs_f(v); }
+SG_SCALAR_FN float unary_abs_backward(float v, float g, float) { return v > 0.f ? g : (v < 0.f ? -g : 0.f); }
+
+// 1 where x is a number, 0 where it is NaN (a missing value); a constant as far as gradients go.
+SG_SCALAR_FN float unary_missing_mask(float v, float, float) { return select_f(v == v, 1.f, 0.f); }
+SG_SCALAR_FN float unary_missing_mask_backward(float, float, float) { return 0.f; }
+
+// x with NaN replaced by alpha: a select, so a missing value never meets an arithmetic operation (0 * NaN is
+// NaN); the gradient passes where x is a number.
+SG_SCALAR_FN float unary_fill_missing(float v, float alpha, float) { return select_f(v == v, v, alpha); }
+SG_SCALAR_FN float unary_fill_missing_backward(float v, float g, float) { return select_f(v == v, g, 0.f); }
+
+// GELU in its tanh form, x/2 (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3), computed as x sigmoid(2u): the
+// same function, without the cancellation of 1 + tanh(u) where x is very negative. Inside u, x is clamped to
+// [-12, 12], beyond which sigmoid(2u) is exactly 0 or 1 in float32 anyway, so x^3 cannot overflow; and where it is
+// 0 the result is 0, so x = -inf gives 0 rather than -inf * 0.
+constexpr float kGeluScale = 1.5957691216057308f;  // 2 sqrt(2 / pi)
+constexpr float kGeluCubic = 0.044715f;
+SG_SCALAR_FN float gelu_clamp(float x) { return select_f(x > 12.f, 12.f, select_f(x < -12.f, -12.f, x)); }
+SG_SCALAR_FN float unary_gelu(float v, float, float) {
+  const float c = gelu_clamp(v);
+  const float s = sigmoid_f(kGeluScale * c * (1.f + kGeluCubic * c * c));
+  return select_f(s == 0.f, 0.f, v * s);
+}
+// d/dx x s(2u) = s + x s (1 - s) (2u)', (2u)' = kGeluScale (1 + 3 kGeluCubic x^2); beyond the clamp s (1 - s) = 0
+SG_SCALAR_FN float unary_gelu_backward(float v, float g, float) {
+  const float c = gelu_clamp(v), c2 = c * c;
+  const float s = sigmoid_f(kGeluScale * c * (1.f + kGeluCubic * c2));
+  return g * (s + c * s * (1.f - s) * (kGeluScale * (1.f + 3.f * kGeluCubic * c2)));
+}
+
+SG_SCALAR_FN float binary_add(float a, float b) { return a + b; }
+SG_SCALAR_FN float binary_sub(float a, float b) { return a - b; }
+SG_SCALAR_FN float binary_mul(float a, float b) { return a * b; }
+SG_SCALAR_FN float binary_div(float a, float b) { return a / b; }
+SG_SCALAR_FN float binary_max(float a, float b) { return max_nan(a, b); }
+SG_SCALAR_FN float binary_min(float a, float b) { return min_nan(a, b); }
+
+// One element of the lerp kernel: t + rate (s - t), written t - rate (t - s) as an SGD step on the difference
+// computes it (the moving averages were updated that way before lerp existed, and keep their values).
+SG_SCALAR_FN float lerp_toward(float t, float s, float rate) { return t - rate * (t - s); }
+
+// The GEMM epilogue's activation of one element (AFFINE meaning none), as the portable CPU GEMM and the CUDA
+// GEMM apply it (the AVX paths do the same in registers). RELU maps -0 to +0 and keeps NaN.
+SG_SCALAR_FN float gemm_activation(float x, sg_unary_op act, float slope) {
+  switch (act) {
+    case SG_UNARY_RELU: return x > 0.f ? x : (x != x ? x : 0.f);
+    case SG_UNARY_LEAKY_RELU: return x < 0.f ? slope * x : x;
+    case SG_UNARY_SIGMOID: return sigmoid_f(x);
+    case SG_UNARY_TANH: return tanh_f(x);
+    default: return x;
+  }
 }

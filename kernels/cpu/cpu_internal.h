@@ -47,9 +47,4 @@ inline void parallel_run(int threads, F&& f) {
   parallel_run_impl(threads, (void*)&f, [](void* c, int t, int n) { (*(Fn*)c)(t, n); });
 }
 
-// ---- GEMM (kernels/cpu/gemm*.cc) ----
-sg_status gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
-               const float* b, size_t ldb, float beta, float* c, size_t ldc, const float* bias, sg_unary_op act,
-               float act_alpha);
-
 }  // namespace sg::cpu

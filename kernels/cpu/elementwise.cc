@@ -10,14 +10,28 @@ namespace sg::cpu {
 
 namespace {
 
-bool valid_unary(sg_unary_op op) { return op >= SG_UNARY_AFFINE && op <= SG_UNARY_ABS; }
-bool valid_binary(sg_binary_op op) { return op >= SG_BINARY_ADD && op <= SG_BINARY_MIN; }
 bool valid_broadcast(sg_broadcast m) { return m >= SG_BCAST_FULL && m <= SG_BCAST_SCALAR; }
 
-// Ops whose forward (or backward) needs exp / log / a division chain per element.
-bool transcendental(sg_unary_op op) {
-  return op == SG_UNARY_SIGMOID || op == SG_UNARY_TANH || op == SG_UNARY_SOFTPLUS || op == SG_UNARY_EXP ||
-         op == SG_UNARY_LOG;
+// Elements per thread-pool chunk for an op of the given cost (op_lists.h): ops with exp / log / a division
+// chain per element pay for a second thread sooner.
+constexpr size_t kGrainCHEAP = kGrainCheapElements, kGrainHEAVY = kGrainElements;
+
+size_t unary_grain(sg_unary_op op) {
+  switch (op) {
+#define SG_UNARY_GRAIN(E, stem, name, reads, layer, gemm, cost, grad_cost) case SG_UNARY_##E: return kGrain##cost;
+    SG_UNARY_OPS(SG_UNARY_GRAIN)
+#undef SG_UNARY_GRAIN
+  }
+  return kGrainCheapElements;
+}
+
+size_t unary_backward_grain(sg_unary_op op) {
+  switch (op) {
+#define SG_UNARY_GRAIN(E, stem, name, reads, layer, gemm, cost, grad_cost) case SG_UNARY_##E: return kGrain##grad_cost;
+    SG_UNARY_OPS(SG_UNARY_GRAIN)
+#undef SG_UNARY_GRAIN
+  }
+  return kGrainCheapElements;
 }
 
 // Rows per chunk so a chunk holds about kGrainCheapElements elements (copies and binary ops are cheap).
@@ -72,23 +86,19 @@ sg_status copy_2d(sg_stream, size_t rows, size_t cols, const float* src, size_t 
 }
 
 sg_status unary(sg_stream, sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
-  if (!valid_unary(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
+  if (!sg_unary_valid(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
   const SimdKernels& k = simd();
-  const size_t grain = transcendental(op) ? kGrainElements : kGrainCheapElements;
-  parallel_for(n, grain, [&](size_t b, size_t e) { k.unary(op, e - b, x + b, y + b, alpha, beta); });
+  parallel_for(n, unary_grain(op), [&](size_t b, size_t e) { k.unary(op, e - b, x + b, y + b, alpha, beta); });
   return SG_OK;
 }
 
 sg_status unary_backward(sg_stream, sg_unary_op op, size_t n, const float* x, const float* y, const float* dy,
                          float* dx, float alpha) {
-  if (!valid_unary(op) || missing(dy, n) || missing(dx, n)) return SG_ERR_ARGUMENT;
-  const bool needs_y = op == SG_UNARY_SIGMOID || op == SG_UNARY_TANH || op == SG_UNARY_EXP || op == SG_UNARY_SQRT;
-  const bool needs_x = !needs_y && op != SG_UNARY_AFFINE;
-  if ((needs_x && missing(x, n)) || (needs_y && missing(y, n))) return SG_ERR_ARGUMENT;
+  if (!sg_unary_valid(op) || missing(dy, n) || missing(dx, n)) return SG_ERR_ARGUMENT;
+  const sg_reads reads = sg_unary_backward_reads(op);
+  if ((reads == SG_READS_INPUT && missing(x, n)) || (reads == SG_READS_OUTPUT && missing(y, n))) return SG_ERR_ARGUMENT;
   const SimdKernels& k = simd();
-  // only softplus' backward (a sigmoid) is more than a multiply or two per element
-  const size_t grain = op == SG_UNARY_SOFTPLUS ? kGrainElements : kGrainCheapElements;
-  parallel_for(n, grain, [&](size_t b, size_t e) {
+  parallel_for(n, unary_backward_grain(op), [&](size_t b, size_t e) {
     k.unary_backward(op, e - b, x ? x + b : nullptr, y ? y + b : nullptr, dy + b, dx + b, alpha);
   });
   return SG_OK;
@@ -97,7 +107,7 @@ sg_status unary_backward(sg_stream, sg_unary_op op, size_t n, const float* x, co
 sg_status binary(sg_stream, sg_binary_op op, size_t rows, size_t cols, const float* a, sg_broadcast a_mode,
                  const float* b, sg_broadcast b_mode, float* out) {
   size_t total;
-  if (!valid_binary(op) || !valid_broadcast(a_mode) || !valid_broadcast(b_mode)) return SG_ERR_ARGUMENT;
+  if (!sg_binary_valid(op) || !valid_broadcast(a_mode) || !valid_broadcast(b_mode)) return SG_ERR_ARGUMENT;
   if (!checked_product(rows, cols, &total)) return SG_ERR_ARGUMENT;
   if (total == 0) return SG_OK;
   if (!a || !b || !out) return SG_ERR_ARGUMENT;

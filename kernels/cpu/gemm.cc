@@ -14,6 +14,7 @@
 #include <cstdlib>
 
 #include "cpu_internal.h"
+#include "cpu_kernels.h"
 #include "gemm_kernels.h"
 
 namespace sg::cpu {
@@ -147,13 +148,16 @@ void scale_and_finish(const GemmArgs& g) {
 
 }  // namespace
 
-sg_status gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
+// The activations the GEMM paths implement: in registers in gemm_avx512.cc and gemm_avx2.cc, and through
+// gemm_activation (scalar_math.h) in the portable path and on CUDA. op_lists.h's gemm column must name these.
+static_assert(SG_UNARY_GEMM_MASK == (1 << SG_UNARY_AFFINE | 1 << SG_UNARY_RELU | 1 << SG_UNARY_LEAKY_RELU |
+                                     1 << SG_UNARY_SIGMOID | 1 << SG_UNARY_TANH),
+              "op_lists.h names a GEMM epilogue activation the GEMM kernels do not implement");
+
+sg_status gemm(sg_stream, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
                const float* b, size_t ldb, float beta, float* c, size_t ldc, const float* bias, sg_unary_op act,
                float act_alpha) {
-  if (act != SG_UNARY_AFFINE && act != SG_UNARY_RELU && act != SG_UNARY_LEAKY_RELU && act != SG_UNARY_SIGMOID &&
-      act != SG_UNARY_TANH) {
-    return SG_ERR_ARGUMENT;
-  }
+  if (!sg_unary_in_gemm(act)) return SG_ERR_ARGUMENT;
   const GemmArgs g{trans_a != 0, trans_b != 0, m, n, k, alpha, beta, a, b, lda, ldb, ldc, c, bias, act, act_alpha};
   if (!stored_ok(a, g.trans_a ? k : m, g.trans_a ? m : k, lda) ||
       !stored_ok(b, g.trans_b ? n : k, g.trans_b ? k : n, ldb) || !stored_ok(c, m, n, ldc)) {

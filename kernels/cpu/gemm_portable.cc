@@ -1,6 +1,6 @@
 // The portable GEMM path (any CPU, and the fallback on arm64): a 6x8 register tile written with GCC vector
 // extensions, the generic packers for any tile shape (used by the AVX2 path too), and the scalar
-// bias + activation epilogue.
+// bias + activation epilogue (gemm_activation of scalar_math.h).
 #include "gemm_kernels.h"
 
 #define SG_ISA_NS gemm_portable
@@ -13,16 +13,6 @@ namespace {
 
 typedef float v4 __attribute__((vector_size(16)));
 constexpr int kMR = 6, kVecs = 2, kNR = 4 * kVecs;
-
-inline float activate(float x, sg_unary_op act, float slope) {
-  switch (act) {
-    case SG_UNARY_RELU: return x > 0.f ? x : (x != x ? x : 0.f);
-    case SG_UNARY_LEAKY_RELU: return x < 0.f ? slope * x : x;
-    case SG_UNARY_SIGMOID: return sigmoid_f(x);
-    case SG_UNARY_TANH: return tanh_f(x);
-    default: return x;
-  }
-}
 
 // All kMR rows by V vectors are computed (packed A rows past the edge are zero); rows x cols are stored.
 template <int V>
@@ -48,7 +38,7 @@ void tile_v(size_t kc, const float* a, const float* b, float* c, size_t ldc, siz
       } else {
         x += ci[j];
       }
-      if (ep.last) x = activate(ep.bias ? x + ep.bias[j] : x, ep.act, ep.act_alpha);
+      if (ep.last) x = gemm_activation(ep.bias ? x + ep.bias[j] : x, ep.act, ep.act_alpha);
       ci[j] = x;
     }
   }
@@ -116,7 +106,7 @@ void pack_b_generic(bool trans, size_t kc, size_t cols, const float* b, size_t l
 
 void gemm_epilogue_row(size_t n, float* c, const float* bias, sg_unary_op act, float act_alpha) {
   for (size_t j = 0; j < n; ++j) {
-    c[j] = gemm_portable::activate(bias ? c[j] + bias[j] : c[j], act, act_alpha);
+    c[j] = gemm_portable::gemm_activation(bias ? c[j] + bias[j] : c[j], act, act_alpha);
   }
 }
 

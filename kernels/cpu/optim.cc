@@ -100,4 +100,25 @@ sg_status sgd(sg_stream, size_t count, float* const* params, const float* const*
   return SG_OK;
 }
 
+sg_status lerp(sg_stream, size_t count, float* const* targets, const float* const* sources, const size_t* sizes,
+               float rate) {
+  if (count == 0) return SG_OK;
+  if (!targets || !sources || !sizes) return SG_ERR_ARGUMENT;
+  for (size_t t = 0; t < count; ++t)
+    if (missing(targets[t], sizes[t]) || missing(sources[t], sizes[t])) return SG_ERR_ARGUMENT;
+  std::vector<size_t> starts;
+  try {
+    if (!tensor_starts(count, sizes, starts)) return SG_ERR_ARGUMENT;
+  } catch (const std::bad_alloc&) {
+    return SG_ERR_MEMORY;
+  }
+  const SimdKernels& k = simd();
+  parallel_for(starts[count], kGrainCheapElements, [&](size_t lo, size_t hi) {
+    for_each_piece(starts, lo, hi, [&](size_t t, size_t first, size_t n) {
+      k.lerp(n, targets[t] + first, sources[t] + first, rate);
+    });
+  });
+  return SG_OK;
+}
+
 }  // namespace sg::cpu

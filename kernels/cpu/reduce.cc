@@ -90,7 +90,7 @@ void reduce_columns(const SimdKernels& k, sg_reduce_op op, size_t rows, size_t c
 
 sg_status reduce(sg_stream, sg_reduce_op op, sg_axis axis, size_t rows, size_t cols, const float* x, float* out) {
   size_t total;
-  if (op < SG_REDUCE_SUM || op > SG_REDUCE_LOGSUMEXP || (axis != SG_AXIS_ROWS && axis != SG_AXIS_COLS))
+  if (!sg_reduce_valid(op) || (axis != SG_AXIS_ROWS && axis != SG_AXIS_COLS))
     return SG_ERR_ARGUMENT;
   if (!checked_product(rows, cols, &total) || missing(x, total)) return SG_ERR_ARGUMENT;
   const size_t out_count = axis == SG_AXIS_ROWS ? rows : cols;

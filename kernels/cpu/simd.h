@@ -72,6 +72,8 @@ struct SimdKernels {
 
   void (*adam)(size_t n, float* p, const float* g, float* m, float* v, const AdamStep& s);
   void (*sgd)(size_t n, float* p, const float* g, float* velocity, const SgdStep& s);
+  // t[i] = lerp_toward(t[i], s[i], rate)
+  void (*lerp)(size_t n, float* t, const float* s, float rate);
 };
 
 // The table built for `isa` (the portable one where that ISA is not compiled in).

@@ -1,5 +1,6 @@
 // Per-ISA loops of the elementwise kernels: unary ops, their backward, binary ops with a scalar operand.
-// Each op is its own loop over a lambda so that g++ vectorises every one of them. Part of simd_kernels.h.
+// Each op is its own loop over a lambda around its scalar_math.h formula, so that g++ vectorises every one of
+// them; the switches are generated from the op lists (op_lists.h). Part of simd_kernels.h.
 #pragma once
 
 #include "simd_math.h"
@@ -16,42 +17,34 @@ static inline void map2(size_t n, const float* a, const float* b, float* y, F f)
   for (size_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
 }
 
+// One loop per op of op_lists.h, each over its formula of scalar_math.h.
 static void unary(sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
   switch (op) {
-    case SG_UNARY_AFFINE: map1(n, x, y, [=](float v) { return alpha * v + beta; }); break;
-    case SG_UNARY_RELU: map1(n, x, y, [](float v) { return v < 0.f ? 0.f : v; }); break;  // keeps NaN
-    case SG_UNARY_LEAKY_RELU: map1(n, x, y, [=](float v) { return select_f(v > 0.f, v, alpha * v); }); break;
-    case SG_UNARY_SIGMOID: map1(n, x, y, [](float v) { return sigmoid_f(v); }); break;
-    case SG_UNARY_TANH: map1(n, x, y, [](float v) { return tanh_f(v); }); break;
-    case SG_UNARY_SOFTPLUS: map1(n, x, y, [](float v) { return softplus_f(v); }); break;
-    case SG_UNARY_EXP: map1(n, x, y, [](float v) { return exp_f(v); }); break;
-    case SG_UNARY_LOG: map1(n, x, y, [](float v) { return log_f(v); }); break;
-    case SG_UNARY_SQUARE: map1(n, x, y, [](float v) { return v * v; }); break;
-    case SG_UNARY_SQRT: map1(n, x, y, [](float v) { return __builtin_sqrtf(v); }); break;
-    case SG_UNARY_ABS: map1(n, x, y, [](float v) { return abs_f(v); }); break;
+#define SG_UNARY_LOOP(E, stem, ...) \
+  case SG_UNARY_##E: map1(n, x, y, [=](float v) { return unary_##stem(v, alpha, beta); }); break;
+    SG_UNARY_OPS(SG_UNARY_LOOP)
+#undef SG_UNARY_LOOP
   }
 }
+
+// The backward loop of one op, over x (INPUT), y (OUTPUT) or dy alone (NOTHING) as its `reads` column says.
+#define SG_BACKWARD_LOOP_INPUT(stem) map2(n, x, dy, dx, [=](float v, float g) { return stem(v, g, alpha); })
+#define SG_BACKWARD_LOOP_OUTPUT(stem) map2(n, y, dy, dx, [=](float v, float g) { return stem(v, g, alpha); })
+#define SG_BACKWARD_LOOP_NOTHING(stem) map1(n, dy, dx, [=](float g) { return stem(0.f, g, alpha); })
 
 static void unary_backward(sg_unary_op op, size_t n, const float* x, const float* y, const float* dy, float* dx,
                            float alpha) {
   switch (op) {
-    case SG_UNARY_AFFINE: map1(n, dy, dx, [=](float g) { return alpha * g; }); break;
-    case SG_UNARY_RELU: map2(n, x, dy, dx, [](float v, float g) { return v > 0.f ? g : 0.f; }); break;
-    case SG_UNARY_LEAKY_RELU:
-      map2(n, x, dy, dx, [=](float v, float g) { return select_f(v > 0.f, g, alpha * g); });
-      break;
-    case SG_UNARY_SIGMOID: map2(n, y, dy, dx, [](float s, float g) { return g * s * (1.f - s); }); break;
-    case SG_UNARY_TANH: map2(n, y, dy, dx, [](float t, float g) { return g * ((1.f - t) * (1.f + t)); }); break;
-    case SG_UNARY_SOFTPLUS: map2(n, x, dy, dx, [](float v, float g) { return g * sigmoid_f(v); }); break;
-    case SG_UNARY_EXP: map2(n, y, dy, dx, [](float e, float g) { return g * e; }); break;
-    case SG_UNARY_LOG: map2(n, x, dy, dx, [](float v, float g) { return g / v; }); break;
-    case SG_UNARY_SQUARE: map2(n, x, dy, dx, [](float v, float g) { return 2.f * v * g; }); break;
-    case SG_UNARY_SQRT: map2(n, y, dy, dx, [](float r, float g) { return 0.5f * g / r; }); break;
-    case SG_UNARY_ABS:
-      map2(n, x, dy, dx, [](float v, float g) { return v > 0.f ? g : (v < 0.f ? -g : 0.f); });
-      break;
+#define SG_UNARY_BACKWARD_LOOP(E, stem, name, reads, ...) \
+  case SG_UNARY_##E: SG_BACKWARD_LOOP_##reads(unary_##stem##_backward); break;
+    SG_UNARY_OPS(SG_UNARY_BACKWARD_LOOP)
+#undef SG_UNARY_BACKWARD_LOOP
   }
 }
+
+#undef SG_BACKWARD_LOOP_INPUT
+#undef SG_BACKWARD_LOOP_OUTPUT
+#undef SG_BACKWARD_LOOP_NOTHING
 
 // The four stride combinations of one binary op, so each loop has a fixed access pattern.
 template <class F>
@@ -74,16 +67,12 @@ static inline void binary_loops(size_t n, const float* a, size_t a_step, const f
 static void binary(sg_binary_op op, size_t n, const float* a, size_t a_step, const float* b, size_t b_step,
                    float* out) {
   switch (op) {
-    case SG_BINARY_ADD: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p + q; }); break;
-    case SG_BINARY_SUB: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p - q; }); break;
-    case SG_BINARY_MUL: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p * q; }); break;
-    case SG_BINARY_DIV: binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return p / q; }); break;
-    case SG_BINARY_MAX:
-      binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return max_nan(p, q); });
-      break;
-    case SG_BINARY_MIN:
-      binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return min_nan(p, q); });
-      break;
+#define SG_BINARY_LOOP(E, stem, ...) \
+  case SG_BINARY_##E: \
+    binary_loops(n, a, a_step, b, b_step, out, [](float p, float q) { return binary_##stem(p, q); }); \
+    break;
+    SG_BINARY_OPS(SG_BINARY_LOOP)
+#undef SG_BINARY_LOOP
   }
 }
 

@@ -33,6 +33,7 @@ const SimdKernels kSimdKernels = {
     reparameterize,
     adam,
     sgd,
+    lerp,
 };
 
 }  // namespace sg::cpu::SG_ISA_NS

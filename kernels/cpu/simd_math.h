@@ -16,6 +16,7 @@ namespace sg::cpu::SG_ISA_NS {
 
 static inline int32_t bits_of(float x) { int32_t i; std::memcpy(&i, &x, 4); return i; }
 static inline float float_of(int32_t i) { float x; std::memcpy(&x, &i, 4); return x; }
+static inline float sqrt_f(float x) { return __builtin_sqrtf(x); }
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 // c ? a : b as a bitwise blend. With g++'s default -ftrapping-math a plain ?: whose arm is computed lets
 // g++ sink that computation into a branch it then will not if-convert (a division might trap), and the

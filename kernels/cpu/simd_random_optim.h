@@ -121,4 +121,8 @@ static void sgd(size_t n, float* p, const float* g, float* velocity, const SgdSt
   }
 }
 
+static void lerp(size_t n, float* t, const float* s, float rate) {
+  for (size_t i = 0; i < n; ++i) t[i] = lerp_toward(t[i], s[i], rate);
+}
+
 }  // namespace sg::cpu::SG_ISA_NS

@@ -8,8 +8,6 @@ namespace sg::cuda {
 
 namespace {
 
-bool valid_unary(sg_unary_op op) { return op >= SG_UNARY_AFFINE && op <= SG_UNARY_ABS; }
-bool valid_binary(sg_binary_op op) { return op >= SG_BINARY_ADD && op <= SG_BINARY_MIN; }
 bool valid_broadcast(sg_broadcast m) { return m >= SG_BCAST_FULL && m <= SG_BCAST_SCALAR; }
 bool product(size_t rows, size_t cols, size_t* out) { return !__builtin_mul_overflow(rows, cols, out); }
 bool missing(const void* p, size_t count) { return count != 0 && p == nullptr; }
@@ -57,7 +55,7 @@ sg_status copy_2d(sg_stream s, size_t rows, size_t cols, const float* src, size_
 }
 
 sg_status unary(sg_stream s, sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
-  if (!valid_unary(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
+  if (!sg_unary_valid(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
   unary_kernel<<<body::grid_for(n), body::kThreads, 0, to_stream(s)>>>(op, n, x, y, alpha, beta);
   return launched("unary");
@@ -65,10 +63,9 @@ sg_status unary(sg_stream s, sg_unary_op op, size_t n, const float* x, float* y,
 
 sg_status unary_backward(sg_stream s, sg_unary_op op, size_t n, const float* x, const float* y, const float* dy,
                          float* dx, float alpha) {
-  if (!valid_unary(op) || missing(dy, n) || missing(dx, n)) return SG_ERR_ARGUMENT;
-  const bool needs_y = body::backward_needs_y(op);
-  const bool needs_x = !needs_y && op != SG_UNARY_AFFINE;
-  if ((needs_x && missing(x, n)) || (needs_y && missing(y, n))) return SG_ERR_ARGUMENT;
+  if (!sg_unary_valid(op) || missing(dy, n) || missing(dx, n)) return SG_ERR_ARGUMENT;
+  const sg_reads reads = sg_unary_backward_reads(op);
+  if ((reads == SG_READS_INPUT && missing(x, n)) || (reads == SG_READS_OUTPUT && missing(y, n))) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
   unary_backward_kernel<<<body::grid_for(n), body::kThreads, 0, to_stream(s)>>>(op, n, x, y, dy, dx, alpha);
   return launched("unary_backward");
@@ -77,7 +74,7 @@ sg_status unary_backward(sg_stream s, sg_unary_op op, size_t n, const float* x, 
 sg_status binary(sg_stream s, sg_binary_op op, size_t rows, size_t cols, const float* a, sg_broadcast a_mode,
                  const float* b, sg_broadcast b_mode, float* out) {
   size_t total;
-  if (!valid_binary(op) || !valid_broadcast(a_mode) || !valid_broadcast(b_mode)) return SG_ERR_ARGUMENT;
+  if (!sg_binary_valid(op) || !valid_broadcast(a_mode) || !valid_broadcast(b_mode)) return SG_ERR_ARGUMENT;
   if (!product(rows, cols, &total)) return SG_ERR_ARGUMENT;
   if (total == 0) return SG_OK;
   if (!a || !b || !out) return SG_ERR_ARGUMENT;

@@ -91,8 +91,7 @@ bool stored_ok(const float* p, size_t rows, size_t cols, size_t ld) {
 sg_status gemm(sg_stream s, int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha, const float* a,
                size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc, const float* bias,
                sg_unary_op act, float act_alpha) {
-  if (act != SG_UNARY_AFFINE && act != SG_UNARY_RELU && act != SG_UNARY_LEAKY_RELU && act != SG_UNARY_SIGMOID &&
-      act != SG_UNARY_TANH) {
+  if (!sg_unary_in_gemm(act)) {
     return SG_ERR_ARGUMENT;
   }
   if (!stored_ok(a, trans_a ? k : m, trans_a ? m : k, lda) || !stored_ok(b, trans_b ? n : k, trans_b ? k : n, ldb) ||

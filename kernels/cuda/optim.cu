@@ -1,5 +1,5 @@
 // CUDA optimiser steps: one fused Adam/AdamW and one fused SGD update over all of a model's parameter
-// tensors. The pointer lists arrive in host memory; they travel as kernel parameters in batches of up to
+// tensors, and the fused lerp of moving averages. The pointer lists arrive in host memory; they travel as kernel parameters in batches of up to
 // body::kBatchTensors tensors (bodies/optim.cuh), so a model of a dozen tensors is one launch and nothing
 // waits on the host.
 #include "bodies/optim.cuh"
@@ -18,6 +18,8 @@ __global__ void adam_kernel(const body::TensorBatch batch, const body::AdamConst
 __global__ void sgd_kernel(const body::TensorBatch batch, float lr, float momentum, float weight_decay, int nesterov) {
   body::sgd_thread(this_thread(), batch, lr, momentum, weight_decay, nesterov);
 }
+
+__global__ void lerp_kernel(const body::TensorBatch batch, float rate) { body::lerp_thread(this_thread(), batch, rate); }
 
 }  // namespace
 
@@ -54,6 +56,22 @@ sg_status sgd(sg_stream s, size_t count, float* const* params, const float* cons
     sgd_kernel<<<batch.first_block[batch.count], body::kThreads, 0, to_stream(s)>>>(batch, lr, momentum,
                                                                                      weight_decay, nesterov);
     return launched("sgd");
+  });
+}
+
+sg_status lerp(sg_stream s, size_t count, float* const* targets, const float* const* sources, const size_t* sizes,
+               float rate) {
+  if (count == 0) return SG_OK;
+  if (!targets || !sources || !sizes) return SG_ERR_ARGUMENT;
+  size_t total = 0;
+  for (size_t t = 0; t < count; ++t) {
+    if (missing(targets[t], sizes[t]) || missing(sources[t], sizes[t]) ||
+        __builtin_add_overflow(total, sizes[t], &total))
+      return SG_ERR_ARGUMENT;
+  }
+  return body::plan_batches(count, targets, sources, nullptr, nullptr, sizes, [&](const body::TensorBatch& batch) {
+    lerp_kernel<<<batch.first_block[batch.count], body::kThreads, 0, to_stream(s)>>>(batch, rate);
+    return launched("lerp");
   });
 }
 

@@ -78,7 +78,7 @@ __global__ void softmax_kernel(int log, size_t rows, size_t cols, const float* x
 
 sg_status reduce(sg_stream s, sg_reduce_op op, sg_axis axis, size_t rows, size_t cols, const float* x, float* out) {
   size_t total;
-  if (op < SG_REDUCE_SUM || op > SG_REDUCE_LOGSUMEXP || (axis != SG_AXIS_ROWS && axis != SG_AXIS_COLS))
+  if (!sg_reduce_valid(op) || (axis != SG_AXIS_ROWS && axis != SG_AXIS_COLS))
     return SG_ERR_ARGUMENT;
   if (__builtin_mul_overflow(rows, cols, &total) || (total && !x)) return SG_ERR_ARGUMENT;
   const size_t out_count = axis == SG_AXIS_ROWS ? rows : cols;

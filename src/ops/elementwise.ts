@@ -3,7 +3,7 @@
 // against a rows x cols result; gradients are summed back to each operand's shape.
 import { Binary, Broadcast, Unary } from '../native.js';
 import { needsGrad, needsGrad2, record } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import {
   affineRaw, binaryRaw, checkLive, checkPair, reduceToMode, sameShape, scalarRaw, shapeString, unaryGradRaw,
 } from './raw.js';
@@ -197,3 +197,29 @@ export function addScalar(x: Tensor, c: number): Tensor {
   return affineOp('addScalar', x, 1, c);
 }
 
+// ---- Tensor methods (t.add() ...): one-line forwards to the ops above, attached where the ops are defined ----
+
+declare module '../tensor.js' {
+  interface Tensor {
+    add(b: Tensor | number): Tensor;
+    sub(b: Tensor | number): Tensor;
+    mul(b: Tensor | number): Tensor;
+    div(b: Tensor | number): Tensor;
+    maximum(b: Tensor | number): Tensor;
+    minimum(b: Tensor | number): Tensor;
+    neg(): Tensor;
+    scale(s: number): Tensor;
+    addScalar(c: number): Tensor;
+  }
+}
+
+const p = Tensor.prototype;
+p.add = function (this: Tensor, b: Tensor | number) { return add(this, b); };
+p.sub = function (this: Tensor, b: Tensor | number) { return sub(this, b); };
+p.mul = function (this: Tensor, b: Tensor | number) { return mul(this, b); };
+p.div = function (this: Tensor, b: Tensor | number) { return div(this, b); };
+p.maximum = function (this: Tensor, b: Tensor | number) { return maximum(this, b); };
+p.minimum = function (this: Tensor, b: Tensor | number) { return minimum(this, b); };
+p.neg = function (this: Tensor) { return neg(this); };
+p.scale = function (this: Tensor, s: number) { return scale(this, s); };
+p.addScalar = function (this: Tensor, c: number) { return addScalar(this, c); };

@@ -1,7 +1,7 @@
 // Matrix products on the GEMM kernel: matmul with either operand transposed, and linear = x·W + b with the bias
 // and activation fused into the GEMM epilogue. W is stored [in, out]. Gradients are GEMMs too, plus one column
 // reduction for the bias and one unaryBackward through the fused activation.
-import { Axis, Reduce, Unary } from '../native.js';
+import { Axis, Reduce, UNARY_OPS, Unary } from '../native.js';
 import { leafGradTarget, needsGrad, needsGrad2, record } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { addon, checkPair, reduceRaw, sameShape, shapeString, unaryGradRaw } from './raw.js';
@@ -73,9 +73,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   });
 }
 
-const EPILOGUE: Record<string, number> = {
-  none: Unary.affine, relu: Unary.relu, leakyRelu: Unary.leakyRelu, sigmoid: Unary.sigmoid, tanh: Unary.tanh,
-};
+/** activation name → the op the GEMM epilogue applies (gemm = 1 in the op list; affine is 'none' there) */
+const EPILOGUE: ReadonlyMap<string, number> = new Map(UNARY_OPS.filter((op) => op.gemm)
+  .map((op) => [op.id === Unary.affine ? 'none' : op.name, op.id]));
 
 /**
  * y = act(x·W + b + addend) in one fused GEMM: x [..., in], W [in, out], b [out] or [1, out] or null, addend null
@@ -106,7 +106,7 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
       throw new Error(`linear: addend ${shapeString(addend.shape)} does not fit the output ${shapeString(shape)}`);
     }
   }
-  const epilogue = EPILOGUE[act];
+  const epilogue = EPILOGUE.get(act);
   if (epilogue === undefined) return activate(linear(x, W, b, 'none', slope, addend), act, slope);
   const y = Tensor._empty(x.device, shape, rows * outF);
   if (addend !== null && y.size > 0) addon().copy(addend.storage, addend.offset, y.storage, y.offset, y.size);
@@ -119,9 +119,9 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
   if (b !== null) inputs.push(b);
   if (addend !== null) inputs.push(addend);
   return record(y, 'linear', inputs, (g) => {
-    // relu/leakyRelu derivatives read the sign of the pre-activation, which y shares
+    // Derivatives that read x (relu, leakyRelu) read the sign of the pre-activation, which y shares.
     const dz = epilogue === Unary.affine ? g
-      : epilogue === Unary.sigmoid || epilogue === Unary.tanh ? unaryGradRaw(epilogue, null, y, g, slope, shape)
+      : UNARY_OPS[epilogue].backward === 'y' ? unaryGradRaw(epilogue, null, y, g, slope, shape)
         : unaryGradRaw(epilogue, y, null, g, slope, shape);
     const dx = x.requiresGrad ? gemmGrad(x, false, true, rows, inF, outF, dz, outF, W, outF) : null;
     const dW = W.requiresGrad ? gemmGrad(W, true, false, inF, outF, rows, x, inF, dz, outF) : null;
@@ -137,3 +137,13 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, activation: Activ
     return grads;
   });
 }
+
+// ---- Tensor methods (t.matmul() ...): one-line forwards to the ops above, attached where the ops are defined ----
+
+declare module '../tensor.js' {
+  interface Tensor {
+    matmul(b: Tensor, options?: MatmulOptions): Tensor;
+  }
+}
+
+Tensor.prototype.matmul = function (this: Tensor, b: Tensor, options?: MatmulOptions) { return matmul(this, b, options); };

@@ -1,10 +1,9 @@
 // Internal helpers shared by the ops: argument checks with the standard error messages, and thin wrappers that
 // allocate an output and make one kernel call with explicit 2-D sizes and broadcast modes (used by forwards and
-// by gradient rules, which need no validation). Importing this file also attaches the Tensor methods.
+// by gradient rules, which need no validation). It imports no op file, so no op file's import comes back to it.
 import { addon } from '../backend.js';
 import { Axis, Binary, Broadcast, Reduce, Unary } from '../native.js';
 import { Tensor, sameShape, shapeString } from '../tensor.js';
-import './methods.js';
 
 export { addon, sameShape, shapeString };
 

@@ -143,3 +143,24 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
     return [gx];
   });
 }
+
+// ---- Tensor methods (t.sum() ...): one-line forwards to the ops above, attached where the ops are defined ----
+
+declare module '../tensor.js' {
+  interface Tensor {
+    sum(axis?: number | null, keepDims?: boolean): Tensor;
+    mean(axis?: number | null, keepDims?: boolean): Tensor;
+    max(axis?: number | null, keepDims?: boolean): Tensor;
+    logsumexp(axis?: number | null, keepDims?: boolean): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
+  }
+}
+
+const p = Tensor.prototype;
+p.sum = function (this: Tensor, axis?: number | null, keepDims?: boolean) { return sum(this, axis, keepDims); };
+p.mean = function (this: Tensor, axis?: number | null, keepDims?: boolean) { return mean(this, axis, keepDims); };
+p.max = function (this: Tensor, axis?: number | null, keepDims?: boolean) { return max(this, axis, keepDims); };
+p.logsumexp = function (this: Tensor, axis?: number | null, keepDims?: boolean) { return logsumexp(this, axis, keepDims); };
+p.softmax = function (this: Tensor, axis?: number) { return softmax(this, axis); };
+p.logSoftmax = function (this: Tensor, axis?: number) { return logSoftmax(this, axis); };

@@ -232,3 +232,26 @@ export function concatRows(tensors: readonly Tensor[]): Tensor {
     });
   });
 }
+
+// ---- Tensor methods (t.reshape() ...): one-line forwards to the ops above, attached where the ops are defined ----
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** a view with another shape (one dimension may be -1) */
+    reshape(shape: readonly number[]): Tensor;
+    /** a view outside the graph */
+    detach(): Tensor;
+    /** a copy (differentiable) */
+    clone(): Tensor;
+    /** a copy on another device (this tensor itself when already there) */
+    to(device: Device): Tensor;
+    sliceCols(start: number, end: number): Tensor;
+  }
+}
+
+const p = Tensor.prototype;
+p.reshape = function (this: Tensor, shape: readonly number[]) { return reshape(this, shape); };
+p.detach = function (this: Tensor) { return detach(this); };
+p.clone = function (this: Tensor) { return clone(this); };
+p.to = function (this: Tensor, device: Device) { return to(this, device); };
+p.sliceCols = function (this: Tensor, start: number, end: number) { return sliceCols(this, start, end); };

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
-import { philoxNormal, philoxUniform } from '../reference.js';
+import { philoxNormal, philoxUniform } from '../reference/philox.js';
 
 const s = suite('engine: reproducibility');
 

@@ -6,9 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
 import { assertThrows, rng } from '../helpers.js';
-import {
-  batchnormTolerances, check, compare, deviceIO, refBatchnorm, refBatchnormBackward, testDevices,
-} from '../reference.js';
+import { batchnormTolerances, refBatchnorm, refBatchnormBackward } from '../reference/batchnorm.js';
+import { check, compare, deviceIO, testDevices } from '../reference/device.js';
 
 const ROWS = [1, 2, 7, 129];
 const COLS = [1, 7, 33, 129];

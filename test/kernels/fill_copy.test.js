@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import { native } from '../../dist/src/backend.js';
 import { AWKWARD, rng, randomArray } from '../helpers.js';
-import { GUARD, check, compare, deviceIO, framed, testDevices } from '../reference.js';
+import { check, compare, deviceIO, framed, GUARD, testDevices } from '../reference/device.js';
 
 const s = suite('kernels: fill and copy');
 

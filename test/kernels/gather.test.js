@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
 import { AWKWARD, assertThrows, rng, randomArray } from '../helpers.js';
-import { check, compare, deviceIO, testDevices } from '../reference.js';
+import { check, compare, deviceIO, testDevices } from '../reference/device.js';
 
 const s = suite('kernels: gatherRows');
 

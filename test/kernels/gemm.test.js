@@ -4,7 +4,9 @@
 import { suite } from 'uvu';
 import { native } from '../../dist/src/backend.js';
 import { rng, randomArray } from '../helpers.js';
-import { GUARD, UNARY, check, compare, framed, gemmTolerance, refGemm, testDevices } from '../reference.js';
+import { Unary } from '../../dist/src/native.js';
+import { check, compare, framed, GUARD, testDevices } from '../reference/device.js';
+import { gemmTolerance, refGemm } from '../reference/gemm.js';
 
 const SIZES = [1, 7, 33, 129, 300];
 const SCALARS = [
@@ -28,7 +30,7 @@ function matrix(r, rows, cols, ld, gap) {
  * Runs one GEMM on `device` and checks every element of C against the reference, and that the gaps of C
  * (columns n..ldc) and the guards around each operand are untouched.
  */
-function runGemm(device, r, { ta, tb, m, n, k, alpha, beta, pad = 0, bias = false, act = UNARY.affine, actAlpha = 0 }) {
+function runGemm(device, r, { ta, tb, m, n, k, alpha, beta, pad = 0, bias = false, act = Unary.affine, actAlpha = 0 }) {
   const lda = (ta ? m : k) + pad;
   const ldb = (tb ? k : n) + 2 * pad;
   const ldc = n + pad;
@@ -91,8 +93,8 @@ for (const device of testDevices(native)) {
   s(`gemm: bias and each epilogue activation, all transposes [${device}]`, () => {
     const r = rng(77);
     const acts = [
-      [UNARY.affine, 0], [UNARY.relu, 0], [UNARY.leakyRelu, 0.1], [UNARY.leakyRelu, -0.5], [UNARY.sigmoid, 0],
-      [UNARY.tanh, 0],
+      [Unary.affine, 0], [Unary.relu, 0], [Unary.leakyRelu, 0.1], [Unary.leakyRelu, -0.5], [Unary.sigmoid, 0],
+      [Unary.tanh, 0],
     ];
     const shapes = [[7, 129, 33], [129, 7, 300], [33, 300, 1], [1, 1, 7]];
     let i = 0;
@@ -111,7 +113,7 @@ for (const device of testDevices(native)) {
   s(`gemm: a large case 513x1000x257 (NN, beta 0) and (TT, beta 0.5, bias, relu) [${device}]`, () => {
     const r = rng(513);
     runGemm(device, r, { ta: false, tb: false, m: 513, n: 1000, k: 257, alpha: 1, beta: 0 });
-    runGemm(device, r, { ta: true, tb: true, m: 513, n: 1000, k: 257, alpha: 0.5, beta: 0.5, pad: 3, bias: true, act: UNARY.relu });
+    runGemm(device, r, { ta: true, tb: true, m: 513, n: 1000, k: 257, alpha: 0.5, beta: 0.5, pad: 3, bias: true, act: Unary.relu });
   });
 
   s(`gemm: long k (1x1x4099 and 7x9x2000) [${device}]`, () => {

@@ -1,16 +1,16 @@
 // The CPU kernels under each lower ISA: SEMIGEN_ISA=avx2 / portable is read when the addon loads, so a
-// child Node process per ISA loads it with that variable and runs test/reference.js's compact check
+// child Node process per ISA loads it with that variable and runs test/reference/isa-check.js's compact check
 // (GEMM over every transpose with epilogues, every unary op, binary broadcasting, reductions, softmax, batch norm).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
-import { isaCheck } from '../reference.js';
+import { isaCheck } from '../reference/isa-check.js';
 
 const ORDER = ['portable', 'avx2', 'avx512'];
 const backendUrl = new URL('../../dist/src/backend.js', import.meta.url).href;
-const referenceUrl = new URL('../reference.js', import.meta.url).href;
+const referenceUrl = new URL('../reference/isa-check.js', import.meta.url).href;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function runChild(isa) {

@@ -4,10 +4,9 @@
 import { suite } from 'uvu';
 import { native } from '../../dist/src/backend.js';
 import { rng, randomArray } from '../helpers.js';
-import {
-  U32, check, compare, deviceIO, hardRows, refGaussianKl, refSigmoidXent, refSoftmax, refSoftmaxXent, softmaxTolerance,
-  testDevices, tolerance,
-} from '../reference.js';
+import { check, compare, deviceIO, testDevices, tolerance, U32 } from '../reference/device.js';
+import { refGaussianKl, refSigmoidXent, refSoftmaxXent } from '../reference/losses.js';
+import { hardRows, refSoftmax, softmaxTolerance } from '../reference/reduce.js';
 
 const COLS = [1, 2, 7, 33, 1000];
 const ROWS = [1, 7, 129];

@@ -1,10 +1,11 @@
 // The fused optimiser kernels against PyTorch's update rules in float64, over several tensors of awkward
 // sizes (some sharing one flat storage at offsets) for 3 steps: Adam (L2), AdamW, SGD with momentum,
-// Nesterov and weight decay. Gaps between tensors in the flat storage must stay untouched.
+// Nesterov and weight decay, and the lerp of moving averages. Gaps between tensors in the flat storage must stay untouched.
 import { suite } from 'uvu';
 import { native } from '../../dist/src/backend.js';
 import { rng, randomArray } from '../helpers.js';
-import { GUARD, U32, check, compare, refAdamStep, refSgdStep, testDevices } from '../reference.js';
+import { check, compare, GUARD, testDevices, U32 } from '../reference/device.js';
+import { refAdamStep, refLerpStep, refSgdStep } from '../reference/optim.js';
 
 const SIZES = [1, 7, 33, 129, 1000, 4099];
 
@@ -164,6 +165,36 @@ for (const device of testDevices(native)) {
         }
       } finally {
         [p, g, vel].forEach((t) => t?.free());
+      }
+    });
+  }
+
+  for (const rate of [0.001, 0.25, 1]) {
+    s(`lerp: targets move toward sources at rate ${rate}, ${SIZES.length} tensors, 3 steps [${device}]`, () => {
+      const r = rng(980 + rate * 1000);
+      const t = tensors(device, r, SIZES, (n) => randomArray(r, n, -2, 2));
+      const src = tensors(device, r, SIZES, (n) => new Float32Array(n));
+      try {
+        for (let step = 1; step <= 3; step++) {
+          const sources = SIZES.map((n) => randomArray(r, n, -2, 2));
+          src.set(sources);
+          native.lerp(t.views, src.views, rate);
+          const f = Math.fround(rate);
+          const got = t.read('targets');
+          const unchanged = src.read('sources');
+          SIZES.forEach((n, i) => {
+            const t0 = Float64Array.from(t.host[i]);
+            refLerpStep(t.host[i], sources[i], f);
+            // the difference, the product and the step each round once
+            const tol = Float64Array.from(t0, (v, j) => 2 * U32 * (Math.abs(v) + f * (Math.abs(v) + Math.abs(sources[i][j]))));
+            const what = `lerp rate ${rate} step ${step} tensor ${i} (n=${n})`;
+            check(compare(got[i], t.host[i], tol, `${what}: target`));
+            check(compare(unchanged[i], sources[i], 0, `${what}: the source changed`));
+            t.host[i] = Float64Array.from(got[i]);
+          });
+        }
+      } finally {
+        [t, src].forEach((x) => x.free());
       }
     });
   }

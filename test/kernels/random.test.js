@@ -1,4 +1,4 @@
-// Philox random kernels against an independent Philox4x32-10 (test/reference.js, itself checked against
+// Philox random kernels against an independent Philox4x32-10 (test/reference/philox.js, itself checked against
 // the Random123 known-answer vectors): uniform bit-exact in the kernels.h stream layout for several
 // (seed, offset, n) incl. seeds above 2^32 and continued draws; normal via Box-Muller; Bernoulli masks;
 // reparameterised sampling; statistics of large draws.
@@ -6,9 +6,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
 import { rng, randomArray } from '../helpers.js';
-import {
-  DIST, U32, check, compare, deviceIO, meanStd, mulhilo32, philox4x32, philoxNormal, philoxUniform, testDevices,
-} from '../reference.js';
+import { Distribution } from '../../dist/src/native.js';
+import { check, compare, deviceIO, testDevices, U32 } from '../reference/device.js';
+import { meanStd, mulhilo32, philox4x32, philoxNormal, philoxUniform } from '../reference/philox.js';
 
 const STREAMS = [
   // [seed, offset, n]
@@ -54,7 +54,7 @@ for (const device of testDevices(native)) {
     const io = deviceIO(native, device);
     try {
       for (const [seed, offset, n] of STREAMS) {
-        const got = draw(io, DIST.uniform, n, seed, offset, 0, 1);
+        const got = draw(io, Distribution.uniform, n, seed, offset, 0, 1);
         check(compare(got, philoxUniform(seed, offset, n), 0, `uniform seed=${seed} offset=${offset} n=${n}`));
         if (!got.every((u) => u >= 0 && u < 1)) check(`uniform seed=${seed}: a value outside [0, 1)`);
       }
@@ -67,15 +67,15 @@ for (const device of testDevices(native)) {
     const io = deviceIO(native, device);
     try {
       for (const seed of [5, 2 ** 35 + 3]) {
-        const whole = draw(io, DIST.uniform, 64, seed, 100, 0, 1);
-        const first = draw(io, DIST.uniform, 10, seed, 100, 0, 1); // consumes 3 counters
-        const second = draw(io, DIST.uniform, 20, seed, 103, 0, 1);
+        const whole = draw(io, Distribution.uniform, 64, seed, 100, 0, 1);
+        const first = draw(io, Distribution.uniform, 10, seed, 100, 0, 1); // consumes 3 counters
+        const second = draw(io, Distribution.uniform, 20, seed, 103, 0, 1);
         check(compare(first, whole.subarray(0, 10), 0, `seed ${seed} first draw`));
         check(compare(second, whole.subarray(12, 32), 0, `seed ${seed} continued draw`));
-        const z = draw(io, DIST.normal, 64, seed, 100, 0, 1);
-        const z2 = draw(io, DIST.normal, 7, seed, 104, 0, 1);
+        const z = draw(io, Distribution.normal, 64, seed, 100, 0, 1);
+        const z2 = draw(io, Distribution.normal, 7, seed, 104, 0, 1);
         check(compare(z2, z.subarray(16, 23), normalTolerance(z.subarray(16, 23)), `seed ${seed} continued normal draw`));
-        const other = draw(io, DIST.uniform, 64, seed + 1, 100, 0, 1);
+        const other = draw(io, Distribution.uniform, 64, seed + 1, 100, 0, 1);
         assert.ok(other.some((v, i) => v !== whole[i]), 'another seed gives another stream');
       }
     } finally {
@@ -90,7 +90,7 @@ for (const device of testDevices(native)) {
         const u = philoxUniform(77, 9, 1000);
         const expected = u.map((v) => p1 + (p2 - p1) * v);
         const tol = 2 * U32 * (Math.abs(p1) + Math.abs(p2 - p1));
-        check(compare(draw(io, DIST.uniform, 1000, 77, 9, p1, p2), expected, tol, `uniform [${p1}, ${p2})`));
+        check(compare(draw(io, Distribution.uniform, 1000, 77, 9, p1, p2), expected, tol, `uniform [${p1}, ${p2})`));
       }
     } finally {
       io.free();
@@ -102,11 +102,11 @@ for (const device of testDevices(native)) {
     try {
       for (const [seed, offset, n] of STREAMS) {
         const z = philoxNormal(seed, offset, n);
-        check(compare(draw(io, DIST.normal, n, seed, offset, 0, 1), z, normalTolerance(z), `normal seed=${seed} offset=${offset} n=${n}`));
+        check(compare(draw(io, Distribution.normal, n, seed, offset, 0, 1), z, normalTolerance(z), `normal seed=${seed} offset=${offset} n=${n}`));
       }
       const z = philoxNormal(31, 2, 129);
       const expected = z.map((v) => 2 + 0.5 * v);
-      check(compare(draw(io, DIST.normal, 129, 31, 2, 2, 0.5), expected, normalTolerance(z, 0.5), 'normal mean 2 std 0.5'));
+      check(compare(draw(io, Distribution.normal, 129, 31, 2, 2, 0.5), expected, normalTolerance(z, 0.5), 'normal mean 2 std 0.5'));
     } finally {
       io.free();
     }
@@ -117,7 +117,7 @@ for (const device of testDevices(native)) {
     try {
       const n = 200003;
       for (const [p1, p2] of [[0.3, 1 / 0.3], [0.9, 1], [0.5, 2]]) {
-        const m = draw(io, DIST.bernoulli, n, 1234, 7, p1, p2);
+        const m = draw(io, Distribution.bernoulli, n, 1234, 7, p1, p2);
         const value = Math.fround(p2);
         let ones = 0;
         for (let i = 0; i < n; i++) {
@@ -126,10 +126,10 @@ for (const device of testDevices(native)) {
         }
         const sigma = Math.sqrt((p1 * (1 - p1)) / n);
         assert.ok(Math.abs(ones / n - p1) < 5 * sigma, `bernoulli p1=${p1}: frequency ${ones / n}`);
-        check(compare(draw(io, DIST.bernoulli, n, 1234, 7, p1, p2), m, 0, `bernoulli p1=${p1}: same (seed, offset), same mask`));
+        check(compare(draw(io, Distribution.bernoulli, n, 1234, 7, p1, p2), m, 0, `bernoulli p1=${p1}: same (seed, offset), same mask`));
       }
-      assert.ok(draw(io, DIST.bernoulli, 1000, 3, 0, 0, 5).every((v) => v === 0), 'bernoulli p1 = 0 gives zeros');
-      assert.ok(draw(io, DIST.bernoulli, 1000, 3, 0, 1, 5).every((v) => v === 5), 'bernoulli p1 = 1 gives p2 everywhere');
+      assert.ok(draw(io, Distribution.bernoulli, 1000, 3, 0, 0, 5).every((v) => v === 0), 'bernoulli p1 = 0 gives zeros');
+      assert.ok(draw(io, Distribution.bernoulli, 1000, 3, 0, 1, 5).every((v) => v === 5), 'bernoulli p1 = 1 gives p2 everywhere');
     } finally {
       io.free();
     }
@@ -139,10 +139,10 @@ for (const device of testDevices(native)) {
     const io = deviceIO(native, device);
     try {
       const n = 1_000_000;
-      const u = meanStd(draw(io, DIST.uniform, n, 99, 0, 0, 1));
+      const u = meanStd(draw(io, Distribution.uniform, n, 99, 0, 0, 1));
       assert.ok(Math.abs(u.mean - 0.5) < 5 * Math.sqrt(1 / 12 / n), `uniform mean ${u.mean}`);
       assert.ok(Math.abs(u.std - Math.sqrt(1 / 12)) < 1e-3, `uniform std ${u.std}`);
-      const z = meanStd(draw(io, DIST.normal, n, 99, 0, -1, 3));
+      const z = meanStd(draw(io, Distribution.normal, n, 99, 0, -1, 3));
       assert.ok(Math.abs(z.mean + 1) < 5 * 3 / Math.sqrt(n), `normal mean ${z.mean}`);
       assert.ok(Math.abs(z.std - 3) < 3 * 5 / Math.sqrt(2 * n), `normal std ${z.std}`);
     } finally {

@@ -3,23 +3,23 @@
 import { suite } from 'uvu';
 import { native } from '../../dist/src/backend.js';
 import { rng, randomArray } from '../helpers.js';
-import {
-  AXIS, REDUCE, U32, check, compare, deviceIO, refReduce, refSoftmax, hardRows, softmaxTolerance, testDevices, tolerance,
-} from '../reference.js';
+import { Axis, Reduce } from '../../dist/src/native.js';
+import { check, compare, deviceIO, testDevices, tolerance, U32 } from '../reference/device.js';
+import { hardRows, refReduce, refSoftmax, softmaxTolerance } from '../reference/reduce.js';
 
 const SHAPES = [[1, 1], [1, 1000], [1000, 1], [7, 33], [33, 7], [129, 1000], [1000, 129], [300, 257], [2, 4099]];
 
 /** the tolerance of a reduction from the magnitude of its terms and the lane length */
 function reduceTolerance(op, { scale, len }) {
-  if (op === REDUCE.max) return 0;
-  if (op === REDUCE.logsumexp) return tolerance(scale, 2e-6, 4 * U32 * Math.sqrt(len) + 2e-6);
+  if (op === Reduce.max) return 0;
+  if (op === Reduce.logsumexp) return tolerance(scale, 2e-6, 4 * U32 * Math.sqrt(len) + 2e-6);
   return tolerance(scale, 1e-6, 8 * U32 * Math.sqrt(len) + 2 * U32);
 }
 
 function runReduce(io, opName, axisName, rows, cols, x) {
-  const op = REDUCE[opName];
-  const axis = AXIS[axisName];
-  const n = axis === AXIS.rows ? rows : cols;
+  const op = Reduce[opName];
+  const axis = Axis[axisName];
+  const n = axis === Axis.rows ? rows : cols;
   const xs = io.input(x);
   const out = io.output(n);
   native.reduce(op, axis, rows, cols, xs.s, xs.off, out.s, out.off);
@@ -30,14 +30,14 @@ function runReduce(io, opName, axisName, rows, cols, x) {
 const s = suite('kernels: reduce and softmax');
 
 for (const device of testDevices(native)) {
-  for (const opName of Object.keys(REDUCE)) {
+  for (const opName of Object.keys(Reduce)) {
     s(`reduce ${opName}: both axes on ${SHAPES.map((x) => x.join('x')).join(' ')} [${device}]`, () => {
-      const r = rng(400 + REDUCE[opName]);
+      const r = rng(400 + Reduce[opName]);
       const io = deviceIO(native, device);
       try {
         for (const [rows, cols] of SHAPES) {
           const x = randomArray(r, rows * cols, opName === 'max' ? -5 : -1, opName === 'max' ? -0.5 : 1);
-          for (const axisName of Object.keys(AXIS)) runReduce(io, opName, axisName, rows, cols, x);
+          for (const axisName of Object.keys(Axis)) runReduce(io, opName, axisName, rows, cols, x);
         }
       } finally {
         io.free();

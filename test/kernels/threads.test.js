@@ -3,7 +3,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
-import { DIST, check, compare, deviceIO, isaCheck, philoxNormal, philoxUniform } from '../reference.js';
+import { Distribution } from '../../dist/src/native.js';
+import { check, compare, deviceIO } from '../reference/device.js';
+import { isaCheck } from '../reference/isa-check.js';
+import { philoxNormal, philoxUniform } from '../reference/philox.js';
 
 const s = suite('kernels: thread counts');
 const original = native.threads();
@@ -17,10 +20,10 @@ for (const threads of [1, 3, 7]) {
       assert.equal(result.failures, [], `${threads} threads:\n${result.failures.join('\n')}`);
       for (const [seed, offset, n] of [[3, 1, 100003], [2 ** 36 + 1, 2 ** 32 - 5, 40001]]) {
         const u = io.output(n);
-        native.random(DIST.uniform, n, seed, offset, 0, 1, u.s, u.off);
+        native.random(Distribution.uniform, n, seed, offset, 0, 1, u.s, u.off);
         check(compare(io.read(u), philoxUniform(seed, offset, n), 0, `${threads} threads: uniform seed=${seed} n=${n}`));
         const z = io.output(n);
-        native.random(DIST.normal, n, seed, offset, 0, 1, z.s, z.off);
+        native.random(Distribution.normal, n, seed, offset, 0, 1, z.s, z.off);
         const zr = philoxNormal(seed, offset, n);
         const tol = Float64Array.from(zr, (v) => 1e-5 * (1 + Math.abs(v)));
         check(compare(io.read(z), zr, tol, `${threads} threads: normal seed=${seed} n=${n}`));

@@ -2,6 +2,7 @@
 // test/models/ladder.test.js: the clean and corrupted encoders with batch statistics, the vanilla combinator
 // decoder and the loss (cross-entropy of the corrupted output on the labelled rows + Σ λ_l · mean (z - ẑ_BN)²).
 // Parameters use the engine's names (encoder.l = W_l stored [in, out], decoder.l = V_l, combinators.l.a1..a10).
+import { sigmoid } from '../reference/unary.js';
 
 export const EPS = 1e-5;
 
@@ -31,7 +32,6 @@ export function times(m, W) {
   }));
 }
 
-const sigmoid = (v) => 1 / (1 + Math.exp(-v));
 const add = (a, b) => a.map((row, i) => row.map((v, j) => v + b[i][j]));
 
 function softmaxRow(row) {

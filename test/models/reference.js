@@ -4,6 +4,7 @@
 // inputs (pixels, noisy prototypes) and the short run the semi-supervised models must win.
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
+import { sigmoid, softplus } from '../reference/unary.js';
 
 /** rows x cols matrix of numbers from a flat array */
 export function matrix(flat, rows, cols) {
@@ -22,7 +23,7 @@ export const act = {
   none: (v) => v,
   relu: (v) => (v > 0 ? v : 0),
   leakyRelu: (slope) => (v) => (v > 0 ? v : slope * v),
-  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+  sigmoid,
 };
 
 /** f(x·W + b) for x rows, W [in, out] flat, b [out] flat */
@@ -41,8 +42,6 @@ export function mlp(p, prefix, layers, x, f, last = act.none) {
   for (let i = 0; i < layers; i++) h = linear(h, p[`${prefix}.layers.${i}.weight`], p[`${prefix}.layers.${i}.bias`], i + 1 === layers ? last : f);
   return h;
 }
-
-export const softplus = (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 
 /** Σ over a row of max(x,0) - x t + log(1 + exp(-|x|)); NaN targets skipped */
 export function bceRow(logits, targets) {

@@ -8,9 +8,10 @@ import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { SSGAN } from '../../dist/src/models/ssgan.js';
 import { assertClose, assertThrows, rng } from '../helpers.js';
+import { softplus } from '../reference/unary.js';
 import {
   act, errorAndCrossEntropy, finiteDifferences, linear, matrix, mean, noisyPrototypes, peek, pixels, prototypeRunError,
-  readGrads, readWeights, setWeights, softplus, sum,
+  readGrads, readWeights, setWeights, sum,
 } from './reference.js';
 
 const s = suite('models: SS-GAN');

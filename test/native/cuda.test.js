@@ -5,7 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
 import { rng } from '../helpers.js';
-import { batchnormTolerances, check, compare, refBatchnorm, refBatchnormBackward } from '../reference.js';
+import { batchnormTolerances, refBatchnorm, refBatchnormBackward } from '../reference/batchnorm.js';
+import { check, compare } from '../reference/device.js';
 
 const s = suite('native: cuda');
 const gpus = native.devices().filter((d) => d.device.startsWith('cuda'));

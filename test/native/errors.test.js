@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { native } from '../../dist/src/backend.js';
 import { assertThrows } from '../helpers.js';
-import { BCAST, BINARY, DIST, REDUCE, AXIS, UNARY } from '../reference.js';
+import { Axis, Binary, Broadcast, Distribution, Reduce, Unary } from '../../dist/src/native.js';
 
 const hasCuda = native.devices().some((d) => d.device.startsWith('cuda'));
 
@@ -35,8 +35,8 @@ s('a freed storage is refused by every kind of call', () => {
     assertThrows(() => native.fill(a, 0, 4, 1), /fill/i);
     assertThrows(() => native.download(a, 0, 4), /download/i);
     assertThrows(() => native.upload(a, 0, new Float32Array(4)), /upload/i);
-    assertThrows(() => native.unary(UNARY.relu, 4, b, 0, a, 0, 0, 0), /unary/i);
-    assertThrows(() => native.gemm(false, false, 2, 2, 2, 1, a, 0, 2, b, 0, 2, 0, b, 4, 2, null, 0, UNARY.affine, 0), /gemm/i);
+    assertThrows(() => native.unary(Unary.relu, 4, b, 0, a, 0, 0, 0), /unary/i);
+    assertThrows(() => native.gemm(false, false, 2, 2, 2, 1, a, 0, 2, b, 0, 2, 0, b, 4, 2, null, 0, Unary.affine, 0), /gemm/i);
     assertThrows(() => native.copy(b, 0, a, 0, 4), /copy/i);
   });
   alive();
@@ -53,7 +53,7 @@ s('a value that is not a storage is refused', () => {
   withStorages([8], (ok) => {
     for (const bad of [{}, null, undefined, 3, 'cpu', new Float32Array(8), { device: 'cpu', length: 8, freed: false }]) {
       assertThrows(() => native.fill(bad, 0, 4, 1), /fill/i);
-      assertThrows(() => native.binary(BINARY.add, 2, 2, ok, 0, BCAST.full, bad, 0, BCAST.full, ok, 4), /binary/i);
+      assertThrows(() => native.binary(Binary.add, 2, 2, ok, 0, Broadcast.full, bad, 0, Broadcast.full, ok, 4), /binary/i);
     }
     assertThrows(() => native.free({}), /free/i);
   });
@@ -77,7 +77,7 @@ s('an offset out of range, negative, fractional or NaN is refused', () => {
       assertThrows(() => native.fill(a, off, 4, 0), /fill/i);
       assertThrows(() => native.download(a, off, 4), /download/i);
       assertThrows(() => native.upload(a, off, new Float32Array(4)), /upload/i);
-      assertThrows(() => native.unary(UNARY.exp, 4, a, 0, b, off, 0, 0), /unary/i);
+      assertThrows(() => native.unary(Unary.exp, 4, a, 0, b, off, 0, 0), /unary/i);
     }
     assertThrows(() => native.fill(a, 0, 11, 0), /fill/i);
     assertThrows(() => native.fill(a, 0, -1, 0), /fill/i);
@@ -91,36 +91,36 @@ s('an offset out of range, negative, fractional or NaN is refused', () => {
 s('shapes exceeding the storage are refused, the message naming the shapes', () => {
   withStorages([17 * 23, 23 * 19, 17 * 19, 100], (a, b, c, small) => {
     // A is 17 x 23, B 23 x 19, C 17 x 19: each operand one element too small in turn
-    native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 0, 19, 0, c, 0, 19, null, 0, UNARY.affine, 0);
-    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 1, 23, b, 0, 19, 0, c, 0, 19, null, 0, UNARY.affine, 0), /gemm/i, /17|19|23/);
-    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 1, 19, 0, c, 0, 19, null, 0, UNARY.affine, 0), /gemm/i, /17|19|23/);
-    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 0, 19, 0, c, 1, 19, null, 0, UNARY.affine, 0), /gemm/i, /17|19|23/);
-    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 24, b, 0, 19, 0, c, 0, 19, null, 0, UNARY.affine, 0), /gemm/i);
-    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 0, 19, 0, c, 0, 19, small, 90, UNARY.affine, 0), /gemm/i);
+    native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 0, 19, 0, c, 0, 19, null, 0, Unary.affine, 0);
+    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 1, 23, b, 0, 19, 0, c, 0, 19, null, 0, Unary.affine, 0), /gemm/i, /17|19|23/);
+    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 1, 19, 0, c, 0, 19, null, 0, Unary.affine, 0), /gemm/i, /17|19|23/);
+    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 0, 19, 0, c, 1, 19, null, 0, Unary.affine, 0), /gemm/i, /17|19|23/);
+    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 24, b, 0, 19, 0, c, 0, 19, null, 0, Unary.affine, 0), /gemm/i);
+    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 23, b, 0, 19, 0, c, 0, 19, small, 90, Unary.affine, 0), /gemm/i);
     // a leading dimension shorter than the row
-    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 22, b, 0, 19, 0, c, 0, 19, null, 0, UNARY.affine, 0), /gemm/i);
+    assertThrows(() => native.gemm(false, false, 17, 19, 23, 1, a, 0, 22, b, 0, 19, 0, c, 0, 19, null, 0, Unary.affine, 0), /gemm/i);
     assertThrows(() => native.copy2d(4, 10, small, 0, 9, a, 0, 10), /copy_?2d/i);
     assertThrows(() => native.copy2d(11, 10, small, 0, 10, a, 0, 10), /copy_?2d/i, /11|10/);
-    assertThrows(() => native.binary(BINARY.add, 11, 10, small, 0, BCAST.full, small, 0, BCAST.row, a, 0), /binary/i, /11|10/);
-    assertThrows(() => native.binary(BINARY.add, 10, 10, small, 0, BCAST.full, small, 95, BCAST.row, a, 0), /binary/i);
-    assertThrows(() => native.reduce(REDUCE.sum, AXIS.rows, 13, 8, small, 0, a, 0), /reduce/i, /13|8/);
+    assertThrows(() => native.binary(Binary.add, 11, 10, small, 0, Broadcast.full, small, 0, Broadcast.row, a, 0), /binary/i, /11|10/);
+    assertThrows(() => native.binary(Binary.add, 10, 10, small, 0, Broadcast.full, small, 95, Broadcast.row, a, 0), /binary/i);
+    assertThrows(() => native.reduce(Reduce.sum, Axis.rows, 13, 8, small, 0, a, 0), /reduce/i, /13|8/);
     assertThrows(() => native.softmax(false, 13, 8, small, 0, a, 0), /softmax/i, /13|8/);
     assertThrows(() => native.softmaxXent(10, 10, small, 0, null, 0, small, 1, a, 0, null, 0), /softmax_?xent/i);
     assertThrows(() => native.sigmoidXent(10, 11, small, 0, a, 0, c, 0, null, 0), /sigmoid_?xent/i);
     assertThrows(() => native.gaussianKl(10, 10, small, 0, small, 1, c, 0, null, 0, null, 0), /gaussian_?kl/i);
-    assertThrows(() => native.random(DIST.uniform, 101, 1, 0, 0, 1, small, 0), /random/i, /101/);
+    assertThrows(() => native.random(Distribution.uniform, 101, 1, 0, 0, 1, small, 0), /random/i, /101/);
     assertThrows(() => native.reparameterize(101, a, 0, a, 0, 1, 0, null, 0, small, 0), /reparameterize/i);
     assertThrows(() => native.gatherRows(3, 40, a, 0, 3, Int32Array.from([0, 1, 2]), small, 0), /gather_?rows/i);
     assertThrows(() => native.gatherRows(3, 10, a, 0, 3, Int32Array.from([0, 1]), small, 0), /gather_?rows/i);
-    assertThrows(() => native.unaryBackward(UNARY.relu, 101, small, 0, null, 0, a, 0, c, 0, 0), /unary_?backward/i);
+    assertThrows(() => native.unaryBackward(Unary.relu, 101, small, 0, null, 0, a, 0, c, 0, 0), /unary_?backward/i);
   });
   alive();
 });
 
 s('a missing operand the op needs is refused (unaryBackward without x or y, softmaxXent without labels/targets)', () => {
   withStorages([16, 16, 16, 16], (x, dy, dx, loss) => {
-    assertThrows(() => native.unaryBackward(UNARY.relu, 4, null, 0, null, 0, dy, 0, dx, 0, 0), /unary_?backward/i);
-    assertThrows(() => native.unaryBackward(UNARY.sigmoid, 4, x, 0, null, 0, dy, 0, dx, 0, 0), /unary_?backward/i);
+    assertThrows(() => native.unaryBackward(Unary.relu, 4, null, 0, null, 0, dy, 0, dx, 0, 0), /unary_?backward/i);
+    assertThrows(() => native.unaryBackward(Unary.sigmoid, 4, x, 0, null, 0, dy, 0, dx, 0, 0), /unary_?backward/i);
     assertThrows(() => native.softmaxXent(2, 2, x, 0, null, 0, null, 0, loss, 0, null, 0), /softmax_?xent/i);
     assertThrows(() => native.softmaxXent(2, 2, x, 0, dy, 0, dy, 4, loss, 0, null, 0), /softmax_?xent/i);
   });
@@ -131,8 +131,8 @@ s('mismatched devices are refused; without CUDA, allocating on cuda:0 says so', 
   if (hasCuda) {
     const g = native.alloc('cuda:0', 8);
     withStorages([8, 8], (a, out) => {
-      assertThrows(() => native.binary(BINARY.add, 2, 4, a, 0, BCAST.full, g, 0, BCAST.full, out, 0), /binary/i, /device|cuda|cpu/i);
-      assertThrows(() => native.unary(UNARY.relu, 8, g, 0, out, 0, 0, 0), /unary/i, /device|cuda|cpu/i);
+      assertThrows(() => native.binary(Binary.add, 2, 4, a, 0, Broadcast.full, g, 0, Broadcast.full, out, 0), /binary/i, /device|cuda|cpu/i);
+      assertThrows(() => native.unary(Unary.relu, 8, g, 0, out, 0, 0, 0), /unary/i, /device|cuda|cpu/i);
     });
     native.free(g);
   } else {
@@ -153,15 +153,15 @@ s('unknown enum values are refused', () => {
     assertThrows(() => native.unary(99, 4, a, 0, b, 0, 0, 0), /unary/i);
     assertThrows(() => native.unary(-1, 4, a, 0, b, 0, 0, 0), /unary/i);
     assertThrows(() => native.unaryBackward(99, 4, a, 0, a, 0, b, 0, c, 0, 0), /unary_?backward/i);
-    assertThrows(() => native.binary(42, 2, 2, a, 0, BCAST.full, b, 0, BCAST.full, c, 0), /binary/i);
-    assertThrows(() => native.binary(BINARY.add, 2, 2, a, 0, 9, b, 0, BCAST.full, c, 0), /binary/i);
-    assertThrows(() => native.binary(BINARY.add, 2, 2, a, 0, BCAST.full, b, 0, -2, c, 0), /binary/i);
-    assertThrows(() => native.reduce(9, AXIS.rows, 2, 2, a, 0, b, 0), /reduce/i);
-    assertThrows(() => native.reduce(REDUCE.sum, 2, 2, 2, a, 0, b, 0), /reduce/i);
+    assertThrows(() => native.binary(42, 2, 2, a, 0, Broadcast.full, b, 0, Broadcast.full, c, 0), /binary/i);
+    assertThrows(() => native.binary(Binary.add, 2, 2, a, 0, 9, b, 0, Broadcast.full, c, 0), /binary/i);
+    assertThrows(() => native.binary(Binary.add, 2, 2, a, 0, Broadcast.full, b, 0, -2, c, 0), /binary/i);
+    assertThrows(() => native.reduce(9, Axis.rows, 2, 2, a, 0, b, 0), /reduce/i);
+    assertThrows(() => native.reduce(Reduce.sum, 2, 2, 2, a, 0, b, 0), /reduce/i);
     assertThrows(() => native.random(5, 4, 1, 0, 0, 1, a, 0), /random/i);
     assertThrows(() => native.gemm(false, false, 2, 2, 2, 1, a, 0, 2, b, 0, 2, 0, c, 0, 2, null, 0, 77, 0), /gemm/i);
     // EXP is a unary op but not one of the GEMM epilogues (AFFINE, RELU, LEAKY_RELU, SIGMOID, TANH)
-    assertThrows(() => native.gemm(false, false, 2, 2, 2, 1, a, 0, 2, b, 0, 2, 0, c, 0, 2, null, 0, UNARY.exp, 0), /gemm/i);
+    assertThrows(() => native.gemm(false, false, 2, 2, 2, 1, a, 0, 2, b, 0, 2, 0, c, 0, 2, null, 0, Unary.exp, 0), /gemm/i);
   });
   alive();
 });
@@ -169,8 +169,8 @@ s('unknown enum values are refused', () => {
 s('a NaN, negative, fractional or too large seed or offset is refused', () => {
   withStorages([16, 16, 16], (out, mu, lv) => {
     for (const bad of [NaN, -1, 1.5, 2 ** 60, Infinity]) {
-      assertThrows(() => native.random(DIST.uniform, 8, bad, 0, 0, 1, out, 0), /random/i);
-      assertThrows(() => native.random(DIST.normal, 8, 1, bad, 0, 1, out, 0), /random/i);
+      assertThrows(() => native.random(Distribution.uniform, 8, bad, 0, 0, 1, out, 0), /random/i);
+      assertThrows(() => native.random(Distribution.normal, 8, 1, bad, 0, 1, out, 0), /random/i);
       assertThrows(() => native.reparameterize(8, mu, 0, lv, 0, bad, 0, null, 0, out, 0), /reparameterize/i);
       assertThrows(() => native.reparameterize(8, mu, 0, lv, 0, 1, bad, null, 0, out, 0), /reparameterize/i);
     }
@@ -220,7 +220,7 @@ s('wrong argument counts and types for sizes are refused', () => {
   withStorages([16, 16], (a, b) => {
     assertThrows(() => native.fill(a, 0), /fill/i);
     assertThrows(() => native.fill(a, '0', 4, 1), /fill/i);
-    assertThrows(() => native.unary(UNARY.relu, 2.5, a, 0, b, 0, 0, 0), /unary/i);
+    assertThrows(() => native.unary(Unary.relu, 2.5, a, 0, b, 0, 0, 0), /unary/i);
     assertThrows(() => native.copy2d(-2, 2, a, 0, 2, b, 0, 2), /copy_?2d/i);
   });
   alive();

@@ -1,8 +1,9 @@
-// Gradient checks of the unary ops: exp, log, sqrt, square, abs, relu, leakyRelu, sigmoid, tanh, softplus and
+// Gradient checks of the unary ops: exp, log, sqrt, square, abs, relu, leakyRelu, sigmoid, tanh, softplus, gelu and
 // activate(), on 1x1, 7x5, 33x129 and 3-D shapes, inputs inside each op's domain and away from kinks.
 import { suite } from 'uvu';
 import * as sg from '../../dist/src/index.js';
-import { U, awayFromZero, devices, gradcheck, sigmoid64, softplus64, uniform } from '../gradcheck.js';
+import { U, awayFromZero, devices, gradcheck, uniform } from '../gradcheck.js';
+import { gelu, sigmoid, softplus } from '../reference/unary.js';
 
 const s = suite('ops: unary gradients');
 
@@ -25,9 +26,11 @@ const OPS = {
   relu: [(x) => sg.relu(x), (v) => (v > 0 ? v : 0), (r, n) => awayFromZero(r, n), { atol: 0 }, { atol: 0 }],
   leakyRelu: [(x) => sg.leakyRelu(x), (v) => (v > 0 ? v : 0.01 * v), (r, n) => awayFromZero(r, n), EXACT, EXACT_GRAD],
   'leakyRelu(0.3)': [(x) => sg.leakyRelu(x, 0.3), (v) => (v > 0 ? v : 0.3 * v), (r, n) => awayFromZero(r, n), EXACT, EXACT_GRAD],
-  sigmoid: [(x) => sg.sigmoid(x), sigmoid64, (r, n) => uniform(r, n, -6, 6), TRANSCENDENTAL, TRANSCENDENTAL],
+  sigmoid: [(x) => sg.sigmoid(x), sigmoid, (r, n) => uniform(r, n, -6, 6), TRANSCENDENTAL, TRANSCENDENTAL],
   tanh: [(x) => sg.tanh(x), Math.tanh, (r, n) => uniform(r, n, -4, 4), TRANSCENDENTAL, TRANSCENDENTAL],
-  softplus: [(x) => sg.softplus(x), softplus64, (r, n) => uniform(r, n, -6, 6), TRANSCENDENTAL, TRANSCENDENTAL],
+  softplus: [(x) => sg.softplus(x), softplus, (r, n) => uniform(r, n, -6, 6), TRANSCENDENTAL, TRANSCENDENTAL],
+  gelu: [(x) => sg.gelu(x), gelu, (r, n) => uniform(r, n, -5, 5), TRANSCENDENTAL, TRANSCENDENTAL],
+  'x.gelu() as a method': [(x) => x.gelu(), gelu, (r, n) => uniform(r, n, -5, 5), TRANSCENDENTAL, TRANSCENDENTAL],
   'x.exp() as a method': [(x) => x.exp(), Math.exp, (r, n) => uniform(r, n, -3, 3), TRANSCENDENTAL, TRANSCENDENTAL],
   'x.leakyRelu(0.2) as a method': [(x) => x.leakyRelu(0.2), (v) => (v > 0 ? v : 0.2 * v), (r, n) => awayFromZero(r, n), EXACT, EXACT_GRAD],
 };
@@ -57,7 +60,7 @@ for (const device of devices()) {
 
   s(`activate() applies each named activation; 'none' returns x itself [${device}]`, () => {
     for (const [act, f] of [['relu', (v) => (v > 0 ? v : 0)], ['leakyRelu', (v) => (v > 0 ? v : 0.1 * v)],
-      ['sigmoid', sigmoid64], ['tanh', Math.tanh], ['softplus', softplus64], ['none', (v) => v]]) {
+      ['sigmoid', sigmoid], ['tanh', Math.tanh], ['softplus', softplus], ['gelu', gelu], ['none', (v) => v]]) {
       const tight = act === 'relu' || act === 'leakyRelu' || act === 'none';
       gradcheck({
         name: `activate ${act}`, device,

@@ -1,11 +1,11 @@
 // Gradient checks of the ops that draw noise, with the noise fixed by the Generator's state: reparameterize
 // (gradients to mu and logvar; eps from the Philox normal stream) and dropout (mask from the Philox uniform
-// stream). The references rebuild the noise from the stream definition in test/reference.js, not the engine.
+// stream). The references rebuild the noise from the stream definition in test/reference/philox.js, not the engine.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { U, devices, gradcheck } from '../gradcheck.js';
-import { philoxNormal, philoxUniform } from '../reference.js';
+import { philoxNormal, philoxUniform } from '../reference/philox.js';
 
 const s = suite('ops: reparameterize and dropout gradients');
 

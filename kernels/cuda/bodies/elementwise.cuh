@@ -7,54 +7,41 @@
 
 namespace sg::cuda::body {
 
+// The op's formula (scalar_math.h) of one element; the switches come from the op lists (op_lists.h).
 SG_HD float unary_value(sg_unary_op op, float v, float alpha, float beta) {
   switch (op) {
-    case SG_UNARY_AFFINE: return alpha * v + beta;
-    case SG_UNARY_RELU: return v < 0.f ? 0.f : v;  // keeps NaN
-    case SG_UNARY_LEAKY_RELU: return v > 0.f ? v : alpha * v;
-    case SG_UNARY_SIGMOID: return sigmoid_f(v);
-    case SG_UNARY_TANH: return tanh_f(v);
-    case SG_UNARY_SOFTPLUS: return softplus_f(v);
-    case SG_UNARY_EXP: return exp_f(v);
-    case SG_UNARY_LOG: return log_f(v);
-    case SG_UNARY_SQUARE: return v * v;
-    case SG_UNARY_SQRT: return sqrt_f(v);
-    case SG_UNARY_ABS: return abs_f(v);
+#define SG_UNARY_VALUE(E, stem, ...) case SG_UNARY_##E: return unary_##stem(v, alpha, beta);
+    SG_UNARY_OPS(SG_UNARY_VALUE)
+#undef SG_UNARY_VALUE
   }
   return kNan;
 }
 
-// dx for one element from x (v) or y = op(x) (the op reads the one kernels.h names) and dy (g).
+// What a backward formula is given: x (v), y = op(x), or nothing, as the op's `reads` column says.
+#define SG_BACKWARD_ARGUMENT_INPUT v
+#define SG_BACKWARD_ARGUMENT_OUTPUT y
+#define SG_BACKWARD_ARGUMENT_NOTHING 0.f
+
+// dx for one element from x (v) or y = op(x) and dy (g).
 SG_HD float unary_backward_value(sg_unary_op op, float v, float y, float g, float alpha) {
   switch (op) {
-    case SG_UNARY_AFFINE: return alpha * g;
-    case SG_UNARY_RELU: return v > 0.f ? g : 0.f;
-    case SG_UNARY_LEAKY_RELU: return v > 0.f ? g : alpha * g;
-    case SG_UNARY_SIGMOID: return g * y * (1.f - y);
-    case SG_UNARY_TANH: return g * ((1.f - y) * (1.f + y));
-    case SG_UNARY_SOFTPLUS: return g * sigmoid_f(v);
-    case SG_UNARY_EXP: return g * y;
-    case SG_UNARY_LOG: return g / v;
-    case SG_UNARY_SQUARE: return 2.f * v * g;
-    case SG_UNARY_SQRT: return 0.5f * g / y;
-    case SG_UNARY_ABS: return v > 0.f ? g : (v < 0.f ? -g : 0.f);
+#define SG_UNARY_BACKWARD_VALUE(E, stem, name, reads, ...) \
+  case SG_UNARY_##E: return unary_##stem##_backward(SG_BACKWARD_ARGUMENT_##reads, g, alpha);
+    SG_UNARY_OPS(SG_UNARY_BACKWARD_VALUE)
+#undef SG_UNARY_BACKWARD_VALUE
   }
   return kNan;
 }
 
-// Whether op's backward reads y (else x, except AFFINE which reads neither): kernels.h's split.
-SG_HD bool backward_needs_y(sg_unary_op op) {
-  return op == SG_UNARY_SIGMOID || op == SG_UNARY_TANH || op == SG_UNARY_EXP || op == SG_UNARY_SQRT;
-}
+#undef SG_BACKWARD_ARGUMENT_INPUT
+#undef SG_BACKWARD_ARGUMENT_OUTPUT
+#undef SG_BACKWARD_ARGUMENT_NOTHING
 
 SG_HD float binary_value(sg_binary_op op, float a, float b) {
   switch (op) {
-    case SG_BINARY_ADD: return a + b;
-    case SG_BINARY_SUB: return a - b;
-    case SG_BINARY_MUL: return a * b;
-    case SG_BINARY_DIV: return a / b;
-    case SG_BINARY_MAX: return max_nan(a, b);
-    case SG_BINARY_MIN: return min_nan(a, b);
+#define SG_BINARY_VALUE(E, stem, ...) case SG_BINARY_##E: return binary_##stem(a, b);
+    SG_BINARY_OPS(SG_BINARY_VALUE)
+#undef SG_BINARY_VALUE
   }
   return kNan;
 }
@@ -76,7 +63,8 @@ SG_HD void unary_thread(Thread t, sg_unary_op op, size_t n, const float* x, floa
 
 SG_HD void unary_backward_thread(Thread t, sg_unary_op op, size_t n, const float* x, const float* y,
                                  const float* dy, float* dx, float alpha) {
-  const bool read_x = op != SG_UNARY_AFFINE && !backward_needs_y(op), read_y = backward_needs_y(op);
+  const sg_reads reads = sg_unary_backward_reads(op);
+  const bool read_x = reads == SG_READS_INPUT, read_y = reads == SG_READS_OUTPUT;
   for (size_t i = t.first(); i < n; i += t.stride())
     dx[i] = unary_backward_value(op, read_x ? x[i] : 0.f, read_y ? y[i] : 0.f, dy[i], alpha);
 }
@@ -111,17 +99,6 @@ SG_HD void gather_rows_thread(Thread t, Index rows, Index cols, const float* src
     const Index r = Index(i) / cols, c = Index(i) - r * cols;
     const int32_t from = index[r];
     out[i] = from >= 0 && size_t(from) < src_rows ? src[size_t(from) * cols + c] : kNan;
-  }
-}
-
-// The GEMM epilogue's activation (AFFINE meaning none), as the CPU GEMM applies it: RELU keeps NaN.
-SG_HD float activate(float x, sg_unary_op act, float slope) {
-  switch (act) {
-    case SG_UNARY_RELU: return x > 0.f ? x : (x != x ? x : 0.f);
-    case SG_UNARY_LEAKY_RELU: return x < 0.f ? slope * x : x;
-    case SG_UNARY_SIGMOID: return sigmoid_f(x);
-    case SG_UNARY_TANH: return tanh_f(x);
-    default: return x;
   }
 }
 

@@ -173,7 +173,7 @@ SG_HD float gemm_finish(const GemmArgs& g, float acc, const float* c, size_t col
   if (g.beta != 0.f) x += g.beta * *c;
   if (g.bias) x += g.bias[col];
   if (g.act == SG_UNARY_SIGMOID || g.act == SG_UNARY_TANH) return gemm_smooth_activation(x, g.act);
-  return activate(x, g.act, g.act_alpha);
+  return gemm_activation(x, g.act, g.act_alpha);
 }
 
 template <class S>
@@ -204,7 +204,7 @@ SG_HD void gemm_no_product_thread(Thread t, const GemmArgs& g) {
     float* c = g.c + r * g.ldc + col;
     float x = g.beta == 0.f ? 0.f : g.beta * *c;
     if (g.bias) x += g.bias[col];
-    *c = activate(x, g.act, g.act_alpha);
+    *c = gemm_activation(x, g.act, g.act_alpha);
   }
 }
 

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "common.cuh"
+#include "math.cuh"
 
 namespace sg::cuda::body {
 
@@ -126,6 +126,15 @@ SG_HD void sgd_thread(Thread t, const TensorBatch& b, float lr, float momentum, 
       p[e] -= lr * ve;
     }
   }
+}
+
+// One thread of a block of a lerp launch (params are the targets, grads the sources): t = lerp_toward(t, s, rate).
+SG_HD void lerp_thread(Thread t, const TensorBatch& b, float rate) {
+  size_t begin, end;
+  const int i = batch_tensor(b, t.block, &begin, &end);
+  float* target = b.params[i];
+  const float* source = b.grads[i];
+  for (size_t e = begin + t.thread; e < end; e += t.threads) target[e] = lerp_toward(target[e], source[e], rate);
 }
 
 }  // namespace sg::cuda::body

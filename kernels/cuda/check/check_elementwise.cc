@@ -10,8 +10,17 @@ namespace {
 namespace body = sg::cuda::body;
 const sg_kernels& cpu() { return *sg_cpu_kernels(); }
 
-const char* const kUnaryNames[] = {"affine", "relu", "leaky_relu", "sigmoid", "tanh", "softplus",
-                                   "exp",    "log",  "square",     "sqrt",    "abs"};
+// Report names: the ops' stems in op_lists.h (leaky_relu ...).
+const char* const kUnaryNames[] = {
+#define SG_UNARY_STEM(E, stem, ...) #stem,
+    SG_UNARY_OPS(SG_UNARY_STEM)
+#undef SG_UNARY_STEM
+};
+const char* const kBinaryNames[] = {
+#define SG_BINARY_STEM(E, stem, ...) #stem,
+    SG_BINARY_OPS(SG_BINARY_STEM)
+#undef SG_BINARY_STEM
+};
 const char* const kModeNames[] = {"full", "row", "col", "scalar"};
 
 // Ops whose float results must match the CPU bit for bit (one correctly rounded operation or none).
@@ -29,7 +38,7 @@ std::vector<float> unary_inputs(Rng& r, sg_unary_op op, size_t n) {
 
 void check_unary(size_t n) {
   Rng r(n);
-  for (int o = SG_UNARY_AFFINE; o <= SG_UNARY_ABS; ++o) {
+  for (int o = 0; o < SG_UNARY_COUNT; ++o) {
     const sg_unary_op op = sg_unary_op(o);
     const std::vector<float> x = unary_inputs(r, op, n);
     const float alpha = op == SG_UNARY_LEAKY_RELU ? 0.2f : 1.5f, beta = -0.25f;
@@ -43,9 +52,9 @@ void check_unary(size_t n) {
     // backward from x and y = op(x), with the operand the op does not need left NULL
     const std::vector<float> dy = r.floats(n);
     std::vector<float> dx = nans(n), dx_expected = nans(n);
-    const bool needs_y = body::backward_needs_y(op), needs_x = !needs_y && op != SG_UNARY_AFFINE;
-    const float* xp = needs_x ? x.data() : nullptr;
-    const float* yp = needs_y ? expected.data() : nullptr;
+    const sg_reads reads = sg_unary_backward_reads(op);
+    const float* xp = reads == SG_READS_INPUT ? x.data() : nullptr;
+    const float* yp = reads == SG_READS_OUTPUT ? expected.data() : nullptr;
     for_each_thread(body::grid_for(n), body::kThreads, [&](Thread t) {
       body::unary_backward_thread(t, op, n, xp, yp, dy.data(), dx.data(), alpha);
     });
@@ -56,7 +65,6 @@ void check_unary(size_t n) {
 
 template <class Index>
 void check_binary(sg_binary_op op, size_t rows, size_t cols, const char* index_name) {
-  static const char* const names[] = {"add", "sub", "mul", "div", "max", "min"};
   Rng r(rows * 1000 + cols + op);
   for (int am = 0; am < 4; ++am)
     for (int bm = 0; bm < 4; ++bm) {
@@ -71,7 +79,7 @@ void check_binary(sg_binary_op op, size_t rows, size_t cols, const char* index_n
         body::binary_thread<Index>(t, op, Index(rows), Index(cols), a.data(), ua, b.data(), ub, out.data());
       });
       cpu().binary(nullptr, op, rows, cols, a.data(), a_mode, b.data(), b_mode, expected.data());
-      report(std::string("binary ") + names[op] + " " + std::to_string(rows) + "x" + std::to_string(cols) + " a " +
+      report(std::string("binary ") + kBinaryNames[op] + " " + std::to_string(rows) + "x" + std::to_string(cols) + " a " +
                  kModeNames[am] + " b " + kModeNames[bm] + " (" + index_name + " index)",
              compare_bits(out, expected));
     }
@@ -129,7 +137,7 @@ void check_elementwise() {
     report("unary relu n=100003 on a 3-block grid", compare_bits(y, expected));
   }
   const size_t shapes[][2] = {{1, 1}, {1, 7}, {7, 1}, {7, 129}, {129, 33}};
-  for (int op = SG_BINARY_ADD; op <= SG_BINARY_MIN; ++op)
+  for (int op = 0; op < SG_BINARY_COUNT; ++op)
     for (const auto& s : shapes) check_binary<uint32_t>(sg_binary_op(op), s[0], s[1], "32-bit");
   check_binary<size_t>(SG_BINARY_SUB, 33, 129, "64-bit");
   check_binary<size_t>(SG_BINARY_DIV, 7, 1, "64-bit");

@@ -90,6 +90,17 @@ void check_sgd(size_t count, float momentum, int nesterov, float weight_decay, b
   report(name, gpu.compare_with(ref, 1e-6));
 }
 
+void check_lerp(size_t count, float rate) {
+  const std::vector<size_t> sizes = tensor_sizes(count);
+  State gpu(sizes, count * 7 + 1), ref = gpu;
+  run_planned(gpu, false, false, sizes, [&](Thread t, const body::TensorBatch& b) { body::lerp_thread(t, b, rate); });
+  cpu().lerp(nullptr, count, ref.pointers[0].data(), const_cast<const float* const*>(ref.pointers[1].data()),
+             sizes.data(), rate);
+  char name[96];
+  std::snprintf(name, sizeof name, "lerp %zu tensors, rate %g", count, rate);
+  report(name, gpu.compare_with(ref, 1e-6));
+}
+
 }  // namespace
 
 void check_optim() {
@@ -103,6 +114,8 @@ void check_optim() {
     check_sgd(count, 0.9f, 0, 1e-3f, true);
     check_sgd(count, 0.9f, 1, 0.f, true);
     check_sgd(count, 0.f, 0, 0.f, true);
+    check_lerp(count, 0.01f);
+    check_lerp(count, 1.f);
   }
 }
 
