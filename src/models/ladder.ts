@@ -5,8 +5,8 @@
 // Σ_l λ_l · mean over unlabelled rows and units of (z_l - ẑ_BN,l)², with the clean z as targets. Prediction uses
 // the clean path (running batch-norm statistics in eval mode). Adam, with an optional linear decay of the learning
 // rate to 0 (the paper: 0.002, decayed over the last third of training).
-import { square } from '../ops/activations.js';
-import { add, addScalar, mul, scale, sub } from '../ops/elementwise.js';
+import { missingMask, square } from '../ops/activations.js';
+import { add, mul, scale, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import type { Tensor } from '../tensor.js';
 import type { Batch, ModelConfig } from '../train/contract.js';
@@ -100,8 +100,8 @@ export class Ladder extends SemiSupervisedModel<LadderConfig, LadderNetwork> {
       for (let l = net.lowest; l < c.lambdas.length; l++) {
         if (c.lambdas[l] === 0) continue;
         let d = sub(clean.z[l], zHat[l]);
-        // missing pixels are no reconstruction target: (raw - raw) + 1 is NaN there, zeroMissing makes it 0
-        if (l === 0) d = mul(d, zeroMissing(addScalar(sub(raw, raw), 1)));
+        // missing pixels are no reconstruction target
+        if (l === 0) d = mul(d, missingMask(raw));
         layers[l] = mean(square(d));
         const weighted = scale(layers[l] as Tensor, c.lambdas[l]);
         denoising = denoising === null ? weighted : add(denoising, weighted);

@@ -7,10 +7,10 @@
 // checkpoint resumes in the right stage at the right step. M2's labelled bound is weighed by the labelled rows'
 // share of the data, as the paper's sum over rows does. How the defaults were chosen: docs/experiments.md.
 import { noGrad } from '../autograd.js';
-import { addon } from '../backend.js';
 import { Module } from '../nn/module.js';
 import type { AdamOptions } from '../optim/adam.js';
 import { ones, zeros } from '../ops/creation.js';
+import { fill_, upload_ } from '../ops/inplace.js';
 import { mul } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { reparameterize } from '../ops/random.js';
@@ -123,7 +123,7 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
     // an M1 that has learned nothing yet (a few steps, a tiny net) has no active dimension: M2 then takes them all
     if (!mask.includes(1)) mask.fill(1);
     const a = this.module.active;
-    addon().upload(a.storage, a.offset, mask);
+    upload_(a, mask);
   }
 
   /** Stage 1: M1's −ELBO (its KL warmed up); stage 2: M2's objective on z1 samples of the frozen M1. */
@@ -150,7 +150,7 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
     const taken = this.stepsTaken;
     const metrics = super.trainStep(batch);
     const s = this.module.steps;
-    addon().fill(s.storage, s.offset, 1, taken + 1);
+    fill_(s, taken + 1);
     return metrics;
   }
 

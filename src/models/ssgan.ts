@@ -13,7 +13,7 @@ import type { AdamOptions } from '../optim/adam.js';
 import { square } from '../ops/activations.js';
 import { fromArray, zeros } from '../ops/creation.js';
 import { add, scale, sub } from '../ops/elementwise.js';
-import { addon } from '../ops/raw.js';
+import { fill_ } from '../ops/inplace.js';
 import { sigmoidCrossEntropy } from '../ops/losses.js';
 import { rand } from '../ops/random.js';
 import { logsumexp, mean, sum } from '../ops/reduce.js';
@@ -145,8 +145,7 @@ export class SSGAN extends SemiSupervisedModel<SSGANConfig, SSGANNetwork> implem
     if (xu.rows < 2) throw new Error(`ssgan: the first batch initialises the discriminator and needs at least 2 rows, got ${xu.rows}`);
     this.module.discriminator.initFromData(xu);
     this.module.followDiscriminator(0);
-    const flag = this.module.initialized;
-    addon().fill(flag.storage, flag.offset, 1, 1);
+    fill_(this.module.initialized, 1);
   }
 
   /** Feature matching: mean over features of (mean real features - mean fake features)^2. */

@@ -1,7 +1,7 @@
 // A moving average of a module's weights: a second module of the same shape that takes no gradient and follows the
 // first, average += (1 − decay)(source − average) for every tensor in one fused call after each step. GANs sample
 // and classify with such averages (steadier than the raw weights).
-import { addon, moveToward } from '../ops/raw.js';
+import { assign_, lerp_ } from '../ops/inplace.js';
 import type { Tensor } from '../tensor.js';
 import type { Module } from './module.js';
 
@@ -19,11 +19,11 @@ function paired(average: Module, source: Module): [Tensor[], Tensor[]] {
 export function startAverage(average: Module, source: Module, copy = true): void {
   const [targets, sources] = paired(average, source);
   for (const t of targets) t.requiresGrad = false;
-  if (copy) targets.forEach((t, i) => addon().copy(sources[i].storage, sources[i].offset, t.storage, t.offset, t.size));
+  if (copy) targets.forEach((t, i) => assign_(t, sources[i]));
 }
 
 /** average += (1 − decay)(source − average) for every tensor (decay 0: the source's values, up to rounding). */
 export function updateAverage(average: Module, source: Module, decay: number): void {
   const [targets, sources] = paired(average, source);
-  moveToward(targets, sources, 1 - decay);
+  lerp_(targets, sources, 1 - decay);
 }

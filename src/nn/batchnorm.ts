@@ -2,7 +2,7 @@
 // (momentum as PyTorch: running = (1 - m) running + m batch, with the unbiased variance); in eval mode the running
 // statistics normalise. An optional learned scale (gamma) and shift (beta) follow.
 import { noGrad } from '../autograd.js';
-import { moveToward } from '../ops/raw.js';
+import { lerp_ } from '../ops/inplace.js';
 import { batchNormalize, normalizeWith } from '../ops/batchnorm.js';
 import { ones, zeros } from '../ops/creation.js';
 import { add, mul, scale } from '../ops/elementwise.js';
@@ -71,7 +71,7 @@ export class BatchNorm1d extends Module {
   updateRunning(mean: Tensor, variance: Tensor, rows: number): void {
     const unbiased = rows > 1 ? rows / (rows - 1) : 1;
     tidy(() => noGrad(() => {
-      moveToward([this.runningMean, this.runningVar], [mean, scale(variance, unbiased)], this.momentum);
+      lerp_([this.runningMean, this.runningVar], [mean, scale(variance, unbiased)], this.momentum);
     }));
   }
 }

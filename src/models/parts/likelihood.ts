@@ -4,7 +4,7 @@
 // entries of x that are missing (NaN) and those an optional mask of observed entries marks 0, and the mean of x.
 import { Linear } from '../../nn/linear.js';
 import { Module } from '../../nn/module.js';
-import { exp, square } from '../../ops/activations.js';
+import { exp, fillMissing, missingMask, square } from '../../ops/activations.js';
 import type { Activation } from '../../ops/activations.js';
 import { full } from '../../ops/creation.js';
 import { add, addScalar, div, mul, neg, scale, sub } from '../../ops/elementwise.js';
@@ -14,7 +14,6 @@ import { logSoftmax, softmax, sum } from '../../ops/reduce.js';
 import { concatCols, sliceCols } from '../../ops/shape.js';
 import type { Generator } from '../../random.js';
 import type { Device, Tensor } from '../../tensor.js';
-import { fillMissing, presentMask } from '../common.js';
 
 /** What a decoder hands its likelihood: its output layer and its last hidden layer (for a predicted variance). */
 export interface DecoderOutput {
@@ -55,7 +54,7 @@ export class BernoulliLikelihood extends Likelihood {
 
 /** The observed entries of x, [rows, cols] of 1 and 0: present (not NaN) and, with a mask, marked 1 there. */
 function observed(x: Tensor, mask: Tensor | null): Tensor {
-  const present = presentMask(x);
+  const present = missingMask(x);
   return mask === null ? present : mul(present, mask);
 }
 
