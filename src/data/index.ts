@@ -10,3 +10,5 @@ export { ShuffledBatches, type BatchesState } from './batches.js';
 export { readIdx, readImageSet, type IdxArray, type ImageSet } from './idx.js';
 export { readCsvDataset, type CsvOptions } from './csv.js';
 export { readNpy, writeNpy, type NpyArray } from './npy.js';
+export { readTable, detectDelimiter, type Table, type TableOptions } from './table.js';
+export { fitSchema, encodeTable, encodedLayout, DEFAULT_MISSING, type TableSchema, type ColumnSchema, type SchemaOptions, type EncodedLayout } from './schema.js';

@@ -1,0 +1,216 @@
+// A table's schema, fitted on the training rows and saved with the run: each column's type (numeric, binary,
+// categorical with its categories, or ignored: constant or identifier-like), the numeric columns' scaling
+// (standardised, or robust: median and interquartile range for heavy tails), the label column and its classes
+// in a fixed order, and the cells read as missing. encodeTable applies it to any table with those columns
+// (matched by name, so reordered columns are no shifted columns): numbers scaled, categories one-hot, missing
+// entries NaN (the models mask them out of their losses and read them as 0, which is the training rows'
+// mean or median), labels as class indices (NaN for an unlabelled row). An unseen category, a missing column, a
+// label that is no known class or a cell that is no number in a numeric column is an Error naming file, line
+// and column.
+import type { Table } from './table.js';
+
+export type ColumnSchema =
+  | { name: string; type: 'numeric'; center: number; scale: number }
+  /** encoded 0 for values[0], 1 for values[1] */
+  | { name: string; type: 'binary'; values: [string, string] }
+  | { name: string; type: 'categorical'; categories: string[] }
+  | { name: string; type: 'ignored'; reason: string };
+
+export interface TableSchema {
+  format: 'semigen-table-schema-1';
+  /** every column but the label's, in the training file's order */
+  columns: ColumnSchema[];
+  /** the label column and its classes (class i is classes[i]); null when the table has none */
+  label: { name: string; classes: string[] } | null;
+  /** cells read as missing */
+  missing: string[];
+  scaling: 'standard' | 'robust';
+}
+
+export interface SchemaOptions {
+  /** the label column's name or 0-based index; default: a column named 'label' or 'class', else none */
+  labelColumn?: string | number;
+  /** cells read as missing (default: empty, NA, NaN, nan, N/A, ?, null) */
+  missing?: string[];
+  /** numeric columns: 'standard' (mean, standard deviation; default) or 'robust' (median, IQR / 1.349) */
+  scaling?: 'standard' | 'robust';
+  /** told of every column left out and why (default: none) */
+  onWarning?: (message: string) => void;
+}
+
+/** How the encoded columns group, for a decoder's likelihoods: [start, end) of each column family. */
+export interface EncodedLayout {
+  features: number;
+  families: { kind: 'gaussian' | 'bernoulli' | 'categorical'; column: string; start: number; end: number }[];
+}
+
+export const DEFAULT_MISSING = ['', 'NA', 'NaN', 'nan', 'N/A', '?', 'null'];
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// identifier-like: as many distinct values as rows, on tables big enough for that to be telling
+const MIN_ROWS_FOR_ID = 20;
+
+const isNumber = (cell: string): boolean => NUMBER.test(cell);
+
+/** The label column's index, or -1 for none. */
+function labelIndex(table: Table, labelColumn: string | number | undefined): number {
+  if (labelColumn === undefined) return table.columns.findIndex((c) => c === 'label' || c === 'class');
+  const byName = table.columns.indexOf(String(labelColumn));
+  if (byName >= 0) return byName;
+  const i = typeof labelColumn === 'number' ? labelColumn : /^\d+$/.test(labelColumn) ? Number(labelColumn) : NaN;
+  if (!(Number.isInteger(i) && i >= 0 && i < table.columns.length)) {
+    throw new Error(`${table.path}: no label column ${JSON.stringify(labelColumn)} (columns: ${table.columns.join(', ')})`);
+  }
+  return i;
+}
+
+/** Sorted the way a person expects: numerically when every value is a number, else as strings. */
+function sortValues(values: Iterable<string>): string[] {
+  const all = [...values];
+  return all.every(isNumber) ? all.sort((a, b) => Number(a) - Number(b)) : all.sort();
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (at - lo);
+}
+
+/** One column's schema from its training cells (missing ones already left out, each with its row). */
+function fitColumn(table: Table, name: string, cells: string[], rows: number[], scaling: 'standard' | 'robust'): ColumnSchema {
+  const distinct = new Set(cells);
+  if (distinct.size === 0) return { name, type: 'ignored', reason: 'every cell is missing' };
+  if (distinct.size === 1) return { name, type: 'ignored', reason: `every cell is '${cells[0]}'` };
+  if (distinct.size === 2) return { name, type: 'binary', values: sortValues(distinct) as [string, string] };
+  const numeric = cells.filter(isNumber).length;
+  if (numeric >= 0.9 * cells.length && numeric < cells.length) {
+    const bad = cells.findIndex((c) => !isNumber(c));
+    throw new Error(`${table.path}: line ${table.lines[rows[bad]]}, column '${name}': '${cells[bad]}' is not a number, ` +
+      'in a column of numbers (mark missing cells with one of the missing markers)');
+  }
+  const idLike = distinct.size === cells.length && cells.length >= MIN_ROWS_FOR_ID;
+  if (numeric === cells.length) {
+    const values = Float64Array.from(cells, Number);
+    if (idLike && values.every((v, i) => Number.isInteger(v) && (i === 0 || v > values[i - 1]))) {
+      return { name, type: 'ignored', reason: 'its values count up row by row, like an identifier' };
+    }
+    const sorted = Float64Array.from(values).sort();
+    let center: number;
+    let scale: number;
+    if (scaling === 'robust') {
+      center = quantile(sorted, 0.5);
+      scale = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 1.349;
+    } else {
+      center = values.reduce((a, v) => a + v, 0) / values.length;
+      scale = Math.sqrt(values.reduce((a, v) => a + (v - center) ** 2, 0) / values.length);
+    }
+    // a robust scale of 0 (most values equal) falls back to the standard deviation
+    if (!(scale > 0)) scale = Math.sqrt(values.reduce((a, v) => a + (v - center) ** 2, 0) / values.length) || 1;
+    return { name, type: 'numeric', center, scale };
+  }
+  if (idLike) return { name, type: 'ignored', reason: 'every row has its own value, like an identifier' };
+  return { name, type: 'categorical', categories: sortValues(distinct) };
+}
+
+/** The schema of a training table. */
+export function fitSchema(table: Table, options: SchemaOptions = {}): TableSchema {
+  const missing = options.missing ?? DEFAULT_MISSING;
+  const scaling = options.scaling ?? 'standard';
+  if (scaling !== 'standard' && scaling !== 'robust') throw new Error(`scaling must be 'standard' or 'robust', got ${String(scaling)}`);
+  const isMissing = new Set(missing);
+  const li = labelIndex(table, options.labelColumn);
+  const columns: ColumnSchema[] = [];
+  for (const [j, name] of table.columns.entries()) {
+    if (j === li) continue;
+    const cells: string[] = [];
+    const rows: number[] = [];
+    table.rows.forEach((row, r) => {
+      if (!isMissing.has(row[j])) {
+        cells.push(row[j]);
+        rows.push(r);
+      }
+    });
+    const column = fitColumn(table, name, cells, rows, scaling);
+    if (column.type === 'ignored') options.onWarning?.(`${table.path}: column '${name}' is left out: ${column.reason}`);
+    columns.push(column);
+  }
+  if (!columns.some((c) => c.type !== 'ignored')) throw new Error(`${table.path}: no column is left to learn from`);
+  let label: TableSchema['label'] = null;
+  if (li >= 0) {
+    const classes = sortValues(new Set(table.rows.map((row) => row[li]).filter((c) => !isMissing.has(c))));
+    label = { name: table.columns[li], classes };
+  }
+  return { format: 'semigen-table-schema-1', columns, label, missing: [...missing], scaling };
+}
+
+/** The encoded columns' layout: one column per numeric or binary column, one per category of a categorical one. */
+export function encodedLayout(schema: TableSchema): EncodedLayout {
+  const families: EncodedLayout['families'] = [];
+  let at = 0;
+  for (const c of schema.columns) {
+    const width = c.type === 'categorical' ? c.categories.length : c.type === 'ignored' ? 0 : 1;
+    if (width === 0) continue;
+    const kind = c.type === 'numeric' ? 'gaussian' : c.type === 'binary' ? 'bernoulli' : 'categorical';
+    families.push({ kind, column: c.name, start: at, end: at + width });
+    at += width;
+  }
+  return { features: at, families };
+}
+
+/**
+ * A table encoded by a schema: x [count, features] row-major (missing entries NaN), labels (class indices; NaN
+ * where the row has no label or the table no label column). unseen: an unseen category is an Error ('error',
+ * the default) or a missing entry ('missing').
+ */
+export function encodeTable(schema: TableSchema, table: Table, options: { unseen?: 'error' | 'missing' } = {}):
+  { x: Float32Array; labels: Float32Array; count: number; features: number } {
+  const { features } = encodedLayout(schema);
+  const index = new Map(table.columns.map((name, j) => [name, j]));
+  const used = schema.columns.filter((c) => c.type !== 'ignored');
+  const absent = used.filter((c) => !index.has(c.name)).map((c) => c.name);
+  if (absent.length > 0) throw new Error(`${table.path}: has no column ${absent.map((n) => `'${n}'`).join(', ')}, which the run's schema uses`);
+  const isMissing = new Set(schema.missing);
+  const count = table.rows.length;
+  const x = new Float32Array(count * features);
+  const labels = new Float32Array(count).fill(NaN);
+  const where = (r: number, name: string): string => `${table.path}: line ${table.lines[r]}, column '${name}'`;
+  let at = 0;
+  for (const c of used) {
+    const j = index.get(c.name) as number;
+    const codes = c.type === 'categorical' ? new Map(c.categories.map((v, k) => [v, k]))
+      : c.type === 'binary' ? new Map(c.values.map((v, k) => [v, k])) : null;
+    const width = c.type === 'categorical' ? c.categories.length : 1;
+    for (let r = 0; r < count; r++) {
+      const cell = table.rows[r][j];
+      const out = r * features + at;
+      let code = -1;
+      if (!isMissing.has(cell) && c.type === 'numeric') {
+        if (!isNumber(cell)) throw new Error(`${where(r, c.name)}: '${cell}' is not a number`);
+        x[out] = (Number(cell) - c.center) / c.scale;
+        continue;
+      }
+      if (!isMissing.has(cell)) {
+        code = (codes as Map<string, number>).get(cell) ?? -1;
+        if (code < 0 && options.unseen !== 'missing') {
+          throw new Error(`${where(r, c.name)}: '${cell}' was not among the training rows' values ` +
+            `(${[...(codes as Map<string, number>).keys()].slice(0, 10).join(', ')}${codes!.size > 10 ? ', ...' : ''})`);
+        }
+      }
+      if (code < 0) x.fill(NaN, out, out + width);
+      else if (c.type === 'binary') x[out] = code;
+      else x[out + code] = 1;
+    }
+    at += width;
+  }
+  if (schema.label !== null && index.has(schema.label.name)) {
+    const j = index.get(schema.label.name) as number;
+    const classes = new Map(schema.label.classes.map((v, k) => [v, k]));
+    for (let r = 0; r < count; r++) {
+      const cell = table.rows[r][j];
+      if (isMissing.has(cell)) continue;
+      const k = classes.get(cell);
+      if (k === undefined) throw new Error(`${where(r, schema.label.name)}: label '${cell}' is no class of the training rows (${schema.label.classes.join(', ')})`);
+      labels[r] = k;
+    }
+  }
+  return { x, labels, count, features };
+}
