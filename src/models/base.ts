@@ -156,6 +156,11 @@ export abstract class SemiSupervisedModel<C extends SemiSupervisedConfig, M exte
     return this.config.labelledBatchSize;
   }
 
+  /** The classifier's evaluation sums are over the labelled rows (error, cross_entropy). */
+  get perLabelledRow(): readonly string[] {
+    return ['error', 'cross_entropy'];
+  }
+
   /** Class logits (or log-probabilities) of checked inputs x, NaN entries allowed, [rows, classes]. */
   protected abstract logits(x: Tensor): Tensor;
 

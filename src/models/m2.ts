@@ -79,6 +79,11 @@ export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Samp
     return objectiveOf(this.objective(batch));
   }
 
+  /** The bound, too, is summed over the labelled rows. */
+  override get perLabelledRow(): readonly string[] {
+    return [...super.perLabelledRow, 'neg_elbo'];
+  }
+
   protected override get evaluationNeedsLabels(): boolean {
     return false;
   }

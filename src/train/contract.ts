@@ -48,6 +48,11 @@ export interface TrainableModel {
    */
   evaluateBatch(batch: Batch): Record<string, number>;
   /**
+   * The evaluation sums taken over the labelled rows of a batch alone (a classifier's error and cross-entropy):
+   * evaluation divides them by the number of labelled rows, every other sum by all rows.
+   */
+  readonly perLabelledRow?: readonly string[];
+  /**
    * Semi-supervised models: the rows of batch.labelled per step. When set, the loop draws a labelled batch from
    * the split's labelled rows every step beside the batch from all rows.
    */

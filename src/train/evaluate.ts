@@ -12,6 +12,8 @@ export interface DeviceSplit {
   x: Tensor;
   labels: Tensor;
   count: number;
+  /** rows with a label (not NaN) */
+  labelled: number;
 }
 
 export function toDevice(split: DataSplit, device: Device): DeviceSplit {
@@ -19,10 +21,14 @@ export function toDevice(split: DataSplit, device: Device): DeviceSplit {
     x: keep(fromArray(split.x, [split.count, split.features], { device })),
     labels: keep(fromArray(split.labels, [split.count], { device })),
     count: split.count,
+    labelled: split.labels.reduce((n, l) => (Number.isNaN(l) ? n : n + 1), 0),
   };
 }
 
-/** Test metrics: evaluateBatch's sums over batches of `batchSize` rows, divided by the rows, as test_<name>. */
+/**
+ * Test metrics: evaluateBatch's sums over batches of `batchSize` rows, as test_<name>, divided by the rows they
+ * were taken over: the labelled rows for the model's perLabelledRow sums, every row for the others.
+ */
 export function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: number): Record<string, number> {
   const stream = model.generator.getState(); // evaluation never moves the training stream
   const sums: Record<string, number> = {};
@@ -40,7 +46,10 @@ export function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: nu
     model.generator.setState(stream);
   }
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(sums)) out[`test_${k}`] = v / test.count;
+  for (const [k, v] of Object.entries(sums)) {
+    const rows = model.perLabelledRow?.includes(k) ? test.labelled : test.count;
+    if (rows > 0) out[`test_${k}`] = v / rows;
+  }
   return out;
 }
 
