@@ -14,14 +14,8 @@ export interface SgemmShape {
   transB: boolean;
 }
 
-export interface SgemmRow {
+export interface SgemmRow extends SgemmShape {
   [key: string]: string | number | boolean;
-  name: string;
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
   threads: number;
   ms: number;
   gflops: number;
