@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
-import { BernoulliLikelihood, CategoricalLikelihood, GaussianLikelihood, createLikelihood } from '../../dist/src/models/parts/likelihood.js';
+import { BernoulliLikelihood, CategoricalLikelihood, GaussianLikelihood, MixedLikelihood, createLikelihood } from '../../dist/src/models/parts/likelihood.js';
 import { LikelihoodDecoder } from '../../dist/src/models/parts/decoder.js';
 import { GaussianEncoder } from '../../dist/src/models/parts/encoder.js';
 import { startAverage, updateAverage } from '../../dist/src/nn/average.js';
@@ -185,6 +185,68 @@ s('categorical mean is a softmax per group; bad groups and unknown likelihoods a
   assertThrows(() => new CategoricalLikelihood(COLS, [[0, 3], [4, 7]]), /consecutive \[start, end\) column ranges/);
   assertThrows(() => new CategoricalLikelihood(COLS, [[0, 3], [3, 5]]), /groups cover 5 columns of 7/);
   assertThrows(() => createLikelihood({ kind: 'poisson' }, COLS, 4, new sg.Generator(0), 'cpu'), /unknown likelihood "poisson"/);
+});
+
+// a table's columns: two numbers, a binary column, a 3-way and a 2-way category, one more number
+const FAMILIES = [
+  { kind: 'gaussian', start: 0, end: 2 }, { kind: 'bernoulli', start: 2, end: 3 }, { kind: 'categorical', start: 3, end: 6 },
+  { kind: 'categorical', start: 6, end: 8 }, { kind: 'gaussian', start: 8, end: 9 },
+];
+
+s('a mixed likelihood is the sum of its families\' NLLs (NaN entries and a mask left out), in value and gradient', () => {
+  const r = rng(18);
+  const W = 9;
+  const like = new MixedLikelihood(W, FAMILIES, new sg.Generator(7), 'cpu');
+  assert.equal(like.spans, [[0, 2], [2, 3], [3, 8], [8, 9]], 'the two categorical groups share one part');
+  const logvars = like.namedParameters().map(([n, t]) => {
+    sg.init.uniform(t, -0.5, 0.5, new sg.Generator(8));
+    t.requiresGrad = false; // constants here: their gradients would outlive the check
+    return [n, t.toArray()];
+  });
+  assert.equal(logvars.map(([n]) => n), ['parts.0.logvar', 'parts.3.logvar']);
+  const lv = new Float64Array(W);
+  lv.set(logvars[0][1], 0);
+  lv.set(logvars[1][1], 8);
+  const x = new Float32Array(ROWS * W);
+  for (let row = 0; row < ROWS; row++) {
+    const o = row * W;
+    x[o] = r.uniform(-2, 2); x[o + 1] = r.uniform(-2, 2); x[o + 2] = r.int(2);
+    x[o + 3 + r.int(3)] = 1; x[o + 6 + r.int(2)] = 1; x[o + 8] = r.uniform(-2, 2);
+  }
+  x[1] = NaN;
+  for (let j = 3; j < 6; j++) x[2 * W + j] = NaN; // row 2's first category missing
+  const mask = mask01(r, W, W);
+  const reference = (out) => Float64Array.from({ length: ROWS }, (_, row) => {
+    let t = 0;
+    const m = (j) => mask[j] !== 0 && !Number.isNaN(x[row * W + j]);
+    for (const j of [0, 1, 8]) if (m(j)) t += 0.5 * (Math.log(2 * Math.PI) + lv[j] + (x[row * W + j] - out[row * W + j]) ** 2 * Math.exp(-lv[j]));
+    if (m(2)) t += softplus64(out[row * W + 2]) - x[row * W + 2] * out[row * W + 2];
+    for (const [a, e] of [[3, 6], [6, 8]]) {
+      const l = Array.from({ length: e - a }, (_, k) => out[row * W + a + k]);
+      const max = Math.max(...l);
+      const lse = max + Math.log(l.reduce((acc, v) => acc + Math.exp(v - max), 0));
+      for (let k = 0; k < e - a; k++) if (m(a + k)) t -= x[row * W + a + k] * (l[k] - lse);
+    }
+    return t;
+  });
+  gradcheck({
+    name: 'mixed nll', seed: 9,
+    inputs: [{ name: 'out', shape: [ROWS, W], lo: -2, hi: 2 }],
+    op: (out) => like.nll({ out, top: out }, sg.tensor(x, [ROWS, W]), sg.tensor(mask, [1, W])),
+    ref: reference, outShape: [ROWS], fwd: FWD, grad: GRAD,
+  });
+  const out = uniform(r, ROWS * W, -2, 2);
+  const mean = sg.tidy(() => like.mean({ out: sg.tensor(out, [ROWS, W]) }).toArray());
+  const sig = (v) => 1 / (1 + Math.exp(-v));
+  for (let row = 0; row < ROWS; row++) {
+    const o = row * W;
+    const soft = (a, e) => { const z = Array.from(out.subarray(o + a, o + e), Math.exp); const n = z.reduce((p, q) => p + q, 0); return z.map((v) => v / n); };
+    assertClose(Array.from(mean.subarray(o, o + W)), [out[o], out[o + 1], sig(out[o + 2]), ...soft(3, 6), ...soft(6, 8), out[o + 8]], { atol: 1e-6, rtol: 1e-5 });
+  }
+  assertThrows(() => new MixedLikelihood(W, [{ kind: 'gaussian', start: 0, end: 4 }], new sg.Generator(0), 'cpu'), /the families cover 4 columns of 9/);
+  assertThrows(() => new MixedLikelihood(3, [{ kind: 'categorical', start: 0, end: 1 }, { kind: 'poisson', start: 1, end: 3 }], new sg.Generator(0), 'cpu'),
+    /families must be consecutive column ranges/);
+  like.dispose();
 });
 
 s("a decoder's nll is its likelihood's on its output; a Bernoulli decoder's mean is the sigmoid of its logits", () => {

@@ -21,11 +21,22 @@ export interface DecoderOutput {
   top: Tensor;
 }
 
-/** How a likelihood is chosen in a config: Bernoulli, Gaussian (learned or predicted variance), categorical groups. */
+/** A column family of a mixed likelihood: columns [start, end) under one kind (a categorical family is one group). */
+export interface ColumnFamily {
+  kind: 'bernoulli' | 'gaussian' | 'categorical';
+  start: number;
+  end: number;
+}
+
+/**
+ * How a likelihood is chosen in a config: Bernoulli, Gaussian (learned or predicted variance), categorical groups,
+ * or a mix of column families (a table's schema: encodedLayout).
+ */
 export type LikelihoodSpec =
   | { kind: 'bernoulli' }
   | { kind: 'gaussian'; variance: 'learned' | 'predicted' }
-  | { kind: 'categorical'; groups: readonly (readonly [number, number])[] };
+  | { kind: 'categorical'; groups: readonly (readonly [number, number])[] }
+  | { kind: 'mixed'; families: readonly ColumnFamily[] };
 
 export abstract class Likelihood extends Module {
   /** An activation that turns the output layer into the mean, fused into its GEMM ('none' where it is not one). */
@@ -123,6 +134,62 @@ export class CategoricalLikelihood extends Likelihood {
   }
 }
 
+/**
+ * A likelihood per column family, for a table's mixed columns: Bernoulli for binary ones, a Gaussian with a learned
+ * variance for numeric ones, a categorical per one-hot group. Consecutive families of one kind share one part (one
+ * slice of the output, one kernel call), so 57 numeric columns cost one Gaussian, not 57.
+ */
+export class MixedLikelihood extends Likelihood {
+  readonly meanActivation = 'none' as const;
+  /** [start, end) of each part's columns */
+  readonly spans: [number, number][];
+  parts: Likelihood[];
+
+  constructor(width: number, families: readonly ColumnFamily[], gen: Generator, device: Device) {
+    super();
+    const runs: { kind: ColumnFamily['kind']; start: number; end: number; groups: [number, number][] }[] = [];
+    let next = 0;
+    for (const f of families) {
+      if (f === null || typeof f !== 'object' || f.start !== next || !(f.end > f.start) || !Number.isInteger(f.end) ||
+        !['bernoulli', 'gaussian', 'categorical'].includes(f.kind) || (f.kind === 'categorical' && f.end - f.start < 2)) {
+        throw new Error(`mixed likelihood: families must be consecutive column ranges from 0 of a known kind ` +
+          `(categorical: 2 or more columns), got ${JSON.stringify(f)} at column ${next}`);
+      }
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.kind === f.kind) last.end = f.end;
+      else runs.push({ kind: f.kind, start: f.start, end: f.end, groups: [] });
+      runs[runs.length - 1].groups.push([f.start, f.end]);
+      next = f.end;
+    }
+    if (next !== width) throw new Error(`mixed likelihood: the families cover ${next} columns of ${width}`);
+    this.spans = runs.map((r) => [r.start, r.end]);
+    this.parts = runs.map((r) => (r.kind === 'bernoulli' ? new BernoulliLikelihood()
+      : r.kind === 'gaussian' ? new GaussianLikelihood(r.end - r.start, 0, 'learned', gen, device)
+        : new CategoricalLikelihood(r.end - r.start, r.groups.map(([a, b]) => [a - r.start, b - r.start] as const))));
+  }
+
+  nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
+    let total: Tensor | null = null;
+    this.parts.forEach((part, i) => {
+      const [a, b] = this.spans[i];
+      const slice = (t: Tensor): Tensor => (a === 0 && b === t.cols ? t : sliceCols(t, a, b));
+      const partMask = mask === null ? null : slice(mask);
+      const term = part.nll({ out: slice(o.out), top: o.top }, slice(x), partMask);
+      total = total === null ? term : add(total, term);
+    });
+    return total as unknown as Tensor;
+  }
+
+  mean(o: DecoderOutput): Tensor {
+    const means = this.parts.map((part, i) => {
+      const [a, b] = this.spans[i];
+      const out = a === 0 && b === o.out.cols ? o.out : sliceCols(o.out, a, b);
+      return part.mean({ out, top: o.top });
+    });
+    return means.length === 1 ? means[0] : concatCols(means);
+  }
+}
+
 /** The likelihood a spec names, for `width` columns after a last hidden layer of `top` units. */
 export function createLikelihood(spec: LikelihoodSpec, width: number, top: number, gen: Generator, device: Device): Likelihood {
   switch (spec.kind) {
@@ -132,7 +199,9 @@ export function createLikelihood(spec: LikelihoodSpec, width: number, top: numbe
       return new GaussianLikelihood(width, top, spec.variance, gen, device);
     case 'categorical':
       return new CategoricalLikelihood(width, spec.groups);
+    case 'mixed':
+      return new MixedLikelihood(width, spec.families, gen, device);
     default:
-      throw new Error(`unknown likelihood ${JSON.stringify((spec as { kind?: unknown })?.kind)} (expected bernoulli, gaussian or categorical)`);
+      throw new Error(`unknown likelihood ${JSON.stringify((spec as { kind?: unknown })?.kind)} (expected bernoulli, gaussian, categorical or mixed)`);
   }
 }
