@@ -38,6 +38,19 @@ void for_each_piece(const std::vector<size_t>& starts, size_t lo, size_t hi, F f
   }
 }
 
+// Runs fn(t, first, n) over the pieces of every tensor, the flat range split across the pool in grains of `grain`.
+template <class F>
+sg_status over_pieces(size_t count, const size_t* sizes, size_t grain, F fn) {
+  std::vector<size_t> starts;
+  try {
+    if (!tensor_starts(count, sizes, starts)) return SG_ERR_ARGUMENT;
+  } catch (const std::bad_alloc&) {
+    return SG_ERR_MEMORY;
+  }
+  parallel_for(starts[count], grain, [&](size_t lo, size_t hi) { for_each_piece(starts, lo, hi, fn); });
+  return SG_OK;
+}
+
 }  // namespace
 
 sg_status adam(sg_stream, size_t count, float* const* params, const float* const* grads, float* const* m,
@@ -61,19 +74,10 @@ sg_status adam(sg_stream, size_t count, float* const* params, const float* const
   s.decay = decoupled ? float(1.0 - double(lr) * double(weight_decay)) : 1.f;
   s.step_size = float(double(lr) / bc1);
   s.inv_sqrt_bc2 = float(1.0 / std::sqrt(bc2));
-  std::vector<size_t> starts;
-  try {
-    if (!tensor_starts(count, sizes, starts)) return SG_ERR_ARGUMENT;
-  } catch (const std::bad_alloc&) {
-    return SG_ERR_MEMORY;
-  }
   const SimdKernels& k = simd();
-  parallel_for(starts[count], kGrainElements, [&](size_t lo, size_t hi) {
-    for_each_piece(starts, lo, hi, [&](size_t t, size_t first, size_t n) {
-      k.adam(n, params[t] + first, grads[t] + first, m[t] + first, v[t] + first, s);
-    });
+  return over_pieces(count, sizes, kGrainElements, [&](size_t t, size_t first, size_t n) {
+    k.adam(n, params[t] + first, grads[t] + first, m[t] + first, v[t] + first, s);
   });
-  return SG_OK;
 }
 
 sg_status sgd(sg_stream, size_t count, float* const* params, const float* const* grads, float* const* velocity,
@@ -85,19 +89,10 @@ sg_status sgd(sg_stream, size_t count, float* const* params, const float* const*
         (velocity && missing(velocity[t], sizes[t])))
       return SG_ERR_ARGUMENT;
   const SgdStep s{lr, momentum, weight_decay, nesterov};
-  std::vector<size_t> starts;
-  try {
-    if (!tensor_starts(count, sizes, starts)) return SG_ERR_ARGUMENT;
-  } catch (const std::bad_alloc&) {
-    return SG_ERR_MEMORY;
-  }
   const SimdKernels& k = simd();
-  parallel_for(starts[count], kGrainElements, [&](size_t lo, size_t hi) {
-    for_each_piece(starts, lo, hi, [&](size_t t, size_t first, size_t n) {
-      k.sgd(n, params[t] + first, grads[t] + first, velocity ? velocity[t] + first : nullptr, s);
-    });
+  return over_pieces(count, sizes, kGrainElements, [&](size_t t, size_t first, size_t n) {
+    k.sgd(n, params[t] + first, grads[t] + first, velocity ? velocity[t] + first : nullptr, s);
   });
-  return SG_OK;
 }
 
 sg_status lerp(sg_stream, size_t count, float* const* targets, const float* const* sources, const size_t* sizes,
@@ -106,19 +101,10 @@ sg_status lerp(sg_stream, size_t count, float* const* targets, const float* cons
   if (!targets || !sources || !sizes) return SG_ERR_ARGUMENT;
   for (size_t t = 0; t < count; ++t)
     if (missing(targets[t], sizes[t]) || missing(sources[t], sizes[t])) return SG_ERR_ARGUMENT;
-  std::vector<size_t> starts;
-  try {
-    if (!tensor_starts(count, sizes, starts)) return SG_ERR_ARGUMENT;
-  } catch (const std::bad_alloc&) {
-    return SG_ERR_MEMORY;
-  }
   const SimdKernels& k = simd();
-  parallel_for(starts[count], kGrainCheapElements, [&](size_t lo, size_t hi) {
-    for_each_piece(starts, lo, hi, [&](size_t t, size_t first, size_t n) {
-      k.lerp(n, targets[t] + first, sources[t] + first, rate);
-    });
+  return over_pieces(count, sizes, kGrainCheapElements, [&](size_t t, size_t first, size_t n) {
+    k.lerp(n, targets[t] + first, sources[t] + first, rate);
   });
-  return SG_OK;
 }
 
 }  // namespace sg::cpu
