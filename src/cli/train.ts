@@ -25,7 +25,10 @@ const DECAY_KINDS = MODEL_KINDS.filter((k) => kindSpec(k).lrDecay !== null);
 /** "128 for ae, dae, vae; 100 for gan, ...": a trait's default values and the kinds that have each. */
 function byTrait(trait: (spec: KindSpec) => number | null, kinds = MODEL_KINDS): string {
   const groups = new Map<number | null, string[]>();
-  for (const k of kinds) groups.set(trait(kindSpec(k)), [...(groups.get(trait(kindSpec(k))) ?? []), k]);
+  for (const k of kinds) {
+    const v = trait(kindSpec(k));
+    groups.set(v, [...(groups.get(v) ?? []), k]);
+  }
   return [...groups].map(([v, ks]) => (groups.size === 1 ? String(v) : `${v} for ${ks.join(', ')}`)).join('; ');
 }
 

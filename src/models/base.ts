@@ -1,6 +1,6 @@
 // The one base of every model: it reads the config from the kind's option schema, owns the generator, the device,
 // the networks and the optimisers, runs the optimiser step of an objective and checks what a batch hands it. A model
-// subclass is its parts (build) and its objective (losses) and little else. SemiSupervisedModel adds what every
+// subclass is its parts (the network it hands the constructor) and its objective (losses) and little else. SemiSupervisedModel adds what every
 // classifier shares: the labelled half of a batch, the evaluation against labels and classify.
 import { noGrad } from '../autograd.js';
 import type { Module } from '../nn/module.js';
@@ -11,8 +11,8 @@ import { concatCols, reshape } from '../ops/shape.js';
 import { Generator } from '../random.js';
 import { Tensor, type Device } from '../tensor.js';
 import type { Batch, Classifier, ModelConfig, TrainableModel } from '../train/contract.js';
-import { classificationSums } from './parts/classifier.js';
-import { readConfig, type Schema } from './options.js';
+import { classificationSums, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
+import { readConfig, type Schema, type Values } from './options.js';
 
 /** Construction options every model takes (the registry passes them through). */
 export interface ModelOptions {
@@ -29,11 +29,11 @@ export interface ConfigSpec {
   check?(config: ModelConfig): void;
 }
 
-/** The full, checked config of a spec's kind from a partial one (no weights are built). */
+/** The full, checked config of a spec's kind from a partial one, as fresh plain JSON (no weights are built). */
 export function configFor(spec: ConfigSpec, config: unknown): ModelConfig {
   const c = readConfig(spec.kind, spec.schema, config) as ModelConfig;
   spec.check?.(c);
-  return JSON.parse(JSON.stringify(c)) as ModelConfig;
+  return c;
 }
 
 /** Builds a model's parameter tree from its config, generator and device. */
@@ -105,7 +105,11 @@ export abstract class Model<C extends ModelConfig, M extends Module> implements 
   protected abstract losses(batch: Batch): Objective;
 
   trainStep(batch: Batch): Record<string, number> {
-    const { loss, metrics, optimizers } = this.losses(batch);
+    return this.minimize(this.losses(batch));
+  }
+
+  /** One optimiser step on an objective; its loss and metrics as numbers. */
+  protected minimize({ loss, metrics, optimizers }: Objective): Record<string, number> {
     this.step(loss, optimizers);
     return readScalars({ loss, ...metrics });
   }
@@ -136,15 +140,8 @@ export abstract class Model<C extends ModelConfig, M extends Module> implements 
   }
 }
 
-/** The options every semi-supervised model has. */
-export interface SemiSupervisedConfig extends ModelConfig {
-  /** number of classes; labels are 0..classes-1 */
-  classes: number;
-  /** per-class weights of the labelled cross-entropy (null: all 1) */
-  classWeights: number[] | null;
-  /** labelled rows per step (drawn from the labelled rows only, beside the batch from all rows) */
-  labelledBatchSize: number;
-}
+/** The options every semi-supervised model has (SEMI_SUPERVISED_OPTIONS). */
+export type SemiSupervisedConfig = ModelConfig & Values<typeof SEMI_SUPERVISED_OPTIONS>;
 
 export abstract class SemiSupervisedModel<C extends SemiSupervisedConfig, M extends Module> extends Model<C, M>
   implements Classifier {

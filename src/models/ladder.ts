@@ -15,7 +15,7 @@ import { zeroMissing } from './common.js';
 import type { KindSpec, RunShape } from './kind.js';
 import { LadderNetwork } from './ladder-network.js';
 import { int, numbers, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
-import { checkClassWeights, classifierLoss, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { checkClassWeights, classifierLoss, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 
 /** The paper's MNIST multipliers for any depth: 1000 on the input, 10 on the first layer, 0.1 above. */
 function ladderLambdas(layers: number): number[] {
@@ -31,7 +31,7 @@ function ladderOptions(lambdas: (layers: number) => number[]) {
   return {
     /** hidden layer sizes (the paper's MNIST network: 1000-500-250-250-250) */
     hidden: sizes([1000, 500, 250, 250, 250]),
-    ...semiSupervisedOptions(),
+    ...SEMI_SUPERVISED_OPTIONS,
     /** standard deviation of the Gaussian noise added to the input and to every normalised z_pre (corrupted path) */
     noise: weight(0.3),
     /** denoising cost multipliers λ_l, input layer first, one per layer (hidden.length + 2); Γ-model: all but the top 0 */

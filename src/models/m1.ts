@@ -15,7 +15,7 @@ import type { Batch, Encoder, Sampler } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import type { KindSpec } from './kind.js';
 import { choice, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
-import { ClassifierHead, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { ClassifierHead, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { VAE_ACTIVATIONS, VAENetwork } from './vae.js';
 
 const m1Options = {
@@ -29,7 +29,7 @@ const m1Options = {
   classifierHidden: sizes([]),
   /** Adam learning rate of the classifier */
   classifierLr: rate(1e-3),
-  ...semiSupervisedOptions(),
+  ...SEMI_SUPERVISED_OPTIONS,
 };
 
 export type M1Config = ConfigOf<'m1', typeof m1Options>;

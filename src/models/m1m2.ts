@@ -126,10 +126,13 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
     upload_(a, mask);
   }
 
-  /** Stage 1: M1's −ELBO (its KL warmed up); stage 2: M2's objective on z1 samples of the frozen M1. */
   protected losses(batch: Batch): Objective {
+    return this.stageLosses(batch, this.stepsTaken);
+  }
+
+  /** Stage 1: M1's −ELBO (its KL warmed up); stage 2: M2's objective on z1 samples of the frozen M1. */
+  private stageLosses(batch: Batch, taken: number): Objective {
     const x = this.inputs(batch);
-    const taken = this.stepsTaken;
     const c = this.config;
     if (taken < c.m1Steps) {
       const xin = c.m1Inputs === 'binarized' ? binarizeSample(x, this.generator) : x;
@@ -146,11 +149,11 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
     return { ...objective, metrics: { ...objective.metrics, stage: 2 }, optimizers: ['m2'] };
   }
 
+  /** One step of the current stage; the step counter (read once) moves on after it. */
   override trainStep(batch: Batch): Record<string, number> {
     const taken = this.stepsTaken;
-    const metrics = super.trainStep(batch);
-    const s = this.module.steps;
-    fill_(s, taken + 1);
+    const metrics = this.minimize(this.stageLosses(batch, taken));
+    fill_(this.module.steps, taken + 1);
     return metrics;
   }
 

@@ -16,13 +16,13 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import type { KindSpec } from './kind.js';
 import { M2Network, m2Objective, oneHotRows, type M2Objective } from './m2net.js';
 import { choice, fraction, int, optionalNumber, rate, sizes, weight, type ConfigInput, type ConfigOf, type Values } from './options.js';
-import { SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { VAE_ACTIVATIONS } from './vae.js';
 
 /** M2's options (shared with M1+M2's second stage), with the defaults each of them takes. */
 export function m2Options(d: { hidden: number[]; latent: number; alpha: number; lr: number; labelledWeight: number | null }) {
   return {
-    ...semiSupervisedOptions(),
+    ...SEMI_SUPERVISED_OPTIONS,
     /** hidden sizes of q(y|x) (may be empty), q(z|x,y) and p(x|y,z) */
     classifierHidden: sizes(d.hidden),
     encoderHidden: sizes(d.hidden),

@@ -1,7 +1,6 @@
 // A model kind's options as one typed schema: each option's type, default and allowed values, read and checked from
 // a plain config (a bad value is an Error naming the kind, the option and the value; an unknown key is an Error), and
 // a TypeScript type derived from the same schema, so a misspelt option is also a compile error.
-import type { ModelConfig } from '../train/contract.js';
 
 /** One option: how it is read and checked, and its default (a value, or computed from the options read before it). */
 export interface Option<T> {
@@ -138,9 +137,4 @@ export function readConfig<K extends string, S extends Schema>(kind: K, schema: 
       `(known: ${Object.keys(out).join(', ')})`);
   }
   return out as ConfigOf<K, S>;
-}
-
-/** A config as plain JSON (what model.config holds and checkpoints carry). */
-export function asModelConfig<C extends object>(config: C): ModelConfig & C {
-  return JSON.parse(JSON.stringify(config)) as ModelConfig & C;
 }

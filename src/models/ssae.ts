@@ -11,11 +11,11 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
 import { choice, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
-import { ClassifierHead, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { ClassifierHead, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { AENetwork } from './ae.js';
 
 const ssaeOptions = {
-  ...semiSupervisedOptions(),
+  ...SEMI_SUPERVISED_OPTIONS,
   /** encoder hidden sizes; the decoder mirrors them */
   hidden: sizes([500, 250]),
   /** size of the code the classifier reads */

@@ -25,11 +25,11 @@ import { SemiSupervisedModel, readScalars, type ModelOptions, type Objective } f
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
 import { fraction, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
-import { classifierLoss, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { classifierLoss, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { SSGANDiscriminator, SSGANGenerator } from './ssgan-networks.js';
 
 const ssganOptions = {
-  ...semiSupervisedOptions(),
+  ...SEMI_SUPERVISED_OPTIONS,
   /** size of the noise vector z ~ U(0, 1) */
   noiseSize: int(100),
   generatorHidden: sizes([500, 500]),
@@ -123,7 +123,11 @@ export class SSGAN extends SemiSupervisedModel<SSGANConfig, SSGANNetwork> implem
    * The first step first initialises the discriminator from batch.x.
    */
   protected losses(batch: Batch): Objective {
-    const xu = zeroMissing(this.inputs(batch));
+    return this.discriminatorLosses(batch, zeroMissing(this.inputs(batch)));
+  }
+
+  /** losses(batch) with batch.x already checked and its missing values zeroed (xu). */
+  private discriminatorLosses(batch: Batch, xu: Tensor): Objective {
     const labelled = this.labelled(batch);
     const xl = zeroMissing(labelled.x);
     const m = xl.rows;
@@ -160,10 +164,10 @@ export class SSGAN extends SemiSupervisedModel<SSGANConfig, SSGANNetwork> implem
 
   /** One discriminator step, the average follows it, then one generator step on new noise against batch.x. */
   override trainStep(batch: Batch): Record<string, number> {
-    const d = this.losses(batch);
+    const xu = zeroMissing(this.inputs(batch));
+    const d = this.discriminatorLosses(batch, xu);
     this.step(d.loss, d.optimizers);
     this.module.followDiscriminator(this.config.average);
-    const xu = zeroMissing(batch.x);
     const gLoss = withFrozen([this.module.discriminator], () => {
       const loss = this.generatorLoss(xu);
       this.step(loss, ['generator']);

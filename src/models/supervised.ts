@@ -7,13 +7,13 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
 import { fraction, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
-import { ClassifierHead, SEMI_SUPERVISED, semiSupervisedOptions } from './parts/classifier.js';
+import { ClassifierHead, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 
 const supervisedOptions = {
   hidden: sizes([500, 500]),
   dropout: fraction(0.5),
   lr: rate(1e-3),
-  ...semiSupervisedOptions(),
+  ...SEMI_SUPERVISED_OPTIONS,
 };
 
 export type SupervisedConfig = ConfigOf<'supervised', typeof supervisedOptions>;

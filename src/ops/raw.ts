@@ -98,17 +98,3 @@ export function scalarRaw(device: string, value: number): Tensor {
   addon().fill(t.storage, t.offset, 1, value);
   return t;
 }
-
-/**
- * targets[i] += rate · (sources[i] − targets[i]) in place for every pair, in one fused call: the SGD kernel used as
- * an axpy on the differences (targets −= rate · (targets − sources)). For moving averages and running statistics.
- */
-export function moveToward(targets: readonly Tensor[], sources: readonly Tensor[], rate: number): void {
-  const differences = targets.map((t, i) => binaryRaw(Binary.sub, 1, t.size, t, Broadcast.full, sources[i], Broadcast.full, t.shape));
-  try {
-    const triple = (t: Tensor): [Tensor['storage'], number, number] => [t.storage, t.offset, t.size];
-    addon().sgd(targets.map(triple), differences.map(triple), null, rate, 0, 0, false);
-  } finally {
-    for (const d of differences) d.dispose();
-  }
-}

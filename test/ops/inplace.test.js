@@ -5,11 +5,21 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
-import { moveToward } from '../../dist/src/ops/raw.js';
+import { Binary, Broadcast } from '../../dist/src/native.js';
+import { addon, binaryRaw } from '../../dist/src/ops/raw.js';
 import { assertThrows, rng } from '../helpers.js';
 import { U, devices, gradcheck, uniform } from '../gradcheck.js';
 
 const s = suite('ops: in-place state and missing values');
+
+/** What the moving averages did before lerp_: targets −= rate · (targets − sources), the differences first, then the
+ *  SGD kernel as an axpy; lerp_ must give the very same bits. */
+function moveToward(targets, sources, rate) {
+  const differences = targets.map((t, i) => binaryRaw(Binary.sub, 1, t.size, t, Broadcast.full, sources[i], Broadcast.full, t.shape));
+  const triple = (t) => [t.storage, t.offset, t.size];
+  addon().sgd(targets.map(triple), differences.map(triple), null, rate, 0, 0, false);
+  sg.dispose(differences);
+}
 
 const SHAPES = [[1], [7], [3, 5], [33, 129], [2, 3, 4], []];
 const sizeOf = (shape) => shape.reduce((n, d) => n * d, 1);

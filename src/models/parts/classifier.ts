@@ -24,9 +24,14 @@ export class ClassifierHead extends MLP {
 }
 
 /** The options every semi-supervised kind has, for its schema. */
-export function semiSupervisedOptions(labelledBatchSize = 100) {
-  return { classes: int(10, 2), classWeights: numbers(null), labelledBatchSize: int(labelledBatchSize) };
-}
+export const SEMI_SUPERVISED_OPTIONS = {
+  /** number of classes; labels are 0..classes-1 */
+  classes: int(10, 2),
+  /** per-class weights of the labelled cross-entropy (null: all 1); `--class-weights balanced` fills them */
+  classWeights: numbers(null),
+  /** labelled rows per step (drawn from the labelled rows only, beside the batch from all rows) */
+  labelledBatchSize: int(100),
+};
 
 /** The traits of the semi-supervised kinds: batches of 100 (and 100 labelled rows), 10 epochs, class weights checked. */
 export const SEMI_SUPERVISED = { semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10, check: checkClassWeights } as const;
