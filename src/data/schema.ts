@@ -93,6 +93,7 @@ function fitColumn(table: Table, name: string, cells: string[], rows: number[], 
     if (idLike && values.every((v, i) => Number.isInteger(v) && (i === 0 || v > values[i - 1]))) {
       return { name, type: 'ignored', reason: 'its values count up row by row, like an identifier' };
     }
+    const rms = (c: number): number => Math.sqrt(values.reduce((a, v) => a + (v - c) ** 2, 0) / values.length);
     const sorted = Float64Array.from(values).sort();
     let center: number;
     let scale: number;
@@ -101,10 +102,10 @@ function fitColumn(table: Table, name: string, cells: string[], rows: number[], 
       scale = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 1.349;
     } else {
       center = values.reduce((a, v) => a + v, 0) / values.length;
-      scale = Math.sqrt(values.reduce((a, v) => a + (v - center) ** 2, 0) / values.length);
+      scale = rms(center);
     }
-    // a robust scale of 0 (most values equal) falls back to the standard deviation
-    if (!(scale > 0)) scale = Math.sqrt(values.reduce((a, v) => a + (v - center) ** 2, 0) / values.length) || 1;
+    // a robust scale of 0 (most values equal) falls back to the root mean square deviation from the median
+    if (!(scale > 0)) scale = rms(center) || 1;
     return { name, type: 'numeric', center, scale };
   }
   if (idLike) return { name, type: 'ignored', reason: 'every row has its own value, like an identifier' };

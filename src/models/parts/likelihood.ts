@@ -168,24 +168,20 @@ export class MixedLikelihood extends Likelihood {
         : new CategoricalLikelihood(r.end - r.start, r.groups.map(([a, b]) => [a - r.start, b - r.start] as const))));
   }
 
+  /** Part i's columns of t (t itself when the part spans them all). */
+  private columns(t: Tensor, i: number): Tensor {
+    const [a, b] = this.spans[i];
+    return a === 0 && b === t.cols ? t : sliceCols(t, a, b);
+  }
+
   nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
-    let total: Tensor | null = null;
-    this.parts.forEach((part, i) => {
-      const [a, b] = this.spans[i];
-      const slice = (t: Tensor): Tensor => (a === 0 && b === t.cols ? t : sliceCols(t, a, b));
-      const partMask = mask === null ? null : slice(mask);
-      const term = part.nll({ out: slice(o.out), top: o.top }, slice(x), partMask);
-      total = total === null ? term : add(total, term);
-    });
-    return total as unknown as Tensor;
+    const terms = this.parts.map((part, i) => part.nll({ out: this.columns(o.out, i), top: o.top }, this.columns(x, i),
+      mask === null ? null : this.columns(mask, i)));
+    return terms.reduce((total, term) => add(total, term));
   }
 
   mean(o: DecoderOutput): Tensor {
-    const means = this.parts.map((part, i) => {
-      const [a, b] = this.spans[i];
-      const out = a === 0 && b === o.out.cols ? o.out : sliceCols(o.out, a, b);
-      return part.mean({ out, top: o.top });
-    });
+    const means = this.parts.map((part, i) => part.mean({ out: this.columns(o.out, i), top: o.top }));
     return means.length === 1 ? means[0] : concatCols(means);
   }
 }
