@@ -63,6 +63,19 @@ export function assertThrows(fn, ...patterns) {
   return error;
 }
 
+/** Asserts the promise (or async fn) rejects with an Error whose message matches every pattern. */
+export async function assertRejects(promise, ...patterns) {
+  let error;
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof Error, 'expected an Error to be thrown');
+  for (const p of patterns) assert.match(error.message, p, `message "${error.message}" should match ${p}`);
+  return error;
+}
+
 /**
  * Says, once per test file, that the file's CUDA runs are skipped when the engine lists no CUDA device
  * (design: CUDA tests say `skipped: no CUDA device`). `listed` are the engine's device names.

@@ -1,16 +1,21 @@
-// `semigen eval <run>`: the run's model on its dataset's test split (or, for a user's file, its rows): the
-// model's evaluation metrics as means per row, e.g. test_neg_elbo in nats per image for a VAE.
+// `semigen eval <run>`: the run's model on held-out rows (its dataset's test split, its test file, or any labelled
+// file given with --data), or, when it has none, on the rows it learnt from, under names that say so: the model's
+// evaluation metrics as means over the rows they name, e.g. test_neg_elbo in nats per row for a VAE.
+import { kindSpec } from '../models/registry.js';
 import { evaluateSplit } from '../train/evaluate.js';
 import { parse, UsageError } from './args.js';
-import { loadRunData, openRun } from './run.js';
+import { evaluationRows, openRun } from './run.js';
 
-export const evalHelp = `Usage: semigen eval <run> [--data DIR] [--json]
+export const evalHelp = `Usage: semigen eval <run> [--data PATH] [--json]
 
-Evaluates a trained run on the standard test split of its dataset (a user's file: on its rows).
+Evaluates a trained run on held-out rows: the test split of its dataset (mnist, fashion-mnist), or the --test
+file it was trained with. A run on your own file without one is measured on the rows it trained on, and its
+metrics say so: train_labelled_error (its labelled training rows), train_neg_elbo (its training rows).
 
 Options:
-  --data PATH   where the dataset (or the file) is now, if not where it was found at training
-  --json        one JSON object, e.g. {"model":"m2","dataset":"mnist","labels":100,"seed":1,...,"test_error":N}
+  --data PATH   a labelled file of the run's columns to evaluate on (its metrics are test_...; every row needs a
+                label), or where a named dataset's folder is now
+  --json        one JSON object, e.g. {"model":"m2","dataset":"mnist","rows":10000,...,"test_error":N}
   -h, --help`;
 
 export async function runEval(argv: string[]): Promise<void> {
@@ -24,19 +29,18 @@ export async function runEval(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError('eval needs one run folder');
   const run = openRun(positionals[0]);
   try {
-    const data = await loadRunData(run.dataName, values.data, values.json === true);
-    const split = data.test ?? data.train;
-    const metrics = evaluateSplit(run.model, split, 1000, 'cpu');
+    const spec = kindSpec(run.modelConfig.kind);
+    const rows = await evaluationRows(run, values.data, values.json === true, spec.semiSupervised);
+    const metrics = evaluateSplit(run.model, rows.split, 1000, 'cpu', rows.name);
     const trained = run.config.data as { labelledRows?: number } | undefined;
     const result = {
-      model: run.modelConfig.kind, dataset: data.name, labels: trained?.labelledRows ?? null, seed: run.seed,
-      step: run.step, rows: split.count, ...metrics,
+      model: run.modelConfig.kind, dataset: run.dataName, labels: trained?.labelledRows ?? null, seed: run.seed,
+      step: run.step, evaluated: rows.name, rows: rows.split.count, ...metrics,
     };
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
-      console.log(`${result.model} on ${result.dataset} (${data.test ? 'test split' : 'all rows'}, ${split.count} rows), ` +
-        `step ${run.step}`);
+      console.log(`${result.model} at step ${run.step}, on ${rows.describe} (${rows.split.count} rows)`);
       for (const [k, v] of Object.entries(metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
     }
   } finally {

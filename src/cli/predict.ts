@@ -1,26 +1,30 @@
-// `semigen predict <run> --input FILE --out preds.csv`: a trained classifier's predicted label and class
-// probabilities for every row of a .csv or .npy file; when the file has labels, the error on them is reported too.
+// `semigen predict <run> --input FILE --out preds.csv`: a trained classifier's predicted class and class
+// probabilities for every row of a table (read with the run's schema) or .npy file, named by the classes' names
+// for a table; when the file has labels, the error on them is reported too.
 import { extname } from 'node:path';
 import { noGrad } from '../autograd.js';
-import { loadFileDataset } from '../data/load.js';
+import { csvText } from '../data/schema.js';
 import { isClassifier } from '../train/contract.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../tensor.js';
 import { writeFileAtomic } from '../train/files.js';
 import { parse, UsageError } from './args.js';
-import { openRun } from './run.js';
+import { loadRunInput, openRun } from './run.js';
 
 export const predictHelp = `Usage: semigen predict <run> --input FILE --out preds.csv [--label-column C] [--json]
 
-Classifies every row of FILE (.csv or .npy with the model's input size) with a trained semi-supervised model
-(ssae, m1, m2, m1m2, ssgan, ladder, gamma) and writes a CSV: one line per input row, its predicted label and
-the probability of each class (label,p0,p1,...). A label column in FILE is not used for the prediction; when
-present, the error rate on the labelled rows is reported.
+Classifies every row of FILE with a trained semi-supervised model (ssae, m1, m2, m1m2, ssgan, ladder, gamma)
+and writes a CSV: one line per input row, its predicted class and the probability of each class. For a run
+trained on a table, FILE is a table of its columns (read with the run's schema.json; extra columns are ignored)
+and the classes are named as in its label column (header: class,p(<name>),...); for images or arrays, FILE is a
+.npy (or headerless numeric CSV) of the model's input size and the classes are numbered (label,p0,p1,...). A
+label column in FILE is not used for the prediction; when present, the error rate on its labelled rows is
+reported.
 
 Options:
   --input FILE        the rows to classify
   --out FILE.csv      where the predictions go (written whole or not at all)
-  --label-column C    CSV: the label column's name or index (default: a column named 'label')
+  --label-column C    the label column's name or index (default: the run's, or a column named 'label' or 'class')
   --json              one JSON summary line
   -h, --help`;
 
@@ -42,12 +46,12 @@ export async function runPredict(argv: string[]): Promise<void> {
     if (!isClassifier(model)) {
       throw new UsageError(`predict: the ${run.modelConfig.kind} model does not classify (train ssae, m1, m2, m1m2, ssgan, ladder or gamma)`);
     }
-    const input = loadFileDataset(values.input, { labelColumn: values['label-column'] }).train;
-    if (input.features !== run.modelConfig.inputSize) {
-      throw new UsageError(`predict: ${values.input} has ${input.features} features per row, the model takes ${run.modelConfig.inputSize}`);
-    }
+    const input = await loadRunInput(run, values.input, values['label-column']);
     const k = model.classes;
-    const lines = [['label', ...Array.from({ length: k }, (_, c) => `p${c}`)].join(',')];
+    const names = run.schema?.label?.classes ?? Array.from({ length: k }, (_, c) => String(c));
+    if (names.length !== k) throw new UsageError(`predict: ${run.dir}/schema.json names ${names.length} classes, the model has ${k}`);
+    const header = run.schema === undefined ? ['label', ...names.map((n) => `p${n}`)] : ['class', ...names.map((n) => `p(${n})`)];
+    const rowsOut: string[][] = [];
     let labelled = 0;
     let wrong = 0;
     for (let start = 0; start < input.count; start += CHUNK) {
@@ -58,7 +62,7 @@ export async function runPredict(argv: string[]): Promise<void> {
         const probs = p.subarray(r * k, (r + 1) * k);
         let best = 0;
         for (let c = 1; c < k; c++) if (probs[c] > probs[best]) best = c;
-        lines.push(`${best},${Array.from(probs, (v) => v.toPrecision(6)).join(',')}`);
+        rowsOut.push([names[best], ...Array.from(probs, (v) => String(Number(v.toPrecision(6))))]);
         const truth = input.labels[start + r];
         if (!Number.isNaN(truth)) {
           labelled++;
@@ -66,7 +70,7 @@ export async function runPredict(argv: string[]): Promise<void> {
         }
       }
     }
-    writeFileAtomic(values.out, Buffer.from(`${lines.join('\n')}\n`));
+    writeFileAtomic(values.out, Buffer.from(csvText(header, rowsOut)));
     const error = labelled > 0 ? wrong / labelled : null;
     const summary = { command: 'predict', run: run.dir, rows: input.count, classes: k, out: values.out, labelled, error };
     console.log(values.json ? JSON.stringify(summary)

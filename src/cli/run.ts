@@ -1,10 +1,14 @@
-// A trained run folder as the CLI commands see it: its config.json and checkpoint rebuilt into a model with its
-// weights, and the data it was trained on loaded again (or from --data).
+// A trained run folder as the CLI commands see it: its config.json, checkpoint and (for a table) schema.json rebuilt
+// into a model with its weights, the data it was trained on loaded again (or from --data) through the same schema,
+// and the rows an evaluation measures, named for what they are.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset } from '../data/load.js';
+import { resolve } from 'node:path';
+import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
 import { stderrProgress } from '../data/download.js';
-import type { LabelledData } from '../data/dataset.js';
+import type { DataSplit, LabelledData } from '../data/dataset.js';
+import type { TableSchema } from '../data/schema.js';
+import { labelledRows, subsetRows, withLabelsOnly } from '../data/subset.js';
 import { createModel, disposeModel } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
@@ -18,6 +22,10 @@ export interface OpenRun {
   modelConfig: ModelConfig;
   /** the data's name as trained: a dataset name or a file path */
   dataName: string;
+  /** the test file it was trained with, if any */
+  testName: string | null;
+  /** a table's schema (schema.json), for runs trained on a table */
+  schema: TableSchema | undefined;
   seed: number;
   step: number;
   model: TrainableModel;
@@ -39,7 +47,8 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   }
   const state = loadCheckpoint(checkpointPath);
   const modelConfig = state.config.model as ModelConfig;
-  const data = state.config.data as { name?: string } | undefined;
+  const data = state.config.data as { name?: string; testName?: string } | undefined;
+  const schema = readSchema(dir);
   const seed = typeof state.config.seed === 'number' ? state.config.seed : 0;
   const model = createModel(modelConfig, { generator: new Generator(seed), device });
   try {
@@ -50,9 +59,23 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   }
   model.module.eval();
   return {
-    dir, config, modelConfig, dataName: data?.name ?? 'unnamed', seed, step: state.step, model,
+    dir, config, modelConfig, dataName: data?.name ?? 'unnamed', testName: data?.testName ?? null, schema, seed,
+    step: state.step, model,
     dispose: () => disposeModel(model),
   };
+}
+
+/** The run's schema.json, or undefined when it has none (images, arrays). */
+function readSchema(dir: string): TableSchema | undefined {
+  const path = join(dir, 'schema.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const schema = JSON.parse(readFileSync(path, 'utf8')) as TableSchema;
+    if (schema?.format !== 'semigen-table-schema-1' || !Array.isArray(schema.columns)) throw new Error('not a semigen table schema');
+    return schema;
+  } catch (e) {
+    throw new UsageError(`${path}: cannot be read (${(e as Error).message})`);
+  }
 }
 
 /** The named dataset, or the user's file, a run was trained on; `dataOverride` is --data. */
@@ -62,6 +85,73 @@ export async function loadRunData(dataName: string, dataOverride: string | undef
     return loadDataset(dataName, { dataDir: dataOverride, onProgress: quiet ? undefined : stderrProgress() });
   }
   return loadDataset(dataOverride ?? dataName, {});
+}
+
+/** A file of rows for a run's model (predict, encode): a table read with the run's schema, or a .npy array. */
+export async function loadRunInput(run: OpenRun, path: string, labelColumn: string | undefined): Promise<DataSplit> {
+  if (run.schema === undefined && isTablePath(path) && run.dataName !== 'unnamed' && !isTablePath(run.dataName)) {
+    throw new UsageError(`${path}: ${run.dir} was not trained on a table, so it has no schema to read one with; give a .npy file`);
+  }
+  const input = (await loadFileDataset(path, { schema: run.schema, labelColumn })).train;
+  if (input.features !== run.modelConfig.inputSize) {
+    throw new UsageError(`${path} has ${input.features} features per row, the model takes ${run.modelConfig.inputSize}`);
+  }
+  return input;
+}
+
+/** The run's training rows with only the labels it trained on (labels.json's rows, when --labels chose them). */
+function trainedLabels(run: OpenRun, train: DataSplit): DataSplit {
+  const path = join(run.dir, 'labels.json');
+  if (!existsSync(path)) return train;
+  let rows: unknown;
+  try {
+    rows = (JSON.parse(readFileSync(path, 'utf8')) as { rows?: unknown }).rows;
+  } catch (e) {
+    throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(rows)) throw new UsageError(`${path}: holds no rows`);
+  return withLabelsOnly(train, rows as number[]);
+}
+
+/** The rows an evaluation measures and their name: what the metrics are prefixed with, and words for people. */
+export interface EvaluationRows {
+  split: DataSplit;
+  /** 'test' (never trained on), 'train_labelled' or 'train' */
+  name: string;
+  describe: string;
+}
+
+/**
+ * What `semigen eval` measures: a named dataset's test split; a file given with --data (test rows, unless it is
+ * the training file itself); the run's test file; else the training rows it learnt from, named so.
+ */
+export async function evaluationRows(run: OpenRun, dataOverride: string | undefined, quiet: boolean, semiSupervised: boolean):
+  Promise<EvaluationRows> {
+  const trainedOn = (name: string, train: DataSplit): EvaluationRows => {
+    if (!semiSupervised) return { split: train, name: 'train', describe: `the training rows of ${name}` };
+    const rows = labelledRows(train);
+    if (rows.length === 0) throw new UsageError(`${name}: has no labelled row to evaluate on`);
+    return { split: subsetRows(train, rows), name: 'train_labelled', describe: `the labelled training rows of ${name}` };
+  };
+  if (['mnist', 'fashion-mnist'].includes(run.dataName)) {
+    const data = await loadRunData(run.dataName, dataOverride, quiet);
+    return { split: data.test as DataSplit, name: 'test', describe: `the test split of ${data.name}` };
+  }
+  if (dataOverride !== undefined) {
+    const split = (await loadFileDataset(dataOverride, { schema: run.schema })).train;
+    if (resolve(dataOverride) === resolve(run.dataName)) return trainedOn(dataOverride, trainedLabels(run, split));
+    if (semiSupervised && labelledRows(split).length < split.count) {
+      throw new UsageError(`${dataOverride}: ${split.count - labelledRows(split).length} of its ${split.count} rows have no label; ` +
+        'every row of a file to evaluate on needs one');
+    }
+    return { split, name: 'test', describe: `the rows of ${dataOverride}` };
+  }
+  if (run.testName !== null) {
+    const data = await loadFileDataset(run.dataName, { schema: run.schema, test: run.testName });
+    return { split: data.test as DataSplit, name: 'test', describe: `the rows of ${run.testName}` };
+  }
+  const data = await loadFileDataset(run.dataName, { schema: run.schema });
+  return trainedOn(run.dataName, trainedLabels(run, data.train));
 }
 
 /** Narrows a model to one offering `method`, else a one-line error naming the model kind. */

@@ -2,9 +2,10 @@
 // progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset } from '../data/load.js';
-import { fewLabels } from '../data/subset.js';
-import type { LabelledData } from '../data/dataset.js';
+import { isTablePath, loadDataset } from '../data/load.js';
+import { fewLabels, labelledRows, subsetRows } from '../data/subset.js';
+import type { DataSplit, LabelledData } from '../data/dataset.js';
+import { tableLikelihood } from '../data/schema.js';
 import { balancedClassWeights } from '../models/parts/classifier.js';
 import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
@@ -40,10 +41,19 @@ ${MODEL_KINDS.map((k) => `  ${k.padEnd(12)}${describeKind(k)}`).join('\n')}
 Data:
   --dataset NAME      ${DATASETS.join(' or ')} (default fashion-mnist), found in --data DIR, SEMIGEN_DATA,
                       ~/.cache/semigen, or downloaded (SHA-256 checked)
-  --data PATH         the folder holding the dataset, or your own .csv / .npy file (label column optional)
-  --label-column C    CSV: the label column's name or index (default: a column named 'label')
-  --labels N          keep N labels of the training split (N/classes per class, chosen by --seed; saved in the
-                      run as labels.json); the other rows are unlabelled. Default: every label the data has
+  --data PATH         the folder holding the dataset, or your own file: a table (.csv, .tsv, .txt, or .gz of
+                      one; a header line; string or numeric labels; empty cells are missing) or a .npy array
+  --test FILE         a separate labelled file of the same columns: evaluated each epoch and at the end as
+                      test_<metric>. Without it a file's run reports its labelled training rows, named
+                      train_labelled_<metric> (or its training rows, train_<metric>, for unsupervised models)
+  --label-column C    the label column's name or 0-based index (default: a column named 'label' or 'class')
+  --delimiter C       a table's field delimiter: , ; | or tab (default: detected from the header line)
+  --missing LIST      the cells read as missing, comma-separated (default: empty, NA, NaN, nan, N/A, ?, null)
+  --scaling S         numeric columns: standard (mean and standard deviation, the default) or robust (median and
+                      interquartile range, for heavy tails); both fitted on the training rows, saved in schema.json
+  --labels N          keep N labels of the training split, balanced over the classes (chosen by --seed; saved in
+                      the run as labels.json; a class with fewer rows gives all it has); the other rows are
+                      unlabelled. Default: every label the data has
   --lr-decay F        decay the learning rate linearly to 0 over the last fraction F of the steps (${DECAY_KINDS.join(', ')};
                       default ${byTrait((k) => k.lrDecay, DECAY_KINDS)}, as in the paper; 0: none)
   --class-weights W   balanced: weigh each class's cross-entropy by n / (classes · its labelled rows), for
@@ -70,11 +80,17 @@ Semi-supervised models (${SEMI_KINDS.join(', ')})
 train on every row and, each step, on a batch of the labelled rows; their test metric is test_error. Example:
   semigen train m2 --dataset mnist --labels 100 --seed 1 --out runs/m2-mnist-100-s1
 
-The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, and samples.png /
-reconstructions.png where the model can make them.`;
+A table is read with a schema fitted on its training rows (numeric columns scaled, categories one-hot, missing
+cells masked out of the losses), and the decoders model each column by its type (Gaussian, Bernoulli, or
+categorical; override with --option likelihood=bernoulli|gaussian). Example:
+  semigen train m2 --data train.csv --test test.csv --labels 60
+
+The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, schema.json for a table, and
+samples.png / reconstructions.png where the model makes images.`;
 
 const TRAIN_FLAGS = {
-  dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' },
+  dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' }, test: { type: 'string' },
+  delimiter: { type: 'string' }, missing: { type: 'string' }, scaling: { type: 'string' },
   epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
   out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' },
   threads: { type: 'string' }, labels: { type: 'string' }, 'class-weights': { type: 'string' }, 'lr-decay': { type: 'string' },
@@ -114,8 +130,10 @@ export async function runTrain(argv: string[]): Promise<void> {
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
   const files: Record<string, string> = {};
   if (labels !== null) files['labels.json'] = keepFewLabels(data, labels, seed);
+  if (data.schema !== undefined) files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
   const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
   const config = runModelConfig(spec, values, data, total, outDir);
+  const evaluation = evaluationSplit(spec, data);
   const model = createModel(config, { generator: new Generator(seed), device });
 
   const controller = new AbortController();
@@ -126,22 +144,25 @@ export async function runTrain(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   try {
-    const result = await train(model, data, {
+    const result = await train(model, { name: data.name, testName: values.test, train: data.train, test: evaluation.split }, {
       epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true,
-      progress: json ? 'json' : 'auto', signal: controller.signal,
+      progress: json ? 'json' : 'auto', signal: controller.signal, evalName: evaluation.name,
       extra: { command: ['train', ...argv] }, files,
     });
-    const pictures = writePictures(model, data.test ?? data.train, outDir);
+    const pictures = data.schema === undefined ? writePictures(model, data.test ?? data.train, outDir) : [];
     const summary = {
-      model: kind, dataset: data.name, labels: labels ?? countLabelled(data.train.labels), seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
-      seconds: result.seconds, ...(result.test ?? {}), out: outDir, pictures,
+      model: kind, dataset: data.name, ...(values.test === undefined ? {} : { test: values.test }),
+      labels: countLabelled(data.train.labels), seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
+      seconds: result.seconds, evaluated: { rows: evaluation.name, count: evaluation.split?.count ?? 0 }, ...(result.test ?? {}),
+      out: outDir, pictures,
     };
     if (json) {
       console.log(JSON.stringify(summary));
     } else {
       const tests = Object.entries(result.test ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+      const over = tests && evaluation.split !== null ? ` (over ${evaluation.split.count} ${evaluation.describe})` : '';
       console.log(`${result.stopped === 'aborted' ? 'stopped' : 'done'}: ${kind} on ${data.name}, step ${result.step} ` +
-        `(epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${tests ? `; ${tests}` : ''}`);
+        `(epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${tests ? `; ${tests}${over}` : ''}`);
       console.log(`run folder: ${outDir}${result.stopped === 'aborted' ? ' (continue with --resume)' : ''}`);
     }
   } finally {
@@ -162,28 +183,64 @@ function checkSemiFlags(spec: KindSpec, values: TrainFlags): void {
   }
 }
 
-/** The named dataset or the user's file that --dataset / --data name. */
+/** A --delimiter value: one character, or 'tab'. */
+function delimiterFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'tab' || value === '\\t' || value === '\t') return '\t';
+  if (value.length !== 1 || /[\w"\s]/.test(value)) throw new UsageError(`--delimiter must be one character such as , ; | or 'tab', got '${value}'`);
+  return value;
+}
+
+/** The named dataset or the user's file that --dataset / --data name, with --test's file. */
 async function readData(values: TrainFlags, json: boolean): Promise<{ data: LabelledData; dataName: string; isFile: boolean }> {
   // --data names the dataset's folder when a dataset is named (or nothing else is), else the user's file
-  const isFile = values.data !== undefined && /\.(csv|npy)$/i.test(values.data);
+  const isFile = values.data !== undefined && (isTablePath(values.data) || /\.npy$/i.test(values.data));
   if (isFile && values.dataset !== undefined) throw new UsageError('give --dataset NAME or --data FILE, not both');
   const dataName = isFile ? (values.data as string) : values.dataset ?? 'fashion-mnist';
   if (!isFile && !(DATASETS as readonly string[]).includes(dataName)) {
-    throw new UsageError(`unknown dataset '${dataName}' (expected one of: ${DATASETS.join(', ')}, or --data FILE.csv|.npy)`);
+    throw new UsageError(`unknown dataset '${dataName}' (expected one of: ${DATASETS.join(', ')}, or --data FILE: .csv, .tsv, .txt, ` +
+      '.gz of one, or .npy)');
+  }
+  if (!isFile) {
+    for (const flag of ['test', 'delimiter', 'missing', 'scaling'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} is for your own data file (--data FILE), not ${dataName}`);
+    }
+  }
+  const scaling = values.scaling;
+  if (scaling !== undefined && scaling !== 'standard' && scaling !== 'robust') {
+    throw new UsageError(`--scaling must be standard or robust, got '${scaling}'`);
   }
   const data = await loadDataset(dataName, {
     dataDir: isFile ? undefined : values.data,
-    labelColumn: values['label-column'],
+    labelColumn: values['label-column'], test: values.test, delimiter: delimiterFlag(values.delimiter),
+    missing: values.missing === undefined ? undefined : values.missing.split(','), scaling,
+    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     onProgress: json ? undefined : stderrProgress(),
   });
   return { data, dataName, isFile };
 }
 
+/**
+ * The split evaluated at epoch ends and what its metrics are called: the test split; else, for a user's file, its
+ * labelled training rows (semi-supervised kinds) or all its training rows, under names that say they were trained on.
+ */
+function evaluationSplit(spec: KindSpec, data: LabelledData): { split: DataSplit | null; name: string; describe: string } {
+  if (data.test !== null) return { split: data.test, name: 'test', describe: 'test rows' };
+  if (!spec.semiSupervised) return { split: data.train, name: 'train', describe: 'training rows' };
+  const rows = labelledRows(data.train);
+  return rows.length === 0 ? { split: null, name: 'train_labelled', describe: '' }
+    : { split: subsetRows(data.train, rows), name: 'train_labelled', describe: 'labelled training rows' };
+}
+
 /** Keeps `count` labels of the training split (balanced, chosen by seed); returns the split as labels.json. */
 function keepFewLabels(data: LabelledData, count: number, seed: number): string {
   let chosen;
+  const names = data.schema?.label?.classes;
   try {
-    chosen = fewLabels(data.train, count, seed);
+    chosen = fewLabels(data.train, count, seed, {
+      classes: data.classes, className: (c) => (names === undefined ? String(c) : `'${names[c]}'`),
+      onWarning: (message) => process.stderr.write(`warning: --labels ${count}: ${message}\n`),
+    });
   } catch (e) {
     throw new UsageError(`--labels ${count}: ${(e as Error).message.replace(/^balancedSubset: /, '')}`);
   }
@@ -198,9 +255,17 @@ function keepFewLabels(data: LabelledData, count: number, seed: number): string 
 function runModelConfig(spec: KindSpec, values: TrainFlags, data: LabelledData, total: number, outDir: string): ModelConfig {
   const overrides = modelOverrides(spec.kind, values);
   if (spec.semiSupervised) {
-    if (data.classes < 2) throw new UsageError(`${spec.kind} needs labelled data with at least 2 classes; ${data.name} has ${data.classes}`);
+    if (data.classes === 0) throw new UsageError(`${spec.kind} needs labelled rows; no row of ${data.name} has a label`);
+    if (data.classes < 2) {
+      const only = data.schema?.label?.classes[0];
+      throw new UsageError(`${spec.kind} needs at least 2 classes; every label of ${data.name} is ${only === undefined ? 'the same' : `'${only}'`}`);
+    }
     overrides.classes ??= data.classes;
     if (values['class-weights'] === 'balanced') overrides.classWeights = balancedClassWeights(data.train.labels, overrides.classes as number);
+  }
+  // a table's decoders model each column by its type, unless --option likelihood says otherwise
+  if (data.schema !== undefined && 'likelihood' in spec.schema && overrides.likelihood === undefined) {
+    overrides.likelihood = tableLikelihood(data.schema);
   }
   const decay = values['lr-decay'] === undefined ? spec.lrDecay : Number(values['lr-decay']);
   if (decay !== null && !(decay >= 0 && decay <= 1)) {

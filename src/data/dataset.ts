@@ -1,6 +1,7 @@
 // The in-memory form every data source is loaded into: rows of features (pixels scaled to [0, 1]) and a label
 // per row, NaN where a row is unlabelled. The training loop moves splits to the device once and batches them
 // through the gather kernel.
+import type { TableSchema } from './schema.js';
 
 export interface DataSplit {
   /** count x features, row-major */
@@ -17,8 +18,10 @@ export interface LabelledData {
   train: DataSplit;
   /** the standard test split for named datasets; null for a user's file */
   test: DataSplit | null;
-  /** number of classes (max label + 1), 0 when nothing is labelled */
+  /** number of classes (max label + 1, or a table's label classes), 0 when nothing is labelled */
   classes: number;
+  /** a table's schema: how its cells were encoded, its classes' names (absent for arrays and images) */
+  schema?: TableSchema;
 }
 
 /** Largest label allowed: float32 holds every integer up to 2^24 exactly. */

@@ -1,11 +1,14 @@
 // Loading a dataset into memory: the named ones (MNIST, Fashion-MNIST: found as resolve.ts says, else downloaded
-// into the cache) with their standard train/test split, and users' own CSV or .npy files (train only).
+// into the cache) with their standard train/test split, and users' own files: tables (CSV, TSV, gzipped or not)
+// encoded by a schema fitted on the training file (or a run's saved one), or .npy arrays; either with an optional
+// separate test file read the same way.
 import { extname, join } from 'node:path';
 import { classCount, labelProblem, makeSplit, type DataSplit, type LabelledData } from './dataset.js';
 import { readImageSet, type ImageSet } from './idx.js';
 import { cacheRoot, checkDatasetName, findDataset, isDatasetName, resolveDataset } from './resolve.js';
 import { downloadDataset, type DatasetDownloadOptions } from './download.js';
-import { readCsvDataset } from './csv.js';
+import { readTable, type TableOptions } from './table.js';
+import { encodeTable, fitSchema, type SchemaOptions, type TableSchema } from './schema.js';
 import { readNpy, type NpyArray } from './npy.js';
 
 export interface NamedDatasetOptions extends DatasetDownloadOptions {
@@ -15,11 +18,20 @@ export interface NamedDatasetOptions extends DatasetDownloadOptions {
   download?: boolean;
 }
 
-export interface FileDatasetOptions {
-  /** CSV: a header name or 0-based index; .npy: a 0-based column index of the 2-D array */
+export interface FileDatasetOptions extends TableOptions, Omit<SchemaOptions, 'labelColumn'> {
+  /** a table: the label column's name or 0-based index (default: 'label' or 'class'); .npy: a 0-based column index */
   labelColumn?: string | number;
   /** a separate .npy of labels, one per row (shape (n) or (n, 1)); NaN = unlabelled */
   labelsPath?: string;
+  /** a separate file of labelled rows, read like the training file, as the test split */
+  test?: string;
+  /** a table: encode with this schema (a run's) rather than one fitted on the file */
+  schema?: TableSchema;
+}
+
+/** A table file by its name: .csv, .tsv or .txt, gzipped or not. */
+export function isTablePath(path: string): boolean {
+  return /\.(csv|tsv|txt)(\.gz)?$/i.test(path);
 }
 
 function toSplit(set: ImageSet, where: string): DataSplit {
@@ -104,24 +116,75 @@ function readLabelsFile(labelsPath: string, rows: number, dataPath: string): Flo
   return checkLabels(labelsPath, Float32Array.from(array.data));
 }
 
-/** A user's CSV or .npy file as a dataset (all rows in train; test is null). */
-export function loadFileDataset(path: string, options: FileDatasetOptions = {}): LabelledData {
+/** Every row of a test file must say its class: a test error over rows without one would divide by the wrong rows. */
+function checkAllLabelled(path: string, labels: Float32Array, lines?: Int32Array): void {
+  const r = labels.findIndex((l) => Number.isNaN(l));
+  if (r >= 0) throw new Error(`${path}: ${lines === undefined ? `row ${r + 1}` : `line ${lines[r]}`} has no label; every row of a test file needs one`);
+}
+
+/** A table file: its schema (given, or fitted on it) and its rows encoded by it; with options.test, the test file too. */
+async function loadTableDataset(path: string, options: FileDatasetOptions): Promise<LabelledData> {
+  if (options.labelsPath !== undefined) throw new Error(`${path}: a labels file goes with a .npy array; a table has its label column`);
+  const table = await readTable(path, options);
+  const schema = options.schema ?? fitSchema(table, options);
+  const train = encodeTable(schema, table);
+  let test: DataSplit | null = null;
+  if (options.test !== undefined) {
+    if (!isTablePath(options.test)) throw new Error(`${options.test}: a test file for a table must be a table too (.csv, .tsv, .txt)`);
+    if (schema.label === null) throw new Error(`${path}: has no label column, so the test file ${options.test} cannot be scored`);
+    const testTable = await readTable(options.test, { delimiter: options.delimiter });
+    if (!testTable.columns.includes(schema.label.name)) {
+      throw new Error(`${options.test}: has no label column '${schema.label.name}' (its columns: ${testTable.columns.join(', ')})`);
+    }
+    const encoded = encodeTable(schema, testTable);
+    checkAllLabelled(options.test, encoded.labels, testTable.lines);
+    test = makeSplit(encoded.x, encoded.labels, encoded.features, options.test);
+  }
+  return {
+    name: path, train: makeSplit(train.x, train.labels, train.features, path), test,
+    classes: schema.label?.classes.length ?? 0, schema,
+  };
+}
+
+/** A .npy array (labels from a column or a labels file); options.test: a test array with labels the same way. */
+function loadNpyDataset(path: string, options: FileDatasetOptions): LabelledData {
   if (options.labelColumn !== undefined && options.labelsPath !== undefined) {
     throw new Error(`${path}: give a label column or a labels file, not both`);
   }
-  const ext = extname(path).toLowerCase();
-  let train: DataSplit;
-  if (ext === '.csv') train = readCsvDataset(path, { labelColumn: options.labelColumn });
-  else if (ext === '.npy') train = readNpyDataset(path, options);
-  else throw new Error(`${path}: unsupported file type '${ext}' (expected .csv or .npy, or a dataset name)`);
+  let train = readNpyDataset(path, options);
   if (options.labelsPath !== undefined) {
     if (train.labels.some((l) => !Number.isNaN(l))) throw new Error(`${path}: has a label column and a labels file was given too`);
     train = { ...train, labels: readLabelsFile(options.labelsPath, train.count, path) };
   }
-  return { name: path, train, test: null, classes: classCount(train.labels) };
+  let test: DataSplit | null = null;
+  if (options.test !== undefined) {
+    if (extname(options.test).toLowerCase() !== '.npy') throw new Error(`${options.test}: a test file for a .npy array must be .npy too`);
+    if (options.labelColumn === undefined) throw new Error(`${options.test}: a .npy test file needs its labels in a column (--label-column)`);
+    test = readNpyDataset(options.test, options);
+    if (test.features !== train.features) {
+      throw new Error(`${options.test}: has ${test.features} features per row, the training file ${path} ${train.features}`);
+    }
+    checkAllLabelled(options.test, test.labels);
+  }
+  return { name: path, train, test, classes: test === null ? classCount(train.labels) : classCount(train.labels, test.labels) };
 }
 
-/** A dataset by name ('mnist', 'fashion-mnist') or by file path (.csv, .npy). */
+/** A user's table (.csv, .tsv, .txt, gzipped or not) or .npy file as a dataset; test: options.test's rows, or null. */
+export async function loadFileDataset(path: string, options: FileDatasetOptions = {}): Promise<LabelledData> {
+  if (isTablePath(path)) return loadTableDataset(path, options);
+  if (extname(path).toLowerCase() === '.npy') {
+    if (options.schema !== undefined) throw new Error(`${path}: the run was trained on a table; give a table file, not .npy`);
+    return loadNpyDataset(path, options);
+  }
+  throw new Error(`${path}: unsupported file type '${extname(path)}' (expected .csv, .tsv, .txt (gzipped or not) or .npy, ` +
+    'or a dataset name)');
+}
+
+/** A dataset by name ('mnist', 'fashion-mnist') or by file path (a table or .npy). */
 export async function loadDataset(source: string, options: NamedDatasetOptions & FileDatasetOptions = {}): Promise<LabelledData> {
-  return isDatasetName(source) ? loadNamedDataset(source, options) : loadFileDataset(source, options);
+  if (isDatasetName(source)) {
+    if (options.test !== undefined) throw new Error(`${source} has its own test split; a test file goes with your own data file`);
+    return loadNamedDataset(source, options);
+  }
+  return loadFileDataset(source, options);
 }

@@ -1,16 +1,20 @@
 // A table's schema, fitted on the training rows and saved with the run: each column's type (numeric, binary,
 // categorical with its categories, or ignored: constant or identifier-like), the numeric columns' scaling
-// (standardised, or robust: median and interquartile range for heavy tails), the label column and its classes
-// in a fixed order, and the cells read as missing. encodeTable applies it to any table with those columns
-// (matched by name, so reordered columns are no shifted columns): numbers scaled, categories one-hot, missing
-// entries NaN (the models mask them out of their losses and read them as 0, which is the training rows'
-// mean or median), labels as class indices (NaN for an unlabelled row). An unseen category, a missing column, a
-// label that is no known class or a cell that is no number in a numeric column is an Error naming file, line
-// and column.
-import type { Table } from './table.js';
+// (standardised, or robust: median and interquartile range for heavy tails; a column whose numbers all lie in
+// [0, 1] is kept as it is, for a Bernoulli likelihood), the label column and its classes in a fixed order, and
+// the cells read as missing. encodeTable applies it to any table with those columns (matched by name, so
+// reordered columns are no shifted columns): numbers scaled, categories one-hot, missing entries NaN (the models
+// mask them out of their losses and read them as 0, which is the training rows' mean or median), labels as class
+// indices (NaN for an unlabelled row). An unseen category, a missing column, a label that is no known class or a
+// cell that is no number in a numeric column is an Error naming file, line and column. decodeRows turns a model's
+// outputs back into the table's own cells.
+import { NUMBER, type Table } from './table.js';
 
 export type ColumnSchema =
-  | { name: string; type: 'numeric'; center: number; scale: number }
+  /** encoded (value - center) / scale; integer: every training value was a whole number (decoded rounded) */
+  | { name: string; type: 'numeric'; center: number; scale: number; integer: boolean }
+  /** numbers that all lay in [0, 1] on the training rows (pixels, proportions): kept as they are, Bernoulli */
+  | { name: string; type: 'unit' }
   /** encoded 0 for values[0], 1 for values[1] */
   | { name: string; type: 'binary'; values: [string, string] }
   | { name: string; type: 'categorical'; categories: string[] }
@@ -45,11 +49,11 @@ export interface EncodedLayout {
 }
 
 export const DEFAULT_MISSING = ['', 'NA', 'NaN', 'nan', 'N/A', '?', 'null'];
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // identifier-like: as many distinct values as rows, on tables big enough for that to be telling
 const MIN_ROWS_FOR_ID = 20;
 
-const isNumber = (cell: string): boolean => NUMBER.test(cell);
+// '1e999' has a number's form but no finite value
+const isNumber = (cell: string): boolean => NUMBER.test(cell) && Number.isFinite(Number(cell));
 
 /** The label column's index, or -1 for none. */
 function labelIndex(table: Table, labelColumn: string | number | undefined): number {
@@ -93,6 +97,7 @@ function fitColumn(table: Table, name: string, cells: string[], rows: number[], 
     if (idLike && values.every((v, i) => Number.isInteger(v) && (i === 0 || v > values[i - 1]))) {
       return { name, type: 'ignored', reason: 'its values count up row by row, like an identifier' };
     }
+    if (values.every((v) => v >= 0 && v <= 1)) return { name, type: 'unit' };
     const rms = (c: number): number => Math.sqrt(values.reduce((a, v) => a + (v - c) ** 2, 0) / values.length);
     const sorted = Float64Array.from(values).sort();
     let center: number;
@@ -106,7 +111,7 @@ function fitColumn(table: Table, name: string, cells: string[], rows: number[], 
     }
     // a robust scale of 0 (most values equal) falls back to the root mean square deviation from the median
     if (!(scale > 0)) scale = rms(center) || 1;
-    return { name, type: 'numeric', center, scale };
+    return { name, type: 'numeric', center, scale, integer: values.every(Number.isInteger) };
   }
   if (idLike) return { name, type: 'ignored', reason: 'every row has its own value, like an identifier' };
   return { name, type: 'categorical', categories: sortValues(distinct) };
@@ -130,9 +135,14 @@ export function fitSchema(table: Table, options: SchemaOptions = {}): TableSchem
         rows.push(r);
       }
     });
-    const column = fitColumn(table, name, cells, rows, scaling);
-    if (column.type === 'ignored') options.onWarning?.(`${table.path}: column '${name}' is left out: ${column.reason}`);
-    columns.push(column);
+    columns.push(fitColumn(table, name, cells, rows, scaling));
+  }
+  const ignored = columns.filter((c): c is Extract<ColumnSchema, { type: 'ignored' }> => c.type === 'ignored');
+  if (ignored.length > 0) {
+    // one line, however many columns (an image's constant border pixels would otherwise be hundreds)
+    const shown = ignored.slice(0, 5).map((c) => `'${c.name}' (${c.reason})`).join(', ');
+    options.onWarning?.(`${table.path}: ${ignored.length === 1 ? 'column' : `${ignored.length} columns`} left out: ${shown}` +
+      `${ignored.length > 5 ? `, and ${ignored.length - 5} more` : ''}`);
   }
   if (!columns.some((c) => c.type !== 'ignored')) throw new Error(`${table.path}: no column is left to learn from`);
   let label: TableSchema['label'] = null;
@@ -150,7 +160,7 @@ export function encodedLayout(schema: TableSchema): EncodedLayout {
   for (const c of schema.columns) {
     const width = c.type === 'categorical' ? c.categories.length : c.type === 'ignored' ? 0 : 1;
     if (width === 0) continue;
-    const kind = c.type === 'numeric' ? 'gaussian' : c.type === 'binary' ? 'bernoulli' : 'categorical';
+    const kind = c.type === 'numeric' ? 'gaussian' : c.type === 'categorical' ? 'categorical' : 'bernoulli';
     families.push({ kind, column: c.name, start: at, end: at + width });
     at += width;
   }
@@ -189,6 +199,11 @@ export function encodeTable(schema: TableSchema, table: Table, options: { unseen
         x[out] = (Number(cell) - c.center) / c.scale;
         continue;
       }
+      if (!isMissing.has(cell) && c.type === 'unit') {
+        if (!isNumber(cell)) throw new Error(`${where(r, c.name)}: '${cell}' is not a number`);
+        x[out] = Number(cell);
+        continue;
+      }
       if (!isMissing.has(cell)) {
         code = (codes as Map<string, number>).get(cell) ?? -1;
         if (code < 0 && options.unseen !== 'missing') {
@@ -196,7 +211,7 @@ export function encodeTable(schema: TableSchema, table: Table, options: { unseen
             `(${[...(codes as Map<string, number>).keys()].slice(0, 10).join(', ')}${codes!.size > 10 ? ', ...' : ''})`);
         }
       }
-      if (code < 0) x.fill(NaN, out, out + width);
+      if (code < 0) x.fill(NaN, out, out + width); // missing, or an unseen category read as missing
       else if (c.type === 'binary') x[out] = code;
       else x[out + code] = 1;
     }
@@ -214,4 +229,69 @@ export function encodeTable(schema: TableSchema, table: Table, options: { unseen
     }
   }
   return { x, labels, count, features };
+}
+
+/** A number as a table cell: rounded for a column of whole numbers, else to 6 significant digits. */
+function numberCell(v: number, integer: boolean): string {
+  if (!Number.isFinite(v)) return '';
+  return integer ? String(Math.round(v)) : String(Number(v.toPrecision(6)));
+}
+
+/**
+ * Encoded rows (a model's means: scaled numbers, probabilities for binary and [0, 1] columns, a distribution over
+ * each categorical column's categories) back in the table's own terms: numbers unscaled, categories as their
+ * strings. Without `draw`, a binary or categorical cell is its most likely value; with it (uniform numbers in
+ * [0, 1)), a value drawn from the model's probabilities, as synthetic rows need. A NaN entry gives an empty cell.
+ */
+export function decodeRows(schema: TableSchema, x: Float32Array, count: number, draw: (() => number) | null = null):
+  { columns: string[]; rows: string[][] } {
+  const { features } = encodedLayout(schema);
+  if (x.length !== count * features) throw new Error(`decodeRows: ${x.length} values are not ${count} rows of ${features}`);
+  const used = schema.columns.filter((c) => c.type !== 'ignored');
+  const rows: string[][] = [];
+  for (let r = 0; r < count; r++) {
+    const row: string[] = [];
+    let at = r * features;
+    for (const c of used) {
+      const v = x[at];
+      if (c.type === 'numeric') row.push(numberCell(c.center + v * c.scale, c.integer));
+      else if (c.type === 'unit') row.push(numberCell(Math.min(1, Math.max(0, v)), false));
+      else if (c.type === 'binary') row.push(Number.isNaN(v) ? '' : c.values[(draw === null ? v >= 0.5 : draw() < v) ? 1 : 0]);
+      if (c.type === 'categorical') {
+        const p = x.subarray(at, at + c.categories.length);
+        let pick = -1;
+        if (draw === null) {
+          for (let k = 0; k < p.length; k++) if (p[k] > (pick < 0 ? -Infinity : p[pick])) pick = k;
+        } else {
+          let u = draw() * p.reduce((a, b) => a + (b > 0 ? b : 0), 0);
+          for (let k = 0; k < p.length && pick < 0; k++) if ((u -= Math.max(0, p[k])) < 0) pick = k;
+          if (pick < 0) pick = p.length - 1; // rounding left u at the very top
+        }
+        row.push(pick < 0 ? '' : c.categories[pick]);
+        at += c.categories.length;
+      } else {
+        at++;
+      }
+    }
+    rows.push(row);
+  }
+  return { columns: used.map((c) => c.name), rows };
+}
+
+/** Rows as CSV text: a header, cells quoted where they hold a comma, a quote or a line break. */
+export function csvText(columns: string[], rows: string[][]): string {
+  const cell = (s: string): string => (/[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s);
+  return `${[columns, ...rows].map((row) => row.map(cell).join(',')).join('\n')}\n`;
+}
+
+/**
+ * The likelihood a table's columns call for, as a model's likelihood option: Bernoulli when every column is binary
+ * or in [0, 1], a Gaussian (learned variance) when every one is numeric, else a mix of column families.
+ */
+export function tableLikelihood(schema: TableSchema):
+  { kind: 'bernoulli' } | { kind: 'gaussian'; variance: 'learned' } | { kind: 'mixed'; families: { kind: string; start: number; end: number }[] } {
+  const { families } = encodedLayout(schema);
+  if (families.every((f) => f.kind === 'bernoulli')) return { kind: 'bernoulli' };
+  if (families.every((f) => f.kind === 'gaussian')) return { kind: 'gaussian', variance: 'learned' };
+  return { kind: 'mixed', families: families.map(({ kind, start, end }) => ({ kind, start, end })) };
 }

@@ -11,45 +11,55 @@ function checkIndices(where: string, indices: ArrayLike<number>, count: number):
   }
 }
 
+export interface BalancedOptions {
+  /** the number of classes (default: max label + 1) */
+  classes?: number;
+  /** a class's name in messages (default: its index) */
+  className?: (c: number) => string;
+  /** told of each class that has fewer labelled rows than its share (it gives all it has) */
+  onWarning?: (message: string) => void;
+}
+
 /**
- * Indices (ascending) of `total` labelled rows, total / classes of each class, drawn with `seed`. Classes are
- * 0..max label; a class with too few labelled rows, or a total not divisible by the classes, is an error.
+ * Indices (ascending) of `total` labelled rows balanced over the classes, drawn with `seed`: total / classes of
+ * each, the remainder one more each for the first classes. A class with fewer labelled rows than its share gives all
+ * it has (and a warning); a class with none, or fewer labels than classes, is an Error.
  */
-export function balancedSubset(labels: Float32Array, total: number, seed: number): Int32Array {
-  const classes = classCount(labels);
+export function balancedSubset(labels: Float32Array, total: number, seed: number, options: BalancedOptions = {}): Int32Array {
+  const classes = options.classes ?? classCount(labels);
+  const name = options.className ?? String;
   if (classes === 0) throw new Error('balancedSubset: no row is labelled');
   if (!(classes <= MAX_LABEL + 1)) throw new Error(`balancedSubset: label ${classes - 1} is not a valid class`);
   if (!Number.isInteger(total) || total < 1) throw new Error(`balancedSubset: total must be a positive integer, got ${total}`);
-  if (total % classes !== 0) {
-    throw new Error(`balancedSubset: ${total} labels cannot be split evenly over ${classes} classes (use a multiple of ${classes})`);
-  }
+  if (total < classes) throw new Error(`balancedSubset: ${total} labels cannot cover ${classes} classes (give at least one per class)`);
   if (!Number.isInteger(seed)) throw new Error(`balancedSubset: seed must be an integer, got ${seed}`);
-  const perClass = total / classes;
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
     if (Number.isNaN(l)) continue;
-    if (!Number.isInteger(l) || l < 0) throw new Error(`balancedSubset: label ${l} of row ${i} is not an integer >= 0`);
+    if (!Number.isInteger(l) || l < 0 || l >= classes) throw new Error(`balancedSubset: label ${l} of row ${i} is not a class of 0..${classes - 1}`);
     byClass[l].push(i);
   }
   const random = new SplitMix32(seed);
-  const chosen = new Int32Array(total);
-  let k = 0;
+  const chosen: number[] = [];
   for (let c = 0; c < classes; c++) {
     const rows = byClass[c];
-    if (rows.length < perClass) {
-      throw new Error(`balancedSubset: class ${c} has ${rows.length} labelled rows, ${perClass} needed for ${total} labels`);
+    const share = Math.floor(total / classes) + (c < total % classes ? 1 : 0);
+    if (rows.length === 0) throw new Error(`balancedSubset: class ${name(c)} has no labelled row`);
+    if (rows.length < share) {
+      options.onWarning?.(`class ${name(c)} has ${rows.length} labelled row${rows.length === 1 ? '' : 's'}, fewer than its ` +
+        `share of ${share}: all of them are kept`);
     }
-    // a partial Fisher-Yates shuffle: the first perClass places get a uniform sample without replacement
-    for (let i = 0; i < perClass; i++) {
+    // a partial Fisher-Yates shuffle: the first places get a uniform sample without replacement
+    for (let i = 0; i < Math.min(share, rows.length); i++) {
       const j = i + random.below(rows.length - i);
       const t = rows[i];
       rows[i] = rows[j];
       rows[j] = t;
-      chosen[k++] = rows[i];
+      chosen.push(rows[i]);
     }
   }
-  return chosen.sort();
+  return Int32Array.from(chosen).sort();
 }
 
 /** The split with labels kept only at `indices` (NaN elsewhere); the features are shared, not copied. */
@@ -65,8 +75,9 @@ export function withLabelsOnly(split: DataSplit, indices: ArrayLike<number>): Da
 }
 
 /** A balanced labelled subset of `split` and the split with only those labels: what a semi-supervised run uses. */
-export function fewLabels(split: DataSplit, total: number, seed: number): { split: DataSplit; indices: Int32Array } {
-  const indices = balancedSubset(split.labels, total, seed);
+export function fewLabels(split: DataSplit, total: number, seed: number, options: BalancedOptions = {}):
+  { split: DataSplit; indices: Int32Array } {
+  const indices = balancedSubset(split.labels, total, seed, options);
   return { split: withLabelsOnly(split, indices), indices };
 }
 

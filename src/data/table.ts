@@ -1,5 +1,6 @@
 // Reading a user's table: CSV or TSV (gzipped or not) streamed through csv-parse, with the delimiter given or
-// detected from the first line, quotes, a byte-order mark and CRLF line ends. The result is the header and each
+// detected from the first line, quotes, a byte-order mark and CRLF line ends; a first line of numbers only is
+// taken as data (the columns are then named '0', '1', ...). The result is the header and each
 // row's cells as strings, with the line each row ends on; what the cells mean is the schema's business
 // (schema.ts). A ragged row, an unterminated quote or an unreadable file is an Error naming the file and line.
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
@@ -14,7 +15,7 @@ export interface TableOptions {
 export interface Table {
   /** where it was read from, for messages */
   path: string;
-  /** the header's column names */
+  /** the header's column names ('0', '1', ... for a file without a header) */
   columns: string[];
   /** each data row's cells, as many as columns */
   rows: string[][];
@@ -23,6 +24,8 @@ export interface Table {
 }
 
 const CANDIDATES = [',', '\t', ';', '|'];
+/** A cell that reads as a finite decimal number (no hex, no Infinity). */
+export const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // the bytes looked at to detect the delimiter (compressed files: their first inflated bytes)
 const SNIFF_BYTES = 64 * 1024;
 
@@ -65,10 +68,12 @@ export async function readTable(path: string, options: TableOptions = {}): Promi
     throw new Error(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw new Error(`${path}: the delimiter must be a non-empty string`);
-  const parser = parse({ delimiter, bom: true, trim: true, skip_empty_lines: true, info: true, relax_quotes: false });
+  // both line ends, even mixed in one file (csv-parse would otherwise take the first line's for all)
+  const parser = parse({ delimiter, record_delimiter: ['\r\n', '\n'], bom: true, trim: true, skip_empty_lines: true, info: true, relax_quotes: false });
   const input = createReadStream(path);
   const source = gzipped ? input.pipe(createGunzip()) : input;
   let columns: string[] | null = null;
+  let headerless = false;
   const rows: string[][] = [];
   const lines: number[] = [];
   const fail = (e: unknown): Error => {
@@ -87,8 +92,14 @@ export async function readTable(path: string, options: TableOptions = {}): Promi
       parser.on('readable', () => {
         let item: { record: string[]; info: { lines: number } } | null;
         while ((item = parser.read()) !== null) {
-          if (columns === null) columns = item.record;
-          else {
+          if (columns === null) {
+            columns = item.record;
+            // a first line of numbers only is data, not a header: the columns are then named by index
+            if (!item.record.every((c) => NUMBER.test(c) || c === '')) continue;
+            columns = item.record.map((_, j) => String(j));
+            headerless = true;
+          }
+          {
             rows.push(item.record);
             lines.push(item.info.lines);
           }
@@ -103,6 +114,7 @@ export async function readTable(path: string, options: TableOptions = {}): Promi
   if (columns === null) throw new Error(`${path}: is empty (no header line)`);
   const header = columns as string[];
   if (rows.length === 0) throw new Error(`${path}: has a header but no data rows`);
+  if (headerless) return { path, columns: header, rows, lines: Int32Array.from(lines) };
   const seen = new Set<string>();
   for (const [i, name] of header.entries()) {
     if (name === '') throw new Error(`${path}: line 1: column ${i + 1} has no name`);

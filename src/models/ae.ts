@@ -11,7 +11,7 @@ import type { Batch, Decoder, Encoder } from '../train/contract.js';
 import { Model, type ConfigSpec, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
 import { GENERATIVE, type KindSpec } from './kind.js';
-import { choice, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
+import { choice, likelihood, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 import { LikelihoodDecoder } from './parts/decoder.js';
 
 /** The options an autoencoder shares with the denoising one. */
@@ -23,6 +23,8 @@ export const aeOptions = {
   activation: choice('relu', ['relu', 'leakyRelu', 'tanh'] as const),
   /** Adam learning rate */
   lr: rate(1e-3),
+  /** p(x | code): 'bernoulli' (inputs in [0, 1]), 'gaussian', or a table's mixed columns */
+  likelihood: likelihood({ kind: 'bernoulli' }),
 };
 
 export type AEConfig = ConfigOf<'ae' | 'dae', typeof aeOptions>;
@@ -32,11 +34,11 @@ export class AENetwork extends Module {
   encoder: MLP;
   decoder: LikelihoodDecoder;
 
-  constructor(c: Pick<AEConfig, 'inputSize' | 'hidden' | 'latent' | 'activation'>, generator: Generator, device: Device) {
+  constructor(c: Pick<AEConfig, 'inputSize' | 'hidden' | 'latent' | 'activation' | 'likelihood'>, generator: Generator, device: Device) {
     super();
     const options = { activation: c.activation, generator, device };
     this.encoder = new MLP([c.inputSize, ...c.hidden, c.latent], options);
-    this.decoder = new LikelihoodDecoder([c.latent, ...[...c.hidden].reverse(), c.inputSize], { kind: 'bernoulli' }, options);
+    this.decoder = new LikelihoodDecoder([c.latent, ...[...c.hidden].reverse(), c.inputSize], c.likelihood, options);
   }
 }
 

@@ -23,7 +23,8 @@ import type { Batch, Decoder, Sampler } from '../train/contract.js';
 import { Model, readScalars, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
 import { GENERATIVE, type KindSpec } from './kind.js';
-import { choice, fraction, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
+import { checkOutputSpec, outputAsData, type LikelihoodSpec } from './parts/likelihood.js';
+import { choice, likelihood, fraction, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 
 const ganOptions = {
   /** size of the noise vector z */
@@ -44,6 +45,9 @@ const ganOptions = {
   lr: rate(2e-4),
   /** Adam beta1 of both players (0.5 is the usual GAN choice) */
   beta1: fraction(0.5),
+  /** what the generator's columns are: 'bernoulli' (a sigmoid: inputs in [0, 1]), 'gaussian' (as they are), or a
+   *  table's mixed columns (a softmax per categorical column) */
+  likelihood: likelihood({ kind: 'bernoulli' }),
 };
 
 export type GANConfig = ConfigOf<'gan', typeof ganOptions>;
@@ -54,10 +58,16 @@ export class GANNetwork extends Module {
   discriminator: MLP;
   average: MLP | null = null;
 
+  readonly likelihood: LikelihoodSpec;
+
   constructor(c: GANConfig, gen: Generator, device: Device) {
     super();
+    this.likelihood = c.likelihood;
+    checkOutputSpec(c.likelihood, c.inputSize);
+    // Bernoulli's sigmoid is fused into the last layer; any other output goes through outputAsData
     const generatorOptions = {
-      activation: c.generatorActivation, slope: c.slope, outputActivation: 'sigmoid' as const, generator: gen, device,
+      activation: c.generatorActivation, slope: c.slope, outputActivation: c.likelihood.kind === 'bernoulli' ? 'sigmoid' as const
+        : 'none' as const, generator: gen, device,
     };
     this.generator = new MLP([c.noiseSize, ...c.generatorHidden, c.inputSize], generatorOptions);
     this.discriminator = new MLP([c.inputSize, ...c.discriminatorHidden, 1],
@@ -66,6 +76,12 @@ export class GANNetwork extends Module {
       this.average = new MLP([c.noiseSize, ...c.generatorHidden, c.inputSize], generatorOptions);
       startAverage(this.average, this.generator);
     }
+  }
+
+  /** Rows from codes z through the generator (or its average), as data: outputAsData of the last layer. */
+  generate(z: Tensor, useAverage = false): Tensor {
+    const out = (useAverage ? this.average ?? this.generator : this.generator).forward(z);
+    return this.likelihood.kind === 'bernoulli' ? out : outputAsData(this.likelihood, out);
   }
 }
 
@@ -106,7 +122,7 @@ export class GAN extends Model<GANConfig, GANNetwork> implements Decoder, Sample
   /** The discriminator's objective on the batch and freshly generated fakes: mean over pairs, (Σ real + Σ fake) / n. */
   protected losses(batch: Batch): Objective {
     const x = zeroMissing(this.inputs(batch));
-    const fake = noGrad(() => this.module.generator.forward(this.noise(x.rows)));
+    const fake = noGrad(() => this.module.generate(this.noise(x.rows)));
     return { loss: scale(sum(this.discriminatorLosses(x, fake)), 1 / x.rows), optimizers: ['discriminator'] };
   }
 
@@ -116,7 +132,7 @@ export class GAN extends Model<GANConfig, GANNetwork> implements Decoder, Sample
     this.step(d.loss, d.optimizers);
     const n = (batch.x as Tensor).rows;
     const gLoss = withFrozen([this.module.discriminator], () => {
-      const loss = mean(this.generatorLosses(this.module.generator.forward(this.noise(n))));
+      const loss = mean(this.generatorLosses(this.module.generate(this.noise(n))));
       this.step(loss, ['generator']);
       return loss;
     });
@@ -128,14 +144,14 @@ export class GAN extends Model<GANConfig, GANNetwork> implements Decoder, Sample
   evaluateBatch(batch: Batch): Record<string, number> {
     const x = zeroMissing(this.inputs(batch));
     return noGrad(() => {
-      const fake = this.module.generator.forward(this.noise(x.rows));
+      const fake = this.module.generate(this.noise(x.rows));
       return { d_loss: sum(this.discriminatorLosses(x, fake)).item(), g_loss: sum(this.generatorLosses(fake)).item() };
     });
   }
 
-  /** G(z) in [0, 1] for codes z, [rows, inputSize]. */
+  /** G(z) for codes z, [rows, inputSize] (in [0, 1] for Bernoulli columns), from the average where there is one. */
   decode(z: Tensor): Tensor {
-    return (this.module.average ?? this.module.generator).forward(this.argument('decode', z, 'z', this.config.noiseSize));
+    return this.module.generate(this.argument('decode', z, 'z', this.config.noiseSize), true);
   }
 
   /** n samples G(z), z ~ N(0, I) (no graph recorded). */

@@ -14,7 +14,7 @@ import type { Device, Tensor } from '../tensor.js';
 import type { Batch, Encoder, Sampler } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import type { KindSpec } from './kind.js';
-import { choice, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
+import { choice, likelihood, int, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 import { ClassifierHead, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { VAE_ACTIVATIONS, VAENetwork } from './vae.js';
 
@@ -25,6 +25,8 @@ const m1Options = {
   activation: choice('softplus', VAE_ACTIVATIONS),
   /** Adam learning rate of the VAE */
   lr: rate(1e-3),
+  /** the VAE's p(x | z): 'bernoulli' (inputs in [0, 1]), 'gaussian', or a table's mixed columns */
+  likelihood: likelihood({ kind: 'bernoulli' }),
   /** hidden sizes of the classifier on the latent means (empty: softmax regression) */
   classifierHidden: sizes([]),
   /** Adam learning rate of the classifier */

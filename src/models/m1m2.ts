@@ -23,7 +23,7 @@ import type { KindSpec, RunShape } from './kind.js';
 import { M1_INPUTS, binarizeSample } from './m1.js';
 import { labelledWeight, m2Options, objectiveOf } from './m2.js';
 import { M2Network, m2Objective } from './m2net.js';
-import { choice, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
+import { choice, likelihood, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 import { SEMI_SUPERVISED } from './parts/classifier.js';
 import { VAE_ACTIVATIONS, VAENetwork } from './vae.js';
 
@@ -33,6 +33,8 @@ const m1m2Options = {
   m1Latent: int(50),
   m1Activation: choice('softplus', VAE_ACTIVATIONS),
   m1Lr: rate(1e-3),
+  /** M1's p(x | z1): 'bernoulli' (inputs in [0, 1]), 'gaussian', or a table's mixed columns */
+  likelihood: likelihood({ kind: 'bernoulli' }),
   m1Steps: int(100 * 600, 0),
   /** what M1's VAE trains on: the grey levels, or a fresh binary draw of them each step */
   m1Inputs: choice('grey', M1_INPUTS),
@@ -56,8 +58,9 @@ export class M1M2Network extends Module {
 
   constructor(c: M1M2Config, gen: Generator, device: Device) {
     super();
-    this.m1 = new VAENetwork({ inputSize: c.inputSize, hidden: c.m1Hidden, latent: c.m1Latent, activation: c.m1Activation }, gen, device);
-    this.m2 = new M2Network({ ...c, inputSize: c.m1Latent, likelihood: 'gaussian' }, gen, device);
+    this.m1 = new VAENetwork({ inputSize: c.inputSize, hidden: c.m1Hidden, latent: c.m1Latent, activation: c.m1Activation,
+      likelihood: c.likelihood }, gen, device);
+    this.m2 = new M2Network({ ...c, inputSize: c.m1Latent, likelihood: { kind: 'gaussian', variance: 'predicted' } }, gen, device);
     this.steps = zeros([1], { device });
     markKept(this.steps);
     this.active = ones([1, c.m1Latent], { device });

@@ -15,7 +15,7 @@ import type { Batch, Sampler } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import type { KindSpec } from './kind.js';
 import { M2Network, m2Objective, oneHotRows, type M2Objective } from './m2net.js';
-import { choice, fraction, int, optionalNumber, rate, sizes, weight, type ConfigInput, type ConfigOf, type Values } from './options.js';
+import { choice, likelihood, fraction, int, optionalNumber, rate, sizes, weight, type ConfigInput, type ConfigOf, type Values } from './options.js';
 import { SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { VAE_ACTIVATIONS } from './vae.js';
 
@@ -41,7 +41,11 @@ export function m2Options(d: { hidden: number[]; latent: number; alpha: number; 
   };
 }
 
-const m2Schema = m2Options({ hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1 });
+const m2Schema = {
+  ...m2Options({ hidden: [500, 500], latent: 50, alpha: 100, lr: 2e-3, labelledWeight: 1 }),
+  /** p(x|y,z): 'bernoulli' (inputs in [0, 1]), 'gaussian', or a table's mixed columns */
+  likelihood: likelihood({ kind: 'bernoulli' }),
+};
 
 export type M2Options = Values<typeof m2Schema>;
 export type M2Config = ConfigOf<'m2', typeof m2Schema>;
@@ -58,7 +62,7 @@ export function objectiveOf(o: M2Objective): Objective {
 
 export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Sampler {
   constructor(config: ConfigInput<'m2', typeof m2Schema>, options: ModelOptions = {}) {
-    super(m2Kind, config, options, (c, g, d) => new M2Network({ ...c, likelihood: 'bernoulli' }, g, d));
+    super(m2Kind, config, options, (c, g, d) => new M2Network(c, g, d));
   }
 
 

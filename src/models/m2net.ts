@@ -23,7 +23,7 @@ import type { Device, Tensor } from '../tensor.js';
 import { zeroMissing } from './common.js';
 import { VAE_ACTIVATIONS } from './vae.js';
 import { checkLabels, ClassifierHead, classifierLoss } from './parts/classifier.js';
-import { createLikelihood, type Likelihood } from './parts/likelihood.js';
+import { createLikelihood, type Likelihood, type LikelihoodSpec } from './parts/likelihood.js';
 
 /** Nonlinearities the M2 networks take (softplus is the paper's; it is not fused into the GEMM). */
 export type M2Activation = (typeof VAE_ACTIVATIONS)[number];
@@ -39,8 +39,9 @@ export interface M2NetworkOptions {
   /** dropout after each of q(y|x)'s hidden layers while training (default 0) */
   classifierDropout?: number;
   activation: M2Activation;
-  /** p(x|y,z): Bernoulli logits (inputs in [0, 1], NaN = missing) or a diagonal Gaussian (real inputs) */
-  likelihood: 'bernoulli' | 'gaussian';
+  /** p(x|y,z): Bernoulli (inputs in [0, 1]), a Gaussian (M1+M2's real z1: a variance predicted per row), or a
+   *  table's mixed columns; NaN entries are missing */
+  likelihood: LikelihoodSpec;
 }
 
 /** A layer act(x·W_x + b + onehot(y)·W_y) stored as two Linear layers: the x part (with bias), the y part. */
@@ -69,9 +70,9 @@ export class M2Network extends Module {
   decoderZ: Linear;
   decoderY: Linear;
   decoder: MLP | null;
-  /** Bernoulli logits or the Gaussian mean */
+  /** the likelihood's output layer: Bernoulli logits, a Gaussian mean, or a table's columns' parameters */
   output: Linear;
-  /** p(x|y,z) itself: Bernoulli on the logits, or a Gaussian whose log-variance is a head on the last hidden layer */
+  /** p(x|y,z) itself on the output layer (a predicted Gaussian log-variance is a head on the last hidden layer) */
   likelihood: Likelihood;
   readonly options: M2NetworkOptions;
   readonly slope = 0.01;
@@ -96,13 +97,12 @@ export class M2Network extends Module {
     this.decoder = o.decoderHidden.length > 1 ? new MLP(o.decoderHidden, base) : null;
     const last = o.decoderHidden[o.decoderHidden.length - 1];
     this.output = new Linear(last, o.inputSize, { generator: gen, device });
-    this.likelihood = createLikelihood(o.likelihood === 'gaussian' ? { kind: 'gaussian', variance: 'predicted' }
-      : { kind: 'bernoulli' }, o.inputSize, last, gen, device);
+    this.likelihood = createLikelihood(o.likelihood, o.inputSize, last, gen, device);
   }
 
-  /** The encoders' view of the inputs: missing (NaN) pixels zeroed for Bernoulli data, real inputs as they are. */
+  /** The encoders' view of the inputs: missing (NaN) entries zeroed. */
   prepare(x: Tensor): Tensor {
-    return this.options.likelihood === 'bernoulli' ? zeroMissing(x) : x;
+    return zeroMissing(x);
   }
 
   /** Class logits of q(y|x) for prepared inputs. */

@@ -19,6 +19,8 @@ export type ConfigOf<K extends string, S extends Schema> = { kind: K; inputSize:
 /** What a constructor takes: the input width, and any options (the others take their defaults). */
 export type ConfigInput<K extends string, S extends Schema> = { kind?: K; inputSize: number } & Partial<Values<S>>;
 
+import type { LikelihoodSpec } from './parts/likelihood.js';
+
 const LIMIT = 2 ** 31;
 
 function fail(kind: string, key: string, what: string, value: unknown): never {
@@ -137,4 +139,23 @@ export function readConfig<K extends string, S extends Schema>(kind: K, schema: 
       `(known: ${Object.keys(out).join(', ')})`);
   }
   return out as ConfigOf<K, S>;
+}
+
+/**
+ * A decoder's likelihood: 'bernoulli' (inputs in [0, 1]), 'gaussian' (a learned variance per column) or a full
+ * LikelihoodSpec object, e.g. a table's {kind: 'mixed', families}; its width is checked when the model is built.
+ */
+export function likelihood(fallback: LikelihoodSpec): Option<LikelihoodSpec> {
+  return {
+    fallback,
+    read: (kind, key, v) => {
+      if (v === 'bernoulli') return { kind: 'bernoulli' };
+      if (v === 'gaussian') return { kind: 'gaussian', variance: 'learned' };
+      const known = ['bernoulli', 'gaussian', 'categorical', 'mixed'];
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && known.includes((v as { kind?: string }).kind as string)) {
+        return structuredClone(v) as LikelihoodSpec;
+      }
+      return fail(kind, key, "'bernoulli', 'gaussian' or a likelihood object ({kind: 'mixed', families: [...]}, ...)", v);
+    },
+  };
 }

@@ -10,7 +10,7 @@ import type { Batch, Decoder, Encoder } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
-import { choice, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
+import { choice, likelihood, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
 import { ClassifierHead, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { AENetwork } from './ae.js';
 
@@ -25,6 +25,8 @@ const ssaeOptions = {
   classifierWeight: weight(10),
   /** Adam learning rate */
   lr: rate(1e-3),
+  /** p(x | code): 'bernoulli' (inputs in [0, 1]), 'gaussian', or a table's mixed columns */
+  likelihood: likelihood({ kind: 'bernoulli' }),
 };
 
 export type SSAEConfig = ConfigOf<'ssae', typeof ssaeOptions>;

@@ -24,7 +24,7 @@ import type { Batch, Decoder, Sampler } from '../train/contract.js';
 import { SemiSupervisedModel, readScalars, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
 import type { KindSpec } from './kind.js';
-import { fraction, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
+import { fraction, int, likelihood, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
 import { classifierLoss, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { SSGANDiscriminator, SSGANGenerator } from './ssgan-networks.js';
 
@@ -52,6 +52,9 @@ const ssganOptions = {
   eps: rate(1e-4),
   /** decay of the discriminator's moving average that classifies and evaluates (0: the discriminator itself) */
   average: fraction(0.999),
+  /** what the generator's columns are: 'bernoulli' (a sigmoid: inputs in [0, 1]), 'gaussian' (as they are), or a
+   *  table's mixed columns (a softmax per categorical column) */
+  likelihood: likelihood({ kind: 'bernoulli' }),
 };
 
 export type SSGANConfig = ConfigOf<'ssgan', typeof ssganOptions>;
@@ -74,8 +77,8 @@ export class SSGANNetwork extends Module {
       hiddenNoise: c.hiddenNoise,
     };
     this.discriminator = new SSGANDiscriminator(options, gen, device);
-    this.generator = new SSGANGenerator({ noiseSize: c.noiseSize, hidden: c.generatorHidden, outputSize: c.inputSize },
-      gen, device);
+    this.generator = new SSGANGenerator({ noiseSize: c.noiseSize, hidden: c.generatorHidden, outputSize: c.inputSize,
+      likelihood: c.likelihood }, gen, device);
     if (c.average > 0) {
       this.average = new SSGANDiscriminator(options, gen, device);
       startAverage(this.average, this.discriminator, false);
@@ -176,7 +179,7 @@ export class SSGAN extends SemiSupervisedModel<SSGANConfig, SSGANNetwork> implem
     return readScalars({ d_loss: d.loss, ...d.metrics, g_loss: gLoss });
   }
 
-  /** G(z) in [0, 1] for codes z, [rows, noiseSize] -> [rows, inputSize]. */
+  /** G(z) for codes z, [rows, noiseSize] -> [rows, inputSize] (in [0, 1] for Bernoulli columns). */
   decode(z: Tensor): Tensor {
     return this.module.generator.forward(this.argument('decode', z, 'z', this.config.noiseSize));
   }

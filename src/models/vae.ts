@@ -12,8 +12,9 @@ import type { Device, Tensor } from '../tensor.js';
 import type { Batch, Decoder, Encoder, Sampler } from '../train/contract.js';
 import { Model, type ModelOptions, type Objective } from './base.js';
 import { GENERATIVE, type KindSpec } from './kind.js';
-import { choice, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
+import { choice, likelihood, int, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
 import { LikelihoodDecoder } from './parts/decoder.js';
+import type { LikelihoodSpec } from './parts/likelihood.js';
 import { GaussianEncoder, type GaussianEncoderSizes } from './parts/encoder.js';
 
 /** The nonlinearities of the VAE-based models. */
@@ -28,6 +29,8 @@ const vaeOptions = {
   activation: choice('relu', VAE_ACTIVATIONS),
   /** Adam learning rate */
   lr: rate(1e-3),
+  /** p(x | z): 'bernoulli' (inputs in [0, 1]), 'gaussian', or a table's mixed columns */
+  likelihood: likelihood({ kind: 'bernoulli' }),
 };
 
 export type VAEConfig = ConfigOf<'vae', typeof vaeOptions>;
@@ -36,9 +39,9 @@ export type VAEConfig = ConfigOf<'vae', typeof vaeOptions>;
 export class VAENetwork extends GaussianEncoder {
   decoder: LikelihoodDecoder;
 
-  constructor(s: GaussianEncoderSizes, gen: Generator, device: Device) {
+  constructor(s: GaussianEncoderSizes & { likelihood: LikelihoodSpec }, gen: Generator, device: Device) {
     super(s, gen, device);
-    this.decoder = new LikelihoodDecoder([s.latent, ...[...s.hidden].reverse(), s.inputSize], { kind: 'bernoulli' },
+    this.decoder = new LikelihoodDecoder([s.latent, ...[...s.hidden].reverse(), s.inputSize], s.likelihood,
       { activation: s.activation, generator: gen, device });
   }
 

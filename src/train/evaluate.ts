@@ -1,5 +1,7 @@
 // Evaluation of a model on a split: the split moved to the device once, evaluateBatch's sums over batches divided
-// by the rows, reported as test_<name>; the training loop calls it at epoch ends, `semigen eval` on a saved run.
+// by the rows, reported as <rows>_<name> where <rows> says which rows were measured (test_error on held-out rows,
+// train_labelled_error on the labelled training rows); the training loop calls it at epoch ends, `semigen eval` on
+// a saved run.
 import { keep, tidy, type Device, type Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { fromArray } from '../ops/creation.js';
@@ -26,10 +28,11 @@ export function toDevice(split: DataSplit, device: Device): DeviceSplit {
 }
 
 /**
- * Test metrics: evaluateBatch's sums over batches of `batchSize` rows, as test_<name>, divided by the rows they
- * were taken over: the labelled rows for the model's perLabelledRow sums, every row for the others.
+ * Metrics on a split: evaluateBatch's sums over batches of `batchSize` rows, as <rows>_<name>, divided by the rows
+ * they were taken over: the labelled rows for the model's perLabelledRow sums, every row for the others. `rows`
+ * names the split: 'test' only for rows never trained on.
  */
-export function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: number): Record<string, number> {
+export function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: number, rows = 'test'): Record<string, number> {
   const stream = model.generator.getState(); // evaluation never moves the training stream
   const sums: Record<string, number> = {};
   model.module.eval();
@@ -47,17 +50,18 @@ export function evaluate(model: TrainableModel, test: DeviceSplit, batchSize: nu
   }
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) {
-    const rows = model.perLabelledRow?.includes(k) ? test.labelled : test.count;
-    if (rows > 0) out[`test_${k}`] = v / rows;
+    const divisor = model.perLabelledRow?.includes(k) ? test.labelled : test.count;
+    if (divisor > 0) out[`${rows}_${k}`] = v / divisor;
   }
   return out;
 }
 
-/** Test metrics of a host split (moved to `device` for the call and freed after). */
-export function evaluateSplit(model: TrainableModel, split: DataSplit, batchSize = 1000, device: Device = 'cpu'): Record<string, number> {
+/** evaluate() on a host split (moved to `device` for the call and freed after). */
+export function evaluateSplit(model: TrainableModel, split: DataSplit, batchSize = 1000, device: Device = 'cpu', rows = 'test'):
+  Record<string, number> {
   const onDevice = toDevice(split, device);
   try {
-    return evaluate(model, onDevice, batchSize);
+    return evaluate(model, onDevice, batchSize, rows);
   } finally {
     onDevice.x.dispose();
     onDevice.labels.dispose();

@@ -57,15 +57,17 @@ function jsonState(state: BatchesState): BatchesState {
   return { ...state, order: Array.from(state.order) };
 }
 
+/** What a run trains on: data.train; data.test is evaluated at epoch ends (its metrics named as evalName says). */
+export type Data = { name?: string; testName?: string; train: DataSplit; test: DataSplit | null };
+
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
-export async function train(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null },
+export async function train(model: TrainableModel, data: Data,
   options: TrainOptions): Promise<TrainResult> {
   const run = new TrainingRun(model, data, checkOptions(model, data, options));
   run.prepareFolder();
   return run.run();
 }
 
-type Data = { name?: string; train: DataSplit; test: DataSplit | null };
 
 /** One run of the loop: its folder, samplers, sums, progress and checkpoints. */
 class TrainingRun {
@@ -192,7 +194,7 @@ class TrainingRun {
 
   private evaluateTest(): Record<string, number> {
     if (this.testData === null) return {};
-    const metrics = evaluate(this.model, this.testData, this.o.evalBatchSize);
+    const metrics = evaluate(this.model, this.testData, this.o.evalBatchSize, this.o.evalName);
     this.stopOnNonFinite(metrics);
     this.lastEval = metrics;
     this.emit({ type: 'eval', step: this.step, metrics });

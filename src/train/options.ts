@@ -32,6 +32,9 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** rows per evaluation batch (default 1000) */
   evalBatchSize?: number;
+  /** what the evaluated split's rows are, the prefix of its metrics: 'test' (default) for rows never trained on;
+   *  say what they are otherwise, e.g. 'train_labelled' for a file's labelled training rows */
+  evalName?: string;
   /** 'auto' (default): a progress bar on a TTY, plain lines otherwise; 'json': one JSON line per record */
   progress?: ProgressMode;
   /** where progress goes (default process.stderr) */
@@ -58,7 +61,7 @@ export interface TrainResult {
   step: number;
   epoch: number;
   stopped: 'done' | 'aborted';
-  /** the last test metrics (test_<name>), null when there is no test split */
+  /** the last evaluation's metrics (<evalName>_<name>, e.g. test_error), null when nothing was evaluated */
   test: Record<string, number> | null;
   /** the last checkpoint written or resumed from */
   checkpoint: string | null;
@@ -130,19 +133,29 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
     evalEvery: options.evalEvery === undefined ? 1 : positiveInteger('evalEvery', options.evalEvery),
     checkpointEvery: options.checkpointEvery === undefined ? 1 : positiveInteger('checkpointEvery', options.checkpointEvery),
     evalBatchSize: options.evalBatchSize === undefined ? 1000 : positiveInteger('evalBatchSize', options.evalBatchSize),
-    progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
+    evalName: checkEvalName(options.evalName), progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
     extra: options.extra ?? {}, files: options.files ?? {},
   };
 }
 
+/** A metric prefix: lower-case words joined by '_' ('test' when none is given). */
+function checkEvalName(name: string | undefined): string {
+  if (name === undefined) return 'test';
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(name)) {
+    throw new Error(`${WHERE}: evalName must be lower-case words joined by '_', e.g. 'train_labelled', got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
 /** The run's config: what config.json holds and every checkpoint carries. */
-export function runConfig(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null },
+export function runConfig(model: TrainableModel, data: { name?: string; testName?: string; train: DataSplit; test: DataSplit | null },
   o: CheckedOptions, stepsPerEpoch: number, totalSteps: number): Record<string, unknown> {
   return {
     model: model.config,
     data: {
       name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0, features: data.train.features,
       ...labelledSummary(data.train),
+      ...(data.testName === undefined ? {} : { testName: data.testName }), evaluated: o.evalName,
     },
     seed: o.seed, batchSize: o.batchSize, epochs: o.epochs ?? null, steps: o.steps ?? null, stepsPerEpoch, totalSteps,
     device: o.device, logEvery: o.logEvery, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,

@@ -66,13 +66,21 @@ s('train --labels keeps a balanced split chosen by the seed, saved in the run', 
   assert.not.equal(JSON.parse(readFileSync(join(other, 'labels.json'), 'utf8')).rows, split.rows);
 });
 
-s('eval --json reports model, dataset, labels, seed and a test error that beats chance', () => {
+s('eval --json of a run with no test file reports its labelled training rows under their own name, not as test', () => {
   const result = json(cli('eval', join(dir, 'sup'), '--json'));
   assert.is(result.model, 'supervised');
   assert.is(result.labels, 9);
   assert.is(result.seed, 4);
   assert.is(result.dataset, csv);
-  assert.ok(result.test_error >= 0 && result.test_error < 0.4, `test_error ${result.test_error} (chance: 0.67)`);
+  assert.equal([result.evaluated, result.rows], ['train_labelled', 9]);
+  assert.not.ok('test_error' in result, 'no test figure from rows it trained on');
+  assert.ok(result.train_labelled_error >= 0 && result.train_labelled_error < 0.4, `train_labelled_error ${result.train_labelled_error} (chance: 0.67)`);
+  // on a labelled file it never saw, the figures are test figures over that file's rows
+  const held = join(dir, 'held.csv');
+  writeFileSync(held, readFileSync(csv, 'utf8').split('\n').slice(0, 31).join('\n'));
+  const onFile = json(cli('eval', join(dir, 'sup'), '--data', held, '--json'));
+  assert.equal([onFile.evaluated, onFile.rows], ['test', 30]);
+  assert.ok(onFile.test_error >= 0 && onFile.test_error < 0.4, `test_error ${onFile.test_error}`);
 });
 
 s('predict writes a label and class probabilities per row, atomically', () => {
@@ -81,7 +89,7 @@ s('predict writes a label and class probabilities per row, atomically', () => {
   assert.is(summary.rows, ROWS);
   assert.is(summary.labelled, ROWS);
   const lines = readFileSync(out, 'utf8').trim().split('\n');
-  assert.is(lines[0], 'label,p0,p1,p2');
+  assert.is(lines[0], 'class,p(0),p(1),p(2)');
   assert.is(lines.length, ROWS + 1);
   let wrong = 0;
   for (let r = 0; r < ROWS; r++) {
@@ -134,7 +142,7 @@ s('m1m2 trains M1 for half the run unless m1Steps is given (a resumed run keeps 
 });
 
 s('bad label counts and an occupied run folder are one-line errors', () => {
-  fails(train(join(dir, 'bad1'), '--labels', '10'), /10 labels cannot be split evenly over 3 classes/);
+  fails(train(join(dir, 'bad1'), '--labels', '2'), /--labels 2: 2 labels cannot cover 3 classes/);
   fails(cli('train', 'supervised', '--data', csv, '--labels', '0', '--out', join(dir, 'bad2')), /--labels must be a positive integer/);
   fails(train(join(dir, 'bad3')).status === 0 ? train(join(dir, 'bad3')) : { status: 0 }, /already holds a run/);
 });

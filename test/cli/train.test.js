@@ -38,28 +38,38 @@ function json(r) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-s('train vae on a CSV writes a run folder; eval --json reports the test metrics', () => {
+s('train vae on a CSV writes a run folder with its schema; eval --json reports the training rows under their name', () => {
   const out = join(dir, 'vae');
   const summary = json(cli('train', 'vae', '--data', csv, '--steps', '40', '--batch-size', '32', '--hidden', '16',
     '--latent', '2', '--out', out, '--json'));
   assert.is(summary.model, 'vae');
   assert.is(summary.step, 40);
-  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.safetensors', 'loss.svg', 'samples.png', 'reconstructions.png']) {
+  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.safetensors', 'loss.svg', 'schema.json']) {
     assert.ok(existsSync(join(out, f)), `${f} missing`);
   }
+  const schema = JSON.parse(readFileSync(join(out, 'schema.json'), 'utf8'));
+  assert.equal(schema.columns.map((c) => c.type), Array(16).fill('unit'), 'grey levels in [0, 1] are kept as they are');
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model.likelihood, { kind: 'bernoulli' });
   const result = json(cli('eval', out, '--json'));
   assert.is(result.model, 'vae');
-  assert.is(result.rows, 240);
-  assert.ok(Number.isFinite(result.test_neg_elbo) && result.test_neg_elbo > 0, JSON.stringify(result));
+  assert.equal([result.evaluated, result.rows], ['train', 240]);
+  assert.not.ok('test_neg_elbo' in result, 'the rows it trained on are not called test');
+  assert.ok(Number.isFinite(result.train_neg_elbo) && result.train_neg_elbo > 0, JSON.stringify(result));
 });
 
 s('sample, reconstruct and encode use the trained run', () => {
   const out = join(dir, 'vae');
-  const sample = json(cli('sample', out, '--count', '9', '--out', join(dir, 's.png'), '--json'));
+  const sample = json(cli('sample', out, '--count', '9', '--out', join(dir, 's.csv'), '--json'));
   assert.is(sample.count, 9);
-  assert.equal(Array.from(readFileSync(join(dir, 's.png')).subarray(1, 4)), [0x50, 0x4e, 0x47]); // "PNG"
-  json(cli('reconstruct', out, '--count', '5', '--out', join(dir, 'r.png'), '--json'));
-  assert.ok(existsSync(join(dir, 'r.png')));
+  const rows = readFileSync(join(dir, 's.csv'), 'utf8').trim().split('\n');
+  assert.is(rows[0], Array.from({ length: 16 }, (_, i) => `p${i}`).join(','), "a table's samples are rows of its columns");
+  assert.is(rows.length, 10);
+  assert.ok(rows.slice(1).every((r) => r.split(',').every((v) => Number(v) >= 0 && Number(v) <= 1)), rows.join('\n'));
+  json(cli('reconstruct', out, '--count', '5', '--out', join(dir, 'r.csv'), '--json'));
+  assert.is(readFileSync(join(dir, 'r.csv'), 'utf8').trim().split('\n').length, 6);
+  const png = cli('sample', out, '--out', join(dir, 's.png'));
+  assert.is(png.status, 1);
+  assert.match(png.stderr, /--out must end in \.csv \(the run was trained on a table\)/);
   const enc = json(cli('encode', out, '--input', csv, '--out', join(dir, 'codes.npy'), '--json'));
   assert.is(enc.rows, 240);
   const codes = readNpy(join(dir, 'codes.npy'));

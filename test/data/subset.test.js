@@ -32,10 +32,22 @@ s('balancedSubset draws every row of a class about equally often', () => {
   assert.ok(counts.every((n) => n > 150 && n < 250), `counts ${counts}`);
 });
 
-s('balancedSubset errors: uneven total, too few rows in a class, nothing labelled', () => {
-  assertThrows(() => balancedSubset(labels, 7, 0), /7 labels cannot be split evenly over 3 classes/);
-  assertThrows(() => balancedSubset(labels, 12, 0), /class 2 has 3 labelled rows, 4 needed for 12 labels/);
-  assertThrows(() => balancedSubset(Float32Array.from([0, 2, 2]), 3, 0), /class 1 has 0 labelled rows/);
+s('balancedSubset: an uneven total gives the first classes one more; a short class gives all it has, with a warning', () => {
+  const perClass = (rows) => [0, 1, 2].map((c) => Array.from(rows).filter((r) => labels[r] === c).length);
+  assert.equal(perClass(balancedSubset(labels, 7, 0)), [3, 2, 2]);
+  assert.equal(perClass(balancedSubset(labels, 8, 0)), [3, 3, 2]);
+  const warnings = [];
+  const short = balancedSubset(labels, 12, 0, { className: (c) => `'${'abc'[c]}'`, onWarning: (m) => warnings.push(m) });
+  assert.equal(perClass(short), [4, 4, 3]);
+  assert.equal(warnings, ["class 'c' has 3 labelled rows, fewer than its share of 4: all of them are kept"]);
+  // with enough rows and an even total the draws are the same as they always were: a split can be rebuilt from its seed
+  assert.equal(Array.from(balancedSubset(labels, 6, 1)), Array.from(balancedSubset(labels, 6, 1, { classes: 3 })));
+});
+
+s('balancedSubset errors: a class with no labelled row, fewer labels than classes, nothing labelled', () => {
+  assertThrows(() => balancedSubset(Float32Array.from([0, 2, 2]), 3, 0), /class 1 has no labelled row/);
+  assertThrows(() => balancedSubset(labels, 2, 0), /2 labels cannot cover 3 classes/);
+  assertThrows(() => balancedSubset(Float32Array.from([0, 1]), 3, 0, { classes: 3 }), /class 2 has no labelled row/);
   assertThrows(() => balancedSubset(Float32Array.from([NaN, NaN]), 2, 0), /no row is labelled/);
   assertThrows(() => balancedSubset(labels, 0, 0), /total must be a positive integer/);
   assertThrows(() => balancedSubset(labels, 3, 0.5), /seed must be an integer/);

@@ -29,7 +29,7 @@ s('kinds and default configs', () => {
   assert.equal([...MODEL_KINDS].slice(0, 5), ['ae', 'dae', 'vae', 'gan', 'supervised']);
   for (const kind of MODEL_KINDS) assert.ok(SMALL[kind], `a small config of ${kind} for the round-trip test`);
   assert.equal(defaultConfig('vae'), {
-    kind: 'vae', inputSize: 784, hidden: [512, 256], latent: 32, beta: 1, activation: 'relu', lr: 1e-3,
+    kind: 'vae', inputSize: 784, hidden: [512, 256], latent: 32, beta: 1, activation: 'relu', lr: 1e-3, likelihood: { kind: 'bernoulli' },
   });
   const gan = defaultConfig('gan');
   assert.equal([gan.noiseSize, gan.generatorHidden], [100, [500, 500]]);

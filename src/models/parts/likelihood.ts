@@ -147,25 +147,12 @@ export class MixedLikelihood extends Likelihood {
 
   constructor(width: number, families: readonly ColumnFamily[], gen: Generator, device: Device) {
     super();
-    const runs: { kind: ColumnFamily['kind']; start: number; end: number; groups: [number, number][] }[] = [];
-    let next = 0;
-    for (const f of families) {
-      if (f === null || typeof f !== 'object' || f.start !== next || !(f.end > f.start) || !Number.isInteger(f.end) ||
-        !['bernoulli', 'gaussian', 'categorical'].includes(f.kind) || (f.kind === 'categorical' && f.end - f.start < 2)) {
-        throw new Error(`mixed likelihood: families must be consecutive column ranges from 0 of a known kind ` +
-          `(categorical: 2 or more columns), got ${JSON.stringify(f)} at column ${next}`);
-      }
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last.kind === f.kind) last.end = f.end;
-      else runs.push({ kind: f.kind, start: f.start, end: f.end, groups: [] });
-      runs[runs.length - 1].groups.push([f.start, f.end]);
-      next = f.end;
-    }
-    if (next !== width) throw new Error(`mixed likelihood: the families cover ${next} columns of ${width}`);
+    checkFamilies(families, width);
+    const runs = specParts({ kind: 'mixed', families }, width);
     this.spans = runs.map((r) => [r.start, r.end]);
     this.parts = runs.map((r) => (r.kind === 'bernoulli' ? new BernoulliLikelihood()
       : r.kind === 'gaussian' ? new GaussianLikelihood(r.end - r.start, 0, 'learned', gen, device)
-        : new CategoricalLikelihood(r.end - r.start, r.groups.map(([a, b]) => [a - r.start, b - r.start] as const))));
+        : new CategoricalLikelihood(r.end - r.start, r.groups)));
   }
 
   /** Part i's columns of t (t itself when the part spans them all). */
@@ -200,4 +187,62 @@ export function createLikelihood(spec: LikelihoodSpec, width: number, top: numbe
     default:
       throw new Error(`unknown likelihood ${JSON.stringify((spec as { kind?: unknown })?.kind)} (expected bernoulli, gaussian, categorical or mixed)`);
   }
+}
+
+/** Throws unless the families are consecutive column ranges from 0 to width, each of a known kind. */
+function checkFamilies(families: readonly ColumnFamily[], width: number): void {
+  let next = 0;
+  for (const f of families) {
+    if (f === null || typeof f !== 'object' || f.start !== next || !(f.end > f.start) || !Number.isInteger(f.end) ||
+      !['bernoulli', 'gaussian', 'categorical'].includes(f.kind) || (f.kind === 'categorical' && f.end - f.start < 2)) {
+      throw new Error(`mixed likelihood: families must be consecutive column ranges from 0 of a known kind ` +
+        `(categorical: 2 or more columns), got ${JSON.stringify(f)} at column ${next}`);
+    }
+    next = f.end;
+  }
+  if (next !== width) throw new Error(`mixed likelihood: the families cover ${next} columns of ${width}`);
+}
+
+/** Throws unless spec can describe `width` columns (for a generator, which ends in outputAsData, not a likelihood). */
+export function checkOutputSpec(spec: LikelihoodSpec, width: number): void {
+  if (spec.kind === 'mixed') checkFamilies(spec.families, width);
+  else if (spec.kind === 'categorical') new CategoricalLikelihood(width, spec.groups); // its constructor checks the groups
+  else if (spec.kind !== 'bernoulli' && spec.kind !== 'gaussian') specParts(spec, width);
+}
+
+/** The columns of each part of a spec: consecutive families of one kind merged, a categorical family its own group. */
+function specParts(spec: LikelihoodSpec, width: number): { kind: ColumnFamily['kind']; start: number; end: number; groups: [number, number][] }[] {
+  switch (spec.kind) {
+    case 'bernoulli':
+    case 'gaussian':
+      return [{ kind: spec.kind, start: 0, end: width, groups: [] }];
+    case 'categorical':
+      return [{ kind: 'categorical', start: 0, end: width, groups: spec.groups.map(([a, b]) => [a, b]) }];
+    case 'mixed': {
+      const parts: ReturnType<typeof specParts> = [];
+      for (const f of spec.families) {
+        const last = parts[parts.length - 1];
+        if (last !== undefined && last.kind === f.kind) last.end = f.end;
+        else parts.push({ kind: f.kind, start: f.start, end: f.end, groups: [] });
+        parts[parts.length - 1].groups.push([f.start - parts[parts.length - 1].start, f.end - parts[parts.length - 1].start]);
+      }
+      return parts;
+    }
+    default:
+      throw new Error(`unknown likelihood ${JSON.stringify((spec as { kind?: unknown })?.kind)}`);
+  }
+}
+
+/**
+ * A generator's raw output as data under a likelihood spec: a sigmoid for Bernoulli columns, Gaussian ones as they
+ * are, a softmax over each categorical group; what a GAN's generator ends in, so its rows look like the encoded data.
+ */
+export function outputAsData(spec: LikelihoodSpec, out: Tensor): Tensor {
+  const parts = specParts(spec, out.cols).map((p) => {
+    const t = p.start === 0 && p.end === out.cols ? out : sliceCols(out, p.start, p.end);
+    if (p.kind === 'bernoulli') return sigmoid(t);
+    if (p.kind === 'gaussian') return t;
+    return concatCols(p.groups.map(([a, b]) => softmax(a === 0 && b === t.cols ? t : sliceCols(t, a, b))));
+  });
+  return parts.length === 1 ? parts[0] : concatCols(parts);
 }
