@@ -63,7 +63,7 @@ Training:
   --epochs N          epochs to train (default ${byTrait((k) => k.epochs)}; m1m2 trains M1 for the first half of the steps and M2
                       for the rest, unless --option m1Steps=N sets the split; a resumed m1m2 run keeps its split)
   --steps N           or a number of steps
-  --batch-size N      rows per step (default ${byTrait((k) => k.batchSize)};
+  --batch-size N      rows per step (default ${byTrait((k) => k.batchSize)}, or all the rows of a smaller file;
                       the semi-supervised models' labelled batch is --option labelledBatchSize=N, default 100)
   --seed N            seeds weights, noise and batch order (default 0)
   --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
@@ -117,7 +117,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (values.epochs !== undefined && values.steps !== undefined) throw new UsageError('give --epochs or --steps, not both');
   const epochs = values.steps === undefined ? positiveInt('epochs', values.epochs, spec.epochs) : undefined;
   const steps = values.steps === undefined ? undefined : positiveInt('steps', values.steps, 1);
-  const batchSize = positiveInt('batch-size', values['batch-size'], spec.batchSize);
+  let batchSize = positiveInt('batch-size', values['batch-size'], spec.batchSize);
   const seed = nonNegativeInt('seed', values.seed, 0);
   const device = parseDevice(values.device);
   if (values.threads !== undefined) setNumThreads(positiveInt('threads', values.threads, 1));
@@ -131,6 +131,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   const files: Record<string, string> = {};
   if (labels !== null) files['labels.json'] = keepFewLabels(data, labels, seed);
   if (data.schema !== undefined) files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
+  // a small table: the default batch is all its rows rather than an error (a batch size given is kept, and checked)
+  if (values['batch-size'] === undefined) batchSize = Math.min(batchSize, data.train.count);
   const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
   const config = runModelConfig(spec, values, data, total, outDir);
   const evaluation = evaluationSplit(spec, data);

@@ -66,7 +66,10 @@ export class Autoencoder extends Model<AEConfig, AENetwork> implements Encoder, 
   /** {loss: Σ over rows of the reconstruction loss of the clean input} */
   evaluateBatch(batch: Batch): Record<string, number> {
     const x = this.inputs(batch);
-    return { loss: noGrad(() => sum(this.reconstructionLoss(x)).item()) };
+    return noGrad(() => {
+      const { nll, families } = this.module.decoder.nllWithFamilies(this.module.encoder.forward(zeroMissing(x)), x);
+      return { loss: sum(nll).item(), ...families };
+    });
   }
 
   /** Codes of x, [rows, latent] (missing inputs read as 0). */

@@ -8,7 +8,7 @@ import { Module } from '../nn/module.js';
 import type { AdamOptions } from '../optim/adam.js';
 import { add, maximum, minimum, mul, scale, sub } from '../ops/elementwise.js';
 import { rand, randn } from '../ops/random.js';
-import { mean, sum } from '../ops/reduce.js';
+import { mean } from '../ops/reduce.js';
 import type { Generator } from '../random.js';
 import type { Device, Tensor } from '../tensor.js';
 import type { Batch, Encoder, Sampler } from '../train/contract.js';
@@ -94,9 +94,9 @@ export class M1 extends SemiSupervisedModel<M1Config, M1Network> implements Enco
     return false;
   }
 
-  /** The VAE's −ELBO summed over every row. */
+  /** The VAE's −ELBO summed over every row, its two parts, and its reconstruction per column family for a table. */
   protected override evaluateMore(x: Tensor): Record<string, number> {
-    return { neg_elbo: sum(this.module.vae.negElbo(x, this.generator)).item() };
+    return this.module.vae.evaluationSums(x, this.generator);
   }
 
   /** The posterior means E[z|x], [rows, latent]. */

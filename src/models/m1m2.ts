@@ -12,7 +12,7 @@ import type { AdamOptions } from '../optim/adam.js';
 import { ones, zeros } from '../ops/creation.js';
 import { fill_, upload_ } from '../ops/inplace.js';
 import { mul } from '../ops/elementwise.js';
-import { mean, sum } from '../ops/reduce.js';
+import { mean } from '../ops/reduce.js';
 import { reparameterize } from '../ops/random.js';
 import { concatRows } from '../ops/shape.js';
 import type { Generator } from '../random.js';
@@ -164,9 +164,12 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
     return false;
   }
 
-  /** M1's −ELBO summed over every row. */
+  /** M1's −ELBO summed over every row, and for a table its reconstruction per column family (m1_reconstruction_<kind>). */
   protected override evaluateMore(x: Tensor): Record<string, number> {
-    return { m1_neg_elbo: sum(this.module.m1.negElbo(x, this.generator)).item() };
+    const sums = this.module.m1.evaluationSums(x, this.generator);
+    const out: Record<string, number> = { m1_neg_elbo: sums.neg_elbo };
+    for (const [k, v] of Object.entries(sums)) if (k.startsWith('reconstruction_')) out[`m1_${k}`] = v;
+    return out;
   }
 }
 

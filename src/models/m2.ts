@@ -9,13 +9,13 @@ import { noGrad } from '../autograd.js';
 import { randn } from '../ops/random.js';
 import { sum } from '../ops/reduce.js';
 import { gatherRows } from '../ops/shape.js';
-import { sigmoid } from '../ops/activations.js';
 import type { Tensor } from '../tensor.js';
 import type { Batch, Sampler } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
 import type { KindSpec } from './kind.js';
 import { M2Network, m2Objective, oneHotRows, type M2Objective } from './m2net.js';
 import { choice, likelihood, fraction, int, optionalNumber, rate, sizes, weight, type ConfigInput, type ConfigOf, type Values } from './options.js';
+import { familyMetricNames } from './parts/likelihood.js';
 import { SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 import { VAE_ACTIVATIONS } from './vae.js';
 
@@ -83,9 +83,9 @@ export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Samp
     return objectiveOf(this.objective(batch));
   }
 
-  /** The bound, too, is summed over the labelled rows. */
+  /** The bound and its reconstruction per column family, too, are summed over the labelled rows. */
   override get perLabelledRow(): readonly string[] {
-    return [...super.perLabelledRow, 'neg_elbo'];
+    return [...super.perLabelledRow, 'neg_elbo', ...familyMetricNames(this.config.likelihood)];
   }
 
   protected override get evaluationNeedsLabels(): boolean {
@@ -93,8 +93,8 @@ export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Samp
   }
 
   /**
-   * neg_elbo = Σ over the labelled rows of −ELBO(x, y) in nats (one sample of z, −log p(y) included); nothing for a
-   * batch without labels.
+   * neg_elbo = Σ over the labelled rows of −ELBO(x, y) in nats (one sample of z, −log p(y) included), and for a table
+   * its reconstruction per column family; nothing for a batch without labels.
    */
   protected override evaluateMore(x: Tensor, labels: Tensor | null): Record<string, number> {
     if (labels === null) return {};
@@ -108,16 +108,18 @@ export class M2 extends SemiSupervisedModel<M2Config, M2Network> implements Samp
     }
     const xs = rows.length === x.rows ? x : gatherRows(x, rows);
     const shared = net.sharedPart(net.prepare(xs));
-    return { neg_elbo: sum(net.negElbo(oneHotRows(y, 0, this.classes, this.device), shared, xs, this.generator)).item() };
+    const families: Record<string, number> = {};
+    const negElbo = net.negElbo(oneHotRows(y, 0, this.classes, this.device), shared, xs, this.generator, null, families);
+    return { neg_elbo: sum(negElbo).item(), ...families };
   }
 
-  /** n samples sigmoid(p(x|y,z) logits), z ~ N(0, I), row i of class i mod classes (no graph recorded). */
+  /** n samples E[x|y,z] (the likelihood's mean), z ~ N(0, I), row i of class i mod classes (no graph recorded). */
   sample(n: number): Tensor {
     this.checkCount('sample', n);
     return noGrad(() => {
       const y = Array.from({ length: n }, (_, i) => i % this.classes);
       const z = randn([n, this.config.latent], this.generator, { device: this.device });
-      return sigmoid(this.module.decode(oneHotRows(y, 0, this.classes, this.device), z).out);
+      return this.module.likelihood.mean(this.module.decode(oneHotRows(y, 0, this.classes, this.device), z));
     });
   }
 }

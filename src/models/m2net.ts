@@ -23,7 +23,7 @@ import type { Device, Tensor } from '../tensor.js';
 import { zeroMissing } from './common.js';
 import { VAE_ACTIVATIONS } from './vae.js';
 import { checkLabels, ClassifierHead, classifierLoss } from './parts/classifier.js';
-import { createLikelihood, type Likelihood, type LikelihoodSpec } from './parts/likelihood.js';
+import { createLikelihood, familySums, type Likelihood, type LikelihoodSpec } from './parts/likelihood.js';
 
 /** Nonlinearities the M2 networks take (softplus is the paper's; it is not fused into the GEMM). */
 export type M2Activation = (typeof VAE_ACTIVATIONS)[number];
@@ -118,15 +118,19 @@ export class M2Network extends Module {
   /**
    * Per-row −ELBO(x, y) = −log p(x|y,z) + KL(q(z|x,y) || N(0, I)) − log p(y) (p(y) uniform), one z per row drawn
    * from gen, [rows]. onehot [rows, classes]; shared [rows, h] = sharedPart of each row's x; x [rows, in] the
-   * targets (NaN entries are left out); mask [1, in] keeps the columns that count (null: all).
+   * targets (NaN entries are left out); mask [1, in] keeps the columns that count (null: all). families, when
+   * given, gets the reconstruction's sums over rows per column family of a mixed likelihood (familySums).
    */
-  negElbo(onehot: Tensor, shared: Tensor, x: Tensor, gen: Generator, mask: Tensor | null = null): Tensor {
+  negElbo(onehot: Tensor, shared: Tensor, x: Tensor, gen: Generator, mask: Tensor | null = null,
+    families: Record<string, number> | null = null): Tensor {
     const act = this.options.activation;
     let h = linear(onehot, this.encoderY.weight, null, act, this.slope, shared);
     if (this.encoder !== null) h = this.encoder.forward(h);
     const mu = this.mu.forward(h);
     const logvar = this.logvar.forward(h);
-    const reconstruction = this.likelihood.nll(this.decode(onehot, reparameterize(mu, logvar, gen)), x, mask);
+    const o = this.decode(onehot, reparameterize(mu, logvar, gen));
+    const reconstruction = this.likelihood.nll(o, x, mask);
+    if (families !== null) Object.assign(families, familySums(this.likelihood, o, x, mask));
     return addScalar(add(reconstruction, gaussianKl(mu, logvar)), Math.log(this.options.classes));
   }
 

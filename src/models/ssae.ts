@@ -72,7 +72,8 @@ export class SSAE extends SemiSupervisedModel<SSAEConfig, SSAENetwork> implement
 
   /** The reconstruction summed over every row of the batch, labelled or not. */
   protected override evaluateMore(x: Tensor): Record<string, number> {
-    return { reconstruction: sum(this.reconstructionLoss(x)).item() };
+    const { nll, families } = this.module.decoder.nllWithFamilies(this.module.encoder.forward(zeroMissing(x)), x);
+    return { reconstruction: sum(nll).item(), ...families };
   }
 
   /** The code of x, [rows, code]. */

@@ -51,6 +51,16 @@ export class VAENetwork extends GaussianEncoder {
     return { reconstruction: this.decoder.nll(z, x), kl };
   }
 
+  /** Sums over rows, for evaluation: neg_elbo = Σ (reconstruction + KL) in nats (one z per row), its two parts, and
+   *  the reconstruction per column family for a mixed likelihood (reconstruction_<kind>). */
+  evaluationSums(x: Tensor, gen: Generator): Record<string, number> {
+    const { z, kl } = this.sample(x, gen);
+    const { nll, families } = this.decoder.nllWithFamilies(z, x);
+    const r = sum(nll).item();
+    const k = sum(kl).item();
+    return { neg_elbo: r + k, reconstruction: r, kl: k, ...families };
+  }
+
   /** Per-row −ELBO = reconstruction + klWeight · KL, [rows]. */
   negElbo(x: Tensor, gen: Generator, klWeight = 1): Tensor {
     const { reconstruction, kl } = this.terms(x, gen);
@@ -73,15 +83,10 @@ export class VAE extends Model<VAEConfig, VAENetwork> implements Encoder, Decode
     return { loss: mean(this.module.negElbo(this.inputs(batch), this.generator, this.config.beta)) };
   }
 
-  /** Sums over rows: neg_elbo = Σ (BCE + KL) in nats (beta = 1, one sample of z), and its two parts. */
+  /** Sums over rows: neg_elbo in nats (beta = 1, one sample of z) and its parts (VAENetwork.evaluationSums). */
   evaluateBatch(batch: Batch): Record<string, number> {
     const x = this.inputs(batch);
-    return noGrad(() => {
-      const { reconstruction, kl } = this.module.terms(x, this.generator);
-      const r = sum(reconstruction).item();
-      const k = sum(kl).item();
-      return { neg_elbo: r + k, reconstruction: r, kl: k };
-    });
+    return noGrad(() => this.module.evaluationSums(x, this.generator));
   }
 
   /** The posterior mean mu, [rows, latent]. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readTable, detectDelimiter } from '../../dist/src/data/table.js';
-import { encodeTable, encodedLayout, fitSchema } from '../../dist/src/data/schema.js';
+import { csvText, decodeRows, encodeTable, encodedLayout, fitSchema, tableLikelihood } from '../../dist/src/data/schema.js';
 import { assertClose } from '../helpers.js';
 
 const s = suite('data: tables and their schema');
@@ -127,6 +127,45 @@ s('an unseen category, a missing column, an unknown label and a non-number are E
   await bad('nan.csv', 'height,smoker,colour\n15O,no,red\n', /nan\.csv: line 2, column 'height': '15O' is not a number/);
   const mostlyNumbers = ['v,class', ...Array.from({ length: 30 }, (_, i) => `${i === 17 ? 'oops' : i * 1.5},A`)].join('\n');
   assert.throws(() => fitSchema(readTableSync(mostlyNumbers)), /line 19, column 'v': 'oops' is not a number, in a column of numbers/);
+});
+
+s('numbers all in [0, 1] are kept as they are (Bernoulli); whole numbers are marked; the likelihood follows the columns', async () => {
+  const t = await readTable(file('unit.csv', 'p,q,n,label\n0,0.25,3,a\n1,0.5,5,b\n0.5,1,4,a\n'));
+  const schema = fitSchema(t);
+  assert.equal(schema.columns.map((c) => c.type), ['unit', 'unit', 'numeric']);
+  assert.is(schema.columns[2].integer, true);
+  assert.is(fitSchema(await readTable(file('frac.csv', 'v\n1.5\n2\n3\n'))).columns[0].integer, false);
+  const { x } = encodeTable(schema, t);
+  assertClose(Array.from(x.subarray(0, 2)), [0, 0.25], { atol: 0, rtol: 0 });
+  assert.equal(tableLikelihood(fitSchema(await readTable(file('px.csv', 'a,b\n0.1,0\n0.7,1\n0.2,1\n')))), { kind: 'bernoulli' });
+  assert.equal(tableLikelihood(fitSchema(await readTable(file('num.csv', 'a,b\n1,5\n7,2\n3,9\n')))), { kind: 'gaussian', variance: 'learned' });
+  assert.equal(tableLikelihood(schema), { kind: 'mixed', families: [{ kind: 'bernoulli', start: 0, end: 1 }, { kind: 'bernoulli', start: 1, end: 2 },
+    { kind: 'gaussian', start: 2, end: 3 }] });
+  const headed = await readTable(file('nohead.csv', '1,2.5,x\n3,4,y\n'));
+  assert.equal(headed.columns, ['1', '2.5', 'x'], 'a first line with any text in it is the header');
+  const numeric = await readTable(file('nums.csv', '1,2.5,3\n3,4,5\n'));
+  assert.equal([numeric.columns, numeric.rows.length, Array.from(numeric.lines)], [['0', '1', '2'], 2, [1, 2]]);
+});
+
+s("decodeRows gives a model's outputs back as the table's cells: numbers unscaled, the likeliest or a drawn category", async () => {
+  const schema = fitSchema(await readTable(file('train4.csv', TRAIN)));
+  const height = schema.columns[1];
+  // [height (scaled), smoker p(yes), colour probabilities blue/green/red]
+  const out = Float32Array.from([1.5, 0.9, 0.1, 0.2, 0.7, -0.25, 0.2, 0.6, 0.3, 0.1, NaN, NaN, NaN, NaN, NaN]);
+  const mode = decodeRows(schema, out, 3);
+  assert.equal(mode.columns, ['height', 'smoker', 'colour']);
+  assert.ok(height.integer, 'the heights were written as whole numbers (150.0, ...)');
+  assert.equal(mode.rows[0], [String(Math.round(height.center + 1.5 * height.scale)), 'yes', 'red']);
+  assert.equal(mode.rows[1].slice(1), ['no', 'blue']);
+  assert.equal(mode.rows[2], ['', '', ''], 'NaN outputs are empty cells');
+  // draws: u = 0.95 > p(yes) = 0.9 gives 'no'; u = 0.25 falls in green's share (0.1 + 0.2 of 1.0) of the colours
+  const us = [0.95, 0.25];
+  const drawn = decodeRows(schema, out.subarray(0, 5), 1, () => us.shift());
+  assert.equal(drawn.rows[0].slice(1), ['no', 'green']);
+  const ints = fitSchema(await readTable(file('ints.csv', 'n,m\n1,2\n4,3\n7,9\n')));
+  assert.equal(decodeRows(ints, Float32Array.from([0.123, -0.5]), 1).rows[0].map(Number).every(Number.isInteger), true, 'a column of whole numbers decodes to whole numbers');
+  assert.throws(() => decodeRows(schema, out, 2), /15 values are not 2 rows of 5/);
+  assert.is(csvText(['a', 'b c'], [['x,y', 'say "hi"'], [' pad', '1']]), 'a,b c\n"x,y","say ""hi"""\n" pad",1\n');
 });
 
 /** A table from text without a file, for fitSchema's own errors. */

@@ -4,7 +4,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
-import { BernoulliLikelihood, CategoricalLikelihood, GaussianLikelihood, MixedLikelihood, createLikelihood } from '../../dist/src/models/parts/likelihood.js';
+import { BernoulliLikelihood, CategoricalLikelihood, GaussianLikelihood, MixedLikelihood, createLikelihood, familySums, familyMetricNames,
+  outputAsData, checkOutputSpec } from '../../dist/src/models/parts/likelihood.js';
 import { LikelihoodDecoder } from '../../dist/src/models/parts/decoder.js';
 import { GaussianEncoder } from '../../dist/src/models/parts/encoder.js';
 import { startAverage, updateAverage } from '../../dist/src/nn/average.js';
@@ -246,6 +247,55 @@ s('a mixed likelihood is the sum of its families\' NLLs (NaN entries and a mask 
   assertThrows(() => new MixedLikelihood(W, [{ kind: 'gaussian', start: 0, end: 4 }], new sg.Generator(0), 'cpu'), /the families cover 4 columns of 9/);
   assertThrows(() => new MixedLikelihood(3, [{ kind: 'categorical', start: 0, end: 1 }, { kind: 'poisson', start: 1, end: 3 }], new sg.Generator(0), 'cpu'),
     /families must be consecutive column ranges/);
+  like.dispose();
+});
+
+s("a mixed likelihood's NLL per column family matches float64 and adds up to the NLL; a generator's output as data", () => {
+  const r = rng(31);
+  const W = 9;
+  const like = new MixedLikelihood(W, FAMILIES, new sg.Generator(7), 'cpu');
+  const lv = new Float64Array(W);
+  for (const [, t] of like.namedParameters()) sg.init.uniform(t, -0.5, 0.5, new sg.Generator(8));
+  lv.set(like.parts[0].logvar.toArray(), 0);
+  lv.set(like.parts[3].logvar.toArray(), 8);
+  const x = new Float32Array(ROWS * W);
+  for (let row = 0; row < ROWS; row++) {
+    const o = row * W;
+    x[o] = r.uniform(-2, 2); x[o + 1] = r.uniform(-2, 2); x[o + 2] = r.int(2);
+    x[o + 3 + r.int(3)] = 1; x[o + 6 + r.int(2)] = 1; x[o + 8] = r.uniform(-2, 2);
+  }
+  x[W + 2] = NaN; // row 1's binary cell missing
+  const out = uniform(r, ROWS * W, -2, 2);
+  const want = { reconstruction_gaussian: 0, reconstruction_bernoulli: 0, reconstruction_categorical: 0 };
+  for (let row = 0; row < ROWS; row++) {
+    const v = (j) => x[row * W + j];
+    const o = (j) => out[row * W + j];
+    for (const j of [0, 1, 8]) want.reconstruction_gaussian += 0.5 * (Math.log(2 * Math.PI) + lv[j] + (v(j) - o(j)) ** 2 * Math.exp(-lv[j]));
+    if (!Number.isNaN(v(2))) want.reconstruction_bernoulli += softplus64(o(2)) - v(2) * o(2);
+    for (const [a, e] of [[3, 6], [6, 8]]) {
+      const lse = Math.log(Array.from({ length: e - a }, (_, k) => Math.exp(o(a + k))).reduce((p, q) => p + q, 0));
+      for (let k = a; k < e; k++) want.reconstruction_categorical -= v(k) * (o(k) - lse);
+    }
+  }
+  const [got, total, asData, mean] = sg.tidy(() => {
+    const o = { out: sg.tensor(out, [ROWS, W]), top: sg.tensor(out, [ROWS, W]) };
+    const xt = sg.tensor(x, [ROWS, W]);
+    return [familySums(like, o, xt), sg.sum(like.nll(o, xt)).item(), outputAsData({ kind: 'mixed', families: FAMILIES }, o.out).toArray(),
+      like.mean(o).toArray()];
+  });
+  assert.equal(Object.keys(got).sort(), Object.keys(want).sort());
+  for (const k of Object.keys(want)) assertClose([got[k]], [want[k]], { atol: 1e-4, rtol: 1e-5, what: k });
+  assertClose([Object.values(got).reduce((a, b) => a + b, 0)], [total], { atol: 1e-4, rtol: 1e-6, what: 'families add up' });
+  assert.equal(familyMetricNames({ kind: 'mixed', families: FAMILIES }).sort(), Object.keys(want).sort());
+  assert.equal(familyMetricNames({ kind: 'bernoulli' }), []);
+  assert.equal(sg.tidy(() => familySums(new BernoulliLikelihood(), { out: sg.tensor(out, [ROWS, W]) }, sg.tensor(x, [ROWS, W]))), {});
+  // a GAN's generator ends in the likelihood's mean map: identity, sigmoid, a softmax per group
+  assertClose(Array.from(asData), Array.from(mean), { atol: 1e-7, rtol: 1e-6 });
+  const sig = (q) => 1 / (1 + Math.exp(-q));
+  assertClose(Array.from(asData.subarray(0, 4)), [out[0], out[1], sig(out[2]), Math.exp(out[3]) / (Math.exp(out[3]) + Math.exp(out[4]) + Math.exp(out[5]))],
+    { atol: 1e-6, rtol: 1e-5 });
+  assertThrows(() => checkOutputSpec({ kind: 'mixed', families: FAMILIES }, 10), /the families cover 9 columns of 10/);
+  assertThrows(() => checkOutputSpec({ kind: 'categorical', groups: [[0, 2]] }, 3), /groups cover 2 columns of 3/);
   like.dispose();
 });
 

@@ -5,7 +5,7 @@
 import { MLP, type MLPOptions } from '../../nn/mlp.js';
 import type { Tensor } from '../../tensor.js';
 import { forwardWithOutput } from '../common.js';
-import { createLikelihood, type DecoderOutput, type Likelihood, type LikelihoodSpec } from './likelihood.js';
+import { createLikelihood, familySums, type DecoderOutput, type Likelihood, type LikelihoodSpec } from './likelihood.js';
 
 export class LikelihoodDecoder extends MLP {
   likelihood: Likelihood;
@@ -29,6 +29,12 @@ export class LikelihoodDecoder extends MLP {
   /** −log p(x | z) per row, [rows] (NaN entries of x and entries where mask is 0 left out). */
   nll(z: Tensor, x: Tensor, mask: Tensor | null = null): Tensor {
     return this.likelihood.nll(this.output(z), x, mask);
+  }
+
+  /** nll(z, x) and, for a mixed likelihood, its sums over rows per column family (familySums). */
+  nllWithFamilies(z: Tensor, x: Tensor): { nll: Tensor; families: Record<string, number> } {
+    const o = this.output(z);
+    return { nll: this.likelihood.nll(o, x), families: familySums(this.likelihood, o, x) };
   }
 
   /** E[x | z], [rows, columns]; Bernoulli's sigmoid is fused into the last GEMM. */

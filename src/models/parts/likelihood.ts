@@ -47,6 +47,26 @@ export abstract class Likelihood extends Module {
 
   /** E[x | o], [rows, cols]. */
   abstract mean(o: DecoderOutput): Tensor;
+
+  /** −log p(x | o) per row of each column family, for a mix of them (null: one family, the whole of nll). */
+  familyNll(_o: DecoderOutput, _x: Tensor, _mask?: Tensor | null): Map<ColumnFamily['kind'], Tensor> | null {
+    return null;
+  }
+}
+
+/**
+ * Sums over rows of a mixed likelihood's −log p per column family, as reconstruction_<kind> metrics in nats (they add
+ * up to the whole reconstruction term); {} for a likelihood of one family.
+ */
+export function familySums(likelihood: Likelihood, o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, nll] of likelihood.familyNll(o, x, mask) ?? []) out[`reconstruction_${kind}`] = sum(nll).item();
+  return out;
+}
+
+/** The reconstruction_<kind> metric names familySums gives for a spec ([] for a likelihood of one family). */
+export function familyMetricNames(spec: LikelihoodSpec): string[] {
+  return spec.kind === 'mixed' ? [...new Set(spec.families.map((f) => `reconstruction_${f.kind}`))] : [];
 }
 
 /** Bernoulli with logits: the fused, stable BCE-with-logits, which skips NaN targets. */
@@ -143,6 +163,8 @@ export class MixedLikelihood extends Likelihood {
   readonly meanActivation = 'none' as const;
   /** [start, end) of each part's columns */
   readonly spans: [number, number][];
+  /** each part's family */
+  readonly kinds: ColumnFamily['kind'][];
   parts: Likelihood[];
 
   constructor(width: number, families: readonly ColumnFamily[], gen: Generator, device: Device) {
@@ -150,6 +172,7 @@ export class MixedLikelihood extends Likelihood {
     checkFamilies(families, width);
     const runs = specParts({ kind: 'mixed', families }, width);
     this.spans = runs.map((r) => [r.start, r.end]);
+    this.kinds = runs.map((r) => r.kind);
     this.parts = runs.map((r) => (r.kind === 'bernoulli' ? new BernoulliLikelihood()
       : r.kind === 'gaussian' ? new GaussianLikelihood(r.end - r.start, 0, 'learned', gen, device)
         : new CategoricalLikelihood(r.end - r.start, r.groups)));
@@ -165,6 +188,17 @@ export class MixedLikelihood extends Likelihood {
     const terms = this.parts.map((part, i) => part.nll({ out: this.columns(o.out, i), top: o.top }, this.columns(x, i),
       mask === null ? null : this.columns(mask, i)));
     return terms.reduce((total, term) => add(total, term));
+  }
+
+  override familyNll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Map<ColumnFamily['kind'], Tensor> {
+    const byKind = new Map<ColumnFamily['kind'], Tensor>();
+    this.parts.forEach((part, i) => {
+      const term = part.nll({ out: this.columns(o.out, i), top: o.top }, this.columns(x, i), mask === null ? null : this.columns(mask, i));
+      const kind = this.kinds[i];
+      const before = byKind.get(kind);
+      byKind.set(kind, before === undefined ? term : add(before, term));
+    });
+    return byKind;
   }
 
   mean(o: DecoderOutput): Tensor {
