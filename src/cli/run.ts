@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
 import { stderrProgress } from '../data/download.js';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
-import type { TableSchema } from '../data/schema.js';
+import { rawSchema, type TableSchema } from '../data/schema.js';
+import { readTable } from '../data/table.js';
 import { labelledRows, subsetRows, withLabelsOnly } from '../data/subset.js';
 import { createModel, disposeModel } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
@@ -87,12 +88,17 @@ export async function loadRunData(dataName: string, dataOverride: string | undef
   return loadDataset(dataOverride ?? dataName, {});
 }
 
-/** A file of rows for a run's model (predict, encode): a table read with the run's schema, or a .npy array. */
+/**
+ * A file of rows for a run's model (predict, encode, reconstruct): a table read with the run's schema, or, for a run
+ * trained on images or arrays, a table of numbers taken as they are (labels as class indices), or a .npy array.
+ */
 export async function loadRunInput(run: OpenRun, path: string, labelColumn: string | undefined): Promise<DataSplit> {
-  if (run.schema === undefined && isTablePath(path) && run.dataName !== 'unnamed' && !isTablePath(run.dataName)) {
-    throw new UsageError(`${path}: ${run.dir} was not trained on a table, so it has no schema to read one with; give a .npy file`);
+  let schema = run.schema;
+  if (schema === undefined && isTablePath(path)) {
+    const classes = (run.model as { classes?: number }).classes ?? 0;
+    schema = rawSchema(await readTable(path), { labelColumn, classes });
   }
-  const input = (await loadFileDataset(path, { schema: run.schema, labelColumn })).train;
+  const input = (await loadFileDataset(path, { schema, labelColumn })).train;
   if (input.features !== run.modelConfig.inputSize) {
     throw new UsageError(`${path} has ${input.features} features per row, the model takes ${run.modelConfig.inputSize}`);
   }

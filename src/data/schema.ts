@@ -153,6 +153,19 @@ export function fitSchema(table: Table, options: SchemaOptions = {}): TableSchem
   return { format: 'semigen-table-schema-1', columns, label, missing: [...missing], scaling };
 }
 
+/**
+ * A schema that keeps every cell's number as it is (no scaling, no categories), for a model trained on images or
+ * arrays whose inputs were never scaled: each column but the label's is kept as is; the label column (by name or
+ * index; default 'label' or 'class') holds class indices 0..classes-1.
+ */
+export function rawSchema(table: Table, options: { labelColumn?: string | number; classes: number }): TableSchema {
+  const li = labelIndex(table, options.labelColumn);
+  const columns: ColumnSchema[] = table.columns.filter((_, j) => j !== li).map((name) => ({ name, type: 'unit' }));
+  if (columns.length === 0) throw new Error(`${table.path}: no feature columns (only the label column)`);
+  const label = li < 0 ? null : { name: table.columns[li], classes: Array.from({ length: options.classes }, (_, c) => String(c)) };
+  return { format: 'semigen-table-schema-1', columns, label, missing: [...DEFAULT_MISSING], scaling: 'standard' };
+}
+
 /** The encoded columns' layout: one column per numeric or binary column, one per category of a categorical one. */
 export function encodedLayout(schema: TableSchema): EncodedLayout {
   const families: EncodedLayout['families'] = [];

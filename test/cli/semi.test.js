@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import * as npyFiles from '../../dist/src/data/npy.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const cli = (...args) => spawnSync(process.execPath, [main, ...args], {
@@ -101,6 +102,24 @@ s('predict writes a label and class probabilities per row, atomically', () => {
   assert.ok(Math.abs(wrong / ROWS - summary.error) < 1e-12, 'the reported error is the CSV\'s');
   fails(cli('predict', join(dir, 'sup'), '--input', csv, '--out', join(dir, 'p.txt')), /--out must end in \.csv/);
   fails(cli('predict', join(dir, 'sup'), '--out', out), /needs --input/);
+});
+
+s('a run trained on a .npy array predicts a CSV of plain numbers, taken as they are, its classes numbered', () => {
+  const rowsOf = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const { writeNpy } = npyFiles;
+  writeNpy(join(dir, 'stripes.npy'), Float32Array.from(rowsOf.flat()), [ROWS, 17]);
+  json(cli('train', 'supervised', '--data', join(dir, 'stripes.npy'), '--label-column', '16', '--labels', '9', '--steps', '60',
+    '--hidden', '8', '--out', join(dir, 'npy'), '--json'));
+  writeFileSync(join(dir, 'plain.csv'), `${rowsOf.map((r) => r.join(',')).join('\n')}\n`); // no header, label last
+  const summary = json(cli('predict', join(dir, 'npy'), '--input', join(dir, 'plain.csv'), '--label-column', '16',
+    '--out', join(dir, 'npy-preds.csv'), '--json'));
+  assert.equal([summary.rows, summary.labelled], [ROWS, ROWS]);
+  const fromArray = json(cli('predict', join(dir, 'npy'), '--input', join(dir, 'stripes.npy'), '--label-column', '16',
+    '--out', join(dir, 'npy-preds2.csv'), '--json'));
+  assert.is(summary.error, fromArray.error);
+  const written = readFileSync(join(dir, 'npy-preds.csv'), 'utf8');
+  assert.is(written, readFileSync(join(dir, 'npy-preds2.csv'), 'utf8'), 'the CSV of the same numbers predicts the same');
+  assert.is(written.split('\n')[0], 'label,p0,p1,p2');
 });
 
 s('--class-weights balanced is saved in the model config', () => {
