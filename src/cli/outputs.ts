@@ -107,8 +107,7 @@ export async function runReconstruct(argv: string[]): Promise<void> {
       bytes = reconstructionPng(run.model, data.test ?? data.train, count);
       if (bytes === null) throw new UsageError(`reconstruct: the model's ${run.modelConfig.inputSize} inputs are not a square image`);
     } else {
-      const source = values.data ?? run.testName ?? run.dataName;
-      const split = await loadRunInput(run, source, undefined);
+      const split = await loadRunInput(run, values.data ?? run.read.test ?? run.dataName);
       const n = Math.min(count, split.count);
       const model = run.model as unknown as { encode(x: Tensor): Tensor; decode(z: Tensor): Tensor };
       const x = split.x.subarray(0, n * split.features);

@@ -12,6 +12,7 @@ import { readTable } from '../data/table.js';
 import { labelledRows, subsetRows, withLabelsOnly } from '../data/subset.js';
 import { createModel, disposeModel } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
+import type { DataRead } from '../train/options.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
 import { Generator } from '../random.js';
 import type { Device } from '../tensor.js';
@@ -23,8 +24,8 @@ export interface OpenRun {
   modelConfig: ModelConfig;
   /** the data's name as trained: a dataset name or a file path */
   dataName: string;
-  /** the test file it was trained with, if any */
-  testName: string | null;
+  /** how its files were read: the test file, the label column, the delimiter ({} for a named dataset) */
+  read: DataRead;
   /** a table's schema (schema.json), for runs trained on a table */
   schema: TableSchema | undefined;
   seed: number;
@@ -48,7 +49,7 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   }
   const state = loadCheckpoint(checkpointPath);
   const modelConfig = state.config.model as ModelConfig;
-  const data = state.config.data as { name?: string; testName?: string } | undefined;
+  const data = state.config.data as { name?: string; read?: DataRead } | undefined;
   const schema = readSchema(dir);
   const seed = typeof state.config.seed === 'number' ? state.config.seed : 0;
   const model = createModel(modelConfig, { generator: new Generator(seed), device });
@@ -60,7 +61,7 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   }
   model.module.eval();
   return {
-    dir, config, modelConfig, dataName: data?.name ?? 'unnamed', testName: data?.testName ?? null, schema, seed,
+    dir, config, modelConfig, dataName: data?.name ?? 'unnamed', read: data?.read ?? {}, schema, seed,
     step: state.step, model,
     dispose: () => disposeModel(model),
   };
@@ -89,16 +90,18 @@ export async function loadRunData(dataName: string, dataOverride: string | undef
 }
 
 /**
- * A file of rows for a run's model (predict, encode, reconstruct): a table read with the run's schema, or, for a run
- * trained on images or arrays, a table of numbers taken as they are (labels as class indices), or a .npy array.
+ * A file of rows for a run's model (predict, encode, reconstruct, eval --data): a table read with the run's schema,
+ * or, for a run trained on images or arrays, a table of numbers taken as they are (labels as class indices), or a
+ * .npy array; labelColumn: the file's label column where it is not the run's.
  */
-export async function loadRunInput(run: OpenRun, path: string, labelColumn: string | undefined): Promise<DataSplit> {
+export async function loadRunInput(run: OpenRun, path: string, labelColumn = run.read.labelColumn): Promise<DataSplit> {
   let schema = run.schema;
+  const delimiter = run.read.delimiter;
   if (schema === undefined && isTablePath(path)) {
     const classes = (run.model as { classes?: number }).classes ?? 0;
-    schema = rawSchema(await readTable(path), { labelColumn, classes });
+    schema = rawSchema(await readTable(path, { delimiter }), { labelColumn, classes });
   }
-  const input = (await loadFileDataset(path, { schema, labelColumn })).train;
+  const input = (await loadFileDataset(path, { schema, labelColumn, delimiter })).train;
   if (input.features !== run.modelConfig.inputSize) {
     throw new UsageError(`${path} has ${input.features} features per row, the model takes ${run.modelConfig.inputSize}`);
   }
@@ -144,7 +147,7 @@ export async function evaluationRows(run: OpenRun, dataOverride: string | undefi
     return { split: data.test as DataSplit, name: 'test', describe: `the test split of ${data.name}` };
   }
   if (dataOverride !== undefined) {
-    const split = (await loadFileDataset(dataOverride, { schema: run.schema })).train;
+    const split = await loadRunInput(run, dataOverride);
     if (resolve(dataOverride) === resolve(run.dataName)) return trainedOn(dataOverride, trainedLabels(run, split));
     if (semiSupervised && labelledRows(split).length < split.count) {
       throw new UsageError(`${dataOverride}: ${split.count - labelledRows(split).length} of its ${split.count} rows have no label; ` +
@@ -152,12 +155,10 @@ export async function evaluationRows(run: OpenRun, dataOverride: string | undefi
     }
     return { split, name: 'test', describe: `the rows of ${dataOverride}` };
   }
-  if (run.testName !== null) {
-    const data = await loadFileDataset(run.dataName, { schema: run.schema, test: run.testName });
-    return { split: data.test as DataSplit, name: 'test', describe: `the rows of ${run.testName}` };
+  if (run.read.test !== undefined) {
+    return { split: await loadRunInput(run, run.read.test), name: 'test', describe: `the rows of ${run.read.test}` };
   }
-  const data = await loadFileDataset(run.dataName, { schema: run.schema });
-  return trainedOn(run.dataName, trainedLabels(run, data.train));
+  return trainedOn(run.dataName, trainedLabels(run, await loadRunInput(run, run.dataName)));
 }
 
 /** Narrows a model to one offering `method`, else a one-line error naming the model kind. */

@@ -146,7 +146,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   try {
-    const result = await train(model, { name: data.name, testName: values.test, train: data.train, test: evaluation.split }, {
+    const read = { test: values.test, labelColumn: values['label-column'], delimiter: delimiterFlag(values.delimiter) };
+    const result = await train(model, { name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split }, {
       epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true,
       progress: json ? 'json' : 'auto', signal: controller.signal, evalName: evaluation.name,
       extra: { command: ['train', ...argv] }, files,

@@ -13,11 +13,11 @@ import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoin
 import { JsonLines, writeFileAtomic } from './files.js';
 import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type MetricsRecord } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
-import { checkOptions, runConfig, checkResumable, type CheckedOptions, type TrainOptions, type TrainEvent, type TrainResult } from './options.js';
+import { checkOptions, runConfig, checkResumable, type CheckedOptions, type DataRead, type TrainOptions, type TrainEvent, type TrainResult } from './options.js';
 import { writeLossCurve } from './plot.js';
 import { evaluate, toDevice, type DeviceSplit } from './evaluate.js';
 
-export type { TrainOptions, TrainEvent, TrainResult } from './options.js';
+export type { TrainOptions, TrainEvent, TrainResult, DataRead } from './options.js';
 
 
 const YIELD_MS = 50;
@@ -57,8 +57,12 @@ function jsonState(state: BatchesState): BatchesState {
   return { ...state, order: Array.from(state.order) };
 }
 
-/** What a run trains on: data.train; data.test is evaluated at epoch ends (its metrics named as evalName says). */
-export type Data = { name?: string; testName?: string; train: DataSplit; test: DataSplit | null };
+/**
+ * What a run trains on: data.train; data.test is evaluated at epoch ends (its metrics named as evalName says).
+ * data.read, saved in config.json, says how a user's files were read (the test file, the label column, the
+ * delimiter), so that later commands read them alike.
+ */
+export type Data = { name?: string; read?: DataRead; train: DataSplit; test: DataSplit | null };
 
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
 export async function train(model: TrainableModel, data: Data,

@@ -147,15 +147,22 @@ function checkEvalName(name: string | undefined): string {
   return name;
 }
 
+/** How a user's files were read: the test file, the label column, the delimiter (absent: the defaults). */
+export interface DataRead {
+  test?: string;
+  labelColumn?: string;
+  delimiter?: string;
+}
+
 /** The run's config: what config.json holds and every checkpoint carries. */
-export function runConfig(model: TrainableModel, data: { name?: string; testName?: string; train: DataSplit; test: DataSplit | null },
+export function runConfig(model: TrainableModel, data: { name?: string; read?: DataRead; train: DataSplit; test: DataSplit | null },
   o: CheckedOptions, stepsPerEpoch: number, totalSteps: number): Record<string, unknown> {
   return {
     model: model.config,
     data: {
       name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0, features: data.train.features,
       ...labelledSummary(data.train),
-      ...(data.testName === undefined ? {} : { testName: data.testName }), evaluated: o.evalName,
+      ...(data.read === undefined ? {} : { read: data.read }), evaluated: o.evalName,
     },
     seed: o.seed, batchSize: o.batchSize, epochs: o.epochs ?? null, steps: o.steps ?? null, stepsPerEpoch, totalSteps,
     device: o.device, logEvery: o.logEvery, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,

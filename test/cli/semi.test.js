@@ -120,6 +120,9 @@ s('a run trained on a .npy array predicts a CSV of plain numbers, taken as they 
   const written = readFileSync(join(dir, 'npy-preds.csv'), 'utf8');
   assert.is(written, readFileSync(join(dir, 'npy-preds2.csv'), 'utf8'), 'the CSV of the same numbers predicts the same');
   assert.is(written.split('\n')[0], 'label,p0,p1,p2');
+  // the run remembers its label column: eval reads its array as it was trained on
+  const evaluated = json(cli('eval', join(dir, 'npy'), '--json'));
+  assert.equal([evaluated.evaluated, evaluated.rows], ['train_labelled', 9]);
 });
 
 s('--class-weights balanced is saved in the model config', () => {
