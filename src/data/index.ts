@@ -10,4 +10,4 @@ export { ShuffledBatches, type BatchesState } from './batches.js';
 export { readIdx, readImageSet, type IdxArray, type ImageSet } from './idx.js';
 export { readNpy, writeNpy, type NpyArray } from './npy.js';
 export { readTable, detectDelimiter, type Table, type TableOptions } from './table.js';
-export { fitSchema, encodeTable, encodedLayout, decodeRows, csvText, DEFAULT_MISSING, type TableSchema, type ColumnSchema, type SchemaOptions, type EncodedLayout } from './schema.js';
+export { fitSchema, encodeTable, encodedLayout, decodeRows, csvText, tableLikelihood, rawSchema, DEFAULT_MISSING, type TableSchema, type ColumnSchema, type SchemaOptions, type EncodedLayout } from './schema.js';
