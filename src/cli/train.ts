@@ -130,7 +130,10 @@ export async function runTrain(argv: string[]): Promise<void> {
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
   const files: Record<string, string> = {};
   if (labels !== null) files['labels.json'] = keepFewLabels(data, labels, seed);
-  if (data.schema !== undefined) files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
+  if (data.schema !== undefined) {
+    files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
+    if (values.resume === true) checkSameSchema(join(outDir, 'schema.json'), files['schema.json'], data.name);
+  }
   // a small table: the default batch is all its rows rather than an error (a batch size given is kept, and checked)
   if (values['batch-size'] === undefined) batchSize = Math.min(batchSize, data.train.count);
   const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
@@ -233,6 +236,15 @@ function evaluationSplit(spec: KindSpec, data: LabelledData): { split: DataSplit
   const rows = labelledRows(data.train);
   return rows.length === 0 ? { split: null, name: 'train_labelled', describe: '' }
     : { split: subsetRows(data.train, rows), name: 'train_labelled', describe: 'labelled training rows' };
+}
+
+/** A resumed run must read its table as it began: the same columns, categories, scaling and classes. */
+function checkSameSchema(path: string, fitted: string, dataName: string): void {
+  if (!existsSync(path)) return; // not this run's folder yet: the loop reports the missing checkpoint
+  if (readFileSync(path, 'utf8') !== fitted) {
+    throw new UsageError(`--resume: ${dataName} no longer reads as the run's ${path} says (its columns, categories, scaling ` +
+      'or classes changed); resume with the file the run began with, or start a new run');
+  }
 }
 
 /** Keeps `count` labels of the training split (balanced, chosen by seed); returns the split as labels.json. */

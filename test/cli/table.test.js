@@ -139,4 +139,16 @@ s('each kind of bad table is one line naming the file and exit code 1', () => {
   assert.not.ok(existsSync(join(path('bad'), 'checkpoint.safetensors')), 'no run was written by a refused table');
 });
 
+s('--resume refuses a table that no longer reads as the run began, and resumes the same file', () => {
+  const data = table('changing.csv', rows(60, 2, 1));
+  const run = (steps) => cli('train', 'vae', '--data', data, '--steps', steps, '--hidden', '4', '--latent', '2', '--out', path('changing'), '--json');
+  json(run('4'));
+  writeFileSync(data, `${[HEADER, ...rows(60, 2, 1), '61,30,99999,purple,yes,"bad"'].join('\n')}\n`);
+  fails(cli('train', 'vae', '--data', data, '--steps', '8', '--hidden', '4', '--latent', '2', '--out', path('changing'), '--resume'),
+    /--resume: .*changing\.csv no longer reads as the run's .*schema\.json says/);
+  table('changing.csv', rows(60, 2, 1));
+  assert.is(json(cli('train', 'vae', '--data', data, '--steps', '8', '--hidden', '4', '--latent', '2', '--out', path('changing'), '--resume',
+    '--json')).step, 8);
+});
+
 s.run();
