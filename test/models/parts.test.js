@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as sg from '../../dist/src/index.js';
 import { BernoulliLikelihood, CategoricalLikelihood, GaussianLikelihood, MixedLikelihood, createLikelihood, familySums, familyMetricNames,
+  LEARNED_VARIANCE_FLOOR,
   outputAsData, checkOutputSpec } from '../../dist/src/models/parts/likelihood.js';
 import { LikelihoodDecoder } from '../../dist/src/models/parts/decoder.js';
 import { GaussianEncoder } from '../../dist/src/models/parts/encoder.js';
@@ -71,6 +72,10 @@ for (const maskShape of [null, [ROWS, COLS], [1, COLS]]) {
   });
 }
 
+/** A learned log-variance as the likelihood uses it: log(floor + e^lv), kept above the floor. */
+const FLOOR = 0.0025;
+const floored = (lv) => Math.log(FLOOR + Math.exp(lv));
+
 /** ½ Σ_j [log 2π + lv_j + (x_j − mean_j)² e^(−lv_j)] per row; lv of [rows·cols] or [cols] */
 function gaussianNll64(mean, lv, x, mask, rows, cols) {
   return observedSums(x, mask, rows, cols, (i, j) => {
@@ -93,11 +98,21 @@ for (const maskShape of [null, [1, COLS]]) {
         like.logvar = logvar; // the parameter's place, to differentiate through it
         return like.nll({ out: mean, top: mean }, sg.tensor(x, [ROWS, COLS]), mask === null ? null : sg.tensor(mask, maskShape));
       },
-      ref: (mean, lv) => gaussianNll64(mean, lv, x, mask, ROWS, COLS),
+      ref: (mean, lv) => gaussianNll64(mean, Array.from(lv, floored), x, mask, ROWS, COLS),
       outShape: [ROWS], fwd: FWD, grad: GRAD,
     });
   });
 }
+
+s('a learned variance stays above its floor: a log-variance driven to -30 costs what the floor does', () => {
+  assert.is(LEARNED_VARIANCE_FLOOR, FLOOR);
+  const like = new GaussianLikelihood(2, 1, 'learned', new sg.Generator(1), 'cpu');
+  like.logvar = sg.tensor([-30, 2], [1, 2]);
+  const x = sg.tensor([40, 1], [1, 2]); // an outlier 40 standard deviations out in the first column
+  const got = sg.tidy(() => like.nll({ out: sg.tensor([0, 0], [1, 2]) }, x).item());
+  const want = 0.5 * (Math.log(2 * Math.PI) + Math.log(FLOOR) + 1600 / FLOOR) + 0.5 * (Math.log(2 * Math.PI) + floored(2) + Math.exp(-floored(2)));
+  assertClose([got], [want], { atol: 0, rtol: 1e-5 });
+});
 
 s('Gaussian NLL with a variance predicted per row from the last hidden layer matches float64', () => {
   const r = rng(13);
@@ -206,8 +221,8 @@ s('a mixed likelihood is the sum of its families\' NLLs (NaN entries and a mask 
   });
   assert.equal(logvars.map(([n]) => n), ['parts.0.logvar', 'parts.3.logvar']);
   const lv = new Float64Array(W);
-  lv.set(logvars[0][1], 0);
-  lv.set(logvars[1][1], 8);
+  lv.set(logvars[0][1].map(floored), 0);
+  lv.set(logvars[1][1].map(floored), 8);
   const x = new Float32Array(ROWS * W);
   for (let row = 0; row < ROWS; row++) {
     const o = row * W;
@@ -256,8 +271,8 @@ s("a mixed likelihood's NLL per column family matches float64 and adds up to the
   const like = new MixedLikelihood(W, FAMILIES, new sg.Generator(7), 'cpu');
   const lv = new Float64Array(W);
   for (const [, t] of like.namedParameters()) sg.init.uniform(t, -0.5, 0.5, new sg.Generator(8));
-  lv.set(like.parts[0].logvar.toArray(), 0);
-  lv.set(like.parts[3].logvar.toArray(), 8);
+  lv.set(like.parts[0].logvar.toArray().map(floored), 0);
+  lv.set(like.parts[3].logvar.toArray().map(floored), 8);
   const x = new Float32Array(ROWS * W);
   for (let row = 0; row < ROWS; row++) {
     const o = row * W;

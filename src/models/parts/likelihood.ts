@@ -4,7 +4,7 @@
 // entries of x that are missing (NaN) and those an optional mask of observed entries marks 0, and the mean of x.
 import { Linear } from '../../nn/linear.js';
 import { Module } from '../../nn/module.js';
-import { exp, fillMissing, missingMask, square } from '../../ops/activations.js';
+import { exp, fillMissing, missingMask, softplus, square } from '../../ops/activations.js';
 import type { Activation } from '../../ops/activations.js';
 import { full } from '../../ops/creation.js';
 import { add, addScalar, div, mul, neg, scale, sub } from '../../ops/elementwise.js';
@@ -95,6 +95,14 @@ export function gaussianNll(mean: Tensor, logvar: Tensor, x: Tensor, mask: Tenso
   return scale(sum(mul(addScalar(t, Math.log(2 * Math.PI)), observed(x, mask)), -1), 0.5);
 }
 
+/**
+ * The smallest variance a learned per-column variance approaches: a column whose values the decoder nearly matches
+ * (a table's column of mostly equal numbers) would otherwise drive its variance toward 0, and one outlying row
+ * then gives a loss of 1e19 and Infinity (standardised columns: a standard deviation of at least 0.05 of the
+ * column's own).
+ */
+export const LEARNED_VARIANCE_FLOOR = 0.0025;
+
 /** A diagonal Gaussian whose mean is the output layer; its log-variance is a parameter per feature or a head. */
 export class GaussianLikelihood extends Likelihood {
   readonly meanActivation = 'none' as const;
@@ -109,8 +117,14 @@ export class GaussianLikelihood extends Likelihood {
   }
 
   nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
-    const logvar = this.logvar instanceof Linear ? this.logvar.forward(o.top) : this.logvar;
-    return gaussianNll(o.out, logvar, x, mask);
+    return gaussianNll(o.out, this.logVariance(o), x, mask);
+  }
+
+  /** The log-variance: the head's, or the learned one kept above the floor, log(floor + e^logvar), smoothly. */
+  logVariance(o: DecoderOutput): Tensor {
+    if (this.logvar instanceof Linear) return this.logvar.forward(o.top);
+    const logFloor = Math.log(LEARNED_VARIANCE_FLOOR);
+    return addScalar(softplus(addScalar(this.logvar, -logFloor)), logFloor);
   }
 
   mean(o: DecoderOutput): Tensor {
