@@ -85,7 +85,11 @@ function anchors(table) {
 }
 
 function summary() {
-  const runs = readLines(log).filter((r) => r.exit === 0);
+  const all = readLines(log);
+  const failed = all.filter((r) => r.exit !== 0 || !r.finite || r.evaluated !== 'test' || r.same_as_training === false);
+  console.log(`${all.length} runs; ${failed.length} failed a check (exit code 0, finite metrics, evaluated on the test file, ` +
+    `eval's test_error equal to training's)${failed.map((r) => `\n  ${r.table}-${r.kind}-s${r.seed}: ${r.error ?? JSON.stringify(r)}`).join('')}\n`);
+  const runs = all.filter((r) => r.exit === 0);
   const anchorRows = new Map(readLines(anchorsLog).map((a) => [a.table, a.methods]));
   const semi = ALL_KINDS.filter((k) => runs.some((r) => r.kind === k && r.metrics?.test_error !== undefined));
   const anchorNames = [...new Set([...anchorRows.values()].flatMap((m) => Object.keys(m)))];
@@ -101,6 +105,10 @@ function summary() {
     const ours = semi.map((k) => cell(runs.filter((r) => r.table === table && r.kind === k).map((r) => 100 * r.metrics.test_error)));
     const theirs = anchorNames.map((n) => { const m = anchorRows.get(table)?.[n]; return m ? `${m.mean.toFixed(2)} ± ${m.std.toFixed(2)}` : ''; });
     console.log(`| ${table} | ${[...ours, ...theirs].join(' | ')} |`);
+  }
+  console.log('\nThe generative models, test metrics per row (nats; the GAN: its losses):\n');
+  for (const r of runs.filter((x) => x.metrics?.test_error === undefined)) {
+    console.log(`- ${r.table} ${r.kind} s${r.seed}: ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')} (${r.rows} rows)`);
   }
 }
 

@@ -11,8 +11,11 @@
 import { NUMBER, type Table } from './table.js';
 
 export type ColumnSchema =
-  /** encoded (value - center) / scale; integer: every training value was a whole number (decoded rounded) */
-  | { name: string; type: 'numeric'; center: number; scale: number; integer: boolean }
+  /**
+   * encoded z = (value - center) / scale, then beyond ±tail compressed logarithmically (compressTail; null: not);
+   * integer: every training value was a whole number (decoded rounded)
+   */
+  | { name: string; type: 'numeric'; center: number; scale: number; tail: number | null; integer: boolean }
   /** numbers that all lay in [0, 1] on the training rows (pixels, proportions): kept as they are, Bernoulli */
   | { name: string; type: 'unit' }
   /** encoded 0 for values[0], 1 for values[1] */
@@ -38,6 +41,8 @@ export interface SchemaOptions {
   missing?: string[];
   /** numeric columns: 'standard' (mean, standard deviation; default) or 'robust' (median, IQR / 1.349) */
   scaling?: 'standard' | 'robust';
+  /** scaled values beyond ±tail grow only logarithmically (default 3; null: left as they are) */
+  tail?: number | null;
   /** told of every column left out and why (default: none) */
   onWarning?: (message: string) => void;
 }
@@ -49,6 +54,24 @@ export interface EncodedLayout {
 }
 
 export const DEFAULT_MISSING = ['', 'NA', 'NaN', 'nan', 'N/A', '?', 'null'];
+/**
+ * Where a scaled value's growth turns logarithmic. Heavy-tailed columns (the shuttle table's reach 109 standard
+ * deviations) otherwise feed the networks inputs and reconstruction targets so large that a VAE's loss overflows;
+ * within ±3 a value is left alone, so a roughly normal column is all but untouched (0.3% of its values lie beyond).
+ */
+export const DEFAULT_TAIL = 3;
+
+/** z within ±tail as it is, beyond it sign(z) (tail + log(1 + |z| − tail)): continuous, smooth, monotonic, invertible. */
+export function compressTail(z: number, tail: number | null): number {
+  if (tail === null || !(Math.abs(z) > tail)) return z;
+  return Math.sign(z) * (tail + Math.log1p(Math.abs(z) - tail));
+}
+
+/** The inverse of compressTail. */
+export function expandTail(v: number, tail: number | null): number {
+  if (tail === null || !(Math.abs(v) > tail)) return v;
+  return Math.sign(v) * (tail + Math.expm1(Math.abs(v) - tail));
+}
 // identifier-like: as many distinct values as rows, on tables big enough for that to be telling
 const MIN_ROWS_FOR_ID = 20;
 
@@ -80,7 +103,8 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /** One column's schema from its training cells (missing ones already left out, each with its row). */
-function fitColumn(table: Table, name: string, cells: string[], rows: number[], scaling: 'standard' | 'robust'): ColumnSchema {
+function fitColumn(table: Table, name: string, cells: string[], rows: number[], scaling: 'standard' | 'robust', tail: number | null):
+  ColumnSchema {
   const distinct = new Set(cells);
   if (distinct.size === 0) return { name, type: 'ignored', reason: 'every cell is missing' };
   if (distinct.size === 1) return { name, type: 'ignored', reason: `every cell is '${cells[0]}'` };
@@ -111,7 +135,7 @@ function fitColumn(table: Table, name: string, cells: string[], rows: number[], 
     }
     // a robust scale of 0 (most values equal) falls back to the root mean square deviation from the median
     if (!(scale > 0)) scale = rms(center) || 1;
-    return { name, type: 'numeric', center, scale, integer: values.every(Number.isInteger) };
+    return { name, type: 'numeric', center, scale, tail, integer: values.every(Number.isInteger) };
   }
   if (idLike) return { name, type: 'ignored', reason: 'every row has its own value, like an identifier' };
   return { name, type: 'categorical', categories: sortValues(distinct) };
@@ -122,6 +146,10 @@ export function fitSchema(table: Table, options: SchemaOptions = {}): TableSchem
   const missing = options.missing ?? DEFAULT_MISSING;
   const scaling = options.scaling ?? 'standard';
   if (scaling !== 'standard' && scaling !== 'robust') throw new Error(`scaling must be 'standard' or 'robust', got ${String(scaling)}`);
+  const tail = options.tail === undefined ? DEFAULT_TAIL : options.tail;
+  if (tail !== null && !(typeof tail === 'number' && tail > 0 && Number.isFinite(tail))) {
+    throw new Error(`tail must be a positive number or null, got ${String(tail)}`);
+  }
   const isMissing = new Set(missing);
   const li = labelIndex(table, options.labelColumn);
   const columns: ColumnSchema[] = [];
@@ -135,7 +163,7 @@ export function fitSchema(table: Table, options: SchemaOptions = {}): TableSchem
         rows.push(r);
       }
     });
-    columns.push(fitColumn(table, name, cells, rows, scaling));
+    columns.push(fitColumn(table, name, cells, rows, scaling, tail));
   }
   const ignored = columns.filter((c): c is Extract<ColumnSchema, { type: 'ignored' }> => c.type === 'ignored');
   if (ignored.length > 0) {
@@ -209,7 +237,7 @@ export function encodeTable(schema: TableSchema, table: Table, options: { unseen
       let code = -1;
       if (!isMissing.has(cell) && c.type === 'numeric') {
         if (!isNumber(cell)) throw new Error(`${where(r, c.name)}: '${cell}' is not a number`);
-        x[out] = (Number(cell) - c.center) / c.scale;
+        x[out] = compressTail((Number(cell) - c.center) / c.scale, c.tail);
         continue;
       }
       if (!isMissing.has(cell) && c.type === 'unit') {
@@ -267,7 +295,7 @@ export function decodeRows(schema: TableSchema, x: Float32Array, count: number, 
     let at = r * features;
     for (const c of used) {
       const v = x[at];
-      if (c.type === 'numeric') row.push(numberCell(c.center + v * c.scale, c.integer));
+      if (c.type === 'numeric') row.push(numberCell(c.center + expandTail(v, c.tail) * c.scale, c.integer));
       else if (c.type === 'unit') row.push(numberCell(Math.min(1, Math.max(0, v)), false));
       else if (c.type === 'binary') row.push(Number.isNaN(v) ? '' : c.values[(draw === null ? v >= 0.5 : draw() < v) ? 1 : 0]);
       if (c.type === 'categorical') {

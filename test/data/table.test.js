@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readTable, detectDelimiter } from '../../dist/src/data/table.js';
-import { csvText, decodeRows, encodeTable, encodedLayout, fitSchema, tableLikelihood } from '../../dist/src/data/schema.js';
+import { compressTail, csvText, decodeRows, encodeTable, encodedLayout, expandTail, fitSchema, tableLikelihood } from '../../dist/src/data/schema.js';
 import { assertClose } from '../helpers.js';
 
 const s = suite('data: tables and their schema');
@@ -166,6 +166,29 @@ s("decodeRows gives a model's outputs back as the table's cells: numbers unscale
   assert.equal(decodeRows(ints, Float32Array.from([0.123, -0.5]), 1).rows[0].map(Number).every(Number.isInteger), true, 'a column of whole numbers decodes to whole numbers');
   assert.throws(() => decodeRows(schema, out, 2), /15 values are not 2 rows of 5/);
   assert.is(csvText(['a', 'b c'], [['x,y', 'say "hi"'], [' pad', '1']]), 'a,b c\n"x,y","say ""hi"""\n" pad",1\n');
+});
+
+s('heavy tails: scaled values beyond ±3 grow logarithmically, and decode back to the numbers they were', async () => {
+  // float64 reference: identity within ±3, sign(z) (3 + ln(1 + |z| - 3)) beyond
+  for (const z of [0, 1.5, -2.999, 3, 3.5, -7, 100, -1e6]) {
+    const want = Math.abs(z) <= 3 ? z : Math.sign(z) * (3 + Math.log(1 + Math.abs(z) - 3));
+    assertClose([compressTail(z, 3)], [want], { atol: 1e-12, rtol: 1e-12, what: `z ${z}` });
+    assertClose([expandTail(compressTail(z, 3), 3)], [z], { atol: 1e-9, rtol: 1e-12, what: `round trip ${z}` });
+    assert.is(compressTail(z, null), z);
+  }
+  // one huge value among many small ones: 300 standard deviations away is encoded near 8.7, not 300
+  const lines = ['v,w', ...Array.from({ length: 99 }, (_, i) => `${i % 5},${i}`), '100000,5'];
+  const t = await readTable(file('tail.csv', lines.join('\n')));
+  const schema = fitSchema(t);
+  const v = schema.columns[0];
+  assert.is(v.tail, 3);
+  const z = (100000 - v.center) / v.scale;
+  const { x } = encodeTable(schema, t);
+  assertClose([x[99 * 2]], [3 + Math.log(1 + z - 3)], { atol: 1e-5, rtol: 1e-6 });
+  assert.ok(x[99 * 2] < 10, `encoded ${x[99 * 2]}`);
+  assert.equal(decodeRows(schema, x.subarray(99 * 2, 100 * 2), 1).rows[0], ['100000', '5']);
+  assert.is(fitSchema(t, { tail: null }).columns[0].tail, null);
+  assert.throws(() => fitSchema(t, { tail: 0 }), /tail must be a positive number or null, got 0/);
 });
 
 /** A table from text without a file, for fitSchema's own errors. */
