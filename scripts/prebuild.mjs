@@ -29,7 +29,8 @@ const which = (name) => (process.env.PATH ?? '').split(delimiter).filter(Boolean
 }) ?? null;
 const run = (command, args, env = process.env) => {
   log([command, ...args].join(' '));
-  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  // the tools' output goes to stderr, so that `npm pack --json` prints only its JSON on stdout
+  const r = spawnSync(command, args, { cwd: root, stdio: ['inherit', 2, 2], env });
   if (r.status !== 0) fail(`${command} failed (${r.error?.message ?? r.status})`);
 };
 
