@@ -132,7 +132,9 @@ const missing = [
   ['python3', 'python'].some((p) => which(p) !== null) || process.env.npm_config_python ? null : 'Python 3',
   headers.missing ?? null,
 ].filter((m) => m !== null);
-if (missing.length > 0) {
+if (/^on$/i.test(process.env.SEMIGEN_CUDA ?? '')) {
+  tried.push('node-gyp: not tried (SEMIGEN_CUDA=ON asks for the CUDA side, which only the CMake build makes)');
+} else if (missing.length > 0) {
   tried.push(`node-gyp: missing ${missing.join(', ')}`);
 } else {
   if (cmakeBuild()) rmSync(join(root, 'build'), { recursive: true, force: true });

@@ -34,7 +34,7 @@ function scratch(prebuild) {
 /** Runs the install step with only `node` on the PATH. */
 function install(dir, env = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) =>
-    !/^(npm_config_(build_from_source|nodedir|python)|SEMIGEN_ADDON|CXX)$/i.test(k)));
+    !/^(npm_config_(build_from_source|nodedir|python)|SEMIGEN_ADDON|SEMIGEN_CUDA|CXX)$/i.test(k)));
   return spawnSync(process.execPath, [join(dir, 'scripts', 'install.mjs')],
     { env: { ...clean, PATH: join(dir, 'bin'), ...env }, encoding: 'utf8', timeout: 120_000 });
 }
@@ -73,6 +73,17 @@ s('--build-from-source passes over a prebuilt binary that would load', () => {
     assert.is(r.status, 1);
     assert.match(r.stderr, /- prebuilt binary: not used \(--build-from-source\)/);
     assert.match(r.stderr, /- cmake-js: cmake not found/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+s('SEMIGEN_CUDA=ON never settles for node-gyp\'s CPU-only build', () => {
+  const dir = scratch('junk');
+  try {
+    const r = install(dir, { SEMIGEN_CUDA: 'ON' });
+    assert.is(r.status, 1);
+    assert.match(r.stderr, /- node-gyp: not tried \(SEMIGEN_CUDA=ON asks for the CUDA side/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
