@@ -2,7 +2,7 @@
 // threads, CUDA devices, allocator statistics. Only this file touches the addon's module object; the rest of the
 // engine reaches it through `addon()`.
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon, NativeDeviceInfo, NativeMemoryStats, NativeStorage } from './native.js';
@@ -16,12 +16,15 @@ export interface EngineInfo {
   isa: string;
   /** threads in the CPU kernel pool */
   threads: number;
+  /** the addon file loaded: a build from source (build/Release), a prebuilt binary (prebuilds/), or $SEMIGEN_ADDON */
+  addon: string;
   cuda: { compiled: boolean; devices: NativeDeviceInfo[] };
 }
 
 const REQUIRED_EXPORTS = ['alloc', 'free', 'upload', 'download', 'gemm', 'unary', 'binary', 'reduce', 'adam'];
 
 let loaded: NativeAddon | null = null;
+let loadedFrom = '';
 
 /** The package root: the nearest folder above this file whose package.json is named "semigen". */
 function packageRoot(): string {
@@ -55,26 +58,69 @@ function adviceFor(message: string): string {
     return 'the addon was built for another CPU or architecture: rebuild on this machine with `npm rebuild semigen`';
   }
   if (m.includes('undefined symbol') || m.includes('node_module_version') || m.includes('different node.js version')) {
-    return 'the addon build is stale or incomplete: rebuild with `npm rebuild semigen` (needs cmake and a C++17 compiler)';
+    return 'the addon build is stale or incomplete: rebuild with `npm rebuild semigen` (needs a C++17 compiler; CMake for the CUDA side)';
   }
-  return 'rebuild the addon with `npm rebuild semigen` (needs cmake and a C++17 compiler)';
+  return 'rebuild the addon with `npm rebuild semigen` (needs a C++17 compiler; CMake for the CUDA side)';
 }
 
-/** The addon files to try, in order: $SEMIGEN_ADDON alone when set, else the package's build folders. */
+/** This system's C library as node-gyp-build tags it: 'glibc' or 'musl' on Linux (from Node's own report), else ''. */
+function libc(): string {
+  if (process.platform !== 'linux') return '';
+  // the report's network section can take seconds and only its header is read (the flag is Node 20.13+)
+  (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
+  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * The prebuilt addons under prebuilds/ that fit this process, best first, by node-gyp-build's convention:
+ * prebuilds/<platform>-<arch>/<name>.<tags>.node, where a file must be tagged napi (N-API: one binary serves every
+ * Node version) and, tagged glibc or musl, must match this system's C library; more tags rank first.
+ */
+export function prebuildPaths(root = packageRoot()): string[] {
+  const dir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+  if (!existsSync(dir)) return [];
+  const mine = libc();
+  return readdirSync(dir).flatMap((file) => {
+    const tags = file.split('.');
+    if (tags.pop() !== 'node' || !tags.includes('napi')) return [];
+    const libcTag = tags.find((t) => t === 'glibc' || t === 'musl');
+    if (libcTag !== undefined && libcTag !== mine) return [];
+    const runtime = tags.find((t) => t === 'node' || t === 'electron' || t === 'node-webkit');
+    if (runtime !== undefined && runtime !== 'node') return [];
+    return [{ path: join(dir, file), specificity: ['napi', libcTag, runtime].filter((t) => t !== undefined).length }];
+  }).sort((a, b) => b.specificity - a.specificity).map((c) => c.path);
+}
+
+/**
+ * The addon files to try, in order: $SEMIGEN_ADDON alone when set, else a build from source in the package's
+ * build folder (which wins, as with node-gyp-build), then the prebuilt binaries that fit this system.
+ */
 function candidates(): string[] {
   const fromEnv = process.env.SEMIGEN_ADDON;
   if (fromEnv !== undefined && fromEnv !== '') return [resolve(fromEnv)];
   const root = packageRoot();
-  return [join(root, 'build', 'Release', 'semigen.node'), join(root, 'build', 'Debug', 'semigen.node')];
+  return [join(root, 'build', 'Release', 'semigen.node'), join(root, 'build', 'Debug', 'semigen.node'), ...prebuildPaths(root)];
+}
+
+/** What to do when no addon file is there: a clone builds with npm install; an installed package's build was skipped. */
+function buildAdvice(root: string): string {
+  const tools = 'it builds with cmake-js where CMake is found, else node-gyp; needs a C++17 compiler';
+  if (existsSync(join(root, '.git'))) return `the native addon was not built: run \`npm install\` in ${root} (${tools})`;
+  const platforms = existsSync(join(root, 'prebuilds')) ? readdirSync(join(root, 'prebuilds')).join(', ') : 'none';
+  return `no prebuilt addon fits ${process.platform}-${process.arch}${libc() ? ` ${libc()}` : ''} (the package has: ` +
+    `${platforms || 'none'}) and the install step built none: if your package manager skipped semigen's build script ` +
+    '(npm 11: `npm install-scripts approve semigen`; pnpm: `pnpm approve-builds`; yarn: enableScripts), allow it ' +
+    `and reinstall, or run \`npm rebuild semigen\` (${tools})`;
 }
 
 function load(): NativeAddon {
   const require = createRequire(import.meta.url);
   const causes: string[] = [];
-  for (const path of candidates()) {
+  const tried = candidates();
+  for (const path of tried) {
     if (!existsSync(path)) {
-      causes.push(`${path}: file missing; the native addon was not built: run \`npm install\` (needs cmake and a C++17 compiler)` +
-        (process.env.SEMIGEN_ADDON ? ', or point SEMIGEN_ADDON at a built semigen.node' : ''));
+      if (process.env.SEMIGEN_ADDON) causes.push(`${path}: file missing; point SEMIGEN_ADDON at a built semigen.node`);
       continue;
     }
     let mod: unknown;
@@ -98,8 +144,10 @@ function load(): NativeAddon {
       continue;
     }
     loaded = mod as NativeAddon;
+    loadedFrom = path;
     return loaded;
   }
+  if (causes.length === 0) causes.push(`${tried.join(', ')}: no such file; ${buildAdvice(packageRoot())}`);
   throw new Error(`semigen: cannot load the native addon. Tried:\n  - ${causes.join('\n  - ')}`);
 }
 
@@ -139,6 +187,7 @@ export function info(): EngineInfo {
     version: n.version,
     isa: n.isa(),
     threads: n.threads(),
+    addon: loadedFrom,
     cuda: { compiled: n.cudaCompiled, devices: n.devices().filter((d) => d.device.startsWith('cuda')) },
   };
 }

@@ -171,6 +171,11 @@ export class Tensor {
     if (this._owning) this._ref.release();
   }
 
+  /** `using t = ...` (TypeScript 5.2+): disposes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Throws the standard "op: input tensor was disposed (shape [2,3])" error when this tensor cannot be read. */
   assertLive(op: string, what = 'input'): void {
     if (this._disposed || this._ref.freed) {

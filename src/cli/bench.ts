@@ -18,10 +18,11 @@ Workloads:
   mlp-train train that MLP (6000 steps by default) and report its test error
   vae-step  one training step of the 784-512-256-z32 VAE (batch 128, Adam 1e-3) on Fashion-MNIST
   gan-step  one SS-GAN training step (G 100-500-500-784, D 784-1000-500-250-250-250 + 10-way head,
-            100 labelled + 100 unlabelled rows, feature matching), as ../shared/anchors/torch_steps.py
+            100 labelled + 100 unlabelled rows, feature matching); a clone's \`npm run bench:compare\` times
+            the same step in PyTorch beside it
   m2-step   one Kingma M2 training step (q(y|x) 784-500-500-10, q(z|x,y) 794-500-500-z50,
             p(x|y,z) 60-500-500-784, 100 labelled + 100 unlabelled rows, 10 classes enumerated),
-            as ../shared/anchors/torch_steps.py; also prints PyTorch's FLOP count of the step
+            as in bench:compare; also prints PyTorch's FLOP count of the step
 
 Options:
   --threads N       threads to use (default: all; for peak, 1 and N are both measured)

@@ -1,14 +1,15 @@
-// `semigen info`: version, CPU instruction set in use, thread count, whether CUDA was compiled in, GPUs found.
+// `semigen info`: version, CPU instruction set in use, thread count, the addon file, whether CUDA was compiled in,
+// GPUs found.
 import { info } from '../backend.js';
 import { parse } from './args.js';
 
 export const infoHelp = `Usage: semigen info [--json]
 
-Prints the version, the CPU instruction set in use, the thread count, whether the CUDA side was compiled
-in, and the GPUs found.
+Prints the version, the CPU instruction set in use, the thread count, the addon file loaded (a build from
+source or a prebuilt binary), whether the CUDA side was compiled in, and the GPUs found.
 
 Options:
-  --json    one JSON object: {"version","isa","threads","cuda":{"compiled","devices"}}
+  --json    one JSON object: {"version","isa","threads","addon","cuda":{"compiled","devices"}}
   -h, --help`;
 
 export function runInfo(argv: string[]): void {
@@ -28,6 +29,7 @@ export function runInfo(argv: string[]): void {
   console.log(`semigen ${facts.version}`);
   console.log(`cpu isa:  ${facts.isa}`);
   console.log(`threads:  ${facts.threads}`);
+  console.log(`addon:    ${facts.addon}`);
   console.log(`cuda:     ${facts.cuda.compiled ? 'compiled in' : 'not compiled in'}`);
   console.log(`gpus:     ${gpus}`);
 }

@@ -30,7 +30,7 @@ Commands:
   reconstruct  test images above their reconstructions, as a PNG
   encode       codes of a file's rows, as .npy or .csv
   info         version, CPU instruction set, threads, CUDA build and GPUs
-  bench        benchmarks: sgemm, peak, mlp-step, vae-step, gan-step
+  bench        benchmarks: sgemm, peak, mlp-step, mlp-train, vae-step, gan-step, m2-step
 
 Run \`semigen <command> --help\` for a command's options.`;
 

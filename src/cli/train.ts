@@ -171,6 +171,8 @@ export async function runTrain(argv: string[]): Promise<void> {
         `(epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${tests ? `; ${tests}${over}` : ''}`);
       console.log(`run folder: ${outDir}${result.stopped === 'aborted' ? ' (continue with --resume)' : ''}`);
     }
+    // stopped by Ctrl-C: the checkpoint is written, and the exit code says so (128 + SIGINT), as shells expect
+    if (result.stopped === 'aborted') process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSignal);
     disposeModel(model);

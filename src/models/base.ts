@@ -138,6 +138,16 @@ export abstract class Model<C extends ModelConfig, M extends Module> implements 
   protected checkCount(method: string, n: number): void {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${this.kind}.${method}: n must be a positive integer, got ${String(n)}`);
   }
+
+  /** Frees the parameters and optimizer state (as disposeModel does); `using model = ...` calls it at block end. */
+  dispose(): void {
+    for (const opt of Object.values(this.optimizers)) opt.dispose();
+    this.module.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
 
 /** The options every semi-supervised model has (SEMI_SUPERVISED_OPTIONS). */

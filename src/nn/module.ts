@@ -149,4 +149,9 @@ export class Module {
   dispose(): void {
     for (const [, t] of this.namedTensors()) t.dispose();
   }
+
+  /** `using m = ...` (TypeScript 5.2+): disposes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }

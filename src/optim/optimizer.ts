@@ -217,4 +217,9 @@ export abstract class Optimizer {
       for (const s of g.slots) s.dispose();
     }
   }
+
+  /** `using opt = ...` (TypeScript 5.2+): disposes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }

@@ -111,8 +111,8 @@ class TrainingRun {
     const earlier = [this.metricsPath, this.checkpointPath, previousPath(this.checkpointPath)].filter((f) => existsSync(f));
     if (!o.resume && earlier.length > 0) {
       if (!o.overwrite) {
-        throw new Error(`${o.outDir} already holds a run (${earlier.map((f) => basename(f)).join(', ')}); resume it, ` +
-          'overwrite it, or choose another folder');
+        throw new Error(`${o.outDir} already holds a run (${earlier.map((f) => basename(f)).join(', ')}); continue it with ` +
+          '--resume, start afresh with --overwrite (train()\'s resume / overwrite options), or choose another --out folder');
       }
       for (const f of earlier) rmSync(f);
     }

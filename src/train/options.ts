@@ -218,7 +218,7 @@ export function checkResumable(saved: Record<string, unknown>, current: Record<s
   for (const [what, a, b] of checks) {
     if (canonicalJson(a) !== canonicalJson(b)) {
       throw new Error(`${path}: was written by a run with another ${what} (${differences(a, b)}); ` +
-        'resume with the same settings or start a new run');
+        'resume with the same settings, or start a new run with --overwrite or another --out folder');
     }
   }
 }

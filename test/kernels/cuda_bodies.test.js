@@ -10,16 +10,20 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
-const checker = join(root, 'build', 'semigen_cuda_bodies_check');
+// npm install configures build/ with CMake (cmake-js) or, where CMake is missing, with node-gyp (binding.gyp, whose
+// make files hold the same target and put it under Release/)
+const byNodeGyp = !existsSync(join(root, 'build', 'CMakeCache.txt')) && existsSync(join(root, 'build', 'Makefile'));
+const checker = join(root, 'build', ...(byNodeGyp ? ['Release'] : []), 'semigen_cuda_bodies_check');
 
 let built = null;
 
 /** Builds the checker target in the addon's build folder (configured by npm install); null, or why it failed. */
 function build() {
   if (built === null) {
-    const r = spawnSync('cmake', ['--build', join(root, 'build'), '--target', 'semigen_cuda_bodies_check'],
-      { encoding: 'utf8', timeout: 600_000 });
-    built = r.status === 0 ? '' : `cmake --build build --target semigen_cuda_bodies_check failed (${r.error ?? r.status}): ` +
+    const [tool, args] = byNodeGyp ? ['make', ['-C', join(root, 'build'), 'BUILDTYPE=Release', 'semigen_cuda_bodies_check']]
+      : ['cmake', ['--build', join(root, 'build'), '--target', 'semigen_cuda_bodies_check']];
+    const r = spawnSync(tool, args, { encoding: 'utf8', timeout: 600_000 });
+    built = r.status === 0 ? '' : `${tool} ${args.join(' ')} failed (${r.error ?? r.status}): ` +
       `${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`;
   }
   return built;

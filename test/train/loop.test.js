@@ -158,7 +158,7 @@ s('bad options and a checkpoint of another run are Errors saying what is wrong',
     [{ epochs: 1, batchSize: 16, seed: 0, outDir: join(dir, 'nothing-here'), resume: true }, /nothing-here.checkpoint\.safetensors: cannot be read \(ENOENT\)/],
     [{ ...BASE, steps: 30, outDir: join(dir, 'reference'), resume: true, seed: 8 }, /reference.checkpoint\.safetensors: was written by a run with another seed \(7, this run has 8\)/],
 
-    [{ ...BASE, steps: 30, outDir: join(dir, 'reference') }, /reference already holds a run \(metrics\.jsonl, checkpoint\.safetensors, checkpoint\.prev\.safetensors\); resume it, overwrite it, or choose another folder/],
+    [{ ...BASE, steps: 30, outDir: join(dir, 'reference') }, /reference already holds a run \(metrics\.jsonl, checkpoint\.safetensors, checkpoint\.prev\.safetensors\); continue it with --resume, start afresh with --overwrite \(train\(\)'s resume \/ overwrite options\), or choose another --out folder/],
     [{ ...BASE, steps: 30, outDir: dir, resume: true, overwrite: true }, /resume and overwrite exclude each other/],
     [{ ...BASE, steps: 20, outDir: join(dir, 'reference'), resume: true }, /reference.checkpoint\.safetensors: is at step 30, past this run's 20 steps/],
   ];

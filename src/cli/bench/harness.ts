@@ -1,7 +1,7 @@
 // Benchmark harness over benny: times synchronous cases, reports the median seconds per call, and prints
 // rows as a table or, with --json, one JSON object per line (benny's own banner is silenced so stdout
-// stays machine-readable).
-import benny from 'benny';
+// stays machine-readable). benny is a development dependency (an optional peer of the package): it is imported
+// only when a case is timed, so the CLI starts, and every other command runs, without it.
 
 export interface TimedCase {
   name: string;
@@ -16,6 +16,7 @@ export interface Timing {
 
 /** Runs each case under benny (benchmark.js sampling) and returns median seconds per call. */
 export async function timeCases(suiteName: string, cases: TimedCase[], maxTime = 1): Promise<Timing[]> {
+  const benny = await loadBenny();
   const log = console.log;
   console.log = () => {};
   try {
@@ -30,6 +31,18 @@ export async function timeCases(suiteName: string, cases: TimedCase[], maxTime =
     }));
   } finally {
     console.log = log;
+  }
+}
+
+/** benny, or an error that says how to get it (it is not installed with the package, to keep installs small). */
+async function loadBenny(): Promise<typeof import('benny')> {
+  try {
+    return (await import('benny')).default;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error('this benchmark times its cases with benny, which is not installed: run `npm install benny` ' +
+      'in your project (a clone of semigen has it)');
   }
 }
 
