@@ -23,11 +23,12 @@ const commands: Record<string, { help: string; run: (argv: string[]) => void | P
 const usage = `Usage: semigen <command> [options]
 
 Commands:
-  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma)
-  eval         a trained run's test metrics (test_error for the semi-supervised models)
-  predict      a trained classifier's labels and class probabilities for a file's rows, as CSV
-  sample       new samples from a trained VAE or GAN, as a PNG grid
-  reconstruct  test images above their reconstructions, as a PNG
+  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma) on
+               mnist, fashion-mnist or your own table (.csv, .tsv, gzipped or not) or .npy
+  eval         a trained run's metrics on its test rows (test_error for the semi-supervised models), or on a file
+  predict      a trained classifier's classes and class probabilities for a file's rows, as CSV
+  sample       new samples from a trained VAE or GAN: a PNG grid, or CSV rows of a table's columns
+  reconstruct  test rows beside their reconstructions: a PNG of images, or CSV rows of a table
   encode       codes of a file's rows, as .npy or .csv
   info         version, CPU instruction set, threads, CUDA build and GPUs
   bench        benchmarks: sgemm, peak, mlp-step, mlp-train, vae-step, gan-step, m2-step
