@@ -14,6 +14,7 @@ import { randn } from '../ops/random.js';
 import { softmax } from '../ops/reduce.js';
 import type { Generator } from '../random.js';
 import { markKept, type Device, type Tensor } from '../tensor.js';
+import type { Likelihood } from './parts/likelihood.js';
 
 /** Keeps a new parameter or buffer out of every tidy() scope (the module owns it). */
 function owned(t: Tensor): Tensor {
@@ -66,6 +67,8 @@ export class LadderNetwork extends Module {
   norms: BatchNorm1d[];
   /** decoder weights V_l [width_l, width_{l-1}], l = lowest + 1..L */
   decoder: Tensor[];
+  /** the input layer's likelihood when its denoising cost is one (null: the squared error) */
+  inputLikelihood: Likelihood | null = null;
   /** the combinators g_l, l = lowest..L */
   combinators: Combinator[];
 

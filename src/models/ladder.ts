@@ -14,7 +14,8 @@ import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.j
 import { zeroMissing } from './common.js';
 import type { KindSpec, RunShape } from './kind.js';
 import { LadderNetwork } from './ladder-network.js';
-import { int, numbers, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
+import { int, numbers, optionalLikelihood, rate, sizes, weight, type ConfigInput, type ConfigOf } from './options.js';
+import { createLikelihood } from './parts/likelihood.js';
 import { checkClassWeights, classifierLoss, SEMI_SUPERVISED, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
 
 /** The paper's MNIST multipliers for any depth: 1000 on the input, 10 on the first layer, 0.1 above. */
@@ -42,6 +43,9 @@ function ladderOptions(lambdas: (layers: number) => number[]) {
     decayStart: int(0, 0),
     /** the step at which the learning rate reaches 0 (0: constant learning rate) */
     decayEnd: int(0, 0),
+    /** the input layer's denoising cost: null, the squared error (the paper's); or a likelihood (a table's mixed
+     *  columns) whose −log p(x | ẑ) per entry reads the decoder's ẑ as its output layer (logits, Gaussian means) */
+    likelihood: optionalLikelihood(),
   };
 }
 
@@ -59,8 +63,16 @@ export class Ladder extends SemiSupervisedModel<LadderConfig, LadderNetwork> {
     super(config?.kind === 'gamma' ? gammaKind : ladderKind, config, options, (c, generator, device) => {
       // the decoder reaches down to the lowest layer with a denoising cost
       const positive = c.lambdas.findIndex((v) => v > 0);
-      return new LadderNetwork([c.inputSize, ...c.hidden, c.classes], positive < 0 ? c.lambdas.length : positive, EPS,
+      const net = new LadderNetwork([c.inputSize, ...c.hidden, c.classes], positive < 0 ? c.lambdas.length : positive, EPS,
         generator, device);
+      // only where the input layer has a cost (not the Γ-model's): parameters without a gradient would idle in Adam
+      if (c.likelihood !== null && c.lambdas[0] > 0) {
+        if (c.likelihood.kind === 'gaussian' && c.likelihood.variance === 'predicted') {
+          throw new Error(`${c.kind}: a predicted variance needs a decoder layer to predict it from; use 'gaussian' (learned)`);
+        }
+        net.inputLikelihood = createLikelihood(c.likelihood, c.inputSize, 1, generator, device);
+      }
+      return net;
     });
   }
 
@@ -99,10 +111,15 @@ export class Ladder extends SemiSupervisedModel<LadderConfig, LadderNetwork> {
       const zHat = net.decode(net.corrupted(x, c.noise, this.generator), clean);
       for (let l = net.lowest; l < c.lambdas.length; l++) {
         if (c.lambdas[l] === 0) continue;
-        let d = sub(clean.z[l], zHat[l]);
-        // missing pixels are no reconstruction target
-        if (l === 0) d = mul(d, missingMask(raw));
-        layers[l] = mean(square(d));
+        if (l === 0 && net.inputLikelihood !== null) {
+          // per entry, as the squared error is, so λ_0 weighs it alike; missing entries are left out by the likelihood
+          layers[l] = scale(mean(net.inputLikelihood.nll({ out: zHat[0], top: zHat[0] }, raw)), 1 / raw.cols);
+        } else {
+          let d = sub(clean.z[l], zHat[l]);
+          // missing pixels are no reconstruction target
+          if (l === 0) d = mul(d, missingMask(raw));
+          layers[l] = mean(square(d));
+        }
         const weighted = scale(layers[l] as Tensor, c.lambdas[l]);
         denoising = denoising === null ? weighted : add(denoising, weighted);
       }

@@ -146,16 +146,20 @@ export function readConfig<K extends string, S extends Schema>(kind: K, schema: 
  * LikelihoodSpec object, e.g. a table's {kind: 'mixed', families}; its width is checked when the model is built.
  */
 export function likelihood(fallback: LikelihoodSpec): Option<LikelihoodSpec> {
-  return {
-    fallback,
-    read: (kind, key, v) => {
-      if (v === 'bernoulli') return { kind: 'bernoulli' };
-      if (v === 'gaussian') return { kind: 'gaussian', variance: 'learned' };
-      const known = ['bernoulli', 'gaussian', 'categorical', 'mixed'];
-      if (v !== null && typeof v === 'object' && !Array.isArray(v) && known.includes((v as { kind?: string }).kind as string)) {
-        return structuredClone(v) as LikelihoodSpec;
-      }
-      return fail(kind, key, "'bernoulli', 'gaussian' or a likelihood object ({kind: 'mixed', families: [...]}, ...)", v);
-    },
-  };
+  return { fallback, read: readLikelihood };
+}
+
+/** null (the model's own cost, e.g. a squared error) or a likelihood as likelihood() reads one. */
+export function optionalLikelihood(): Option<LikelihoodSpec | null> {
+  return { fallback: null, read: (kind, key, v) => (v === null ? null : readLikelihood(kind, key, v)) };
+}
+
+function readLikelihood(kind: string, key: string, v: unknown): LikelihoodSpec {
+  if (v === 'bernoulli') return { kind: 'bernoulli' };
+  if (v === 'gaussian') return { kind: 'gaussian', variance: 'learned' };
+  const known = ['bernoulli', 'gaussian', 'categorical', 'mixed'];
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && known.includes((v as { kind?: string }).kind as string)) {
+    return structuredClone(v) as LikelihoodSpec;
+  }
+  return fail(kind, key, "'bernoulli', 'gaussian' or a likelihood object ({kind: 'mixed', families: [...]}, ...)", v);
 }

@@ -189,6 +189,24 @@ for (const kind of ['ladder', 'gamma']) {
   });
 }
 
+s("a likelihood on the input layer: a unit Gaussian's cost is ½ log 2π + ½ the squared error, per entry; Γ gets none", () => {
+  const squared = build({ lambdas: [2, 0.5, 0.3] });
+  const gaussian = build({ lambdas: [2, 0.5, 0.3], likelihood: 'gaussian' });
+  const names = (m) => m.module.namedParameters().map(([n]) => n);
+  assert.equal(names(gaussian).filter((n) => !names(squared).includes(n)), ['inputLikelihood.logvar']);
+  // log(floor + e^logvar) = 0: a unit variance
+  const logvar = gaussian.module.inputLikelihood.logvar;
+  sg.fill_(logvar, Math.log(1 - 0.0025));
+  const { batch } = makeBatch(rng(5));
+  const cost = (m) => sg.tidy(() => m.terms(batch).layers[0].item());
+  const mse = cost(squared);
+  assertClose([cost(gaussian)], [0.5 * Math.log(2 * Math.PI) + 0.5 * mse], { atol: 1e-6, rtol: 1e-5 });
+  const gamma = build({ kind: 'gamma', likelihood: 'gaussian' });
+  assert.not.ok(names(gamma).some((n) => n.startsWith('inputLikelihood')), 'the Γ-model has no input-layer cost to model');
+  assertThrows(() => build({ likelihood: { kind: 'gaussian', variance: 'predicted' } }), /ladder: a predicted variance needs a decoder layer/);
+  for (const m of [squared, gaussian, gamma]) m.dispose();
+});
+
 s('bad configs, batches and arguments throw naming what is wrong', () => {
   assertThrows(() => build({ lambdas: [1, 2] }), /ladder: lambdas must hold 3 multipliers \(input, 1 hidden layers, top\), got 2/);
   assertThrows(() => build({ lambdas: [1, -2, 0] }), /ladder: lambdas must be >= 0/);
