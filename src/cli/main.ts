@@ -47,7 +47,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(info().version);
     return;
   }
-  const command = commands[name];
+  // an own key only: 'constructor' or '__proto__' is no command
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) throw new UsageError(`unknown command '${name}' (expected one of: ${Object.keys(commands).join(', ')})`);
   await command.run(rest);
 }

@@ -34,7 +34,8 @@ function parseValue(text: string): unknown {
 }
 
 export function modelOverrides(kind: string, values: Record<string, unknown>): Record<string, unknown> {
-  const overrides: Record<string, unknown> = {};
+  // no prototype: '--option __proto__=1' is a key like any other (and refused as unknown), not the object's prototype
+  const overrides: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [flag, key] of Object.entries(FLAG_KEYS)) {
     const v = values[flag];
     if (typeof v === 'string') overrides[key] = key === 'hidden' ? v.split(',').map(Number) : parseValue(v);

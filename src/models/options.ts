@@ -133,7 +133,8 @@ export function readConfig<K extends string, S extends Schema>(kind: K, schema: 
       ? typeof fallback === 'function' ? (fallback as (read: Record<string, unknown>) => unknown)(out) : structuredClone(fallback)
       : option.read(kind, key, v);
   }
-  const unknown = Object.keys(given).filter((k) => !(k in out));
+  // own keys only: '__proto__' or 'constructor' is in every object, and is no option
+  const unknown = Object.keys(given).filter((k) => !Object.hasOwn(out, k));
   if (unknown.length > 0) {
     throw new Error(`${kind}: unknown config option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ` +
       `(known: ${Object.keys(out).join(', ')})`);
