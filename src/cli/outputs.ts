@@ -102,20 +102,23 @@ export async function runReconstruct(argv: string[]): Promise<void> {
     const count = positiveInt('count', values.count, 30);
     const out = outputPath(values.out, run.schema, `${run.dir}/reconstructions`);
     let bytes: Buffer | null;
+    let n: number; // the rows there were to reconstruct, at most --count
     if (run.schema === undefined) {
       const data = await loadRunData(run.dataName, values.data, values.json === true);
-      bytes = reconstructionPng(run.model, data.test ?? data.train, count);
+      const split = data.test ?? data.train;
+      n = Math.min(count, split.count);
+      bytes = reconstructionPng(run.model, split, n);
       if (bytes === null) throw new UsageError(`reconstruct: the model's ${run.modelConfig.inputSize} inputs are not a square image`);
     } else {
       const split = await loadRunInput(run, values.data ?? run.read.test ?? run.dataName);
-      const n = Math.min(count, split.count);
+      n = Math.min(count, split.count);
       const model = run.model as unknown as { encode(x: Tensor): Tensor; decode(z: Tensor): Tensor };
       const x = split.x.subarray(0, n * split.features);
       const means = tidy(() => noGrad(() => model.decode(model.encode(fromArray(x, [n, split.features]))).toArray()));
       bytes = tableCsv(run.schema, means, n, null);
     }
     writeFileAtomic(out, bytes);
-    report(values.json === true, { command: 'reconstruct', run: run.dir, count, out }, `${count} reconstructions -> ${out}`);
+    report(values.json === true, { command: 'reconstruct', run: run.dir, count: n, out }, `${n} reconstructions -> ${out}`);
   } finally {
     run.dispose();
   }

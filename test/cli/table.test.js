@@ -105,6 +105,9 @@ s("a VAE's samples and reconstructions are rows in the table's own columns and v
   assert.is(readFileSync(path('again.csv'), 'utf8'), readFileSync(join(out, 'samples.csv'), 'utf8'), 'the same --seed, the same rows');
   json(cli('reconstruct', out, '--count', '4', '--json'));
   assert.is(readFileSync(join(out, 'reconstructions.csv'), 'utf8').trim().split('\n').length, 5);
+  // more than there are: the 300 training rows, and the figure printed says so
+  assert.is(json(cli('reconstruct', out, '--count', '1000000000', '--out', path('all.csv'), '--json')).count, 300);
+  assert.is(readFileSync(path('all.csv'), 'utf8').trim().split('\n').length, 301);
   const codes = json(cli('encode', out, '--input', test, '--out', path('codes.csv'), '--json'));
   assert.equal([codes.rows, codes.dims], [90, 2]);
 });
