@@ -5,9 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolve } from 'node:path';
 import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
+import { isDatasetName } from '../data/resolve.js';
 import { stderrProgress } from '../data/download.js';
-import type { DataSplit, LabelledData } from '../data/dataset.js';
-import { rawSchema, type TableSchema } from '../data/schema.js';
+import { makeSplit, type DataSplit, type LabelledData } from '../data/dataset.js';
+import { encodeTable, rawSchema, type TableSchema } from '../data/schema.js';
 import { readTable } from '../data/table.js';
 import { labelledRows, subsetRows, withLabelsOnly } from '../data/subset.js';
 import { createModel, disposeModel } from '../models/registry.js';
@@ -82,8 +83,7 @@ function readSchema(dir: string): TableSchema | undefined {
 
 /** The named dataset, or the user's file, a run was trained on; `dataOverride` is --data. */
 export async function loadRunData(dataName: string, dataOverride: string | undefined, quiet: boolean): Promise<LabelledData> {
-  const named = ['mnist', 'fashion-mnist'].includes(dataName);
-  if (named) {
+  if (isDatasetName(dataName)) {
     return loadDataset(dataName, { dataDir: dataOverride, onProgress: quiet ? undefined : stderrProgress() });
   }
   return loadDataset(dataOverride ?? dataName, {});
@@ -95,13 +95,16 @@ export async function loadRunData(dataName: string, dataOverride: string | undef
  * .npy array; labelColumn: the file's label column where it is not the run's.
  */
 export async function loadRunInput(run: OpenRun, path: string, labelColumn = run.read.labelColumn): Promise<DataSplit> {
-  let schema = run.schema;
   const delimiter = run.read.delimiter;
-  if (schema === undefined && isTablePath(path)) {
+  let input: DataSplit;
+  if (run.schema === undefined && isTablePath(path)) {
+    const table = await readTable(path, { delimiter });
     const classes = (run.model as { classes?: number }).classes ?? 0;
-    schema = rawSchema(await readTable(path, { delimiter }), { labelColumn, classes });
+    const encoded = encodeTable(rawSchema(table, { labelColumn, classes }), table);
+    input = makeSplit(encoded.x, encoded.labels, encoded.features, path);
+  } else {
+    input = (await loadFileDataset(path, { schema: run.schema, labelColumn, delimiter })).train;
   }
-  const input = (await loadFileDataset(path, { schema, labelColumn, delimiter })).train;
   if (input.features !== run.modelConfig.inputSize) {
     throw new UsageError(`${path} has ${input.features} features per row, the model takes ${run.modelConfig.inputSize}`);
   }
@@ -122,6 +125,19 @@ function trainedLabels(run: OpenRun, train: DataSplit): DataSplit {
   return withLabelsOnly(train, rows as number[]);
 }
 
+/** What the rows a run trained on are called in words, by their metrics' prefix. */
+export const TRAINING_ROWS = { train: 'training rows', train_labelled: 'labelled training rows' } as const;
+
+/**
+ * The rows a run without held-out rows is measured on: a semi-supervised model's labelled training rows
+ * (train_labelled), any other model's every training row (train); null when a semi-supervised model has none.
+ */
+export function trainingRows(train: DataSplit, semiSupervised: boolean): { split: DataSplit; name: keyof typeof TRAINING_ROWS } | null {
+  if (!semiSupervised) return { split: train, name: 'train' };
+  const rows = labelledRows(train);
+  return rows.length === 0 ? null : { split: subsetRows(train, rows), name: 'train_labelled' };
+}
+
 /** The rows an evaluation measures and their name: what the metrics are prefixed with, and words for people. */
 export interface EvaluationRows {
   split: DataSplit;
@@ -137,21 +153,21 @@ export interface EvaluationRows {
 export async function evaluationRows(run: OpenRun, dataOverride: string | undefined, quiet: boolean, semiSupervised: boolean):
   Promise<EvaluationRows> {
   const trainedOn = (name: string, train: DataSplit): EvaluationRows => {
-    if (!semiSupervised) return { split: train, name: 'train', describe: `the training rows of ${name}` };
-    const rows = labelledRows(train);
-    if (rows.length === 0) throw new UsageError(`${name}: has no labelled row to evaluate on`);
-    return { split: subsetRows(train, rows), name: 'train_labelled', describe: `the labelled training rows of ${name}` };
+    const rows = trainingRows(train, semiSupervised);
+    if (rows === null) throw new UsageError(`${name}: has no labelled row to evaluate on`);
+    return { ...rows, describe: `the ${TRAINING_ROWS[rows.name]} of ${name}` };
   };
-  if (['mnist', 'fashion-mnist'].includes(run.dataName)) {
+  if (isDatasetName(run.dataName)) {
     const data = await loadRunData(run.dataName, dataOverride, quiet);
     return { split: data.test as DataSplit, name: 'test', describe: `the test split of ${data.name}` };
   }
   if (dataOverride !== undefined) {
     const split = await loadRunInput(run, dataOverride);
     if (resolve(dataOverride) === resolve(run.dataName)) return trainedOn(dataOverride, trainedLabels(run, split));
-    if (semiSupervised && labelledRows(split).length < split.count) {
-      throw new UsageError(`${dataOverride}: ${split.count - labelledRows(split).length} of its ${split.count} rows have no label; ` +
-        'every row of a file to evaluate on needs one');
+    const unlabelled = split.count - labelledRows(split).length;
+    if (semiSupervised && unlabelled > 0) {
+      throw new UsageError(`${dataOverride}: ${unlabelled} of its ${split.count} rows have no label; every row of a file to ` +
+        'evaluate on needs one');
     }
     return { split, name: 'test', describe: `the rows of ${dataOverride}` };
   }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTablePath, loadDataset } from '../data/load.js';
-import { fewLabels, labelledRows, subsetRows } from '../data/subset.js';
+import { fewLabels } from '../data/subset.js';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
 import { tableLikelihood } from '../data/schema.js';
 import { balancedClassWeights } from '../models/parts/classifier.js';
@@ -11,6 +11,7 @@ import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
 import { createModel, defaultConfig, describeKind, disposeModel, kindSpec, MODEL_KINDS, type KindSpec } from '../models/registry.js';
 import type { ModelConfig } from '../train/contract.js';
+import type { DataRead } from '../train/options.js';
 import { train } from '../train/loop.js';
 import { Generator } from '../random.js';
 import { setNumThreads } from '../backend.js';
@@ -18,6 +19,7 @@ import type { Device } from '../tensor.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
 import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
+import { TRAINING_ROWS, trainingRows } from './run.js';
 
 /** The semi-supervised kinds: they take --labels and --class-weights and report test_error. */
 const SEMI_KINDS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
@@ -124,7 +126,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const json = values.json === true;
   checkSemiFlags(spec, values);
 
-  const { data, dataName, isFile } = await readData(values, json);
+  const { data, dataName, isFile, read } = await readData(values, json);
   const labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
   const outDir = values.out ??
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
@@ -149,7 +151,6 @@ export async function runTrain(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   try {
-    const read = { test: values.test, labelColumn: values['label-column'], delimiter: delimiterFlag(values.delimiter) };
     const result = await train(model, { name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split }, {
       epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true,
       progress: json ? 'json' : 'auto', signal: controller.signal, evalName: evaluation.name,
@@ -200,7 +201,8 @@ function delimiterFlag(value: string | undefined): string | undefined {
 }
 
 /** The named dataset or the user's file that --dataset / --data name, with --test's file. */
-async function readData(values: TrainFlags, json: boolean): Promise<{ data: LabelledData; dataName: string; isFile: boolean }> {
+async function readData(values: TrainFlags, json: boolean):
+  Promise<{ data: LabelledData; dataName: string; isFile: boolean; read: DataRead }> {
   // --data names the dataset's folder when a dataset is named (or nothing else is), else the user's file
   const isFile = values.data !== undefined && (isTablePath(values.data) || /\.npy$/i.test(values.data));
   if (isFile && values.dataset !== undefined) throw new UsageError('give --dataset NAME or --data FILE, not both');
@@ -218,14 +220,15 @@ async function readData(values: TrainFlags, json: boolean): Promise<{ data: Labe
   if (scaling !== undefined && scaling !== 'standard' && scaling !== 'robust') {
     throw new UsageError(`--scaling must be standard or robust, got '${scaling}'`);
   }
+  // how the files are read, saved in the run so that later commands read them alike
+  const read = { test: values.test, labelColumn: values['label-column'], delimiter: delimiterFlag(values.delimiter) };
   const data = await loadDataset(dataName, {
-    dataDir: isFile ? undefined : values.data,
-    labelColumn: values['label-column'], test: values.test, delimiter: delimiterFlag(values.delimiter),
+    dataDir: isFile ? undefined : values.data, ...read,
     missing: values.missing === undefined ? undefined : values.missing.split(','), scaling,
     onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     onProgress: json ? undefined : stderrProgress(),
   });
-  return { data, dataName, isFile };
+  return { data, dataName, isFile, read };
 }
 
 /**
@@ -234,10 +237,9 @@ async function readData(values: TrainFlags, json: boolean): Promise<{ data: Labe
  */
 function evaluationSplit(spec: KindSpec, data: LabelledData): { split: DataSplit | null; name: string; describe: string } {
   if (data.test !== null) return { split: data.test, name: 'test', describe: 'test rows' };
-  if (!spec.semiSupervised) return { split: data.train, name: 'train', describe: 'training rows' };
-  const rows = labelledRows(data.train);
-  return rows.length === 0 ? { split: null, name: 'train_labelled', describe: '' }
-    : { split: subsetRows(data.train, rows), name: 'train_labelled', describe: 'labelled training rows' };
+  const rows = trainingRows(data.train, spec.semiSupervised);
+  // no labelled row: the loop refuses the run, naming why
+  return rows === null ? { split: null, name: 'train_labelled', describe: '' } : { ...rows, describe: TRAINING_ROWS[rows.name] };
 }
 
 /** A resumed run must read its table as it began: the same columns, categories, scaling and classes. */

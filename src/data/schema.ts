@@ -235,14 +235,9 @@ export function encodeTable(schema: TableSchema, table: Table, options: { unseen
       const cell = table.rows[r][j];
       const out = r * features + at;
       let code = -1;
-      if (!isMissing.has(cell) && c.type === 'numeric') {
+      if (!isMissing.has(cell) && (c.type === 'numeric' || c.type === 'unit')) {
         if (!isNumber(cell)) throw new Error(`${where(r, c.name)}: '${cell}' is not a number`);
-        x[out] = compressTail((Number(cell) - c.center) / c.scale, c.tail);
-        continue;
-      }
-      if (!isMissing.has(cell) && c.type === 'unit') {
-        if (!isNumber(cell)) throw new Error(`${where(r, c.name)}: '${cell}' is not a number`);
-        x[out] = Number(cell);
+        x[out] = c.type === 'unit' ? Number(cell) : compressTail((Number(cell) - c.center) / c.scale, c.tail);
         continue;
       }
       if (!isMissing.has(cell)) {
