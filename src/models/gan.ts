@@ -23,7 +23,7 @@ import type { Batch, Decoder, Sampler } from '../train/contract.js';
 import { Model, readScalars, type ModelOptions, type Objective } from './base.js';
 import { zeroMissing } from './common.js';
 import { GENERATIVE, type KindSpec } from './kind.js';
-import { checkOutputSpec, outputAsData, type LikelihoodSpec } from './parts/likelihood.js';
+import { checkOutputSpec, fusedOutputActivation, generatedData, type LikelihoodSpec } from './parts/likelihood.js';
 import { choice, likelihood, fraction, int, number, rate, sizes, type ConfigInput, type ConfigOf } from './options.js';
 
 const ganOptions = {
@@ -64,10 +64,8 @@ export class GANNetwork extends Module {
     super();
     this.likelihood = c.likelihood;
     checkOutputSpec(c.likelihood, c.inputSize);
-    // Bernoulli's sigmoid is fused into the last layer; any other output goes through outputAsData
     const generatorOptions = {
-      activation: c.generatorActivation, slope: c.slope, outputActivation: c.likelihood.kind === 'bernoulli' ? 'sigmoid' as const
-        : 'none' as const, generator: gen, device,
+      activation: c.generatorActivation, slope: c.slope, outputActivation: fusedOutputActivation(c.likelihood), generator: gen, device,
     };
     this.generator = new MLP([c.noiseSize, ...c.generatorHidden, c.inputSize], generatorOptions);
     this.discriminator = new MLP([c.inputSize, ...c.discriminatorHidden, 1],
@@ -78,10 +76,10 @@ export class GANNetwork extends Module {
     }
   }
 
-  /** Rows from codes z through the generator (or its average), as data: outputAsData of the last layer. */
+  /** Rows from codes z through the generator (or its average), as data (generatedData of its last layer). */
   generate(z: Tensor, useAverage = false): Tensor {
     const out = (useAverage ? this.average ?? this.generator : this.generator).forward(z);
-    return this.likelihood.kind === 'bernoulli' ? out : outputAsData(this.likelihood, out);
+    return generatedData(this.likelihood, out);
   }
 }
 

@@ -1,7 +1,8 @@
 // The two networks of the semi-supervised GAN (Salimans et al. 2016, MNIST): a weight-normalised ReLU
 // discriminator with Gaussian noise on its input and on every hidden layer's output (training mode only) and a
 // K-way head, and a generator of softplus layers with batch norm (shift only, as the authors') and a
-// weight-normalised output (a sigmoid for images; a table's columns as outputAsData says). Noise draws, in order: the input's, then one per hidden layer after it.
+// weight-normalised output (a sigmoid for images; a table's columns as outputAsData says). Noise draws, in order:
+// the input's, then one per hidden layer after it.
 import { noGrad } from '../autograd.js';
 import { BatchNorm1d } from '../nn/batchnorm.js';
 import { Linear } from '../nn/linear.js';
@@ -11,7 +12,7 @@ import { softplus } from '../ops/activations.js';
 import { add } from '../ops/elementwise.js';
 import { randn } from '../ops/random.js';
 import type { Generator } from '../random.js';
-import { checkOutputSpec, outputAsData, type LikelihoodSpec } from './parts/likelihood.js';
+import { checkOutputSpec, fusedOutputActivation, generatedData, type LikelihoodSpec } from './parts/likelihood.js';
 import type { Device, Tensor } from '../tensor.js';
 
 export interface DiscriminatorOptions {
@@ -116,7 +117,7 @@ export class SSGANGenerator extends Module {
       this.norms.push(new BatchNorm1d(sizes[i + 1], { affine: false, shiftOnly: true, device }));
     }
     this.output = new WeightNormLinear(sizes[sizes.length - 1], o.outputSize,
-      { activation: o.likelihood.kind === 'bernoulli' ? 'sigmoid' : 'none', trainScale: true, generator: gen, device });
+      { activation: fusedOutputActivation(o.likelihood), trainScale: true, generator: gen, device });
   }
 
   /** Rows for codes z (images in [0, 1], or a table's encoded columns): batch statistics in training mode (updating
@@ -125,6 +126,6 @@ export class SSGANGenerator extends Module {
     let h = z;
     for (let i = 0; i < this.layers.length; i++) h = softplus(this.norms[i].forward(this.layers[i].forward(h)));
     const out = this.output.forward(h);
-    return this.likelihood.kind === 'bernoulli' ? out : outputAsData(this.likelihood, out);
+    return generatedData(this.likelihood, out);
   }
 }

@@ -198,19 +198,21 @@ export class MixedLikelihood extends Likelihood {
     return a === 0 && b === t.cols ? t : sliceCols(t, a, b);
   }
 
-  nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
-    const terms = this.parts.map((part, i) => part.nll({ out: this.columns(o.out, i), top: o.top }, this.columns(x, i),
+  /** Each part's −log p per row, in the parts' order. */
+  private partNll(o: DecoderOutput, x: Tensor, mask: Tensor | null): Tensor[] {
+    return this.parts.map((part, i) => part.nll({ out: this.columns(o.out, i), top: o.top }, this.columns(x, i),
       mask === null ? null : this.columns(mask, i)));
-    return terms.reduce((total, term) => add(total, term));
+  }
+
+  nll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Tensor {
+    return this.partNll(o, x, mask).reduce((total, term) => add(total, term));
   }
 
   override familyNll(o: DecoderOutput, x: Tensor, mask: Tensor | null = null): Map<ColumnFamily['kind'], Tensor> {
     const byKind = new Map<ColumnFamily['kind'], Tensor>();
-    this.parts.forEach((part, i) => {
-      const term = part.nll({ out: this.columns(o.out, i), top: o.top }, this.columns(x, i), mask === null ? null : this.columns(mask, i));
-      const kind = this.kinds[i];
-      const before = byKind.get(kind);
-      byKind.set(kind, before === undefined ? term : add(before, term));
+    this.partNll(o, x, mask).forEach((term, i) => {
+      const before = byKind.get(this.kinds[i]);
+      byKind.set(this.kinds[i], before === undefined ? term : add(before, term));
     });
     return byKind;
   }
@@ -279,6 +281,16 @@ function specParts(spec: LikelihoodSpec, width: number): { kind: ColumnFamily['k
     default:
       throw new Error(`unknown likelihood ${JSON.stringify((spec as { kind?: unknown })?.kind)}`);
   }
+}
+
+/** The activation a generator fuses into its last layer for spec: Bernoulli's sigmoid, else none (outputAsData follows). */
+export function fusedOutputActivation(spec: LikelihoodSpec): 'sigmoid' | 'none' {
+  return spec.kind === 'bernoulli' ? 'sigmoid' : 'none';
+}
+
+/** A generator's last layer, its fusedOutputActivation applied, as data: what outputAsData leaves to do. */
+export function generatedData(spec: LikelihoodSpec, out: Tensor): Tensor {
+  return fusedOutputActivation(spec) === 'sigmoid' ? out : outputAsData(spec, out);
 }
 
 /**
