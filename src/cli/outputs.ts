@@ -68,9 +68,9 @@ export async function runSample(argv: string[]): Promise<void> {
   try {
     requireMethod(run.model, 'sample', 'sample');
     const count = positiveInt('count', values.count, 64);
-    // a fresh stream: the same --seed gives the same samples
-    run.model.generator.setState(new Generator(nonNegativeInt('seed', values.seed, 0)).getState());
     const seed = nonNegativeInt('seed', values.seed, 0);
+    // a fresh stream: the same --seed gives the same samples (and, for a table, the same drawn categories)
+    run.model.generator.setState(new Generator(seed).getState());
     const out = outputPath(values.out, run.schema, `${run.dir}/samples`);
     let bytes: Buffer | null;
     if (run.schema === undefined) {
