@@ -3,6 +3,7 @@
 // evaluation metrics as means over the rows they name, e.g. test_neg_elbo in nats per row for a VAE.
 import { kindSpec } from '../models/registry.js';
 import { evaluateSplit } from '../train/evaluate.js';
+import { BEST_CHECKPOINT } from '../train/loop.js';
 import { parse, UsageError } from './args.js';
 import { evaluationRows, openRun } from './run.js';
 
@@ -35,12 +36,13 @@ export async function runEval(argv: string[]): Promise<void> {
     const trained = run.config.data as { labelledRows?: number } | undefined;
     const result = {
       model: run.modelConfig.kind, dataset: run.dataName, labels: trained?.labelledRows ?? null, seed: run.seed,
-      step: run.step, evaluated: rows.name, rows: rows.split.count, ...metrics,
+      step: run.step, checkpoint: run.checkpoint, evaluated: rows.name, rows: rows.split.count, ...metrics,
     };
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
-      console.log(`${result.model} at step ${run.step}, on ${rows.describe} (${rows.split.count} rows)`);
+      const best = run.checkpoint.endsWith(BEST_CHECKPOINT) ? ' (its best epoch, chosen on its validation rows)' : '';
+      console.log(`${result.model} at step ${run.step}${best}, on ${rows.describe} (${rows.split.count} rows)`);
       for (const [k, v] of Object.entries(metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
     }
   } finally {

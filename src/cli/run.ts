@@ -1,5 +1,5 @@
-// A trained run folder as the CLI commands see it: its config.json, checkpoint and (for a table) schema.json rebuilt
-// into a model with its weights, the data it was trained on loaded again (or from --data) through the same schema,
+// A trained run folder as the CLI commands see it: its config.json, checkpoint (the best epoch's, where validation
+// rows chose one) and (for a table) schema.json rebuilt into a model with its weights, the data it was trained on loaded again (or from --data) through the same schema,
 // and the rows an evaluation measures, named for what they are.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,11 +10,12 @@ import { stderrProgress } from '../data/download.js';
 import { makeSplit, type DataSplit, type LabelledData } from '../data/dataset.js';
 import { encodeTable, rawSchema, type TableSchema } from '../data/schema.js';
 import { readTable } from '../data/table.js';
-import { labelledRows, subsetRows, withLabelsOnly } from '../data/subset.js';
+import { labelledRows, subsetRows, withLabelsOnly, withoutRows } from '../data/subset.js';
 import { createModel, disposeModel } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import type { DataRead } from '../train/options.js';
 import { loadCheckpoint } from '../train/checkpoint.js';
+import { BEST_CHECKPOINT } from '../train/loop.js';
 import { Generator } from '../random.js';
 import type { Device } from '../tensor.js';
 import { UsageError } from './args.js';
@@ -31,14 +32,18 @@ export interface OpenRun {
   schema: TableSchema | undefined;
   seed: number;
   step: number;
+  /** the checkpoint the weights came from: best.safetensors where validation rows chose an epoch */
+  checkpoint: string;
   model: TrainableModel;
   dispose(): void;
 }
 
-/** Loads a run folder's config and checkpoint; errors name the folder and what is missing. */
+/** Loads a run folder's config and checkpoint (its best one, where it has one); errors name the folder and what is
+ *  missing. */
 export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   const configPath = join(dir, 'config.json');
-  const checkpointPath = join(dir, 'checkpoint.safetensors');
+  const bestPath = join(dir, BEST_CHECKPOINT);
+  const checkpointPath = existsSync(bestPath) ? bestPath : join(dir, 'checkpoint.safetensors');
   if (!existsSync(dir)) throw new UsageError(`run folder ${dir} does not exist`);
   if (!existsSync(configPath)) throw new UsageError(`${dir} is not a run folder: ${configPath} is missing`);
   if (!existsSync(checkpointPath)) throw new UsageError(`${dir} has no checkpoint yet (${checkpointPath} is missing)`);
@@ -63,7 +68,7 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   model.module.eval();
   return {
     dir, config, modelConfig, dataName: data?.name ?? 'unnamed', read: data?.read ?? {}, schema, seed,
-    step: state.step, model,
+    step: state.step, checkpoint: checkpointPath, model,
     dispose: () => disposeModel(model),
   };
 }
@@ -111,19 +116,44 @@ export async function loadRunInput(run: OpenRun, path: string, labelColumn = run
   return input;
 }
 
-/** The run's training rows with only the labels it trained on (labels.json's rows, when --labels chose them). */
-function trainedLabels(run: OpenRun, train: DataSplit): DataSplit {
-  const path = join(run.dir, 'labels.json');
-  if (!existsSync(path)) return train;
+/** The row indices a run folder's labels.json or validation.json holds; null when it has no such file. */
+function savedRows(run: OpenRun, name: 'labels.json' | 'validation.json', count: number): number[] | null {
+  const path = join(run.dir, name);
+  if (!existsSync(path)) return null;
   let rows: unknown;
   try {
     rows = (JSON.parse(readFileSync(path, 'utf8')) as { rows?: unknown }).rows;
   } catch (e) {
     throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  if (!Array.isArray(rows)) throw new UsageError(`${path}: holds no rows`);
-  return withLabelsOnly(train, rows as number[]);
+  if (!Array.isArray(rows) || !rows.every((r) => Number.isSafeInteger(r) && r >= 0 && r < count)) {
+    throw new UsageError(`${path}: holds no list of rows of the training file's ${count}`);
+  }
+  return rows as number[];
 }
+
+/** The run's training rows as it trained on them: only the labels it kept (labels.json's rows, when --labels chose
+ *  them), without the rows held out for validation (validation.json's). */
+function trainedLabels(run: OpenRun, train: DataSplit): DataSplit {
+  const labelled = savedRows(run, 'labels.json', train.count);
+  const kept = labelled === null ? train : withLabelsOnly(train, labelled);
+  const held = savedRows(run, 'validation.json', train.count);
+  return held === null ? kept : withoutRows(kept, held);
+}
+
+/** The rows a run held out for validation (a fraction of its training file, or a file), or null when it has none. */
+async function validationRows(run: OpenRun): Promise<EvaluationRows | null> {
+  if (run.read.validation !== undefined) {
+    return { split: await loadRunInput(run, run.read.validation), name: 'validation', describe: `the validation rows of ${run.read.validation}` };
+  }
+  if (!existsSync(join(run.dir, 'validation.json'))) return null;
+  const train = await loadRunInput(run, run.dataName);
+  const held = savedRows(run, 'validation.json', train.count) as number[];
+  return { split: subsetRows(train, held), name: 'validation', describe: `the ${held.length} ${VALIDATION_ROWS} of ${run.dataName}` };
+}
+
+/** What validation rows are called in words. */
+export const VALIDATION_ROWS = 'validation rows (held out of training, used to choose the best epoch)';
 
 /** What the rows a run trained on are called in words, by their metrics' prefix. */
 export const TRAINING_ROWS = { train: 'training rows', train_labelled: 'labelled training rows' } as const;
@@ -174,6 +204,8 @@ export async function evaluationRows(run: OpenRun, dataOverride: string | undefi
   if (run.read.test !== undefined) {
     return { split: await loadRunInput(run, run.read.test), name: 'test', describe: `the rows of ${run.read.test}` };
   }
+  const validation = await validationRows(run);
+  if (validation !== null) return validation;
   return trainedOn(run.dataName, trainedLabels(run, await loadRunInput(run, run.dataName)));
 }
 

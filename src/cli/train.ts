@@ -2,8 +2,8 @@
 // progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTablePath, loadDataset } from '../data/load.js';
-import { fewLabels } from '../data/subset.js';
+import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
+import { balancedSubset, holdOut, withLabelsOnly } from '../data/subset.js';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
 import { tableLikelihood } from '../data/schema.js';
 import { balancedClassWeights } from '../models/parts/classifier.js';
@@ -17,6 +17,7 @@ import { Generator } from '../random.js';
 import { setNumThreads } from '../backend.js';
 import type { Device } from '../tensor.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
+import { VALIDATION_ROWS } from './run.js';
 import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
 import { TRAINING_ROWS, trainingRows } from './run.js';
@@ -58,6 +59,12 @@ Data:
                       unlabelled. Default: every label the data has
   --lr-decay F        decay the learning rate linearly to 0 over the last fraction F of the steps (${DECAY_KINDS.join(', ')};
                       default ${byTrait((k) => k.lrDecay, DECAY_KINDS)}, as in the paper; 0: none)
+  --validation F      hold out a stratified fraction F (e.g. 0.2) of the labelled training rows (of the --labels
+                      chosen, when given; saved as validation.json), or give a labelled FILE of the same columns.
+                      They are never trained on: evaluated each epoch as validation_<metric>, the epoch with the
+                      lowest is kept as best.safetensors, which eval, predict and encode then use
+  --patience N        with --validation: stop after N epochs without a lower validation metric (default: a fifth
+                      of the run's epochs, at least 5)
   --class-weights W   balanced: weigh each class's cross-entropy by n / (classes · its labelled rows), for
                       imbalanced labels (semi-supervised models); default: none
 
@@ -95,7 +102,7 @@ const TRAIN_FLAGS = {
   delimiter: { type: 'string' }, missing: { type: 'string' }, scaling: { type: 'string' },
   epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, seed: { type: 'string' },
   out: { type: 'string' }, resume: { type: 'boolean' }, overwrite: { type: 'boolean' }, device: { type: 'string' },
-  threads: { type: 'string' }, labels: { type: 'string' }, 'class-weights': { type: 'string' }, 'lr-decay': { type: 'string' },
+  threads: { type: 'string' }, labels: { type: 'string' }, validation: { type: 'string' }, patience: { type: 'string' }, 'class-weights': { type: 'string' }, 'lr-decay': { type: 'string' },
   lr: { type: 'string' }, hidden: { type: 'string' }, latent: { type: 'string' }, beta: { type: 'string' },
   noise: { type: 'string' }, 'noise-level': { type: 'string' }, option: { type: 'string', multiple: true },
   json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -131,14 +138,20 @@ export async function runTrain(argv: string[]): Promise<void> {
   const outDir = values.out ??
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
   const files: Record<string, string> = {};
-  if (labels !== null) files['labels.json'] = keepFewLabels(data, labels, seed);
+  const kept = labels === null ? null : keepFewLabels(data, labels, seed);
+  const validation = await holdValidation(values, data, seed, read, files);
+  if (kept !== null) files['labels.json'] = labelSplitJson(kept, validation.rows, data.train, seed);
+  if (validation.rest !== null) data.train = validation.rest;
   if (data.schema !== undefined) {
     files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
     if (values.resume === true) checkSameSchema(join(outDir, 'schema.json'), files['schema.json'], data.name);
   }
   // a small table: the default batch is all its rows rather than an error (a batch size given is kept, and checked)
   if (values['batch-size'] === undefined) batchSize = Math.min(batchSize, data.train.count);
-  const total = steps ?? (epochs as number) * Math.max(1, Math.floor(data.train.count / batchSize));
+  const stepsPerEpoch = Math.max(1, Math.floor(data.train.count / batchSize));
+  const total = steps ?? (epochs as number) * stepsPerEpoch;
+  const patience = validation.split === null ? undefined
+    : positiveInt('patience', values.patience, Math.max(5, Math.ceil(total / stepsPerEpoch / 5)));
   const config = runModelConfig(spec, values, data, total, outDir);
   const evaluation = evaluationSplit(spec, data);
   const model = createModel(config, { generator: new Generator(seed), device });
@@ -151,8 +164,10 @@ export async function runTrain(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   try {
-    const result = await train(model, { name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split }, {
-      epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true,
+    const result = await train(model, {
+      name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split, validation: validation.split,
+    }, {
+      epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true, patience,
       progress: json ? 'json' : 'auto', signal: controller.signal, evalName: evaluation.name,
       extra: { command: ['train', ...argv] }, files,
     });
@@ -160,7 +175,9 @@ export async function runTrain(argv: string[]): Promise<void> {
     const summary = {
       model: kind, dataset: data.name, ...(values.test === undefined ? {} : { test: values.test }),
       labels: countLabelled(data.train.labels), seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
-      seconds: result.seconds, evaluated: { rows: evaluation.name, count: evaluation.split?.count ?? 0 }, ...(result.test ?? {}),
+      seconds: result.seconds, evaluated: { rows: evaluation.name, count: evaluation.split?.count ?? 0 },
+      ...(result.best === null ? {} : { best: { step: result.best.step, epoch: result.best.epoch, [result.best.metric]: result.best.value } }),
+      ...(result.test ?? {}),
       out: outDir, pictures,
     };
     if (json) {
@@ -168,8 +185,11 @@ export async function runTrain(argv: string[]): Promise<void> {
     } else {
       const tests = Object.entries(result.test ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
       const over = tests && evaluation.split !== null ? ` (over ${evaluation.split.count} ${evaluation.describe})` : '';
-      console.log(`${result.stopped === 'aborted' ? 'stopped' : 'done'}: ${kind} on ${data.name}, step ${result.step} ` +
-        `(epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${tests ? `; ${tests}${over}` : ''}`);
+      const ended = { aborted: 'stopped', early: 'stopped early', done: 'done' }[result.stopped];
+      const best = result.best === null ? '' : `; best epoch ${result.best.epoch} (step ${result.best.step}, ${result.best.metric} ` +
+        `${result.best.value.toFixed(4)} over ${validation.split?.count} ${VALIDATION_ROWS}), kept as best.safetensors`;
+      console.log(`${ended}: ${kind} on ${data.name}, step ${result.step} (epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${best}`);
+      if (tests) console.log(`${result.best === null ? '' : 'best epoch: '}${tests}${over}`);
       console.log(`run folder: ${outDir}${result.stopped === 'aborted' ? ' (continue with --resume)' : ''}`);
     }
     // stopped by Ctrl-C: the checkpoint is written, and the exit code says so (128 + SIGINT), as shells expect
@@ -221,7 +241,7 @@ async function readData(values: TrainFlags, json: boolean):
     throw new UsageError(`--scaling must be standard or robust, got '${scaling}'`);
   }
   // how the files are read, saved in the run so that later commands read them alike
-  const read = { test: values.test, labelColumn: values['label-column'], delimiter: delimiterFlag(values.delimiter) };
+  const read: DataRead = { test: values.test, labelColumn: values['label-column'], delimiter: delimiterFlag(values.delimiter) };
   const data = await loadDataset(dataName, {
     dataDir: isFile ? undefined : values.data, ...read,
     missing: values.missing === undefined ? undefined : values.missing.split(','), scaling,
@@ -251,20 +271,55 @@ function checkSameSchema(path: string, fitted: string, dataName: string): void {
   }
 }
 
-/** Keeps `count` labels of the training split (balanced, chosen by seed); returns the split as labels.json. */
-function keepFewLabels(data: LabelledData, count: number, seed: number): string {
+/** Keeps `count` labels of the training split (balanced, chosen by seed); returns the rows kept. */
+function keepFewLabels(data: LabelledData, count: number, seed: number): Int32Array {
   let chosen;
   const names = data.schema?.label?.classes;
   try {
-    chosen = fewLabels(data.train, count, seed, {
+    chosen = balancedSubset(data.train.labels, count, seed, {
       classes: data.classes, className: (c) => (names === undefined ? String(c) : `'${names[c]}'`),
       onWarning: (message) => process.stderr.write(`warning: --labels ${count}: ${message}\n`),
     });
   } catch (e) {
     throw new UsageError(`--labels ${count}: ${(e as Error).message.replace(/^balancedSubset: /, '')}`);
   }
-  data.train = chosen.split;
-  return labelSplitJson(chosen.indices, data.train.labels, seed);
+  data.train = withLabelsOnly(data.train, chosen);
+  return chosen;
+}
+
+/**
+ * --validation: a stratified fraction of the labelled training rows (their indices in the training file, saved as
+ * validation.json; the caller takes them out of the training split) or a labelled file read as the training file was.
+ */
+async function holdValidation(values: TrainFlags, data: LabelledData, seed: number, read: DataRead,
+  files: Record<string, string>): Promise<{ split: DataSplit | null; rows: Int32Array | null; rest: DataSplit | null }> {
+  const given = values.validation;
+  if (given === undefined) {
+    if (values.patience !== undefined) throw new UsageError('--patience needs --validation (the rows that say when to stop)');
+    return { split: null, rows: null, rest: null };
+  }
+  if (/^[\d.]+$/.test(given)) {
+    const fraction = Number(given);
+    if (!(fraction > 0 && fraction < 1)) throw new UsageError(`--validation must be a fraction in (0, 1) or a file, got '${given}'`);
+    let held: ReturnType<typeof holdOut>;
+    try {
+      held = holdOut(data.train, fraction, seed);
+    } catch (e) {
+      throw new UsageError(`--validation ${given}: ${(e as Error).message.replace(/^stratifiedHoldout: /, '')}`);
+    }
+    files['validation.json'] = `${JSON.stringify({ count: held.rows.length, fraction, seed, rows: Array.from(held.rows) })}\n`;
+    return { split: held.validation, rows: held.rows, rest: held.train };
+  }
+  if (data.schema === undefined && !/\.npy$/i.test(data.name)) {
+    throw new UsageError(`--validation FILE is for your own data file (--data FILE); give ${data.name} a fraction, e.g. --validation 0.1`);
+  }
+  const split = (await loadFileDataset(given, { schema: data.schema, labelColumn: read.labelColumn, delimiter: read.delimiter })).train;
+  if (split.features !== data.train.features) {
+    throw new UsageError(`--validation ${given}: has ${split.features} features per row, the training file ${data.train.features}`);
+  }
+  if (split.labels.some((l) => Number.isNaN(l))) throw new UsageError(`--validation ${given}: every row needs a label`);
+  read.validation = given;
+  return { split, rows: null, rest: null };
 }
 
 /**
@@ -322,11 +377,14 @@ function countLabelled(labels: Float32Array): number {
 }
 
 /**
- * The run's labelled rows as labels.json. The loop writes it once the folder is known to be this run's; a resumed
- * run's checkpoint already proves the same split (the run config's labelledHash).
+ * The run's labelled rows as labels.json: those --labels chose, less those held out for validation. The loop writes
+ * it once the folder is known to be this run's; a resumed run's checkpoint already proves the same split (the run
+ * config's labelledHash).
  */
-function labelSplitJson(indices: Int32Array, labels: Float32Array, seed: number): string {
-  const record = { count: indices.length, seed, rows: Array.from(indices), labels: Array.from(indices, (r) => labels[r]) };
+function labelSplitJson(chosen: Int32Array, held: Int32Array | null, train: DataSplit, seed: number): string {
+  const heldSet = new Set(held ?? []);
+  const indices = chosen.filter((r) => !heldSet.has(r));
+  const record = { count: indices.length, seed, rows: Array.from(indices), labels: Array.from(indices, (r) => train.labels[r]) };
   return `${JSON.stringify(record)}\n`;
 }
 

@@ -5,7 +5,7 @@ export { classCount, makeSplit } from './dataset.js';
 export { loadDataset, loadNamedDataset, loadFileDataset, isTablePath, type NamedDatasetOptions, type FileDatasetOptions } from './load.js';
 export { DATASETS, type DatasetName, cacheRoot, findDataset, resolveDataset } from './resolve.js';
 export { downloadDataset, stderrProgress, type DownloadProgress } from './download.js';
-export { balancedSubset, withLabelsOnly, fewLabels, labelledRows, subsetRows } from './subset.js';
+export { balancedSubset, withLabelsOnly, fewLabels, labelledRows, subsetRows, withoutRows, holdOut, stratifiedHoldout, stratifiedFolds } from './subset.js';
 export { ShuffledBatches, type BatchesState } from './batches.js';
 export { readIdx, readImageSet, type IdxArray, type ImageSet } from './idx.js';
 export { readNpy, writeNpy, type NpyArray } from './npy.js';

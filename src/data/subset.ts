@@ -101,3 +101,79 @@ export function subsetRows(split: DataSplit, indices: ArrayLike<number>): DataSp
   }
   return makeSplit(x, labels, f, 'subsetRows');
 }
+
+/** The labelled rows of each class, each list shuffled by `seed`. */
+function shuffledByClass(labels: Float32Array, seed: number, where: string): number[][] {
+  if (!Number.isInteger(seed)) throw new Error(`${where}: seed must be an integer, got ${seed}`);
+  const byClass: number[][] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (Number.isNaN(l)) continue;
+    if (!Number.isInteger(l) || l < 0 || l > MAX_LABEL) throw new Error(`${where}: label ${l} of row ${i} is not a class`);
+    (byClass[l] ??= []).push(i);
+  }
+  const random = new SplitMix32(seed);
+  const classes = byClass.filter((rows) => rows !== undefined);
+  for (const rows of classes) {
+    for (let i = rows.length - 1; i > 0; i--) {
+      const j = random.below(i + 1);
+      const t = rows[i];
+      rows[i] = rows[j];
+      rows[j] = t;
+    }
+  }
+  return classes;
+}
+
+/**
+ * Indices (ascending) of a stratified `fraction` of the labelled rows, drawn with `seed`: round(fraction · n) of each
+ * class of n labelled rows, at least one of a class that has two or more, never all of one.
+ */
+export function stratifiedHoldout(labels: Float32Array, fraction: number, seed: number): Int32Array {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`stratifiedHoldout: fraction must be in (0, 1), got ${fraction}`);
+  const held: number[] = [];
+  for (const rows of shuffledByClass(labels, seed, 'stratifiedHoldout')) {
+    const n = rows.length < 2 ? 0 : Math.min(rows.length - 1, Math.max(1, Math.round(fraction * rows.length)));
+    held.push(...rows.slice(0, n));
+  }
+  if (held.length === 0) throw new Error('stratifiedHoldout: no class has two labelled rows to hold one out');
+  return Int32Array.from(held).sort();
+}
+
+/**
+ * The labelled rows dealt into `k` folds (each ascending), stratified: each class's rows, shuffled by `seed`, are dealt
+ * in turn, continuing from the fold the previous class ended at, so every fold has about n / k of each class and the
+ * folds' sizes differ by at most one.
+ */
+export function stratifiedFolds(labels: Float32Array, k: number, seed: number): Int32Array[] {
+  if (!Number.isInteger(k) || k < 2) throw new Error(`stratifiedFolds: k must be an integer of at least 2, got ${k}`);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  let next = 0;
+  for (const rows of shuffledByClass(labels, seed, 'stratifiedFolds')) {
+    for (const r of rows) {
+      folds[next].push(r);
+      next = (next + 1) % k;
+    }
+  }
+  if (folds.some((f) => f.length === 0)) throw new Error(`stratifiedFolds: fewer labelled rows than the ${k} folds`);
+  return folds.map((f) => Int32Array.from(f).sort());
+}
+
+/**
+ * Splits a stratified `fraction` of the labelled rows off as validation rows: `train` holds every other row (labelled
+ * or not), `validation` those rows, `rows` their indices in `split`. No row is in both.
+ */
+export function holdOut(split: DataSplit, fraction: number, seed: number): { train: DataSplit; validation: DataSplit; rows: Int32Array } {
+  const rows = stratifiedHoldout(split.labels, fraction, seed);
+  return { train: withoutRows(split, rows), validation: subsetRows(split, rows), rows };
+}
+
+/** The split without the rows at `indices` (a copy). */
+export function withoutRows(split: DataSplit, indices: ArrayLike<number>): DataSplit {
+  checkIndices('withoutRows', indices, split.count);
+  const drop = new Uint8Array(split.count);
+  for (let i = 0; i < indices.length; i++) drop[indices[i]] = 1;
+  const kept: number[] = [];
+  for (let r = 0; r < split.count; r++) if (drop[r] === 0) kept.push(r);
+  return subsetRows(split, kept);
+}

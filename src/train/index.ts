@@ -1,6 +1,6 @@
 // The training side of semigen in one import: the loop, checkpoints, the safetensors reader/writer, metrics,
 // progress, pictures (PNG grids, SVG curves) and crash-safe file writing.
-export { train, type TrainOptions, type TrainEvent, type TrainResult } from './loop.js';
+export { train, BEST_CHECKPOINT, type TrainOptions, type TrainEvent, type TrainResult, type BestEpoch } from './loop.js';
 export {
   saveCheckpoint, loadCheckpoint, captureState, restoreState, previousPath, CHECKPOINT_FORMAT,
   type TrainingState, type SavedOptimizer,

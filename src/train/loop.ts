@@ -1,6 +1,8 @@
 // The training loop: moves the data to the device once, draws shuffled batches through the gather kernel, runs the
 // model's step inside tidy(), evaluates on the test split at epoch ends, logs metrics.jsonl, shows progress, writes
-// checkpoints, stops on a non-finite metric with the last good checkpoint untouched, and resumes exactly.
+// checkpoints, stops on a non-finite metric with the last good checkpoint untouched, and resumes exactly. Given
+// validation rows, it evaluates them at every epoch end, keeps the weights with the lowest validation metric as
+// best.safetensors, stops after `patience` epochs without a lower one, and reports the test metrics of those weights.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tidy } from '../tensor.js';
@@ -9,15 +11,21 @@ import { ShuffledBatches, type BatchesState } from '../data/batches.js';
 import { labelledRows } from '../data/subset.js';
 import type { DataSplit } from '../data/dataset.js';
 import type { TrainableModel } from './contract.js';
-import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint } from './checkpoint.js';
+import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint, type TrainingState } from './checkpoint.js';
 import { JsonLines, writeFileAtomic } from './files.js';
 import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type MetricsRecord } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
-import { checkOptions, runConfig, checkResumable, type CheckedOptions, type DataRead, type TrainOptions, type TrainEvent, type TrainResult } from './options.js';
+import {
+  checkOptions, runConfig, checkResumable, type BestEpoch, type CheckedOptions, type DataRead, type TrainOptions, type TrainEvent,
+  type TrainResult,
+} from './options.js';
 import { writeLossCurve } from './plot.js';
 import { evaluate, toDevice, type DeviceSplit } from './evaluate.js';
 
-export type { TrainOptions, TrainEvent, TrainResult, DataRead } from './options.js';
+export type { TrainOptions, TrainEvent, TrainResult, DataRead, BestEpoch } from './options.js';
+
+/** The file the best epoch's weights are kept in, beside checkpoint.safetensors. */
+export const BEST_CHECKPOINT = 'best.safetensors';
 
 
 const YIELD_MS = 50;
@@ -58,11 +66,12 @@ function jsonState(state: BatchesState): BatchesState {
 }
 
 /**
- * What a run trains on: data.train; data.test is evaluated at epoch ends (its metrics named as evalName says).
+ * What a run trains on: data.train; data.test is evaluated at epoch ends (its metrics named as evalName says);
+ * data.validation, labelled rows held out of data.train, chooses the best epoch and when to stop (never data.test).
  * data.read, saved in config.json, says how a user's files were read (the test file, the label column, the
  * delimiter), so that later commands read them alike.
  */
-export type Data = { name?: string; read?: DataRead; train: DataSplit; test: DataSplit | null };
+export type Data = { name?: string; read?: DataRead; train: DataSplit; test: DataSplit | null; validation?: DataSplit | null };
 
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
 export async function train(model: TrainableModel, data: Data,
@@ -93,10 +102,16 @@ class TrainingRun {
   private log: JsonLines | null = null;
   private progress: Progress | null = null;
   private testData: DeviceSplit | null = null;
+  private validationData: DeviceSplit | null = null;
+  private readonly bestPath: string;
+  private best: BestEpoch | null = null;
+  /** epoch ends since the best one */
+  private sinceBest = 0;
 
   constructor(private readonly model: TrainableModel, private readonly data: Data, private readonly o: CheckedOptions & TrainOptions) {
     this.checkpointPath = join(o.outDir, 'checkpoint.safetensors');
     this.metricsPath = join(o.outDir, 'metrics.jsonl');
+    this.bestPath = join(o.outDir, BEST_CHECKPOINT);
     this.batches = new ShuffledBatches(data.train.count, o.batchSize, o.seed);
     this.labelled = labelledStream(model, data.train, o.seed);
     this.stepsPerEpoch = this.batches.batchesPerEpoch;
@@ -108,7 +123,8 @@ class TrainingRun {
   prepareFolder(): void {
     const o = this.o;
     mkdirSync(o.outDir, { recursive: true });
-    const earlier = [this.metricsPath, this.checkpointPath, previousPath(this.checkpointPath)].filter((f) => existsSync(f));
+    const earlier = [this.metricsPath, this.checkpointPath, previousPath(this.checkpointPath), this.bestPath, previousPath(this.bestPath)]
+      .filter((f) => existsSync(f));
     if (!o.resume && earlier.length > 0) {
       if (!o.overwrite) {
         throw new Error(`${o.outDir} already holds a run (${earlier.map((f) => basename(f)).join(', ')}); continue it with ` +
@@ -142,7 +158,19 @@ class TrainingRun {
     this.epochSums.load(state.progress.epoch);
     this.lastCheckpoint = path;
     this.checkpointStep = this.step;
+    this.restoreBest(state.progress.best, path);
     truncateMetrics(this.metricsPath, this.step);
+  }
+
+  /** The best epoch and the epochs since, as the checkpoint saw them (the best file must be there and not later). */
+  private restoreBest(saved: unknown, path: string): void {
+    if (this.data.validation == null) return;
+    if (saved === undefined || saved === null) return;
+    const b = saved as { best?: BestEpoch; since?: number };
+    if (b.best === undefined || typeof b.since !== 'number') throw new Error(`${path}: its best-epoch record is malformed`);
+    if (!existsSync(this.bestPath)) throw new Error(`${path}: records a best epoch at step ${b.best.step}, but ${this.bestPath} is missing`);
+    this.best = { ...b.best, checkpoint: this.bestPath };
+    this.sinceBest = b.since;
   }
 
   private wall(): number {
@@ -187,6 +215,7 @@ class TrainingRun {
       progress: {
         wall_s: this.wall(), log: this.logSums.toJSON(), epoch: this.epochSums.toJSON(),
         ...(labelled === null ? {} : { labelled: jsonState(labelled.batches.getState()) }),
+        ...(this.validationData === null ? {} : { best: this.best === null ? null : { best: this.best, since: this.sinceBest } }),
       },
     });
     saveCheckpoint(this.checkpointPath, state);
@@ -203,6 +232,35 @@ class TrainingRun {
     this.lastEval = metrics;
     this.emit({ type: 'eval', step: this.step, metrics });
     return metrics;
+  }
+
+  /**
+   * At an epoch end with validation rows: their metrics; weights with a lower monitored metric than any before are
+   * saved as the best checkpoint (without the .prev copy: the best is replaced, never needed back).
+   */
+  private evaluateValidation(): Record<string, number> {
+    if (this.validationData === null) return {};
+    const metrics = evaluate(this.model, this.validationData, this.o.evalBatchSize, 'validation');
+    this.stopOnNonFinite(metrics);
+    const metric = `validation_${this.o.monitor ?? ('validation_error' in metrics ? 'error' : Object.keys(metrics)[0]?.slice('validation_'.length))}`;
+    const value = metrics[metric];
+    if (value === undefined) {
+      throw new Error(`train: the validation rows give no ${metric} (they give ${Object.keys(metrics).join(', ') || 'nothing'})`);
+    }
+    if (this.best === null || value < this.best.value || (value === this.best.value && tieBreak(metrics) < tieBreak(this.best.metrics))) {
+      const state = captureState(this.model, null, { step: this.step, epoch: this.epochOf(this.step), config: this.config, progress: { validation: metrics } });
+      saveBestCheckpoint(this.bestPath, state);
+      this.best = { step: this.step, epoch: this.epochOf(this.step), metric, value, metrics, checkpoint: this.bestPath };
+      this.sinceBest = 0;
+    } else {
+      this.sinceBest++;
+    }
+    return metrics;
+  }
+
+  /** Whether the validation metric has not improved for `patience` epochs. */
+  private patienceRunOut(): boolean {
+    return this.o.patience !== undefined && this.best !== null && this.sinceBest >= this.o.patience;
   }
 
   /** One optimisation step on the next batch (and labelled batch), inside tidy(). */
@@ -238,10 +296,11 @@ class TrainingRun {
     if (step % this.stepsPerEpoch !== 0) return;
     const epoch = step / this.stepsPerEpoch;
     const last = step === this.totalSteps;
+    const validation = this.evaluateValidation();
     const evalMetrics = epoch % o.evalEvery === 0 || last ? this.evaluateTest() : {};
-    this.write('epoch', this.epochSums, evalMetrics);
+    this.write('epoch', this.epochSums, { ...validation, ...evalMetrics });
     this.epochSums.reset();
-    if (epoch % o.checkpointEvery === 0 || last) this.checkpoint();
+    if (epoch % o.checkpointEvery === 0 || last || this.patienceRunOut()) this.checkpoint();
     this.emit({ type: 'epoch', step, epoch });
   }
 
@@ -257,10 +316,15 @@ class TrainingRun {
     try {
       trainData = toDevice(this.data.train, o.device); // once: batches are gathered from these on the device
       this.testData = this.data.test === null ? null : toDevice(this.data.test, o.device);
+      this.validationData = this.data.validation == null ? null : toDevice(this.data.validation, o.device);
       this.model.module.train();
       while (this.step < this.totalSteps) {
         if (o.signal?.aborted) {
           stopped = 'aborted';
+          break;
+        }
+        if (this.patienceRunOut()) {
+          stopped = 'early';
           break;
         }
         this.trainOne(trainData);
@@ -271,25 +335,57 @@ class TrainingRun {
         }
       }
       if (this.step % this.stepsPerEpoch !== 0 || stopped === 'aborted') this.finishBetweenEpochs(stopped);
+      if (stopped !== 'aborted') this.evaluateBest();
     } finally {
       this.progress.end();
       this.log.close();
-      for (const split of [trainData, this.testData]) {
+      for (const split of [trainData, this.testData, this.validationData]) {
         split?.x.dispose();
         split?.labels.dispose();
       }
     }
     writeLossCurve(this.metricsPath, join(o.outDir, 'loss.svg'));
     return {
-      step: this.step, epoch: this.epochOf(this.step), stopped, test: this.lastEval, checkpoint: this.lastCheckpoint,
+      step: this.step, epoch: this.epochOf(this.step), stopped, test: this.lastEval, best: this.best, checkpoint: this.lastCheckpoint,
       metrics: this.metricsPath, seconds: this.wall(),
     };
   }
 
+  /**
+   * At the end of a run with validation rows: the test metrics of the best weights (what eval and predict use), in a
+   * 'best' record at the best epoch's step; the model is left holding those weights.
+   */
+  private evaluateBest(): void {
+    const best = this.best;
+    if (best === null) return;
+    const state = loadCheckpoint(best.checkpoint);
+    this.model.module.loadStateDict(state.model);
+    const test = this.testData === null ? {} : evaluate(this.model, this.testData, this.o.evalBatchSize, this.o.evalName);
+    best.metrics = { ...(state.progress.validation as Record<string, number>), ...test };
+    if (this.testData !== null) this.lastEval = test;
+    const record: MetricsRecord = { kind: 'best', step: best.step, epoch: best.epoch, ...best.metrics };
+    this.log?.append(record);
+    this.emit({ type: 'record', record });
+  }
+
   /** Stopped between epoch ends: report what is pending and keep a checkpoint to resume from. */
   private finishBetweenEpochs(stopped: TrainResult['stopped']): void {
-    const evalMetrics = stopped === 'done' ? this.evaluateTest() : {};
+    const evalMetrics = stopped === 'aborted' ? {} : { ...this.evaluateValidation(), ...this.evaluateTest() };
     if (this.logSums.count > 0 || Object.keys(evalMetrics).length > 0) this.write('end', this.logSums, evalMetrics);
     if (this.step > 0 && this.checkpointStep !== this.step) this.checkpoint();
   }
+}
+
+/**
+ * Between epochs of equal validation error (a few validation rows allow few values), the lower cross-entropy wins:
+ * the same answers held with more confidence where right, or less where wrong.
+ */
+function tieBreak(metrics: Record<string, number>): number {
+  return metrics.validation_cross_entropy ?? Infinity;
+}
+
+/** Writes the best epoch's weights (no sampler: they are for eval and predict, not to resume from). */
+function saveBestCheckpoint(path: string, state: TrainingState): void {
+  saveCheckpoint(path, state);
+  rmSync(previousPath(path), { force: true });
 }

@@ -7,8 +7,9 @@ import { writeFileAtomic } from './files.js';
 /** One line of metrics.jsonl. */
 export interface MetricsRecord {
   /** 'log': every logEvery steps; 'epoch': at each epoch's end (with test metrics when evaluated); 'end': a run
-   *  stopped between those; 'error': a non-finite metric stopped the run */
-  kind: 'log' | 'epoch' | 'end' | 'error';
+   *  stopped between those; 'error': a non-finite metric stopped the run; 'best': written at a run's end with
+   *  validation rows, the best epoch's validation and test metrics at its step */
+  kind: 'log' | 'epoch' | 'end' | 'error' | 'best';
   step: number;
   epoch: number;
   [metric: string]: number | string;
@@ -112,6 +113,7 @@ export function readMetrics(path: string): MetricsRecord[] {
 /** Keeps only the records up to `step` (a resumed run rewrites what came after its checkpoint). */
 export function truncateMetrics(path: string, step: number): void {
   if (!existsSync(path)) return;
-  const kept = readMetrics(path).filter((r) => r.step <= step && r.kind !== 'error');
+  // a run's end writes its best record anew, so a resumed run's earlier one goes
+  const kept = readMetrics(path).filter((r) => r.step <= step && r.kind !== 'error' && r.kind !== 'best');
   writeFileAtomic(path, Buffer.from(kept.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8'));
 }

@@ -45,6 +45,12 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** more to save in config.json (e.g. the command line's flags) */
   extra?: Record<string, unknown>;
+  /** with data.validation: stop after this many epochs without a lower validation metric (default: never; the best
+   *  checkpoint is kept either way) */
+  patience?: number;
+  /** the validation metric to minimise, without its prefix (default 'error' where the model reports one, else the
+   *  model's first evaluation metric) */
+  monitor?: string;
   /** more files for the run folder (name -> contents), written atomically once the folder is known to be this
    *  run's (after the checks of overwrite and resume), e.g. the labelled split */
   files?: Record<string, string>;
@@ -57,12 +63,28 @@ export type TrainEvent =
   | { type: 'epoch'; step: number; epoch: number }
   | { type: 'checkpoint'; step: number; path: string };
 
+/** The epoch whose weights had the lowest validation metric, kept as best.safetensors. */
+export interface BestEpoch {
+  step: number;
+  epoch: number;
+  /** the monitored metric's name (validation_<monitor>) and value */
+  metric: string;
+  value: number;
+  /** its evaluation: validation_* and, where a test split was given, test_* of the same weights */
+  metrics: Record<string, number>;
+  checkpoint: string;
+}
+
 export interface TrainResult {
   step: number;
   epoch: number;
-  stopped: 'done' | 'aborted';
-  /** the last evaluation's metrics (<evalName>_<name>, e.g. test_error), null when nothing was evaluated */
+  /** 'early': data.validation's metric did not improve for `patience` epochs */
+  stopped: 'done' | 'aborted' | 'early';
+  /** the last evaluation's metrics (<evalName>_<name>, e.g. test_error), null when nothing was evaluated; with
+   *  data.validation, those of the best epoch's weights (what eval and predict use) */
   test: Record<string, number> | null;
+  /** with data.validation: the best epoch; null otherwise */
+  best: BestEpoch | null;
   /** the last checkpoint written or resumed from */
   checkpoint: string | null;
   metrics: string;
@@ -71,9 +93,11 @@ export interface TrainResult {
 }
 
 /** Options after defaults and checks. */
-export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal'>> {
+export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal' | 'patience' | 'monitor'>> {
   epochs?: number;
   steps?: number;
+  patience?: number;
+  monitor?: string;
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
 }
@@ -99,7 +123,7 @@ function checkSplit(name: string, split: DataSplit, features: number): void {
   }
 }
 
-export function checkOptions(model: TrainableModel, data: { train: DataSplit; test: DataSplit | null },
+export function checkOptions(model: TrainableModel, data: { train: DataSplit; test: DataSplit | null; validation?: DataSplit | null },
   options: TrainOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new Error(`${WHERE}: options must be an object`);
   if (options.resume === true && options.overwrite === true) throw new Error(`${WHERE}: resume and overwrite exclude each other`);
@@ -116,6 +140,19 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
   const features = model.config.inputSize;
   checkSplit('train', data.train, features);
   if (data.test !== null) checkSplit('test', data.test, features);
+  const validation = data.validation ?? null;
+  if (validation !== null) {
+    checkSplit('validation', validation, features);
+    if (!validation.labels.some((l) => !Number.isNaN(l)) && model.labelledBatchSize !== undefined) {
+      throw new Error(`${WHERE}: data.validation has no labelled row for the ${model.config.kind} model's error`);
+    }
+  }
+  if (validation === null && (options.patience !== undefined || options.monitor !== undefined)) {
+    throw new Error(`${WHERE}: patience and monitor need data.validation (rows held out to choose the best epoch)`);
+  }
+  if (options.monitor !== undefined && (typeof options.monitor !== 'string' || !/^[a-z][a-z0-9_]*$/.test(options.monitor))) {
+    throw new Error(`${WHERE}: monitor must be a metric name such as 'error', got ${JSON.stringify(options.monitor)}`);
+  }
   if (batchSize > data.train.count) {
     throw new Error(`${WHERE}: batchSize ${batchSize} is larger than the ${data.train.count} training rows`);
   }
@@ -135,6 +172,7 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
     evalBatchSize: options.evalBatchSize === undefined ? 1000 : positiveInteger('evalBatchSize', options.evalBatchSize),
     evalName: checkEvalName(options.evalName), progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
     extra: options.extra ?? {}, files: options.files ?? {},
+    patience: options.patience === undefined ? undefined : positiveInteger('patience', options.patience), monitor: options.monitor,
   };
 }
 
@@ -147,26 +185,30 @@ function checkEvalName(name: string | undefined): string {
   return name;
 }
 
-/** How a user's files were read: the test file, the label column, the delimiter (absent: the defaults). */
+/** How a user's files were read: the test and validation files, the label column, the delimiter (absent: the defaults). */
 export interface DataRead {
   test?: string;
+  /** a validation file (--validation FILE) */
+  validation?: string;
   labelColumn?: string;
   delimiter?: string;
 }
 
 /** The run's config: what config.json holds and every checkpoint carries. */
-export function runConfig(model: TrainableModel, data: { name?: string; read?: DataRead; train: DataSplit; test: DataSplit | null },
+export function runConfig(model: TrainableModel,
+  data: { name?: string; read?: DataRead; train: DataSplit; test: DataSplit | null; validation?: DataSplit | null },
   o: CheckedOptions, stepsPerEpoch: number, totalSteps: number): Record<string, unknown> {
   return {
     model: model.config,
     data: {
-      name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0, features: data.train.features,
+      name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0,
+      validationRows: data.validation?.count ?? 0, features: data.train.features,
       ...labelledSummary(data.train),
       ...(data.read === undefined ? {} : { read: data.read }), evaluated: o.evalName,
     },
     seed: o.seed, batchSize: o.batchSize, epochs: o.epochs ?? null, steps: o.steps ?? null, stepsPerEpoch, totalSteps,
     device: o.device, logEvery: o.logEvery, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,
-    evalBatchSize: o.evalBatchSize, extra: o.extra,
+    evalBatchSize: o.evalBatchSize, patience: o.patience ?? null, monitor: o.monitor ?? null, extra: o.extra,
   };
 }
 
@@ -206,7 +248,8 @@ export function canonicalJson(value: unknown): string {
 export function checkResumable(saved: Record<string, unknown>, current: Record<string, unknown>, path: string): void {
   const data = (c: Record<string, unknown>): unknown => {
     const d = c.data as Record<string, unknown> | undefined;
-    return { name: d?.name, trainRows: d?.trainRows, features: d?.features, labelledHash: d?.labelledHash };
+    return { name: d?.name, trainRows: d?.trainRows, validationRows: d?.validationRows ?? 0, features: d?.features,
+      labelledHash: d?.labelledHash };
   };
   const checks: [string, unknown, unknown][] = [
     ['model config', saved.model, current.model],

@@ -126,6 +126,7 @@ export function metricsSeries(records: MetricsRecord[]): Series[] {
   };
   const logged = records.some((r) => r.kind === 'log');
   for (const r of records) {
+    if (r.kind === 'best') continue; // a repeat of an earlier epoch's evaluation
     const trainSource = logged ? r.kind === 'log' || r.kind === 'end' : r.kind === 'epoch' || r.kind === 'end';
     for (const [k, v] of Object.entries(r)) {
       if (BOOKKEEPING.has(k)) continue;

@@ -154,4 +154,38 @@ s('--resume refuses a table that no longer reads as the run began, and resumes t
     '--json')).step, 8);
 });
 
+s('--validation holds out labelled rows it never trains on; eval and predict use the best epoch; bad values are one line', () => {
+  const out = path('validated');
+  const r = json(cli('train', 'ssae', '--data', train, '--test', test, '--labels', '60', '--validation', '0.25', '--epochs', '12',
+    '--hidden', '16', '--patience', '4', '--seed', '2', '--out', out, '--json'));
+  const labels = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
+  const held = JSON.parse(readFileSync(join(out, 'validation.json'), 'utf8'));
+  assert.is(held.count, 15, 'a quarter of the 60 labels, 5 of each class');
+  assert.is(labels.count, 45, 'labels.json lists the labels trained on');
+  assert.equal(held.rows.filter((row) => labels.rows.includes(row)), []);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal([config.data.trainRows, config.data.validationRows, config.data.labelledRows], [300 - 15, 15, 45]);
+  assert.ok(existsSync(join(out, 'best.safetensors')));
+  assert.is(typeof r.best.validation_error, 'number');
+  const evaluated = json(cli('eval', out, '--json'));
+  assert.is(evaluated.step, r.best.step, 'eval takes the best epoch');
+  assert.is(evaluated.test_error, r.test_error, 'the test error train reported is that of the best epoch');
+  assert.match(evaluated.checkpoint, /best\.safetensors$/);
+
+  // without a test file, eval measures the validation rows, named so
+  const noTest = path('validated-no-test');
+  json(cli('train', 'ssae', '--data', train, '--labels', '60', '--validation', '0.25', '--epochs', '3', '--hidden', '16', '--out', noTest, '--json'));
+  const v = json(cli('eval', noTest, '--json'));
+  assert.equal([v.evaluated, v.rows], ['validation', 15]);
+
+  // a validation file
+  const file = json(cli('train', 'ssae', '--data', train, '--test', test, '--validation', table('validation.csv', rows(30, 4, 2001)),
+    '--labels', '30', '--epochs', '3', '--hidden', '16', '--out', path('validated-file'), '--json'));
+  assert.is(file.best.epoch >= 1, true);
+
+  fails(cli('train', 'ssae', '--data', train, '--patience', '3', '--out', path('v-bad')), /--patience needs --validation/);
+  fails(cli('train', 'ssae', '--data', train, '--validation', '1.5', '--out', path('v-bad')), /--validation must be a fraction in \(0, 1\) or a file, got '1.5'/);
+  fails(cli('train', 'ssae', '--data', train, '--validation', path('nope.csv'), '--out', path('v-bad')), /nope\.csv/);
+});
+
 s.run();

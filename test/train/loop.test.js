@@ -43,7 +43,7 @@ s('a run writes config.json, metrics.jsonl (log and epoch lines), a checkpoint a
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.equal(config.model, { kind: 'tiny', inputSize: 8, hidden: 6, lr: 1e-2 });
   const { labelledHash, ...data } = config.data;
-  assert.equal(data, { name: 'synthetic', trainRows: 96, testRows: 40, features: 8, labelledRows: 96 - 20, evaluated: 'test' });
+  assert.equal(data, { name: 'synthetic', trainRows: 96, testRows: 40, validationRows: 0, features: 8, labelledRows: 96 - 20, evaluated: 'test' });
   assert.match(labelledHash, /^[0-9a-f]{8}$/);
   assert.is(config.seed, 7);
   assert.is(config.epochs, 3);
