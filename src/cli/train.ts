@@ -10,6 +10,7 @@ import { balancedClassWeights } from '../models/parts/classifier.js';
 import { stderrProgress } from '../data/download.js';
 import { DATASETS } from '../data/resolve.js';
 import { createModel, defaultConfig, describeKind, disposeModel, kindSpec, MODEL_KINDS, type KindSpec } from '../models/registry.js';
+import { defaultEpochs, sizesForInput } from '../models/kind.js';
 import type { ModelConfig } from '../train/contract.js';
 import type { DataRead } from '../train/options.js';
 import { train } from '../train/loop.js';
@@ -69,13 +70,16 @@ Data:
                       imbalanced labels (semi-supervised models); default: none
 
 Training:
-  --epochs N          epochs to train (default ${byTrait((k) => k.epochs)}; m1m2 trains M1 for the first half of the steps and M2
+  --epochs N          epochs to train (default ${byTrait((k) => k.epochs)}, or as many as make ${byTrait((k) => k.minSteps)} steps
+                      on a smaller data set; m1m2 trains M1 for the first half of the steps and M2
                       for the rest, unless --option m1Steps=N sets the split; a resumed m1m2 run keeps its split)
   --steps N           or a number of steps
   --batch-size N      rows per step (default ${byTrait((k) => k.batchSize)}, or all the rows of a smaller file;
                       the semi-supervised models' labelled batch is --option labelledBatchSize=N, default 100)
   --seed N            seeds weights, noise and batch order (default 0)
   --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
+  (sizes: on inputs of fewer than 784 columns, the kinds' hidden layers default to their sizes · sqrt(columns / 784),
+   at least 64, and latent or code sizes to at most columns / 4; --hidden, --latent and --option set them)
   --resume            continue the run in --out from its checkpoint, exactly as if never stopped
   --overwrite         start afresh in an --out folder that already holds a run
   --device D          cpu or cuda:N (default cpu)
@@ -124,7 +128,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (!MODEL_KINDS.includes(kind)) throw new UsageError(`unknown model '${kind}' (expected one of: ${MODEL_KINDS.join(', ')})`);
   const spec = kindSpec(kind);
   if (values.epochs !== undefined && values.steps !== undefined) throw new UsageError('give --epochs or --steps, not both');
-  const epochs = values.steps === undefined ? positiveInt('epochs', values.epochs, spec.epochs) : undefined;
+  let epochs = values.epochs === undefined ? undefined : positiveInt('epochs', values.epochs, spec.epochs);
   const steps = values.steps === undefined ? undefined : positiveInt('steps', values.steps, 1);
   let batchSize = positiveInt('batch-size', values['batch-size'], spec.batchSize);
   const seed = nonNegativeInt('seed', values.seed, 0);
@@ -149,6 +153,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   // a small table: the default batch is all its rows rather than an error (a batch size given is kept, and checked)
   if (values['batch-size'] === undefined) batchSize = Math.min(batchSize, data.train.count);
   const stepsPerEpoch = Math.max(1, Math.floor(data.train.count / batchSize));
+  if (epochs === undefined && steps === undefined) epochs = defaultEpochs(spec, stepsPerEpoch);
   const total = steps ?? (epochs as number) * stepsPerEpoch;
   const patience = validation.split === null ? undefined
     : positiveInt('patience', values.patience, Math.max(5, Math.ceil(total / stepsPerEpoch / 5)));
@@ -346,6 +351,7 @@ function runModelConfig(spec: KindSpec, values: TrainFlags, data: LabelledData, 
     throw new UsageError(`--lr-decay must be a fraction in [0, 1], got '${values['lr-decay']}'`);
   }
   const saved = values.resume === true ? savedModelConfig(outDir) : null;
+  sizesForInput(spec, data.train.features, overrides, saved);
   try {
     spec.runOptions?.({ steps: total, lrDecay: decay, saved }, overrides);
   } catch (e) {

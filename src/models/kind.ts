@@ -24,8 +24,11 @@ export interface KindSpec extends ConfigSpec {
   batchSize: number;
   /** default fraction of the run over which the learning rate decays linearly to 0; null: the kind has no decay */
   lrDecay: number | null;
-  /** default training length in epochs */
+  /** default training length in epochs, for data of tens of thousands of rows */
   epochs: number;
+  /** the fewest steps a run takes by default: on a small table an epoch is a few steps, and the kind's epochs would
+   *  stop it long before it converges */
+  minSteps: number;
   /**
    * Options derived from the run (e.g. a decay schedule or a stage split in steps), set in `given` (the user's
    * options, which win where they set one); throws an Error for a run the kind cannot do.
@@ -35,5 +38,41 @@ export interface KindSpec extends ConfigSpec {
   create(config: ModelConfig, options?: ModelOptions): TrainableModel;
 }
 
-/** The traits of the unsupervised kinds: batches of 128, no learning-rate decay, 10 epochs. */
-export const GENERATIVE = { semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10 } as const;
+/** The traits of the unsupervised kinds: batches of 128, no learning-rate decay, 10 epochs, 2000 steps at least. */
+export const GENERATIVE = { semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10, minSteps: 2000 } as const;
+
+/** A run's default length in epochs of `stepsPerEpoch` steps: the kind's epochs, or more to make its minSteps. */
+export function defaultEpochs(spec: KindSpec, stepsPerEpoch: number): number {
+  return Math.max(spec.epochs, Math.ceil(spec.minSteps / Math.max(1, stepsPerEpoch)));
+}
+
+/** The input width the kinds' default layer sizes were made for: MNIST's 784 pixels. */
+export const REFERENCE_WIDTH = 784;
+
+/** Options holding hidden layer sizes, and those holding a latent or code size. */
+const WIDTH_OPTION = /^(hidden|[a-z0-9]+Hidden)$/;
+const LATENT_OPTIONS = new Set(['latent', 'm1Latent', 'code']);
+
+/**
+ * Sizes for inputs narrower than REFERENCE_WIDTH, set in `given` where the user set none: hidden layers scaled by
+ * sqrt(features / 784) (the geometric middle between keeping them and scaling them with the input; never below 64
+ * or above the default), latent and code sizes at most a quarter of the features (at least 2). A latent of 50 for a
+ * 16-column table leaves a VAE nothing to compress and M1+M2's M2 a near copy of the input. A resumed run's `saved`
+ * config gives the sizes it began with.
+ */
+export function sizesForInput(spec: KindSpec, features: number, given: Record<string, unknown>, saved: ModelConfig | null = null): void {
+  if (!(features < REFERENCE_WIDTH)) return;
+  const scale = Math.sqrt(features / REFERENCE_WIDTH);
+  for (const [key, option] of Object.entries(spec.schema)) {
+    if (given[key] !== undefined || typeof option.fallback === 'function') continue;
+    const fallback = option.fallback;
+    const sized = WIDTH_OPTION.test(key) || LATENT_OPTIONS.has(key);
+    if (sized && saved !== null && Object.hasOwn(saved, key)) {
+      given[key] = saved[key]; // a resumed run keeps the sizes it began with
+    } else if (WIDTH_OPTION.test(key) && Array.isArray(fallback)) {
+      given[key] = fallback.map((h: number) => Math.min(h, Math.max(64, Math.round(h * scale))));
+    } else if (LATENT_OPTIONS.has(key) && typeof fallback === 'number') {
+      given[key] = Math.min(fallback, Math.max(2, Math.ceil(features / 4)));
+    }
+  }
+}

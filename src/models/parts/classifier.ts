@@ -33,8 +33,11 @@ export const SEMI_SUPERVISED_OPTIONS = {
   labelledBatchSize: int(100),
 };
 
-/** The traits of the semi-supervised kinds: batches of 100 (and 100 labelled rows), 10 epochs, class weights checked. */
-export const SEMI_SUPERVISED = { semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10, check: checkClassWeights } as const;
+/** The traits of the semi-supervised kinds: batches of 100 (and 100 labelled rows), 10 epochs and 3000 steps at least,
+ *  class weights checked. */
+export const SEMI_SUPERVISED = {
+  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10, minSteps: 3000, check: checkClassWeights,
+} as const;
 
 /** Checks classWeights against classes (one positive finite weight per class). */
 export function checkClassWeights(c: ModelConfig): void {
