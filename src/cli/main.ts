@@ -4,6 +4,7 @@
 import { runBench, benchHelp } from './bench.js';
 import { runInfo, infoHelp } from './info.js';
 import { runTrain, trainHelp } from './train.js';
+import { runFit, fitHelp } from './fit.js';
 import { runEval, evalHelp } from './eval.js';
 import { runPredict, predictHelp } from './predict.js';
 import { runSample, sampleHelp, runReconstruct, reconstructHelp, runEncode, encodeHelp } from './outputs.js';
@@ -11,6 +12,7 @@ import { UsageError } from './args.js';
 
 const commands: Record<string, { help: string; run: (argv: string[]) => void | Promise<void> }> = {
   train: { help: trainHelp, run: runTrain },
+  fit: { help: fitHelp, run: runFit },
   eval: { help: evalHelp, run: runEval },
   predict: { help: predictHelp, run: runPredict },
   sample: { help: sampleHelp, run: runSample },
@@ -25,6 +27,7 @@ const usage = `Usage: semigen <command> [options]
 Commands:
   train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma) on
                mnist, fashion-mnist or your own table (.csv, .tsv, gzipped or not) or .npy
+  fit          choose a classifier for your table by cross-validation within a time budget, and train it
   eval         a trained run's metrics on its test rows (test_error for the semi-supervised models), or on a file
   predict      a trained classifier's classes and class probabilities for a file's rows, as CSV
   sample       new samples from a trained VAE or GAN: a PNG grid, or CSV rows of a table's columns

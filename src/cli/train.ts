@@ -113,6 +113,8 @@ const TRAIN_FLAGS = {
 } as const;
 
 type TrainFlags = ReturnType<typeof parse<typeof TRAIN_FLAGS>>['values'];
+/** The flags that say where a run's data is and how to read it (train's and fit's). */
+export type DataFlags = Pick<TrainFlags, 'dataset' | 'data' | 'test' | 'label-column' | 'delimiter' | 'missing' | 'scaling'>;
 
 export async function runTrain(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, TRAIN_FLAGS, true);
@@ -190,7 +192,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     } else {
       const tests = Object.entries(result.test ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
       const over = tests && evaluation.split !== null ? ` (over ${evaluation.split.count} ${evaluation.describe})` : '';
-      const ended = { aborted: 'stopped', early: 'stopped early', done: 'done' }[result.stopped];
+      const ended = { aborted: 'stopped', early: 'stopped early', time: 'stopped at its time limit', done: 'done' }[result.stopped];
       const best = result.best === null ? '' : `; best epoch ${result.best.epoch} (step ${result.best.step}, ${result.best.metric} ` +
         `${result.best.value.toFixed(4)} over ${validation.split?.count} ${VALIDATION_ROWS}), kept as best.safetensors`;
       console.log(`${ended}: ${kind} on ${data.name}, step ${result.step} (epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${best}`);
@@ -226,7 +228,7 @@ function delimiterFlag(value: string | undefined): string | undefined {
 }
 
 /** The named dataset or the user's file that --dataset / --data name, with --test's file. */
-async function readData(values: TrainFlags, json: boolean):
+export async function readData(values: DataFlags, json: boolean):
   Promise<{ data: LabelledData; dataName: string; isFile: boolean; read: DataRead }> {
   // --data names the dataset's folder when a dataset is named (or nothing else is), else the user's file
   const isFile = values.data !== undefined && (isTablePath(values.data) || /\.npy$/i.test(values.data));
@@ -277,7 +279,7 @@ function checkSameSchema(path: string, fitted: string, dataName: string): void {
 }
 
 /** Keeps `count` labels of the training split (balanced, chosen by seed); returns the rows kept. */
-function keepFewLabels(data: LabelledData, count: number, seed: number): Int32Array {
+export function keepFewLabels(data: LabelledData, count: number, seed: number): Int32Array {
   let chosen;
   const names = data.schema?.label?.classes;
   try {
@@ -387,7 +389,7 @@ function countLabelled(labels: Float32Array): number {
  * it once the folder is known to be this run's; a resumed run's checkpoint already proves the same split (the run
  * config's labelledHash).
  */
-function labelSplitJson(chosen: Int32Array, held: Int32Array | null, train: DataSplit, seed: number): string {
+export function labelSplitJson(chosen: Int32Array, held: Int32Array | null, train: DataSplit, seed: number): string {
   const heldSet = new Set(held ?? []);
   const indices = chosen.filter((r) => !heldSet.has(r));
   const record = { count: indices.length, seed, rows: Array.from(indices), labels: Array.from(indices, (r) => train.labels[r]) };

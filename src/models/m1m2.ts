@@ -79,6 +79,11 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
   }
 
   /** Training steps taken so far (read from the module buffer). */
+  /** M2's classifier trains in stage 2 alone: validation before it would measure an untrained classifier. */
+  get validFromStep(): number {
+    return this.config.m1Steps;
+  }
+
   get stepsTaken(): number {
     return this.module.steps.item();
   }

@@ -57,6 +57,11 @@ export interface TrainableModel {
    * the split's labelled rows every step beside the batch from all rows.
    */
   readonly labelledBatchSize?: number;
+  /**
+   * Staged models: the step from which evaluations say what the finished model will do (a first stage that trains
+   * no classifier gives chance-level errors). Before it, validation rows choose no best epoch and spend no patience.
+   */
+  readonly validFromStep?: number;
 }
 
 /** Models that classify: evaluateBatch then reports {error: Σ misclassified rows, ...} (test_error). */

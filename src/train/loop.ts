@@ -247,6 +247,7 @@ class TrainingRun {
     if (value === undefined) {
       throw new Error(`train: the validation rows give no ${metric} (they give ${Object.keys(metrics).join(', ') || 'nothing'})`);
     }
+    if (this.step < (this.model.validFromStep ?? 0)) return metrics; // a staged model's first stage: nothing to choose yet
     if (this.best === null || value < this.best.value || (value === this.best.value && tieBreak(metrics) < tieBreak(this.best.metrics))) {
       const state = captureState(this.model, null, { step: this.step, epoch: this.epochOf(this.step), config: this.config, progress: { validation: metrics } });
       saveBestCheckpoint(this.bestPath, state);
@@ -325,6 +326,10 @@ class TrainingRun {
         }
         if (this.patienceRunOut()) {
           stopped = 'early';
+          break;
+        }
+        if (o.maxSeconds !== undefined && (performance.now() - this.started) / 1000 >= o.maxSeconds) {
+          stopped = 'time';
           break;
         }
         this.trainOne(trainData);

@@ -51,6 +51,9 @@ export interface TrainOptions {
   /** the validation metric to minimise, without its prefix (default 'error' where the model reports one, else the
    *  model's first evaluation metric) */
   monitor?: string;
+  /** stop after the step that passes this many seconds of this call's training (stopped: 'time'), evaluated and
+   *  checkpointed as at a run's end */
+  maxSeconds?: number;
   /** more files for the run folder (name -> contents), written atomically once the folder is known to be this
    *  run's (after the checks of overwrite and resume), e.g. the labelled split */
   files?: Record<string, string>;
@@ -78,8 +81,8 @@ export interface BestEpoch {
 export interface TrainResult {
   step: number;
   epoch: number;
-  /** 'early': data.validation's metric did not improve for `patience` epochs */
-  stopped: 'done' | 'aborted' | 'early';
+  /** 'early': data.validation's metric did not improve for `patience` epochs; 'time': maxSeconds passed */
+  stopped: 'done' | 'aborted' | 'early' | 'time';
   /** the last evaluation's metrics (<evalName>_<name>, e.g. test_error), null when nothing was evaluated; with
    *  data.validation, those of the best epoch's weights (what eval and predict use) */
   test: Record<string, number> | null;
@@ -93,9 +96,10 @@ export interface TrainResult {
 }
 
 /** Options after defaults and checks. */
-export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal' | 'patience' | 'monitor'>> {
+export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal' | 'patience' | 'monitor' | 'maxSeconds'>> {
   epochs?: number;
   steps?: number;
+  maxSeconds?: number;
   patience?: number;
   monitor?: string;
   onEvent?: (event: TrainEvent) => void;
@@ -173,7 +177,14 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
     evalName: checkEvalName(options.evalName), progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
     extra: options.extra ?? {}, files: options.files ?? {},
     patience: options.patience === undefined ? undefined : positiveInteger('patience', options.patience), monitor: options.monitor,
+    maxSeconds: checkSeconds(options.maxSeconds),
   };
+}
+
+function checkSeconds(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`${WHERE}: maxSeconds must be a positive number, got ${String(v)}`);
+  return v;
 }
 
 /** A metric prefix: lower-case words joined by '_' ('test' when none is given). */

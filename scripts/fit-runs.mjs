@@ -1,0 +1,95 @@
+// Runs `semigen fit` on each of the UCI tables in $SEMIGEN_DATA/tabular at 10 labels per class, as a user would
+// (`semigen fit --data train.csv --test test.csv --labels N --seed S`, nothing else), checks each run (exit code 0,
+// `eval --json` on its folder giving the test error fit printed, over exactly the test file's rows) and appends its
+// figures (chosen model, test error, whole wall time, the leaderboard) to results/tables/fit.jsonl. --summary prints
+// test error mean ± std over the seeds beside the best scikit-learn anchor (results/tables/anchors.jsonl). A run
+// already in fit.jsonl is not run again, so an interrupted sweep continues where it stopped.
+//
+//   SEMIGEN_DATA=../shared/data node scripts/fit-runs.mjs [--tables spam,income] [--seeds 1,2,3] [--budget 10m] [--summary]
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist/src/cli/main.js');
+const out = join(root, 'results/tables');
+const log = join(out, 'fit.jsonl');
+const anchorsLog = join(out, 'anchors.jsonl');
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? fallback : args[i + 1].split(',');
+};
+const readLines = (path) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+const std = (v) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((a, b) => a + (b - mean(v)) ** 2, 0) / (v.length - 1)));
+
+function summary() {
+  const anchors = new Map(readLines(anchorsLog).map((a) => [a.table, a.methods]));
+  const byTable = new Map();
+  for (const r of readLines(log)) if (r.exit === 0) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r]);
+  console.log('| table | labels | semigen fit: test error % | chosen | minutes (max) | best scikit-learn anchor | difference |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const [table, runs] of [...byTable].sort()) {
+    const errors = runs.map((r) => 100 * r.test_error);
+    const methods = anchors.get(table) ?? {};
+    const best = Object.entries(methods).sort((a, b) => a[1].mean - b[1].mean)[0];
+    const fitMean = mean(errors);
+    console.log(`| ${table} | ${runs[0].labels} | ${fitMean.toFixed(2)} ± ${std(errors).toFixed(2)} (${runs.length} seeds) | ` +
+      `${runs.map((r) => r.chosen).join(', ')} | ${Math.max(...runs.map((r) => r.seconds / 60)).toFixed(1)} | ` +
+      `${best === undefined ? '-' : `${best[0]} ${best[1].mean.toFixed(2)} ± ${best[1].std.toFixed(2)}`} | ` +
+      `${best === undefined ? '-' : (fitMean - best[1].mean).toFixed(2)} |`);
+  }
+}
+
+async function classCount(path) {
+  const { readTable } = await import(join(root, 'dist/src/data/table.js'));
+  const t = await readTable(path);
+  return new Set(t.rows.map((r) => r[r.length - 1]).filter((c) => c !== '')).size;
+}
+
+async function sweep() {
+  const data = process.env.SEMIGEN_DATA;
+  if (!data) throw new Error('set SEMIGEN_DATA to the folder holding tabular/');
+  const tables = flag('tables', readdirSync(join(data, 'tabular')).filter((t) => existsSync(join(data, 'tabular', t, 'train.csv'))).sort());
+  const seeds = flag('seeds', ['1', '2', '3']).map(Number);
+  const budget = flag('budget', ['10m'])[0];
+  mkdirSync(out, { recursive: true });
+  const done = new Set(readLines(log).filter((r) => r.exit === 0).map((r) => `${r.table}-s${r.seed}`));
+  for (const table of tables) {
+    const files = { train: join(data, 'tabular', table, 'train.csv'), test: join(data, 'tabular', table, 'test.csv') };
+    const labels = 10 * await classCount(files.train);
+    for (const seed of seeds) {
+      if (done.has(`${table}-s${seed}`)) continue;
+      const folder = join(tmpdir(), `semigen-fit-${table}-s${seed}`);
+      const started = performance.now();
+      const r = spawnSync(process.execPath, [cli, 'fit', '--data', files.train, '--test', files.test, '--labels', String(labels),
+        '--seed', String(seed), '--budget', budget, '--out', folder, '--overwrite', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      const seconds = (performance.now() - started) / 1000;
+      const record = { table, seed, labels, budget, exit: r.status, seconds: Number(seconds.toFixed(1)) };
+      if (r.status !== 0) {
+        record.error = r.stderr.trim().split('\n').pop();
+      } else {
+        const result = JSON.parse(r.stdout.trim().split('\n').pop());
+        const evaluated = JSON.parse(spawnSync(process.execPath, [cli, 'eval', folder, '--json'], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+        Object.assign(record, {
+          chosen: result.chosen, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error,
+          eval_rows: evaluated.rows, leaderboard: result.leaderboard.map((e) => ({
+            kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
+            steps: e.steps, best_steps: e.bestSteps, note: e.note,
+          })),
+        });
+      }
+      appendFileSync(log, `${JSON.stringify(record)}\n`);
+      console.log(`${table} s${seed}: ${record.exit === 0 ? `${record.chosen}, test ${(100 * record.test_error).toFixed(2)}%` : record.error} ` +
+        `in ${(seconds / 60).toFixed(1)} min`);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+}
+
+if (args.includes('--summary')) summary();
+else await sweep();

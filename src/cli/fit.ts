@@ -1,0 +1,131 @@
+// `semigen fit`: chooses a model for the user's data by cross-validation on its labelled rows within a time budget,
+// trains the chosen one on every labelled row as a run folder (eval, predict and encode take it), and prints the
+// leaderboard: each model's fold error, its minutes, and the test error where a test file was given (never used to
+// choose).
+import { join } from 'node:path';
+import { fit, FIT_KINDS, type FitEntry } from '../fit/fit.js';
+import { kindSpec, MODEL_KINDS } from '../models/registry.js';
+import { setNumThreads } from '../backend.js';
+import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
+import { keepFewLabels, labelSplitJson, parseDevice, readData } from './train.js';
+
+const CLASSIFIERS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
+
+export const fitHelp = `Usage: semigen fit --data FILE [--test FILE] [--labels N] [--budget 10m] [options]
+
+Chooses a model for your table: each candidate is trained on all but one of --folds stratified folds of the
+labelled rows (and on every unlabelled row) and measured on the fold left out, which also picks its best epoch.
+The one with the lowest mean fold error is trained again on every labelled row, for the median of its folds' best
+step counts, and saved as a run folder that eval, predict and encode take. The --test file is measured for the
+leaderboard only; nothing is chosen on it.
+
+Data:
+  --data FILE         your table (.csv, .tsv, .txt, .gz of one) or .npy, or --dataset mnist | fashion-mnist
+  --dataset NAME      a named dataset instead of a file
+  --test FILE         a labelled file of the same columns, reported as test_error
+  --labels N          keep N labels of the training file, balanced over the classes (chosen by --seed)
+  --label-column C    the label column's name or 0-based index (default: 'label' or 'class')
+  --delimiter C, --missing LIST, --scaling S: as for train
+
+Fit:
+  --budget T          wall time for the whole fit: 90s, 10m, 1h (default 10m)
+  --models LIST       the candidates, comma-separated (default ${FIT_KINDS.join(',')}; any of ${CLASSIFIERS.join(', ')})
+  --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
+  --seed N            seeds the folds, the weights and the batch order (default 0)
+  --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/
+  --overwrite         replace a run already in --out
+  --device D          cpu or cuda:N (default cpu)
+  --threads N         CPU threads (default: all cores)
+  --json              progress as JSON lines, and the result as one JSON object
+  -h, --help
+
+Example:
+  semigen fit --data train.csv --test test.csv --labels 60 --budget 10m
+  semigen predict runs/fit-s0 --input new.csv`;
+
+const FIT_FLAGS = {
+  dataset: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'label-column': { type: 'string' },
+  delimiter: { type: 'string' }, missing: { type: 'string' }, scaling: { type: 'string' }, labels: { type: 'string' },
+  budget: { type: 'string' }, models: { type: 'string' }, folds: { type: 'string' }, seed: { type: 'string' },
+  out: { type: 'string' }, overwrite: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
+  json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** --budget: a number with a unit, s, m or h. */
+export function parseBudget(value: string | undefined): number {
+  if (value === undefined) return 600;
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)$/.exec(value.trim());
+  const seconds = m === null ? NaN : Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
+  if (!(seconds > 0)) throw new UsageError(`--budget must be a time with its unit, e.g. 90s, 10m or 1h, got '${value}'`);
+  return seconds;
+}
+
+export async function runFit(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, FIT_FLAGS, true);
+  if (values.help) {
+    console.log(fitHelp);
+    return;
+  }
+  if (positionals.length > 0) throw new UsageError(`fit takes no model (it chooses one), got: ${positionals.join(' ')}`);
+  if (values.data === undefined && values.dataset === undefined) throw new UsageError('fit needs --data FILE (or --dataset NAME)');
+  const budgetSeconds = parseBudget(values.budget);
+  const seed = nonNegativeInt('seed', values.seed, 0);
+  const folds = positiveInt('folds', values.folds, 3);
+  if (folds < 2) throw new UsageError(`--folds must be at least 2, got '${values.folds}'`);
+  const kinds = values.models === undefined ? FIT_KINDS : values.models.split(',').map((k) => k.trim());
+  for (const k of kinds) {
+    if (!CLASSIFIERS.includes(k)) throw new UsageError(`--models: '${k}' is not one of the classifiers (${CLASSIFIERS.join(', ')})`);
+  }
+  const device = parseDevice(values.device);
+  if (values.threads !== undefined) setNumThreads(positiveInt('threads', values.threads, 1));
+  const json = values.json === true;
+  const { data, isFile, read } = await readData(values, json);
+  const labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
+  const files: Record<string, string> = {};
+  if (labels !== null) files['labels.json'] = labelSplitJson(keepFewLabels(data, labels, seed), null, data.train, seed);
+  if (data.schema !== undefined) files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
+  const outDir = values.out ?? join('runs', `fit-s${seed}`);
+
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const result = await fit({ ...data, name: data.name }, {
+      outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
+      signal: controller.signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
+      onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
+    });
+    result.model.module.dispose();
+    const test = result.run.result.test?.test_error;
+    if (json) {
+      console.log(JSON.stringify({
+        chosen: result.kind, steps: result.run.steps, seconds: result.seconds, out: outDir,
+        ...(test === undefined ? {} : { test_error: test }), leaderboard: result.leaderboard,
+      }));
+    } else {
+      console.log(leaderboardTable(result.leaderboard, data.test !== null));
+      console.log(`chosen: ${result.kind}, trained on every labelled row for ${result.run.steps} steps` +
+        `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
+      console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
+    }
+    if (controller.signal.aborted) process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** The leaderboard as aligned text: model, fold error ± std, minutes, test error (when measured), note. */
+function leaderboardTable(entries: FitEntry[], withTest: boolean): string {
+  const pct = (v: number | null): string => (v === null ? '-' : (100 * v).toFixed(2));
+  const rows = entries.map((e) => [
+    e.kind, e.cvError === null ? '-' : `${pct(e.cvError)} ± ${pct(e.cvErrorStd)}`, (e.seconds / 60).toFixed(1),
+    ...(withTest ? [pct(e.testError)] : []), e.note ?? '',
+  ]);
+  const head = ['model', 'fold error %', 'minutes', ...(withTest ? ['test error % (fold models)'] : []), ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}

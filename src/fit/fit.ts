@@ -1,0 +1,290 @@
+// fit(): picks a model for a user's data the way a careful user would, within a time budget. Each candidate kind is
+// trained on k − 1 stratified folds of the labelled rows (every unlabelled row too) and measured on the held-out
+// fold, which also chooses its best epoch; the kind with the lowest mean fold error wins, and is trained once more
+// on every labelled row for the median of its folds' best step counts, as the run folder that eval and predict
+// take. A test split, when given, is measured for the leaderboard and never used to choose anything.
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataSplit, LabelledData } from '../data/dataset.js';
+import { tableLikelihood } from '../data/schema.js';
+import { stratifiedFolds, subsetRows, withoutRows } from '../data/subset.js';
+import { defaultEpochs, sizesForInput, type KindSpec } from '../models/kind.js';
+import { createModel, defaultConfig, disposeModel, kindSpec } from '../models/registry.js';
+import type { ModelConfig, TrainableModel } from '../train/contract.js';
+import { train, type DataRead, type TrainResult } from '../train/loop.js';
+import { writeFileAtomic } from '../train/files.js';
+import { Generator } from '../random.js';
+import type { Device } from '../tensor.js';
+
+/** The kinds fit tries by default: the supervised-only baseline and the semi-supervised kinds that train in one
+ *  stage (a staged kind's first stage would take most of a small budget before its classifier learns anything). */
+export const FIT_KINDS: readonly string[] = ['supervised', 'ssae', 'm2', 'ladder', 'ssgan'];
+
+export interface FitOptions {
+  /** the run folder of the chosen model; the folds' runs go under <outDir>/cv/ */
+  outDir: string;
+  /** candidate kinds (default FIT_KINDS); each must be semi-supervised */
+  kinds?: readonly string[];
+  /** folds of the labelled rows (default 3; fewer when a class has fewer labelled rows) */
+  folds?: number;
+  /** wall seconds for the whole fit, cross-validation and final training (default 600) */
+  budgetSeconds?: number;
+  seed?: number;
+  device?: Device;
+  /** measured for the leaderboard, never used to choose */
+  test?: DataSplit | null;
+  /** start afresh in an outDir that already holds a fit */
+  overwrite?: boolean;
+  /** what fit is doing, for a progress display */
+  onProgress?: (message: string) => void;
+  /** aborting stops the fit after the current step of the current run */
+  signal?: AbortSignal;
+  /** how the user's files were read, saved in the final run (see train()'s data.read) */
+  read?: DataRead;
+  /** more to save in the final run's config.json, and more files for its folder (e.g. schema.json) */
+  extra?: Record<string, unknown>;
+  files?: Record<string, string>;
+}
+
+/** One candidate's line of the leaderboard. */
+export interface FitEntry {
+  kind: string;
+  /** mean and standard deviation of the held-out fold errors; null when the budget allowed no run */
+  cvError: number | null;
+  cvErrorStd: number | null;
+  foldErrors: number[];
+  /** the step each fold's run chose (its lowest fold error) */
+  bestSteps: number[];
+  /** steps each fold's run was allowed */
+  steps: number;
+  seconds: number;
+  /** the mean test error of the fold models (a test split given), for comparison only */
+  testError: number | null;
+  /** why a candidate was not run or stopped short, or null */
+  note: string | null;
+}
+
+export interface FitResult {
+  /** the chosen kind, trained on every labelled row; the caller disposes it */
+  model: TrainableModel;
+  kind: string;
+  /** sorted by cvError (candidates that did not run last) */
+  leaderboard: FitEntry[];
+  /** the final run: its folder, steps, and test metrics when a test split was given */
+  run: { outDir: string; steps: number; result: TrainResult };
+  seconds: number;
+}
+
+/** Share of a run's allowed time its steps may take: the rest is evaluation, checkpoints and noise. */
+const STEP_SHARE = 0.75;
+/** Steps of the timing probe each candidate takes before its folds. */
+const PROBE_STEPS = 8;
+/** A candidate the budget allows fewer steps than this is not run: its error would say nothing. */
+const MIN_STEPS = 200;
+
+export async function fit(data: LabelledData, options: FitOptions): Promise<FitResult> {
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  const o = checkFitOptions(data, options);
+  const say = o.onProgress ?? ((): void => {});
+  const labelled = data.train;
+  const folds = stratifiedFolds(labelled.labels, o.folds, o.seed);
+  const cvDir = join(o.outDir, 'cv');
+  prepareFitFolder(o.outDir, cvDir, o.overwrite === true);
+
+  // time: the probes first, then the time left shared equally by the runs still to come (the final run included), so
+  // that what a run stopped early by its patience leaves goes to the runs after it
+  const probes = new Map<string, number>();
+  for (const kind of o.kinds) probes.set(kind, await secondsPerStep(kind, data, cvDir, o));
+  let runsLeft = o.kinds.length * o.folds + 1;
+  say(`fit: ${o.kinds.length} models × ${o.folds} folds of ${labelledCount(labelled)} labelled rows, ` +
+    `about ${((o.budgetSeconds - elapsed()) / runsLeft).toFixed(0)} s a run at most`);
+
+  const leaderboard: FitEntry[] = [];
+  const configs = new Map<string, ModelConfig>();
+  for (const kind of o.kinds) {
+    const spec = kindSpec(kind);
+    const batchSize = Math.min(spec.batchSize, labelled.count - Math.max(...folds.map((f) => f.length)));
+    const stepsPerEpoch = Math.max(1, Math.floor((labelled.count - folds[0].length) / batchSize));
+    const wanted = defaultEpochs(spec, stepsPerEpoch) * stepsPerEpoch;
+    const perRun = Math.max(1, (o.budgetSeconds - elapsed()) / runsLeft);
+    const affordable = Math.floor((perRun * STEP_SHARE) / (probes.get(kind) as number));
+    const steps = Math.min(wanted, affordable);
+    const entry: FitEntry = {
+      kind, cvError: null, cvErrorStd: null, foldErrors: [], bestSteps: [], steps, seconds: 0, testError: null,
+      note: steps < wanted ? `budget allowed ${steps} of its ${wanted} default steps` : null,
+    };
+    leaderboard.push(entry);
+    runsLeft -= o.folds;
+    if (steps < MIN_STEPS) {
+      entry.note = `not run: the budget allows ${steps} steps, fewer than ${MIN_STEPS}`;
+      continue;
+    }
+    const config = fitModelConfig(spec, data, steps);
+    configs.set(kind, config);
+    const t0 = performance.now();
+    const tests: number[] = [];
+    for (let f = 0; f < o.folds; f++) {
+      if (o.signal?.aborted) break;
+      say(`fit: ${kind}, fold ${f + 1} of ${o.folds} (${steps} steps at most)`);
+      const result = await trainOn(config, {
+        train: withoutRows(labelled, folds[f]), validation: subsetRows(labelled, folds[f]), test: o.test ?? null,
+      }, { steps, batchSize, seed: o.seed + f, outDir: join(cvDir, `${kind}-fold${f + 1}`), maxSeconds: perRun * 1.5, o });
+      const best = result.best;
+      if (best === null) break;
+      entry.foldErrors.push(best.value);
+      entry.bestSteps.push(best.step);
+      if (result.test?.test_error !== undefined) tests.push(result.test.test_error);
+      rmSync(join(cvDir, `${kind}-fold${f + 1}`, 'checkpoint.safetensors'), { force: true });
+      rmSync(join(cvDir, `${kind}-fold${f + 1}`, 'checkpoint.prev.safetensors'), { force: true });
+    }
+    entry.seconds = (performance.now() - t0) / 1000;
+    if (entry.foldErrors.length === o.folds) {
+      entry.cvError = mean(entry.foldErrors);
+      entry.cvErrorStd = std(entry.foldErrors);
+      entry.testError = tests.length === o.folds ? mean(tests) : null;
+    } else {
+      entry.note = o.signal?.aborted ? 'stopped' : 'no fold finished';
+    }
+    say(`fit: ${kind}: fold error ${entry.cvError === null ? '-' : (100 * entry.cvError).toFixed(2)}%`);
+  }
+  leaderboard.sort((a, b) => (a.cvError ?? Infinity) - (b.cvError ?? Infinity) || a.seconds - b.seconds);
+  const winner = leaderboard[0];
+  if (winner.cvError === null) {
+    throw new Error(`fit: no model finished its folds within the budget of ${o.budgetSeconds} s; give a larger budget`);
+  }
+
+  // the winner on every labelled row, as long as its folds found best
+  const finalSteps = Math.max(1, Math.round(median(winner.bestSteps)));
+  say(`fit: chose ${winner.kind}; training it on all ${labelledCount(labelled)} labelled rows for ${finalSteps} steps`);
+  const spec = kindSpec(winner.kind);
+  const config = configs.get(winner.kind) as ModelConfig;
+  const model = createModel(config, { generator: new Generator(o.seed), device: o.device });
+  let result: TrainResult;
+  try {
+    result = await train(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
+      steps: finalSteps, batchSize: Math.min(spec.batchSize, labelled.count), seed: o.seed, outDir: o.outDir, device: o.device,
+      overwrite: true, progress: 'none', signal: o.signal, evalEvery: 1e9,
+      extra: { ...o.extra, fit: { leaderboard } }, files: o.files,
+    });
+  } catch (e) {
+    disposeModel(model);
+    throw e;
+  }
+  const seconds = elapsed();
+  const board = `${JSON.stringify({ chosen: winner.kind, steps: finalSteps, seconds, leaderboard, test: result.test }, null, 2)}\n`;
+  writeFileAtomic(join(o.outDir, 'leaderboard.json'), Buffer.from(board));
+  return { model, kind: winner.kind, leaderboard, run: { outDir: o.outDir, steps: finalSteps, result }, seconds };
+}
+
+type CheckedFit = Required<Pick<FitOptions, 'outDir' | 'folds' | 'budgetSeconds' | 'seed' | 'device'>> & FitOptions & { kinds: readonly string[] };
+
+function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
+  if (options === null || typeof options !== 'object') throw new Error('fit: options must be an object');
+  if (typeof options.outDir !== 'string' || options.outDir === '') throw new Error('fit: outDir must be a folder path');
+  const kinds = options.kinds ?? FIT_KINDS;
+  if (!Array.isArray(kinds) || kinds.length === 0) throw new Error('fit: kinds must list at least one model kind');
+  for (const k of kinds) {
+    if (!kindSpec(k).semiSupervised) throw new Error(`fit: ${k} does not classify; fit chooses among the classifiers`);
+  }
+  if (new Set(kinds).size !== kinds.length) throw new Error('fit: kinds lists a model twice');
+  const budgetSeconds = options.budgetSeconds ?? 600;
+  if (typeof budgetSeconds !== 'number' || !(budgetSeconds > 0) || !Number.isFinite(budgetSeconds)) {
+    throw new Error(`fit: budgetSeconds must be a positive number, got ${String(budgetSeconds)}`);
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`fit: seed must be a non-negative integer, got ${String(seed)}`);
+  if (data.classes < 2) throw new Error(`fit: ${data.name} needs labelled rows of at least 2 classes`);
+  // as many folds as asked, but no more than the smallest class has labelled rows (each fold needs one of each)
+  const counts = new Map<number, number>();
+  for (const l of data.train.labels) if (!Number.isNaN(l)) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const smallest = Math.min(...counts.values());
+  const asked = options.folds ?? 3;
+  if (!Number.isInteger(asked) || asked < 2) throw new Error(`fit: folds must be an integer of at least 2, got ${String(asked)}`);
+  const folds = Math.min(asked, smallest);
+  if (folds < 2) {
+    throw new Error(`fit: a class of ${data.name} has ${smallest} labelled row; cross-validation needs at least 2 of each class`);
+  }
+  return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu' };
+}
+
+/** A fit folder is fit's own: an earlier fit there is replaced only with overwrite. */
+function prepareFitFolder(outDir: string, cvDir: string, overwrite: boolean): void {
+  const earlier = ['checkpoint.safetensors', 'leaderboard.json', 'metrics.jsonl', 'cv'].filter((f) => existsSync(join(outDir, f)));
+  if (earlier.length > 0 && !overwrite) {
+    throw new Error(`${outDir} already holds a run (${earlier.join(', ')}); start afresh with --overwrite (fit()'s overwrite ` +
+      'option), or choose another --out folder');
+  }
+  for (const f of earlier) rmSync(join(outDir, f), { recursive: true, force: true });
+  mkdirSync(cvDir, { recursive: true });
+}
+
+/** The config fit gives a kind: the data's classes and its table likelihood, sizes for its width, its run-derived
+ *  options for `steps` steps, and otherwise the kind's defaults. */
+export function fitModelConfig(spec: KindSpec, data: LabelledData, steps: number): ModelConfig {
+  const given: Record<string, unknown> = { classes: data.classes };
+  if (data.schema !== undefined && 'likelihood' in spec.schema) given.likelihood = tableLikelihood(data.schema);
+  sizesForInput(spec, data.train.features, given);
+  spec.runOptions?.({ steps, lrDecay: spec.lrDecay, saved: null }, given);
+  return defaultConfig(spec.kind, data.train.features, given);
+}
+
+/** Seconds per training step of a kind on this data and machine: a few steps timed after one to warm up. */
+async function secondsPerStep(kind: string, data: LabelledData, cvDir: string, o: CheckedFit): Promise<number> {
+  const spec = kindSpec(kind);
+  const config = fitModelConfig(spec, data, 1000);
+  const batchSize = Math.min(spec.batchSize, data.train.count);
+  let first = 0;
+  const result = await trainOn(config, { train: data.train, validation: null, test: null }, {
+    steps: PROBE_STEPS + 1, batchSize, seed: o.seed, outDir: join(cvDir, `${kind}-probe`), o,
+    onStep: (step) => {
+      if (step === 1) first = performance.now();
+    },
+  });
+  rmSync(join(cvDir, `${kind}-probe`), { recursive: true, force: true });
+  void result;
+  return Math.max(1e-4, (performance.now() - first) / 1000 / PROBE_STEPS);
+}
+
+/** One training run of a config on the splits given, without progress output; the model is freed after. */
+async function trainOn(config: ModelConfig, splits: { train: DataSplit; validation: DataSplit | null; test: DataSplit | null },
+  run: { steps: number; batchSize: number; seed: number; outDir: string; maxSeconds?: number; o: CheckedFit; onStep?: (step: number) => void }):
+  Promise<TrainResult> {
+  const model = createModel(config, { generator: new Generator(run.seed), device: run.o.device });
+  try {
+    const stepsPerEpoch = Math.max(1, Math.floor(splits.train.count / run.batchSize));
+    const epochs = run.steps / stepsPerEpoch;
+    return await train(model, { train: splits.train, test: splits.test, validation: splits.validation }, {
+      steps: run.steps, batchSize: run.batchSize, seed: run.seed, outDir: run.outDir, device: run.o.device, overwrite: true,
+      progress: 'none', signal: run.o.signal, maxSeconds: run.maxSeconds, evalEvery: 1e9, checkpointEvery: 1e9,
+      ...(splits.validation === null ? {} : { patience: Math.max(5, Math.ceil(epochs / 5)) }),
+      onEvent: run.onStep === undefined ? undefined : (e) => {
+        if (e.type === 'step') run.onStep?.(e.step);
+      },
+    });
+  } finally {
+    disposeModel(model);
+  }
+}
+
+function labelledCount(split: DataSplit): number {
+  let n = 0;
+  for (const l of split.labels) if (!Number.isNaN(l)) n++;
+  return n;
+}
+
+function mean(v: number[]): number {
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+function std(v: number[]): number {
+  if (v.length < 2) return 0;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
