@@ -31,6 +31,8 @@ export interface FitOptions {
   budgetSeconds?: number;
   seed?: number;
   device?: Device;
+  /** at most this many steps a fold run (default: each kind's default length for the data) */
+  maxSteps?: number;
   /** measured for the leaderboard, never used to choose */
   test?: DataSplit | null;
   /** start afresh in an outDir that already holds a fit */
@@ -106,7 +108,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     const spec = kindSpec(kind);
     const batchSize = Math.min(spec.batchSize, labelled.count - Math.max(...folds.map((f) => f.length)));
     const stepsPerEpoch = Math.max(1, Math.floor((labelled.count - folds[0].length) / batchSize));
-    const wanted = defaultEpochs(spec, stepsPerEpoch) * stepsPerEpoch;
+    const wanted = Math.min(defaultEpochs(spec, stepsPerEpoch) * stepsPerEpoch, o.maxSteps ?? Infinity);
     const perRun = Math.max(1, (o.budgetSeconds - elapsed()) / runsLeft);
     const affordable = Math.floor((perRun * STEP_SHARE) / (probes.get(kind) as number));
     const steps = Math.min(wanted, affordable);
@@ -191,6 +193,9 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
   const budgetSeconds = options.budgetSeconds ?? 600;
   if (typeof budgetSeconds !== 'number' || !(budgetSeconds > 0) || !Number.isFinite(budgetSeconds)) {
     throw new Error(`fit: budgetSeconds must be a positive number, got ${String(budgetSeconds)}`);
+  }
+  if (options.maxSteps !== undefined && (!Number.isSafeInteger(options.maxSteps) || options.maxSteps < 1)) {
+    throw new Error(`fit: maxSteps must be a positive integer, got ${String(options.maxSteps)}`);
   }
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`fit: seed must be a non-negative integer, got ${String(seed)}`);

@@ -1,0 +1,91 @@
+// fit(): cross-validation on the labelled rows chooses the kind, the winner is trained on every labelled row for the
+// median of its folds' best steps and saved as a run folder, and a test split changes nothing that is chosen.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fit } from '../../dist/src/fit/fit.js';
+import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
+import { evaluateSplit } from '../../dist/src/train/evaluate.js';
+import { rng } from '../helpers.js';
+
+const s = suite('fit: model choice by cross-validation');
+const dir = mkdtempSync(join(tmpdir(), 'semigen-fit-'));
+s.after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Three classes by which of features 0..2 is largest, 5 more features of noise; `labelled` rows of each class labelled. */
+function blobs(rows, seed, labelledPerClass = Infinity) {
+  const r = rng(seed);
+  const features = 8;
+  const x = new Float32Array(rows * features);
+  const labels = new Float32Array(rows);
+  const kept = [0, 0, 0];
+  for (let i = 0; i < rows; i++) {
+    const c = i % 3;
+    for (let j = 0; j < features; j++) x[i * features + j] = r.normal() + (j === c ? 2 : 0);
+    labels[i] = kept[c] < labelledPerClass ? c : NaN;
+    kept[c]++;
+  }
+  return { x, labels, count: rows, features };
+}
+
+const data = { name: 'blobs', train: blobs(300, 1, 10), test: null, classes: 3 };
+const test = blobs(300, 2);
+const options = { kinds: ['supervised', 'ssae'], folds: 3, budgetSeconds: 3600, seed: 4, maxSteps: 300 };
+
+s('the kind with the lowest fold error wins and is trained on every labelled row; a test split changes no choice', async () => {
+  const withTest = await fit(data, { ...options, outDir: join(dir, 'with-test'), test });
+  const withoutTest = await fit(data, { ...options, outDir: join(dir, 'without-test') });
+  try {
+    const board = withTest.leaderboard;
+    assert.equal(board.map((e) => e.kind).sort(), ['ssae', 'supervised']);
+    for (const e of board) {
+      assert.is(e.foldErrors.length, 3);
+      assert.ok(Math.abs(e.cvError - e.foldErrors.reduce((a, b) => a + b, 0) / 3) < 1e-12);
+      assert.ok(e.bestSteps.every((step) => step >= 1 && step <= e.steps), JSON.stringify(e));
+      assert.ok(e.testError !== null && e.testError < 0.5, 'the fold models were measured on the test rows');
+    }
+    assert.ok(board[0].cvError <= board[1].cvError);
+    assert.is(withTest.kind, board[0].kind);
+    const sorted = [...board[0].bestSteps].sort((a, b) => a - b);
+    assert.is(withTest.run.steps, sorted[1], 'the median of the folds\' best steps');
+
+    // nothing chosen depends on the test rows: the same folds' errors, the same winner, the same final weights
+    assert.equal(withoutTest.leaderboard.map((e) => [e.kind, e.foldErrors, e.bestSteps]), board.map((e) => [e.kind, e.foldErrors, e.bestSteps]));
+    assert.equal(withoutTest.leaderboard.map((e) => e.testError), [null, null]);
+    const a = loadCheckpoint(join(dir, 'with-test', 'checkpoint.safetensors')).model;
+    const b = loadCheckpoint(join(dir, 'without-test', 'checkpoint.safetensors')).model;
+    for (const k of Object.keys(a)) assert.equal(Array.from(a[k].data), Array.from(b[k].data), k);
+
+    // the run folder: trained on all 30 labelled rows for the chosen steps, its test figure that of the model returned
+    const config = JSON.parse(readFileSync(join(dir, 'with-test', 'config.json'), 'utf8'));
+    assert.equal([config.model.kind, config.data.labelledRows, config.totalSteps], [withTest.kind, 30, withTest.run.steps]);
+    assert.is(withTest.run.result.test.test_error, evaluateSplit(withTest.model, test, 1000, 'cpu', 'test').test_error);
+    const saved = JSON.parse(readFileSync(join(dir, 'with-test', 'leaderboard.json'), 'utf8'));
+    assert.is(saved.chosen, withTest.kind);
+    assert.not.ok(existsSync(join(dir, 'with-test', 'cv', `${withTest.kind}-fold1`, 'checkpoint.safetensors')), 'fold checkpoints are removed');
+  } finally {
+    withTest.model.module.dispose();
+    withoutTest.model.module.dispose();
+  }
+});
+
+s('bad options are errors naming them; an earlier fit is kept unless overwrite', async () => {
+  const out = join(dir, 'bad');
+  const fails = async (o, pattern, on = data) => {
+    const e = await fit(on, { ...options, outDir: out, ...o }).then(() => null, (err) => err);
+    assert.ok(e !== null, JSON.stringify(o));
+    assert.match(e.message, pattern);
+  };
+  await fails({ kinds: ['vae'] }, /fit: vae does not classify/);
+  await fails({ kinds: [] }, /kinds must list at least one/);
+  await fails({ folds: 1 }, /folds must be an integer of at least 2/);
+  await fails({ budgetSeconds: -1 }, /budgetSeconds must be a positive number/);
+  await fails({ maxSteps: 0 }, /maxSteps must be a positive integer/);
+  await fails({ outDir: join(dir, 'with-test') }, /already holds a run .*overwrite/);
+  const few = { name: 'few', train: blobs(60, 3, 1), test: null, classes: 3 };
+  await fails({ outDir: join(dir, 'few') }, /a class of few has 1 labelled row; cross-validation needs at least 2/, few);
+});
+
+s.run();
