@@ -23,7 +23,8 @@ const commands: Record<string, { help: string; run: (argv: string[]) => void | P
 const usage = `Usage: semigen <command> [options]
 
 Commands:
-  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma) on
+  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma,
+               vime) on
                mnist, fashion-mnist or your own table (.csv, .tsv, gzipped or not) or .npy
   eval         a trained run's metrics on its test rows (test_error for the semi-supervised models), or on a file
   predict      a trained classifier's classes and class probabilities for a file's rows, as CSV
