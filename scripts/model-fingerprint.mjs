@@ -29,6 +29,7 @@ const SMALL = {
   m2: { classifierHidden: [64], encoderHidden: [64], decoderHidden: [64], latent: 8, labelledBatchSize: 20 },
   m1m2: { m1Hidden: [64], m1Latent: 8, m1Steps: 6, classifierHidden: [32], encoderHidden: [32], decoderHidden: [32],
     latent: 4, labelledBatchSize: 20, m1KlWarmup: 0.5 },
+  vime: { hidden: [64], predictorHidden: [32], selfSteps: 6, labelledBatchSize: 20 },
 };
 
 function digest(values) {
@@ -44,7 +45,7 @@ function digest(values) {
 async function fingerprint(kind, data) {
   const out = mkdtempSync(join(tmpdir(), `fp-${kind}-`));
   const config = defaultConfig(kind, data.train.features, { ...(SMALL[kind] ?? {}),
-    ...(['supervised', 'ladder', 'gamma', 'ssae', 'ssgan', 'm1', 'm2', 'm1m2'].includes(kind) ? { classes: 10 } : {}) });
+    ...(['supervised', 'ladder', 'gamma', 'ssae', 'ssgan', 'm1', 'm2', 'm1m2', 'vime'].includes(kind) ? { classes: 10 } : {}) });
   const model = createModel(config, { generator: new Generator(7) });
   try {
     const result = await train(model, data, { steps: STEPS, batchSize: 50, seed: 3, outDir: out, progress: 'none' });

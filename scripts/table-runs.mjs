@@ -19,7 +19,7 @@ const cli = join(root, 'dist/src/cli/main.js');
 const out = join(root, 'results/tables');
 const log = join(out, 'runs.jsonl');
 const anchorsLog = join(out, 'anchors.jsonl');
-const ALL_KINDS = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'ssgan', 'vae', 'gan'];
+const ALL_KINDS = ['supervised', 'ssae', 'm1', 'm2', 'm1m2', 'ladder', 'gamma', 'vime', 'ssgan', 'vae', 'gan'];
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {

@@ -56,6 +56,7 @@ export { M1 } from './models/m1.js';
 export { M2 } from './models/m2.js';
 export { M1M2 } from './models/m1m2.js';
 export { Ladder } from './models/ladder.js';
+export { VIME } from './models/vime.js';
 export { SupervisedMLP } from './models/supervised.js';
 export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler, Classifier } from './train/contract.js';
 export { isClassifier } from './train/contract.js';

@@ -25,7 +25,8 @@ const commands: Record<string, { help: string; run: (argv: string[]) => void | P
 const usage = `Usage: semigen <command> [options]
 
 Commands:
-  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma) on
+  train        train a model (ae, dae, vae, gan; semi-supervised: ssae, m1, m2, m1m2, ssgan, ladder, gamma,
+               vime) on
                mnist, fashion-mnist or your own table (.csv, .tsv, gzipped or not) or .npy
   fit          choose a classifier for your table by cross-validation within a time budget, and train it
   eval         a trained run's metrics on its test rows (test_error for the semi-supervised models), or on a file

@@ -6,7 +6,7 @@ export const modelOptionFlags = `Model options (checked by the model; unknown on
   --lr X              learning rate (default: the model's)
   --hidden A,B,...    hidden layer sizes (ae, dae, vae)
   --latent N          code size (ae, dae, vae)
-  --beta X            weight of the KL term (vae)
+  --beta X            weight of the KL term (vae); of the consistency term (vime)
   --noise KIND|X      gaussian or masking (dae); the corruption noise std (ladder, gamma)
   --noise-level X     noise std, or masking probability (dae)
   --option KEY=VALUE  any other config key (repeatable), e.g. --option generatorHidden=500,500 (one layer:

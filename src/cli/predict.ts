@@ -13,8 +13,8 @@ import { loadRunInput, openRun } from './run.js';
 
 export const predictHelp = `Usage: semigen predict <run> --input FILE --out preds.csv [--label-column C] [--json]
 
-Classifies every row of FILE with a trained semi-supervised model (ssae, m1, m2, m1m2, ssgan, ladder, gamma)
-and writes a CSV: one line per input row, its predicted class and the probability of each class. For a run
+Classifies every row of FILE with a trained semi-supervised model (ssae, m1, m2, m1m2, ssgan, ladder, gamma,
+vime) and writes a CSV: one line per input row, its predicted class and the probability of each class. For a run
 trained on a table, FILE is a table of its columns (read with the run's schema.json; extra columns are ignored)
 and the classes are named as in its label column (header: class,p(<name>),...); for images or arrays, FILE is a
 .npy (or headerless numeric CSV) of the model's input size and the classes are numbered (label,p0,p1,...). A
@@ -44,7 +44,7 @@ export async function runPredict(argv: string[]): Promise<void> {
   try {
     const model = run.model;
     if (!isClassifier(model)) {
-      throw new UsageError(`predict: the ${run.modelConfig.kind} model does not classify (train ssae, m1, m2, m1m2, ssgan, ladder or gamma)`);
+      throw new UsageError(`predict: the ${run.modelConfig.kind} model does not classify (train ssae, m1, m2, m1m2, ssgan, ladder, gamma or vime)`);
     }
     const input = await loadRunInput(run, values.input, values['label-column']);
     const k = model.classes;

@@ -38,6 +38,25 @@ export interface KindSpec extends ConfigSpec {
   create(config: ModelConfig, options?: ModelOptions): TrainableModel;
 }
 
+/**
+ * The runOptions of a two-stage kind whose first stage lasts `option` steps (M1+M2's m1Steps, VIME's selfSteps):
+ * unless the option is given, a resumed run keeps its split and a new one gives the first stage half of the steps,
+ * so any length trains both stages. A split that leaves the second stage (named `second` in the error) no steps is
+ * an Error.
+ */
+export function stageSplit(kind: string, option: string, second: string): (run: RunShape, given: Record<string, unknown>) => void {
+  return (run, given) => {
+    const saved = run.saved?.kind === kind ? run.saved[option] : undefined;
+    const asked = given[option];
+    if (asked === undefined) {
+      given[option] = Number.isInteger(saved) ? saved : Math.floor(run.steps / 2);
+    } else if (typeof asked === 'number' && asked >= run.steps) {
+      throw new Error(`${kind}: ${option} ${asked} leaves ${second} none of the run's ${run.steps} steps; ` +
+        `give more --epochs or --steps, or a smaller --option ${option}=N`);
+    }
+  };
+}
+
 /** The traits of the unsupervised kinds: batches of 128, no learning-rate decay, 10 epochs, 2000 steps at least. */
 export const GENERATIVE = { semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10, minSteps: 2000 } as const;
 

@@ -19,7 +19,7 @@ import type { Generator } from '../random.js';
 import { markKept, type Device, type Tensor } from '../tensor.js';
 import type { Batch } from '../train/contract.js';
 import { SemiSupervisedModel, type ModelOptions, type Objective } from './base.js';
-import type { KindSpec, RunShape } from './kind.js';
+import { stageSplit, type KindSpec } from './kind.js';
 import { M1_INPUTS, binarizeSample } from './m1.js';
 import { labelledWeight, m2Options, objectiveOf } from './m2.js';
 import { M2Network, m2Objective } from './m2net.js';
@@ -178,23 +178,10 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
   }
 }
 
-/**
- * M1 trains for m1Steps steps, then M2 for the rest: unless m1Steps is given, a resumed run keeps its split and a
- * new one gives M1 half of the steps, so any length trains both stages. A split that leaves M2 no steps is an Error.
- */
-function splitStages(run: RunShape, given: Record<string, unknown>): void {
-  const saved = run.saved?.kind === 'm1m2' ? run.saved.m1Steps : undefined;
-  if (given.m1Steps === undefined) {
-    given.m1Steps = Number.isInteger(saved) ? saved : Math.floor(run.steps / 2);
-  } else if (typeof given.m1Steps === 'number' && given.m1Steps >= run.steps) {
-    throw new Error(`m1m2: m1Steps ${given.m1Steps} leaves M2 none of the run's ${run.steps} steps; ` +
-      'give more --epochs or --steps, or a smaller --option m1Steps=N');
-  }
-}
-
 export const m1m2Kind: KindSpec = {
   kind: 'm1m2', schema: m1m2Options,
   describe: 'Kingma M1+M2: M1 VAE first, then M2 on its latent samples', ...SEMI_SUPERVISED,
-  runOptions: splitStages,
+  // M1 trains for m1Steps steps (half the run unless given), then M2 for the rest
+  runOptions: stageSplit('m1m2', 'm1Steps', 'M2'),
   create: (config, options) => new M1M2(config as ConfigInput<'m1m2', typeof m1m2Options>, options),
 };

@@ -16,6 +16,7 @@ import { ssaeKind } from './ssae.js';
 import { ssganKind } from './ssgan.js';
 import { supervisedKind } from './supervised.js';
 import { vaeKind } from './vae.js';
+import { vimeKind } from './vime.js';
 
 export type { ModelOptions } from './base.js';
 export type { KindSpec, RunShape } from './kind.js';
@@ -23,7 +24,8 @@ export type { KindSpec, RunShape } from './kind.js';
 // the order of --help and of the results table's rows: the generative kinds, the supervised-only baseline, then the
 // semi-supervised kinds from the simplest
 const KINDS: readonly KindSpec[] = [
-  aeKind, daeKind, vaeKind, ganKind, supervisedKind, ssaeKind, m1Kind, m2Kind, m1m2Kind, ladderKind, gammaKind, ssganKind,
+  aeKind, daeKind, vaeKind, ganKind, supervisedKind, ssaeKind, m1Kind, m2Kind, m1m2Kind, ladderKind, gammaKind, vimeKind,
+  ssganKind,
 ];
 
 const BY_KIND = new Map(KINDS.map((k) => [k.kind, k]));

@@ -22,6 +22,7 @@ const SMALL = {
     labelledBatchSize: 4 },
   m1: { kind: 'm1', inputSize: 6, hidden: [5], latent: 2, classes: 3, classifierHidden: [4], labelledBatchSize: 3 },
   m1m2: { kind: 'm1m2', inputSize: 6, m1Hidden: [5], m1Latent: 3, m1Steps: 2, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [4], decoderHidden: [4], labelledBatchSize: 3 },
+  vime: { kind: 'vime', inputSize: 6, hidden: [5], predictorHidden: [4], classes: 3, labelledBatchSize: 4, selfSteps: 2 },
   m2: { kind: 'm2', inputSize: 6, classes: 3, latent: 2, classifierHidden: [4], encoderHidden: [5], decoderHidden: [4, 5], labelledBatchSize: 3 },
 };
 

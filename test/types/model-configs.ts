@@ -1,6 +1,6 @@
 // Compiled by test/models/types.test.js, never run: each kind's options are a TypeScript type, so a misspelt or
 // mistyped option is a compile error for a TS user (every @ts-expect-error below must find its error).
-import { GAN, Ladder, M1M2, M2, SSAE, VAE } from '../../src/index.js';
+import { GAN, Ladder, M1M2, M2, SSAE, VAE, VIME } from '../../src/index.js';
 
 new VAE({ inputSize: 4, hidden: [3], latent: 2, activation: 'softplus' });
 // @ts-expect-error a misspelt option
@@ -23,3 +23,8 @@ new GAN({ inputSize: 4, latent: 3 });
 new Ladder({ kind: 'gamma', inputSize: 4, hidden: [3] });
 // @ts-expect-error not a Ladder kind
 new Ladder({ kind: 'm2', inputSize: 4 });
+new VIME({ inputSize: 4, hidden: [8], pMask: 0.2, copies: 3, selfSteps: 10 });
+// @ts-expect-error the number of copies is a number
+new VIME({ inputSize: 4, copies: '3' });
+// @ts-expect-error VIME's encoder sizes are hidden, not encoderHidden
+new VIME({ inputSize: 4, encoderHidden: [8] });
