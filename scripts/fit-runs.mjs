@@ -79,7 +79,7 @@ async function sweep() {
           chosen: result.chosen, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error,
           eval_rows: evaluated.rows, leaderboard: result.leaderboard.map((e) => ({
             kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
-            steps: e.steps, best_steps: e.bestSteps, note: e.note,
+            steps: e.steps, best_epoch: e.bestEpoch, best_step: e.bestStep, note: e.note,
           })),
         });
       }

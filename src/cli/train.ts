@@ -78,8 +78,8 @@ Training:
                       the semi-supervised models' labelled batch is --option labelledBatchSize=N, default 100)
   --seed N            seeds weights, noise and batch order (default 0)
   --out DIR           the run folder (default runs/<model>-<data>-s<seed>)
-  (sizes: on inputs of fewer than 784 columns, the kinds' hidden layers default to their sizes · sqrt(columns / 784),
-   at least 64, and latent or code sizes to at most columns / 4; --hidden, --latent and --option set them)
+  (sizes: on inputs of fewer than 784 columns, latent and code sizes default to at most columns / 4; --latent and
+   --option set them)
   --resume            continue the run in --out from its checkpoint, exactly as if never stopped
   --overwrite         start afresh in an --out folder that already holds a run
   --device D          cpu or cuda:N (default cpu)

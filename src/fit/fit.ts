@@ -1,8 +1,10 @@
 // fit(): picks a model for a user's data the way a careful user would, within a time budget. Each candidate kind is
 // trained on k − 1 stratified folds of the labelled rows (every unlabelled row too) and measured on the held-out
-// fold, which also chooses its best epoch; the kind with the lowest mean fold error wins, and is trained once more
-// on every labelled row for the median of its folds' best step counts, as the run folder that eval and predict
-// take. A test split, when given, is measured for the leaderboard and never used to choose anything.
+// fold at every epoch end. The mean of the folds' errors at each epoch is the kind's cross-validation curve; its
+// lowest point is the kind's error and length (one choice over every labelled row, not one per fold of a few rows).
+// The kind of lowest error wins and is trained once more on every labelled row for that many steps, as the run
+// folder that eval and predict take. A test split, when given, is measured for the leaderboard at the same epochs
+// and never used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
@@ -16,9 +18,9 @@ import { writeFileAtomic } from '../train/files.js';
 import { Generator } from '../random.js';
 import type { Device } from '../tensor.js';
 
-/** The kinds fit tries by default: the supervised-only baseline and the semi-supervised kinds that train in one
- *  stage (a staged kind's first stage would take most of a small budget before its classifier learns anything). */
-export const FIT_KINDS: readonly string[] = ['supervised', 'ssae', 'm2', 'ladder', 'ssgan'];
+/** The kinds fit tries by default: the supervised-only baseline, the semi-supervised kinds that train in one stage,
+ *  and VIME, made for tables (M1 and M1+M2 spend most of a small budget on a first stage that classifies nothing). */
+export const FIT_KINDS: readonly string[] = ['supervised', 'ssae', 'm2', 'ladder', 'ssgan', 'vime'];
 
 export interface FitOptions {
   /** the run folder of the chosen model; the folds' runs go under <outDir>/cv/ */
@@ -54,13 +56,18 @@ export interface FitEntry {
   /** mean and standard deviation of the held-out fold errors; null when the budget allowed no run */
   cvError: number | null;
   cvErrorStd: number | null;
+  /** each fold's error at the chosen epoch */
   foldErrors: number[];
-  /** the step each fold's run chose (its lowest fold error) */
-  bestSteps: number[];
+  /** the mean held-out cross-entropy (nats per row) at the chosen epoch: breaks ties of cvError, which takes few
+   *  values on a few labelled rows */
+  cvCrossEntropy: number | null;
+  /** the epoch of the curve's lowest point, and its steps (the folds' mean) */
+  bestEpoch: number | null;
+  bestStep: number | null;
   /** steps each fold's run was allowed */
   steps: number;
   seconds: number;
-  /** the mean test error of the fold models (a test split given), for comparison only */
+  /** the mean test error of the fold models at the chosen epoch (a test split given), for comparison only */
   testError: number | null;
   /** why a candidate was not run or stopped short, or null */
   note: string | null;
@@ -113,7 +120,8 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     const affordable = Math.floor((perRun * STEP_SHARE) / (probes.get(kind) as number));
     const steps = Math.min(wanted, affordable);
     const entry: FitEntry = {
-      kind, cvError: null, cvErrorStd: null, foldErrors: [], bestSteps: [], steps, seconds: 0, testError: null,
+      kind, cvError: null, cvErrorStd: null, foldErrors: [], cvCrossEntropy: null, bestEpoch: null, bestStep: null, steps, seconds: 0,
+      testError: null,
       note: steps < wanted ? `budget allowed ${steps} of its ${wanted} default steps` : null,
     };
     leaderboard.push(entry);
@@ -125,39 +133,44 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     const config = fitModelConfig(spec, data, steps);
     configs.set(kind, config);
     const t0 = performance.now();
-    const tests: number[] = [];
+    const curves: EpochRecord[][] = [];
+    let validFrom = 0;
     for (let f = 0; f < o.folds; f++) {
       if (o.signal?.aborted) break;
       say(`fit: ${kind}, fold ${f + 1} of ${o.folds} (${steps} steps at most)`);
-      const result = await trainOn(config, {
+      const foldDir = join(cvDir, `${kind}-fold${f + 1}`);
+      const run = await trainOn(config, {
         train: withoutRows(labelled, folds[f]), validation: subsetRows(labelled, folds[f]), test: o.test ?? null,
-      }, { steps, batchSize, seed: o.seed + f, outDir: join(cvDir, `${kind}-fold${f + 1}`), maxSeconds: perRun * 1.5, o });
-      const best = result.best;
-      if (best === null) break;
-      entry.foldErrors.push(best.value);
-      entry.bestSteps.push(best.step);
-      if (result.test?.test_error !== undefined) tests.push(result.test.test_error);
-      rmSync(join(cvDir, `${kind}-fold${f + 1}`, 'checkpoint.safetensors'), { force: true });
-      rmSync(join(cvDir, `${kind}-fold${f + 1}`, 'checkpoint.prev.safetensors'), { force: true });
+      }, { steps, batchSize, seed: o.seed + f, outDir: foldDir, maxSeconds: perRun * 1.5, o });
+      validFrom = run.validFrom;
+      curves.push(run.epochs);
+      for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', 'best.safetensors']) rmSync(join(foldDir, file), { force: true });
     }
     entry.seconds = (performance.now() - t0) / 1000;
-    if (entry.foldErrors.length === o.folds) {
+    const chosen = curves.length === o.folds ? lowestPoint(curves, validFrom) : null;
+    if (chosen === null) {
+      entry.note = o.signal?.aborted ? 'stopped' : 'no epoch that every fold reached';
+    } else {
+      const at = curves.map((c) => c[chosen]);
+      entry.foldErrors = at.map((r) => r.validation_error);
       entry.cvError = mean(entry.foldErrors);
       entry.cvErrorStd = std(entry.foldErrors);
-      entry.testError = tests.length === o.folds ? mean(tests) : null;
-    } else {
-      entry.note = o.signal?.aborted ? 'stopped' : 'no fold finished';
+      entry.cvCrossEntropy = mean(at.map((r) => r.validation_cross_entropy));
+      entry.bestEpoch = at[0].epoch;
+      entry.bestStep = Math.round(mean(at.map((r) => r.step)));
+      entry.testError = at.every((r) => r.test_error !== undefined) ? mean(at.map((r) => r.test_error as number)) : null;
     }
     say(`fit: ${kind}: fold error ${entry.cvError === null ? '-' : (100 * entry.cvError).toFixed(2)}%`);
   }
-  leaderboard.sort((a, b) => (a.cvError ?? Infinity) - (b.cvError ?? Infinity) || a.seconds - b.seconds);
+  leaderboard.sort((a, b) => (a.cvError ?? Infinity) - (b.cvError ?? Infinity) ||
+    (a.cvCrossEntropy ?? Infinity) - (b.cvCrossEntropy ?? Infinity) || a.seconds - b.seconds);
   const winner = leaderboard[0];
   if (winner.cvError === null) {
     throw new Error(`fit: no model finished its folds within the budget of ${o.budgetSeconds} s; give a larger budget`);
   }
 
-  // the winner on every labelled row, as long as its folds found best
-  const finalSteps = Math.max(1, Math.round(median(winner.bestSteps)));
+  // the winner on every labelled row, as long as its curve says
+  const finalSteps = Math.max(1, winner.bestStep as number);
   say(`fit: chose ${winner.kind}; training it on all ${labelledCount(labelled)} labelled rows for ${finalSteps} steps`);
   const spec = kindSpec(winner.kind);
   const config = configs.get(winner.kind) as ModelConfig;
@@ -240,33 +253,76 @@ async function secondsPerStep(kind: string, data: LabelledData, cvDir: string, o
   const config = fitModelConfig(spec, data, 1000);
   const batchSize = Math.min(spec.batchSize, data.train.count);
   let first = 0;
-  const result = await trainOn(config, { train: data.train, validation: null, test: null }, {
+  await trainOn(config, { train: data.train, validation: null, test: null }, {
     steps: PROBE_STEPS + 1, batchSize, seed: o.seed, outDir: join(cvDir, `${kind}-probe`), o,
     onStep: (step) => {
       if (step === 1) first = performance.now();
     },
   });
   rmSync(join(cvDir, `${kind}-probe`), { recursive: true, force: true });
-  void result;
   return Math.max(1e-4, (performance.now() - first) / 1000 / PROBE_STEPS);
 }
 
-/** One training run of a config on the splits given, without progress output; the model is freed after. */
+/** A fold run's evaluation at an epoch end (or at its last step): its validation and test metrics. */
+interface EpochRecord {
+  epoch: number;
+  step: number;
+  validation_error: number;
+  validation_cross_entropy: number;
+  test_error?: number;
+}
+
+/**
+ * The index of the epoch where the folds' mean validation error is lowest (mean cross-entropy breaking ties), over
+ * the epochs every fold reached from `validFrom` steps on; null when there is none.
+ */
+export function lowestPoint(curves: EpochRecord[][], validFrom: number): number | null {
+  const reached = Math.min(...curves.map((c) => c.length));
+  let best: number | null = null;
+  let bestError = Infinity;
+  let bestEntropy = Infinity;
+  for (let e = 0; e < reached; e++) {
+    if (curves.some((c) => c[e].step < validFrom)) continue;
+    const error = mean(curves.map((c) => c[e].validation_error));
+    const entropy = mean(curves.map((c) => c[e].validation_cross_entropy));
+    if (error < bestError || (error === bestError && entropy < bestEntropy)) {
+      best = e;
+      bestError = error;
+      bestEntropy = entropy;
+    }
+  }
+  return best;
+}
+
+/**
+ * One training run of a config on the splits given, without progress output, evaluating the validation (and test)
+ * rows at every epoch end; the model is freed after. Patience is generous: the curve is read across folds, and one
+ * fold's few rows should not end it early.
+ */
 async function trainOn(config: ModelConfig, splits: { train: DataSplit; validation: DataSplit | null; test: DataSplit | null },
   run: { steps: number; batchSize: number; seed: number; outDir: string; maxSeconds?: number; o: CheckedFit; onStep?: (step: number) => void }):
-  Promise<TrainResult> {
+  Promise<{ result: TrainResult; epochs: EpochRecord[]; validFrom: number }> {
   const model = createModel(config, { generator: new Generator(run.seed), device: run.o.device });
+  const epochs: EpochRecord[] = [];
   try {
     const stepsPerEpoch = Math.max(1, Math.floor(splits.train.count / run.batchSize));
-    const epochs = run.steps / stepsPerEpoch;
-    return await train(model, { train: splits.train, test: splits.test, validation: splits.validation }, {
+    const total = run.steps / stepsPerEpoch;
+    const result = await train(model, { train: splits.train, test: splits.test, validation: splits.validation }, {
       steps: run.steps, batchSize: run.batchSize, seed: run.seed, outDir: run.outDir, device: run.o.device, overwrite: true,
-      progress: 'none', signal: run.o.signal, maxSeconds: run.maxSeconds, evalEvery: 1e9, checkpointEvery: 1e9,
-      ...(splits.validation === null ? {} : { patience: Math.max(5, Math.ceil(epochs / 5)) }),
-      onEvent: run.onStep === undefined ? undefined : (e) => {
+      progress: 'none', signal: run.o.signal, maxSeconds: run.maxSeconds, evalEvery: 1, checkpointEvery: 1e9,
+      ...(splits.validation === null ? {} : { patience: Math.max(10, Math.ceil(total / 4)) }),
+      onEvent: (e) => {
         if (e.type === 'step') run.onStep?.(e.step);
+        const r = e.type === 'record' ? e.record : null;
+        if (r !== null && (r.kind === 'epoch' || r.kind === 'end') && typeof r.validation_error === 'number') {
+          epochs.push({
+            epoch: r.epoch, step: r.step, validation_error: r.validation_error, validation_cross_entropy: r.validation_cross_entropy as number,
+            ...(typeof r.test_error === 'number' ? { test_error: r.test_error } : {}),
+          });
+        }
       },
     });
+    return { result, epochs, validFrom: model.validFromStep ?? 0 };
   } finally {
     disposeModel(model);
   }
@@ -286,10 +342,4 @@ function std(v: number[]): number {
   if (v.length < 2) return 0;
   const m = mean(v);
   return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
-}
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
 }

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fit } from '../../dist/src/fit/fit.js';
+import { fit, lowestPoint } from '../../dist/src/fit/fit.js';
 import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
 import { evaluateSplit } from '../../dist/src/train/evaluate.js';
 import { rng } from '../helpers.js';
@@ -43,16 +43,15 @@ s('the kind with the lowest fold error wins and is trained on every labelled row
     for (const e of board) {
       assert.is(e.foldErrors.length, 3);
       assert.ok(Math.abs(e.cvError - e.foldErrors.reduce((a, b) => a + b, 0) / 3) < 1e-12);
-      assert.ok(e.bestSteps.every((step) => step >= 1 && step <= e.steps), JSON.stringify(e));
+      assert.ok(e.bestStep >= 1 && e.bestStep <= e.steps, JSON.stringify(e));
       assert.ok(e.testError !== null && e.testError < 0.5, 'the fold models were measured on the test rows');
     }
     assert.ok(board[0].cvError <= board[1].cvError);
     assert.is(withTest.kind, board[0].kind);
-    const sorted = [...board[0].bestSteps].sort((a, b) => a - b);
-    assert.is(withTest.run.steps, sorted[1], 'the median of the folds\' best steps');
+    assert.is(withTest.run.steps, board[0].bestStep, 'as many steps as the curve\'s lowest point');
 
     // nothing chosen depends on the test rows: the same folds' errors, the same winner, the same final weights
-    assert.equal(withoutTest.leaderboard.map((e) => [e.kind, e.foldErrors, e.bestSteps]), board.map((e) => [e.kind, e.foldErrors, e.bestSteps]));
+    assert.equal(withoutTest.leaderboard.map((e) => [e.kind, e.foldErrors, e.bestStep]), board.map((e) => [e.kind, e.foldErrors, e.bestStep]));
     assert.equal(withoutTest.leaderboard.map((e) => e.testError), [null, null]);
     const a = loadCheckpoint(join(dir, 'with-test', 'checkpoint.safetensors')).model;
     const b = loadCheckpoint(join(dir, 'without-test', 'checkpoint.safetensors')).model;
@@ -69,6 +68,20 @@ s('the kind with the lowest fold error wins and is trained on every labelled row
     withTest.model.module.dispose();
     withoutTest.model.module.dispose();
   }
+});
+
+s('the chosen epoch is the lowest point of the folds\' mean curve, cross-entropy breaking ties, none before validFrom', () => {
+  const curve = (errors, entropies = errors.map(() => 1)) => errors.map((e, i) => ({
+    epoch: i + 1, step: 10 * (i + 1), validation_error: e, validation_cross_entropy: entropies[i],
+  }));
+  // each fold alone would pick another epoch (0.1 at epochs 1 and 4); their mean is lowest at epoch 3
+  assert.is(lowestPoint([curve([0.1, 0.5, 0.3, 0.6]), curve([0.6, 0.5, 0.3, 0.1])], 0), 2);
+  // a tie of the mean errors goes to the lower mean cross-entropy
+  assert.is(lowestPoint([curve([0.2, 0.2], [0.9, 0.4]), curve([0.2, 0.2], [0.9, 0.6])], 0), 1);
+  // epochs before validFrom (a staged model's first stage) are not chosen; nor those a fold did not reach
+  assert.is(lowestPoint([curve([0.1, 0.3, 0.2]), curve([0.1, 0.3, 0.2])], 11), 2);
+  assert.is(lowestPoint([curve([0.3, 0.2, 0.1]), curve([0.3, 0.2])], 0), 1);
+  assert.is(lowestPoint([curve([0.3]), curve([0.3])], 20), null);
 });
 
 s('bad options are errors naming them; an earlier fit is kept unless overwrite', async () => {
