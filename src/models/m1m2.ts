@@ -78,12 +78,12 @@ export class M1M2 extends SemiSupervisedModel<M1M2Config, M1M2Network> {
     return { m1: [this.module.m1, { lr: this.config.m1Lr }], m2: [this.module.m2, { lr: this.config.lr }] };
   }
 
-  /** Training steps taken so far (read from the module buffer). */
   /** M2's classifier trains in stage 2 alone: validation before it would measure an untrained classifier. */
   get validFromStep(): number {
     return this.config.m1Steps;
   }
 
+  /** Training steps taken so far (read from the module buffer). */
   get stepsTaken(): number {
     return this.module.steps.item();
   }

@@ -148,12 +148,12 @@ export class VIME extends SemiSupervisedModel<VIMEConfig, VIMENetwork> implement
     return { pretext: [this.module.pretext, adam], predictor: [this.module.predictor, { ...adam }] };
   }
 
-  /** Training steps taken so far (read from the module buffer). */
   /** The predictor trains in stage 2 alone: validation before it would measure an untrained predictor. */
   get validFromStep(): number {
     return this.config.selfSteps;
   }
 
+  /** Training steps taken so far (read from the module buffer). */
   get stepsTaken(): number {
     return this.module.steps.item();
   }
