@@ -62,3 +62,5 @@ export type { TrainableModel, ModelConfig, Batch, Encoder, Decoder, Sampler, Cla
 export { isClassifier } from './train/contract.js';
 export { balancedClassWeights } from './models/parts/classifier.js';
 export { kindSpec, describeKind, type KindSpec } from './models/registry.js';
+export { defaultEpochs, sizesForInput } from './models/kind.js';
+export { fit, FIT_KINDS, type FitOptions, type FitResult, type FitEntry } from './fit/fit.js';

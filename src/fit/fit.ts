@@ -64,8 +64,11 @@ export interface FitEntry {
   /** the epoch of the curve's lowest point, and its steps (the folds' mean) */
   bestEpoch: number | null;
   bestStep: number | null;
-  /** steps each fold's run was allowed */
+  /** steps each fold's run was allowed, and the kind's default length for the data */
   steps: number;
+  defaultSteps: number;
+  /** the budget cut the runs short while their curve was still falling (its lowest point at their last epoch) */
+  cutShort: boolean;
   seconds: number;
   /** the mean test error of the fold models at the chosen epoch (a test split given), for comparison only */
   testError: number | null;
@@ -120,8 +123,8 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     const affordable = Math.floor((perRun * STEP_SHARE) / (probes.get(kind) as number));
     const steps = Math.min(wanted, affordable);
     const entry: FitEntry = {
-      kind, cvError: null, cvErrorStd: null, foldErrors: [], cvCrossEntropy: null, bestEpoch: null, bestStep: null, steps, seconds: 0,
-      testError: null,
+      kind, cvError: null, cvErrorStd: null, foldErrors: [], cvCrossEntropy: null, bestEpoch: null, bestStep: null, steps,
+      defaultSteps: wanted, cutShort: false, seconds: 0, testError: null,
       note: steps < wanted ? `budget allowed ${steps} of its ${wanted} default steps` : null,
     };
     leaderboard.push(entry);
@@ -159,6 +162,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
       entry.bestEpoch = at[0].epoch;
       entry.bestStep = Math.round(mean(at.map((r) => r.step)));
       entry.testError = at.every((r) => r.test_error !== undefined) ? mean(at.map((r) => r.test_error as number)) : null;
+      entry.cutShort = steps < wanted && chosen === Math.min(...curves.map((c) => c.length)) - 1;
     }
     say(`fit: ${kind}: fold error ${entry.cvError === null ? '-' : (100 * entry.cvError).toFixed(2)}%`);
   }
@@ -169,11 +173,20 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     throw new Error(`fit: no model finished its folds within the budget of ${o.budgetSeconds} s; give a larger budget`);
   }
 
-  // the winner on every labelled row, as long as its curve says
-  const finalSteps = Math.max(1, winner.bestStep as number);
-  say(`fit: chose ${winner.kind}; training it on all ${labelledCount(labelled)} labelled rows for ${finalSteps} steps`);
+  // the winner on every labelled row, as long as its curve says; a curve the budget cut while still falling is
+  // followed to the kind's default length, as far as the time left allows (its run-derived options stretched alike)
   const spec = kindSpec(winner.kind);
-  const config = configs.get(winner.kind) as ModelConfig;
+  let finalSteps = Math.max(1, winner.bestStep as number);
+  let config = configs.get(winner.kind) as ModelConfig;
+  if (winner.cutShort) {
+    const affordable = Math.floor(((o.budgetSeconds - elapsed()) * STEP_SHARE) / (probes.get(winner.kind) as number));
+    const longer = Math.min(winner.defaultSteps, affordable);
+    if (longer > finalSteps) {
+      finalSteps = longer;
+      config = fitModelConfig(spec, data, finalSteps);
+    }
+  }
+  say(`fit: chose ${winner.kind}; training it on all ${labelledCount(labelled)} labelled rows for ${finalSteps} steps`);
   const model = createModel(config, { generator: new Generator(o.seed), device: o.device });
   let result: TrainResult;
   try {
