@@ -1,4 +1,6 @@
-// `npm run results`: rebuilds the semi-supervised results table in README.md from runs (default: results/runs).
+// `npm run results`: rebuilds the semi-supervised results table in README.md from runs (default: results/runs), and
+// the users'-tables table from `semigen fit`'s runs on the UCI tables (results/tables/fit.jsonl, written by
+// scripts/fit-runs.mjs) beside scikit-learn's anchors (results/tables/anchors.jsonl).
 // A run is either a run file, <name>.json, as results/ keeps them ({"config": the run's config.json, "labels": its
 // label split, "epochs": its evaluation lines}; scripts/trim-results.mjs writes one from a run folder), or a run
 // folder as `semigen train` leaves it (config.json and metrics.jsonl; checkpoints are not needed). One row per
@@ -42,6 +44,27 @@ export const ANCHOR_FASHION: Record<number, string> = { 100: '31.2 ± 1.3 (PyTor
 
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
+const TABLES_START = '<!-- tables:start -->';
+const TABLES_END = '<!-- tables:end -->';
+
+/** One `semigen fit` run of scripts/fit-runs.mjs: its table, seed, the chosen model's test error, its wall time,
+ *  and the leaderboard (each kind's fold models' test error at the epoch cross-validation chose). */
+export interface FitRun {
+  table: string;
+  seed: number;
+  labels: number;
+  exit: number;
+  seconds: number;
+  chosen?: string;
+  test_error?: number;
+  leaderboard?: { kind: string; test_error: number | null }[];
+}
+
+/** scikit-learn's figures on a table (mean and std of test error % over seeds), by method. */
+export interface AnchorRun {
+  table: string;
+  methods: Record<string, { mean: number; std: number }>;
+}
 
 interface RunConfig {
   model: { kind: string; inputSize?: number } & Record<string, unknown>; data: { name: string; labelledRows?: number }; seed: number; totalSteps: number;
@@ -210,25 +233,77 @@ export function resultsTable(runs: RunResult[]): string {
   return lines.join('\n');
 }
 
-/** README text with the part between the results markers replaced by `table`. */
-export function replaceTable(readme: string, table: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README has no ${START} ... ${END} block for the results table`);
-  return `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
+/**
+ * The users'-tables table: per table, each candidate's fold models (test error % mean ± std over the seeds), the
+ * model fit chose trained on every label, fit's longest wall time, and the anchors; the row's lowest mean in bold.
+ */
+export function fitTable(runs: FitRun[], anchors: AnchorRun[]): string {
+  const ok = runs.filter((r) => r.exit === 0 && typeof r.test_error === 'number');
+  const tables = [...new Set(ok.map((r) => r.table))].sort();
+  const kinds = [...new Set(ok.flatMap((r) => (r.leaderboard ?? []).map((e) => e.kind)))]
+    .sort((a, b) => MODEL_KINDS.indexOf(a) - MODEL_KINDS.indexOf(b));
+  const methods = [...new Set(anchors.flatMap((a) => Object.keys(a.methods)))];
+  const head = ['table (labels)', ...kinds.map((k) => `${k} (folds)`), '**semigen fit**', 'fit chose', 'fit minutes (longest)', ...methods];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const table of tables) {
+    const group = ok.filter((r) => r.table === table).sort((a, b) => a.seed - b.seed);
+    const cell = (values: number[]): { mean: number; text: string } => {
+      if (values.length === 0) return { mean: Infinity, text: '-' };
+      const { mean, std } = meanStd(values);
+      return { mean, text: values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2) };
+    };
+    const kindCells = kinds.map((k) => cell(group.flatMap((r) => (r.leaderboard ?? [])
+      .filter((e) => e.kind === k && e.test_error !== null).map((e) => 100 * (e.test_error as number)))));
+    const fitCell = cell(group.map((r) => 100 * (r.test_error as number)));
+    const anchor = anchors.find((a) => a.table === table);
+    const anchorCells = methods.map((m) => (anchor?.methods[m] === undefined ? { mean: Infinity, text: '-' }
+      : { mean: anchor.methods[m].mean, text: `${anchor.methods[m].mean.toFixed(2)} ± ${anchor.methods[m].std.toFixed(2)}` }));
+    const best = Math.min(...[...kindCells, fitCell, ...anchorCells].map((c) => c.mean));
+    const show = (c: { mean: number; text: string }): string => (c.mean === best ? `**${c.text}**` : c.text);
+    const chosen = [...new Set(group.map((r) => r.chosen))].map((k) => `${k} ×${group.filter((r) => r.chosen === k).length}`);
+    lines.push(`| ${table} (${group[0].labels}) | ${kindCells.map(show).join(' | ')} | ${show(fitCell)} | ${chosen.join(', ')} | ` +
+      `${Math.max(...group.map((r) => r.seconds / 60)).toFixed(1)} | ${anchorCells.map(show).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** README text with the part between the `start` and `end` markers replaced by `table`. */
+export function replaceTable(readme: string, table: string, start = START, end = END): string {
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README has no ${start} ... ${end} block for the table`);
+  return `${readme.slice(0, from + start.length)}\n${table}\n${readme.slice(to)}`;
+}
+
+/** JSON lines of a file ([] when it does not exist; a line cut short is skipped). */
+function jsonLines<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  const out: T[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      continue;
+    }
+  }
+  return out;
 }
 
 function main(argv: string[]): void {
   const roots: string[] = [];
   let readme = 'README.md';
+  let tablesDir = 'results/tables';
   let check = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--readme') readme = argv[++i];
+    else if (argv[i] === '--tables') tablesDir = argv[++i];
     else if (argv[i] === '--check') check = true;
     else if (argv[i] === '-h' || argv[i] === '--help') {
-      console.log('Usage: npm run results -- [run-root ...] [--readme FILE] [--check]\n' +
+      console.log('Usage: npm run results -- [run-root ...] [--readme FILE] [--tables DIR] [--check]\n' +
         'Rebuilds the results table in README.md from finished runs: run files (<name>.json) and run folders\n' +
-        '(default root: results/runs).\n' +
+        '(default root: results/runs), and the users\' tables table from DIR/fit.jsonl and DIR/anchors.jsonl\n' +
+        '(default DIR: results/tables; scripts/fit-runs.mjs writes them).\n' +
         '--check: exit 1 when the README table differs from the runs (nothing is written).');
       return;
     } else roots.push(argv[i]);
@@ -238,7 +313,13 @@ function main(argv: string[]): void {
   const table = runs.length === 0 ? '_No finished runs yet._' : resultsTable(runs);
   console.log(table);
   const text = readFileSync(readme, 'utf8');
-  const updated = replaceTable(text, table);
+  let updated = replaceTable(text, table);
+  const fitRuns = jsonLines<FitRun>(join(tablesDir, 'fit.jsonl'));
+  if (fitRuns.length > 0) {
+    const tables = fitTable(fitRuns, jsonLines<AnchorRun>(join(tablesDir, 'anchors.jsonl')));
+    console.log(tables);
+    updated = replaceTable(updated, tables, TABLES_START, TABLES_END);
+  }
   if (check) {
     if (updated !== text) {
       console.error(`${readme}: the results table is out of date (run npm run results)`);

@@ -1,0 +1,77 @@
+// `semigen fit` end to end on a small table: the leaderboard, the chosen model's run folder taken by eval and
+// predict, the test file reported and never chosen on, and bad flags as one line each.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const cli = (...args) => spawnSync(process.execPath, [main, ...args], {
+  encoding: 'utf8', timeout: 300_000, env: { ...process.env, SEMIGEN_NUM_THREADS: '1' },
+});
+const dir = mkdtempSync(join(tmpdir(), 'semigen-fit-cli-'));
+const path = (name) => join(dir, name);
+
+/** Rows of three classes told apart by two numeric columns and a category, with noise. */
+function table(name, count, seed) {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lines = ['size,weight,shade,class'];
+  for (let r = 0; r < count; r++) {
+    const k = r % 3;
+    lines.push([(10 * k + 6 * rand()).toFixed(2), (100 - 20 * k + 15 * rand()).toFixed(1), ['dark', 'mid', 'light'][rand() < 0.7 ? k : (k + 1) % 3],
+      `"${['small one', 'medium', 'large'][k]}"`].join(','));
+  }
+  writeFileSync(path(name), `${lines.join('\n')}\n`);
+  return path(name);
+}
+const train = table('train.csv', 240, 3);
+const test = table('test.csv', 90, 7);
+
+const s = suite('cli: fit');
+s.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function fails(r, pattern) {
+  assert.is(r.status, 1, `expected exit 1, got ${r.status}: ${r.stdout} ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: '));
+  assert.is(lines.length, 1, r.stderr);
+  assert.match(lines[0], pattern);
+}
+
+s('fit prints a leaderboard and leaves a run folder eval and predict take', () => {
+  const out = path('fitted');
+  const r = cli('fit', '--data', train, '--test', test, '--labels', '30', '--models', 'supervised,ssae', '--budget', '20s', '--folds', '2', '--seed', '2', '--out', out);
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /^model\s+fold error %\s+minutes\s+test error % \(fold models\)/);
+  const rows = lines.slice(1, 3).map((l) => l.split(/\s{2,}/));
+  assert.equal(rows.map((c) => c[0]).sort(), ['ssae', 'supervised']);
+  for (const c of rows) assert.match(c[1], /^\d+\.\d\d ± \d+\.\d\d$/);
+  const board = JSON.parse(readFileSync(join(out, 'leaderboard.json'), 'utf8'));
+  assert.is(board.chosen, rows[0][0], 'the first row is the model chosen');
+  assert.match(lines[3], new RegExp(`^chosen: ${board.chosen}, trained on every labelled row for ${board.steps} steps; test error \\d+\\.\\d\\d% over 90 test rows$`));
+  assert.match(r.stderr, /fit: 2 models × 2 folds of 30 labelled rows/);
+  assert.ok(existsSync(join(out, 'schema.json')) && existsSync(join(out, 'labels.json')));
+
+  const evaluated = JSON.parse(cli('eval', out, '--json').stdout);
+  assert.equal([evaluated.model, evaluated.evaluated, evaluated.rows, evaluated.labels], [board.chosen, 'test', 90, 30]);
+  assert.is(evaluated.test_error.toFixed(4), board.test.test_error.toFixed(4));
+  const predicted = cli('predict', out, '--input', test, '--out', path('preds.csv'));
+  assert.is(predicted.status, 0, predicted.stderr);
+  assert.match(readFileSync(path('preds.csv'), 'utf8').split('\n')[0], /^class,p\(large\),p\(medium\),p\(small one\)$/);
+
+  fails(cli('fit', '--data', train, '--out', out), /already holds a run .*--overwrite/);
+});
+
+s('bad flags are one line each', () => {
+  fails(cli('fit', '--data', train, '--budget', '10'), /--budget must be a time with its unit, e.g. 90s, 10m or 1h, got '10'/);
+  fails(cli('fit', '--data', train, '--models', 'vae'), /--models: 'vae' is not one of the classifiers/);
+  fails(cli('fit', '--data', train, '--folds', '1'), /--folds must be at least 2/);
+  fails(cli('fit', 'm2', '--data', train), /fit takes no model \(it chooses one\)/);
+  fails(cli('fit'), /fit needs --data FILE/);
+});
+
+s.run();
