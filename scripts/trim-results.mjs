@@ -1,6 +1,6 @@
 // Turns run folders into what results/ keeps of each run: one file, <folder>.json beside the folder, holding
 //   {"config": config.json, "labels": labels.json (the label split; null when the run has none),
-//    "epochs": [the evaluation lines of metrics.jsonl (kind 'epoch' or 'end' records carrying test_* metrics)]}
+//    "epochs": [the evaluation lines of metrics.jsonl (kind 'epoch', 'end' or 'best' records carrying test_* metrics)]}
 // with the config and the label split on one line each and one line per evaluation record. An evaluation record
 // keeps step, epoch, wall_s and every test_* metric (and kind, where it is not 'epoch'); its training-side
 // figures (losses, samples_per_s, rss_mb, stage, ...) are dropped, as is everything else in the folder
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 /** Whether a metrics.jsonl record is an evaluation record. */
 function isEvaluation(record) {
-  return (record.kind === 'epoch' || record.kind === 'end') && Object.keys(record).some((k) => k.startsWith('test_'));
+  return (record.kind === 'epoch' || record.kind === 'end' || record.kind === 'best') && Object.keys(record).some((k) => k.startsWith('test_'));
 }
 
 /** The fields of an evaluation record that results/ keeps, in the record's own order. */

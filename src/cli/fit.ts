@@ -3,7 +3,7 @@
 // leaderboard: each model's fold error, its minutes, and the test error where a test file was given (never used to
 // choose).
 import { join } from 'node:path';
-import { fit, FIT_KINDS, type FitEntry } from '../fit/fit.js';
+import { fit, FIT_KINDS, FitStopped, type FitEntry, type FitResult } from '../fit/fit.js';
 import { kindSpec, MODEL_KINDS } from '../models/registry.js';
 import { setNumThreads } from '../backend.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
@@ -14,10 +14,11 @@ const CLASSIFIERS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
 export const fitHelp = `Usage: semigen fit --data FILE [--test FILE] [--labels N] [--budget 10m] [options]
 
 Chooses a model for your table: each candidate is trained on all but one of --folds stratified folds of the
-labelled rows (and on every unlabelled row) and measured on the fold left out, which also picks its best epoch.
-The one with the lowest mean fold error is trained again on every labelled row, for the median of its folds' best
-step counts, and saved as a run folder that eval, predict and encode take. The --test file is measured for the
-leaderboard only; nothing is chosen on it.
+labelled rows (and on every unlabelled row) and measured on the fold left out at every epoch. The folds' mean error
+per epoch is the candidate's curve; its lowest point is the candidate's error and length. The candidate of lowest
+error is trained again on every labelled row for that length (longer, up to its default length, when the budget
+cut its curve while still falling) and saved as a run folder that eval, predict and encode take. The --test file
+is measured for the leaderboard only, and its time is not charged to the budget; nothing is chosen on it.
 
 Data:
   --data FILE         your table (.csv, .tsv, .txt, .gz of one) or .npy, or --dataset mnist | fashion-mnist
@@ -28,7 +29,8 @@ Data:
   --delimiter C, --missing LIST, --scaling S: as for train
 
 Fit:
-  --budget T          wall time for the whole fit: 90s, 10m, 1h (default 10m)
+  --budget T          time for the whole fit, cross-validation and final run (the test file's evaluations not
+                      counted): 90s, 10m, 1h (default 10m)
   --models LIST       the candidates, comma-separated (default ${FIT_KINDS.join(',')}; any of ${CLASSIFIERS.join(', ')})
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
   --seed N            seeds the folds, the weights and the batch order (default 0)
@@ -76,6 +78,7 @@ export async function runFit(argv: string[]): Promise<void> {
   for (const k of kinds) {
     if (!CLASSIFIERS.includes(k)) throw new UsageError(`--models: '${k}' is not one of the classifiers (${CLASSIFIERS.join(', ')})`);
   }
+  if (new Set(kinds).size !== kinds.length) throw new UsageError(`--models lists a model twice: ${values.models}`);
   const device = parseDevice(values.device);
   if (values.threads !== undefined) setNumThreads(positiveInt('threads', values.threads, 1));
   const json = values.json === true;
@@ -94,11 +97,19 @@ export async function runFit(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   try {
-    const result = await fit({ ...data, name: data.name }, {
+    let result: FitResult;
+    try {
+      result = await fit({ ...data, name: data.name }, {
       outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
       signal: controller.signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
       onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
-    });
+      });
+    } catch (e) {
+      if (!(e instanceof FitStopped)) throw e;
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = 130; // stopped by Ctrl-C, as shells expect
+      return;
+    }
     result.model.module.dispose();
     const test = result.run.result.test?.test_error;
     if (json) {
@@ -108,7 +119,8 @@ export async function runFit(argv: string[]): Promise<void> {
       }));
     } else {
       console.log(leaderboardTable(result.leaderboard, data.test !== null));
-      console.log(`chosen: ${result.kind}, trained on every labelled row for ${result.run.steps} steps` +
+      const short = result.run.steps < result.run.planned ? ` (the budget ran out; ${result.run.planned} were planned)` : '';
+      console.log(`chosen: ${result.kind}, trained on every labelled row for ${result.run.steps} steps${short}` +
         `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
       console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
     }

@@ -109,16 +109,25 @@ export function readRun(path: string): RunResult | null {
   if (run === null) return null;
   const { config } = run;
   let last: Record<string, number> | null = null;
+  let best: Record<string, number> | null = null;
   let wall = 0;
   let step = 0;
   for (const item of run.records) {
     if (typeof item !== 'object' || item === null) continue;
     const record = item as Record<string, number>;
+    // a run with validation rows ends with a 'best' record: the best epoch's figures, at that epoch's step
+    if ((record as { kind?: unknown }).kind === 'best') {
+      if (typeof record.test_error === 'number') best = record;
+      continue;
+    }
     if (typeof record.wall_s === 'number') wall = record.wall_s;
     if (typeof record.step === 'number') step = record.step;
     if (typeof record.test_error === 'number') last = record;
   }
-  if (last === null || step < config.totalSteps) return null;
+  // finished: all its steps, or stopped early by its validation rows (the best record is written at a run's end);
+  // its figure is then the best epoch's, the weights eval uses
+  if (best !== null) last = best;
+  if (last === null || (step < config.totalSteps && best === null)) return null;
   return {
     dir: path, model: config.model.kind, dataset: config.data.name, labels: config.data.labelledRows ?? 0, seed: config.seed,
     testError: last.test_error * 100, wallSeconds: wall, step, options: commandOptions(config.extra?.command).filter((o) => !isDefault(config.model, o)),

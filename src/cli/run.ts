@@ -137,7 +137,7 @@ function savedRows(run: OpenRun, name: 'labels.json' | 'validation.json', count:
 function trainedLabels(run: OpenRun, train: DataSplit): DataSplit {
   const labelled = savedRows(run, 'labels.json', train.count);
   const kept = labelled === null ? train : withLabelsOnly(train, labelled);
-  const held = savedRows(run, 'validation.json', train.count);
+  const held = heldRows(run, train.count);
   return held === null ? kept : withoutRows(kept, held);
 }
 
@@ -148,8 +148,22 @@ async function validationRows(run: OpenRun): Promise<EvaluationRows | null> {
   }
   if (!existsSync(join(run.dir, 'validation.json'))) return null;
   const train = await loadRunInput(run, run.dataName);
-  const held = savedRows(run, 'validation.json', train.count) as number[];
+  const held = heldRows(run, train.count);
+  if (held === null) return null;
   return { split: subsetRows(train, held), name: 'validation', describe: `the ${held.length} ${VALIDATION_ROWS} of ${run.dataName}` };
+}
+
+/** validation.json's rows, when the run's config says it held that many out (a file the run did not write is an
+ *  error, not a choice of rows). */
+function heldRows(run: OpenRun, count: number): number[] | null {
+  const held = savedRows(run, 'validation.json', count);
+  if (held === null) return null;
+  const said = (run.config.data as { validationRows?: unknown } | undefined)?.validationRows;
+  if (said !== held.length) {
+    throw new UsageError(`${join(run.dir, 'validation.json')}: lists ${held.length} rows, but the run's config.json says it held out ` +
+      `${String(said ?? 0)}; it belongs to another run`);
+  }
+  return held;
 }
 
 /** What validation rows are called in words. */

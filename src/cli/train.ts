@@ -63,7 +63,8 @@ Data:
   --validation F      hold out a stratified fraction F (e.g. 0.2) of the labelled training rows (of the --labels
                       chosen, when given; saved as validation.json), or give a labelled FILE of the same columns.
                       They are never trained on: evaluated each epoch as validation_<metric>, the epoch with the
-                      lowest is kept as best.safetensors, which eval, predict and encode then use
+                      lowest validation error (neg_elbo for a VAE, loss for AE and DAE; not for GAN) is kept as
+                      best.safetensors, which eval, predict and encode then use
   --patience N        with --validation: stop after N epochs without a lower validation metric (default: a fifth
                       of the run's epochs, at least 5)
   --class-weights W   balanced: weigh each class's cross-entropy by n / (classes · its labelled rows), for
@@ -72,7 +73,8 @@ Data:
 Training:
   --epochs N          epochs to train (default ${byTrait((k) => k.epochs)}, or as many as make ${byTrait((k) => k.minSteps)} steps
                       on a smaller data set; m1m2 trains M1 for the first half of the steps and M2
-                      for the rest, unless --option m1Steps=N sets the split; a resumed m1m2 run keeps its split)
+                      for the rest, unless --option m1Steps=N sets the split, and vime its encoder likewise
+                      (--option selfSteps=N); a resumed run keeps its split)
   --steps N           or a number of steps
   --batch-size N      rows per step (default ${byTrait((k) => k.batchSize)}, or all the rows of a smaller file;
                       the semi-supervised models' labelled batch is --option labelledBatchSize=N, default 100)
@@ -98,8 +100,9 @@ cells masked out of the losses), and the decoders model each column by its type 
 categorical; override with --option likelihood=bernoulli|gaussian). Example:
   semigen train m2 --data train.csv --test test.csv --labels 60
 
-The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, schema.json for a table, and
-samples.png / reconstructions.png where the model makes images.`;
+The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, schema.json for a table,
+labels.json (the labelled rows trained on) with --labels, validation.json and best.safetensors with --validation,
+and samples.png / reconstructions.png where the model makes images.`;
 
 const TRAIN_FLAGS = {
   dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' }, test: { type: 'string' },
@@ -145,6 +148,9 @@ export async function runTrain(argv: string[]): Promise<void> {
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
   const files: Record<string, string> = {};
   const kept = labels === null ? null : keepFewLabels(data, labels, seed);
+  if (values.validation !== undefined && spec.monitor === null) {
+    throw new UsageError(`--validation: ${kind} reports no validation metric to choose an epoch by`);
+  }
   const validation = await holdValidation(values, data, seed, read, files);
   if (kept !== null) files['labels.json'] = labelSplitJson(kept, validation.rows, data.train, seed);
   if (validation.rest !== null) data.train = validation.rest;
@@ -175,6 +181,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split, validation: validation.split,
     }, {
       epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true, patience,
+      monitor: validation.split === null ? undefined : spec.monitor ?? undefined,
       progress: json ? 'json' : 'auto', signal: controller.signal, evalName: evaluation.name,
       extra: { command: ['train', ...argv] }, files,
     });
@@ -196,7 +203,9 @@ export async function runTrain(argv: string[]): Promise<void> {
       const best = result.best === null ? '' : `; best epoch ${result.best.epoch} (step ${result.best.step}, ${result.best.metric} ` +
         `${result.best.value.toFixed(4)} over ${validation.split?.count} ${VALIDATION_ROWS}), kept as best.safetensors`;
       console.log(`${ended}: ${kind} on ${data.name}, step ${result.step} (epoch ${result.epoch}) in ${result.seconds.toFixed(1)} s${best}`);
-      if (tests) console.log(`${result.best === null ? '' : 'best epoch: '}${tests}${over}`);
+      // an aborted run's figures are its last epoch's; eval and predict will use the best epoch's weights
+      const whose = result.best === null ? '' : result.stopped === 'aborted' ? 'last epoch: ' : 'best epoch: ';
+      if (tests) console.log(`${whose}${tests}${over}`);
       console.log(`run folder: ${outDir}${result.stopped === 'aborted' ? ' (continue with --resume)' : ''}`);
     }
     // stopped by Ctrl-C: the checkpoint is written, and the exit code says so (128 + SIGINT), as shells expect
@@ -320,7 +329,12 @@ async function holdValidation(values: TrainFlags, data: LabelledData, seed: numb
   if (data.schema === undefined && !/\.npy$/i.test(data.name)) {
     throw new UsageError(`--validation FILE is for your own data file (--data FILE); give ${data.name} a fraction, e.g. --validation 0.1`);
   }
-  const split = (await loadFileDataset(given, { schema: data.schema, labelColumn: read.labelColumn, delimiter: read.delimiter })).train;
+  let split: DataSplit;
+  try {
+    split = (await loadFileDataset(given, { schema: data.schema, labelColumn: read.labelColumn, delimiter: read.delimiter })).train;
+  } catch (e) {
+    throw new UsageError(`--validation ${given}: ${(e as Error).message}`);
+  }
   if (split.features !== data.train.features) {
     throw new UsageError(`--validation ${given}: has ${split.features} features per row, the training file ${data.train.features}`);
   }

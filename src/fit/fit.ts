@@ -82,8 +82,9 @@ export interface FitResult {
   kind: string;
   /** sorted by cvError (candidates that did not run last) */
   leaderboard: FitEntry[];
-  /** the final run: its folder, steps, and test metrics when a test split was given */
-  run: { outDir: string; steps: number; result: TrainResult };
+  /** the final run: its folder, the steps it took and those planned (fewer when the budget ran out), and its
+   *  result (test metrics when a test split was given) */
+  run: { outDir: string; steps: number; planned: number; result: TrainResult };
   seconds: number;
 }
 
@@ -94,20 +95,32 @@ const PROBE_STEPS = 8;
 /** A candidate the budget allows fewer steps than this is not run: its error would say nothing. */
 const MIN_STEPS = 200;
 
+/** fit() stopped by its abort signal: nothing was chosen or saved as the chosen model. */
+export class FitStopped extends Error {}
+
 export async function fit(data: LabelledData, options: FitOptions): Promise<FitResult> {
   const started = performance.now();
-  const elapsed = (): number => (performance.now() - started) / 1000;
+  // seconds spent on the test rows are left out of the budget: the test split must not change how long anything
+  // trains, and so what is chosen
+  let testSeconds = 0;
+  const elapsed = (): number => (performance.now() - started) / 1000 - testSeconds;
   const o = checkFitOptions(data, options);
   const say = o.onProgress ?? ((): void => {});
+  const stopIfAborted = (when: string): void => {
+    if (o.signal?.aborted) throw new FitStopped(`fit: stopped ${when}; no model was chosen`);
+  };
   const labelled = data.train;
   const folds = stratifiedFolds(labelled.labels, o.folds, o.seed);
   const cvDir = join(o.outDir, 'cv');
   prepareFitFolder(o.outDir, cvDir, o.overwrite === true);
 
   // time: the probes first, then the time left shared equally by the runs still to come (the final run included), so
-  // that what a run stopped early by its patience leaves goes to the runs after it
+  // that what a run shorter than its share leaves goes to the runs after it
   const probes = new Map<string, number>();
-  for (const kind of o.kinds) probes.set(kind, await secondsPerStep(kind, data, cvDir, o));
+  for (const kind of o.kinds) {
+    probes.set(kind, await secondsPerStep(kind, data, cvDir, o));
+    stopIfAborted('while timing the models');
+  }
   let runsLeft = o.kinds.length * o.folds + 1;
   say(`fit: ${o.kinds.length} models × ${o.folds} folds of ${labelledCount(labelled)} labelled rows, ` +
     `about ${((o.budgetSeconds - elapsed()) / runsLeft).toFixed(0)} s a run at most`);
@@ -144,7 +157,12 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
       const foldDir = join(cvDir, `${kind}-fold${f + 1}`);
       const run = await trainOn(config, {
         train: withoutRows(labelled, folds[f]), validation: subsetRows(labelled, folds[f]), test: o.test ?? null,
-      }, { steps, batchSize, seed: o.seed + f, outDir: foldDir, maxSeconds: perRun * 1.5, o });
+      }, {
+        steps, batchSize, seed: o.seed + f, outDir: foldDir, maxSeconds: perRun * 3, o,
+        onTest: (seconds) => {
+          testSeconds += seconds;
+        },
+      });
       validFrom = run.validFrom;
       curves.push(run.epochs);
       for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', 'best.safetensors']) rmSync(join(foldDir, file), { force: true });
@@ -166,6 +184,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     }
     say(`fit: ${kind}: fold error ${entry.cvError === null ? '-' : (100 * entry.cvError).toFixed(2)}%`);
   }
+  stopIfAborted('during cross-validation');
   leaderboard.sort((a, b) => (a.cvError ?? Infinity) - (b.cvError ?? Infinity) ||
     (a.cvCrossEntropy ?? Infinity) - (b.cvCrossEntropy ?? Infinity) || a.seconds - b.seconds);
   const winner = leaderboard[0];
@@ -192,6 +211,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
   try {
     result = await train(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
       steps: finalSteps, batchSize: Math.min(spec.batchSize, labelled.count), seed: o.seed, outDir: o.outDir, device: o.device,
+      maxSeconds: Math.max(1, o.budgetSeconds - elapsed()),
       overwrite: true, progress: 'none', signal: o.signal, evalEvery: 1e9,
       extra: { ...o.extra, fit: { leaderboard } }, files: o.files,
     });
@@ -199,10 +219,14 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     disposeModel(model);
     throw e;
   }
+  if (result.stopped === 'aborted') {
+    disposeModel(model);
+    stopIfAborted(`during the final run of ${winner.kind}, at step ${result.step} of ${finalSteps}`);
+  }
   const seconds = elapsed();
-  const board = `${JSON.stringify({ chosen: winner.kind, steps: finalSteps, seconds, leaderboard, test: result.test }, null, 2)}\n`;
+  const board = `${JSON.stringify({ chosen: winner.kind, steps: result.step, planned: finalSteps, seconds, leaderboard, test: result.test }, null, 2)}\n`;
   writeFileAtomic(join(o.outDir, 'leaderboard.json'), Buffer.from(board));
-  return { model, kind: winner.kind, leaderboard, run: { outDir: o.outDir, steps: finalSteps, result }, seconds };
+  return { model, kind: winner.kind, leaderboard, run: { outDir: o.outDir, steps: result.step, planned: finalSteps, result }, seconds };
 }
 
 type CheckedFit = Required<Pick<FitOptions, 'outDir' | 'folds' | 'budgetSeconds' | 'seed' | 'device'>> & FitOptions & { kinds: readonly string[] };
@@ -234,7 +258,8 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
   if (!Number.isInteger(asked) || asked < 2) throw new Error(`fit: folds must be an integer of at least 2, got ${String(asked)}`);
   const folds = Math.min(asked, smallest);
   if (folds < 2) {
-    throw new Error(`fit: a class of ${data.name} has ${smallest} labelled row; cross-validation needs at least 2 of each class`);
+    throw new Error(`fit: a class of ${data.name} has ${smallest} labelled row; cross-validation needs at least 2 of each class ` +
+      '(give more labels)');
   }
   return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu' };
 }
@@ -263,17 +288,20 @@ export function fitModelConfig(spec: KindSpec, data: LabelledData, steps: number
 /** Seconds per training step of a kind on this data and machine: a few steps timed after one to warm up. */
 async function secondsPerStep(kind: string, data: LabelledData, cvDir: string, o: CheckedFit): Promise<number> {
   const spec = kindSpec(kind);
-  const config = fitModelConfig(spec, data, 1000);
+  // a staged kind's run-derived split falls inside the probe, so both stages are timed
+  const config = fitModelConfig(spec, data, PROBE_STEPS + 1);
   const batchSize = Math.min(spec.batchSize, data.train.count);
   let first = 0;
+  let last = 0;
   await trainOn(config, { train: data.train, validation: null, test: null }, {
     steps: PROBE_STEPS + 1, batchSize, seed: o.seed, outDir: join(cvDir, `${kind}-probe`), o,
     onStep: (step) => {
       if (step === 1) first = performance.now();
+      last = performance.now();
     },
   });
   rmSync(join(cvDir, `${kind}-probe`), { recursive: true, force: true });
-  return Math.max(1e-4, (performance.now() - first) / 1000 / PROBE_STEPS);
+  return Math.max(1e-4, (last - first) / 1000 / PROBE_STEPS);
 }
 
 /** A fold run's evaluation at an epoch end (or at its last step): its validation and test metrics. */
@@ -287,7 +315,7 @@ interface EpochRecord {
 
 /**
  * The index of the epoch where the folds' mean validation error is lowest (mean cross-entropy breaking ties), over
- * the epochs every fold reached from `validFrom` steps on; null when there is none.
+ * the epochs every fold reached after `validFrom` steps; null when there is none.
  */
 export function lowestPoint(curves: EpochRecord[][], validFrom: number): number | null {
   const reached = Math.min(...curves.map((c) => c.length));
@@ -295,7 +323,7 @@ export function lowestPoint(curves: EpochRecord[][], validFrom: number): number 
   let bestError = Infinity;
   let bestEntropy = Infinity;
   for (let e = 0; e < reached; e++) {
-    if (curves.some((c) => c[e].step < validFrom)) continue;
+    if (curves.some((c) => c[e].step <= validFrom)) continue; // still the first stage, its last step included
     const error = mean(curves.map((c) => c[e].validation_error));
     const entropy = mean(curves.map((c) => c[e].validation_cross_entropy));
     if (error < bestError || (error === bestError && entropy < bestEntropy)) {
@@ -309,23 +337,25 @@ export function lowestPoint(curves: EpochRecord[][], validFrom: number): number 
 
 /**
  * One training run of a config on the splits given, without progress output, evaluating the validation (and test)
- * rows at every epoch end; the model is freed after. Patience is generous: the curve is read across folds, and one
- * fold's few rows should not end it early.
+ * rows at every epoch end; the model is freed after. No patience: the curve is read across folds, and one fold's few
+ * rows must not cut it short for the others; the step budget bounds the run.
  */
 async function trainOn(config: ModelConfig, splits: { train: DataSplit; validation: DataSplit | null; test: DataSplit | null },
-  run: { steps: number; batchSize: number; seed: number; outDir: string; maxSeconds?: number; o: CheckedFit; onStep?: (step: number) => void }):
+  run: {
+    steps: number; batchSize: number; seed: number; outDir: string; maxSeconds?: number; o: CheckedFit;
+    onStep?: (step: number) => void; onTest?: (seconds: number) => void;
+  }):
   Promise<{ result: TrainResult; epochs: EpochRecord[]; validFrom: number }> {
   const model = createModel(config, { generator: new Generator(run.seed), device: run.o.device });
   const epochs: EpochRecord[] = [];
   try {
-    const stepsPerEpoch = Math.max(1, Math.floor(splits.train.count / run.batchSize));
-    const total = run.steps / stepsPerEpoch;
     const result = await train(model, { train: splits.train, test: splits.test, validation: splits.validation }, {
       steps: run.steps, batchSize: run.batchSize, seed: run.seed, outDir: run.outDir, device: run.o.device, overwrite: true,
       progress: 'none', signal: run.o.signal, maxSeconds: run.maxSeconds, evalEvery: 1, checkpointEvery: 1e9,
-      ...(splits.validation === null ? {} : { patience: Math.max(10, Math.ceil(total / 4)) }),
+      ...(splits.validation === null ? {} : { monitor: 'error' }),
       onEvent: (e) => {
         if (e.type === 'step') run.onStep?.(e.step);
+        if (e.type === 'eval') run.onTest?.(e.seconds);
         const r = e.type === 'record' ? e.record : null;
         if (r !== null && (r.kind === 'epoch' || r.kind === 'end') && typeof r.validation_error === 'number') {
           epochs.push({

@@ -160,6 +160,6 @@ export class GAN extends Model<GANConfig, GANNetwork> implements Decoder, Sample
 }
 
 export const ganKind: KindSpec = {
-  kind: 'gan', schema: ganOptions, describe: 'MLP GAN, non-saturating loss', ...GENERATIVE, batchSize: 100,
+  kind: 'gan', schema: ganOptions, describe: 'MLP GAN, non-saturating loss', ...GENERATIVE, batchSize: 100, monitor: null,
   create: (config, options) => new GAN(config as ConfigInput<'gan', typeof ganOptions>, options),
 };

@@ -24,6 +24,8 @@ export interface KindSpec extends ConfigSpec {
   batchSize: number;
   /** default fraction of the run over which the learning rate decays linearly to 0; null: the kind has no decay */
   lrDecay: number | null;
+  /** the evaluation metric validation rows choose the best epoch by (lower is better); null: none means that */
+  monitor: string | null;
   /** default training length in epochs, for data of tens of thousands of rows */
   epochs: number;
   /** the fewest steps a run takes by default: on a small table an epoch is a few steps, and the kind's epochs would
@@ -57,8 +59,9 @@ export function stageSplit(kind: string, option: string, second: string): (run: 
   };
 }
 
-/** The traits of the unsupervised kinds: batches of 128, no learning-rate decay, 10 epochs, 2000 steps at least. */
-export const GENERATIVE = { semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10, minSteps: 2000 } as const;
+/** The traits of the unsupervised kinds: batches of 128, no learning-rate decay, 10 epochs, 2000 steps at least,
+ *  validation by their loss (a kind whose loss is named otherwise says so). */
+export const GENERATIVE = { semiSupervised: false, batchSize: 128, lrDecay: null, epochs: 10, minSteps: 2000, monitor: 'loss' } as const;
 
 /** A run's default length in epochs of `stepsPerEpoch` steps: the kind's epochs, or more to make its minSteps. */
 export function defaultEpochs(spec: KindSpec, stepsPerEpoch: number): number {

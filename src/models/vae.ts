@@ -112,6 +112,6 @@ export class VAE extends Model<VAEConfig, VAENetwork> implements Encoder, Decode
 }
 
 export const vaeKind: KindSpec = {
-  kind: 'vae', schema: vaeOptions, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder', ...GENERATIVE,
+  kind: 'vae', schema: vaeOptions, describe: 'variational autoencoder, Gaussian latent, Bernoulli decoder', ...GENERATIVE, monitor: 'neg_elbo',
   create: (config, options) => new VAE(config as ConfigInput<'vae', typeof vaeOptions>, options),
 };

@@ -27,6 +27,10 @@ export type { TrainOptions, TrainEvent, TrainResult, DataRead, BestEpoch } from 
 /** The file the best epoch's weights are kept in, beside checkpoint.safetensors. */
 export const BEST_CHECKPOINT = 'best.safetensors';
 
+/** Files of a run folder that a new run (not a resumed one) must not inherit: they describe the rows, the choice or
+ *  the weights of the run before it. */
+const STALE_ON_RESTART = ['labels.json', 'validation.json', 'leaderboard.json', 'schema.json', BEST_CHECKPOINT, 'best.prev.safetensors'];
+
 
 const YIELD_MS = 50;
 
@@ -132,7 +136,12 @@ class TrainingRun {
       }
       for (const f of earlier) rmSync(f);
     }
-    if (o.resume) this.restore();
+    if (o.resume) {
+      this.restore();
+    } else {
+      // what an earlier run in this folder left beside its checkpoints would describe another run
+      for (const name of STALE_ON_RESTART) if (!(name in o.files)) rmSync(join(o.outDir, name), { force: true });
+    }
     for (const [name, text] of Object.entries(o.files)) writeFileAtomic(join(o.outDir, name), Buffer.from(text));
     writeFileAtomic(join(o.outDir, 'config.json'),
       Buffer.from(`${JSON.stringify({ ...this.config, resumed_from_step: o.resume ? this.step : null }, null, 2)}\n`));
@@ -227,10 +236,11 @@ class TrainingRun {
 
   private evaluateTest(): Record<string, number> {
     if (this.testData === null) return {};
+    const t0 = performance.now();
     const metrics = evaluate(this.model, this.testData, this.o.evalBatchSize, this.o.evalName);
     this.stopOnNonFinite(metrics);
     this.lastEval = metrics;
-    this.emit({ type: 'eval', step: this.step, metrics });
+    this.emit({ type: 'eval', step: this.step, metrics, seconds: (performance.now() - t0) / 1000 });
     return metrics;
   }
 
@@ -247,7 +257,8 @@ class TrainingRun {
     if (value === undefined) {
       throw new Error(`train: the validation rows give no ${metric} (they give ${Object.keys(metrics).join(', ') || 'nothing'})`);
     }
-    if (this.step < (this.model.validFromStep ?? 0)) return metrics; // a staged model's first stage: nothing to choose yet
+    // a staged model's first stage, its last step included: its classifier has not trained yet
+    if (this.step <= (this.model.validFromStep ?? 0)) return metrics;
     if (this.best === null || value < this.best.value || (value === this.best.value && tieBreak(metrics) < tieBreak(this.best.metrics))) {
       const state = captureState(this.model, null, { step: this.step, epoch: this.epochOf(this.step), config: this.config, progress: { validation: metrics } });
       saveBestCheckpoint(this.bestPath, state);
@@ -365,7 +376,9 @@ class TrainingRun {
     if (best === null) return;
     const state = loadCheckpoint(best.checkpoint);
     this.model.module.loadStateDict(state.model);
+    const t0 = performance.now();
     const test = this.testData === null ? {} : evaluate(this.model, this.testData, this.o.evalBatchSize, this.o.evalName);
+    if (this.testData !== null) this.emit({ type: 'eval', step: best.step, metrics: test, seconds: (performance.now() - t0) / 1000 });
     best.metrics = { ...(state.progress.validation as Record<string, number>), ...test };
     if (this.testData !== null) this.lastEval = test;
     const record: MetricsRecord = { kind: 'best', step: best.step, epoch: best.epoch, ...best.metrics };

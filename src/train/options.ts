@@ -62,7 +62,8 @@ export interface TrainOptions {
 export type TrainEvent =
   | { type: 'step'; step: number; metrics: Record<string, number> }
   | { type: 'record'; record: MetricsRecord }
-  | { type: 'eval'; step: number; metrics: Record<string, number> }
+  /** an evaluation of the test (evalName) rows, and the seconds it took */
+  | { type: 'eval'; step: number; metrics: Record<string, number>; seconds: number }
   | { type: 'epoch'; step: number; epoch: number }
   | { type: 'checkpoint'; step: number; path: string };
 
@@ -84,7 +85,7 @@ export interface TrainResult {
   /** 'early': data.validation's metric did not improve for `patience` epochs; 'time': maxSeconds passed */
   stopped: 'done' | 'aborted' | 'early' | 'time';
   /** the last evaluation's metrics (<evalName>_<name>, e.g. test_error), null when nothing was evaluated; with
-   *  data.validation, those of the best epoch's weights (what eval and predict use) */
+   *  data.validation, those of the best epoch's weights (what eval and predict use), unless the run was aborted */
   test: Record<string, number> | null;
   /** with data.validation: the best epoch; null otherwise */
   best: BestEpoch | null;

@@ -118,6 +118,20 @@ s("the users' tables table: each kind's fold models and fit's choice over seeds,
   assert.is(replaceTable(readme, 'new', '<!-- tables:start -->', '<!-- tables:end -->'), 'a\n<!-- tables:start -->\nnew\n<!-- tables:end -->\nb\n');
 });
 
+s('a run stopped early by its validation rows is finished, and its figure is the best epoch\'s', () => {
+  const dir = join(root, 'early');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ model: { kind: 'm2' }, data: { name: 'mnist', labelledRows: 100 }, seed: 1, totalSteps: 100 }));
+  writeFileSync(join(dir, 'metrics.jsonl'), [
+    { kind: 'epoch', step: 10, test_error: 0.2, wall_s: 5 }, { kind: 'epoch', step: 20, test_error: 0.3, wall_s: 10 },
+    { kind: 'best', step: 10, epoch: 1, validation_error: 0.1, test_error: 0.2 },
+  ].map((r) => JSON.stringify(r)).join('\n'));
+  const run = readRun(dir);
+  assert.ok(run !== null, 'an early stop is a finished run');
+  assert.equal([run.testError, run.step, run.wallSeconds], [20, 20, 10]);
+  rmSync(dir, { recursive: true });
+});
+
 s('replaces only the marked block of the README, and needs the markers', () => {
   const readme = 'intro\n<!-- results:start -->\nold\n<!-- results:end -->\nrest\n';
   assert.is(replaceTable(readme, 'NEW'), 'intro\n<!-- results:start -->\nNEW\n<!-- results:end -->\nrest\n');

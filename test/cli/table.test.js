@@ -183,6 +183,12 @@ s('--validation holds out labelled rows it never trains on; eval and predict use
     '--labels', '30', '--epochs', '3', '--hidden', '16', '--out', path('validated-file'), '--json'));
   assert.is(file.best.epoch >= 1, true);
 
+  // a new run in the folder does not inherit the held-out rows or the best weights of the run before it
+  json(cli('train', 'ssae', '--data', train, '--labels', '60', '--epochs', '2', '--hidden', '16', '--out', noTest, '--overwrite', '--json'));
+  assert.not.ok(existsSync(join(noTest, 'validation.json')) || existsSync(join(noTest, 'best.safetensors')));
+  assert.is(json(cli('eval', noTest, '--json')).evaluated, 'train_labelled');
+
+  fails(cli('train', 'gan', '--data', train, '--validation', '0.2', '--out', path('v-bad')), /--validation: gan reports no validation metric/);
   fails(cli('train', 'ssae', '--data', train, '--patience', '3', '--out', path('v-bad')), /--patience needs --validation/);
   fails(cli('train', 'ssae', '--data', train, '--validation', '1.5', '--out', path('v-bad')), /--validation must be a fraction in \(0, 1\) or a file, got '1.5'/);
   fails(cli('train', 'ssae', '--data', train, '--validation', path('nope.csv'), '--out', path('v-bad')), /nope\.csv/);

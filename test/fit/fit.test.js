@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fit, lowestPoint } from '../../dist/src/fit/fit.js';
+import { fit, FitStopped, lowestPoint } from '../../dist/src/fit/fit.js';
 import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
 import { evaluateSplit } from '../../dist/src/train/evaluate.js';
 import { rng } from '../helpers.js';
@@ -79,7 +79,7 @@ s('the chosen epoch is the lowest point of the folds\' mean curve, cross-entropy
   // a tie of the mean errors goes to the lower mean cross-entropy
   assert.is(lowestPoint([curve([0.2, 0.2], [0.9, 0.4]), curve([0.2, 0.2], [0.9, 0.6])], 0), 1);
   // epochs before validFrom (a staged model's first stage) are not chosen; nor those a fold did not reach
-  assert.is(lowestPoint([curve([0.1, 0.3, 0.2]), curve([0.1, 0.3, 0.2])], 11), 2);
+  assert.is(lowestPoint([curve([0.1, 0.3, 0.2]), curve([0.1, 0.3, 0.2])], 10), 2, 'the first stage\'s last step is not chosen');
   assert.is(lowestPoint([curve([0.3, 0.2, 0.1]), curve([0.3, 0.2])], 0), 1);
   assert.is(lowestPoint([curve([0.3]), curve([0.3])], 20), null);
 });
@@ -97,6 +97,12 @@ s('bad options are errors naming them; an earlier fit is kept unless overwrite',
   await fails({ budgetSeconds: -1 }, /budgetSeconds must be a positive number/);
   await fails({ maxSteps: 0 }, /maxSteps must be a positive integer/);
   await fails({ outDir: join(dir, 'with-test') }, /already holds a run .*overwrite/);
+  const aborted = new AbortController();
+  aborted.abort();
+  const stopped = await fit(data, { ...options, outDir: join(dir, 'aborted'), signal: aborted.signal }).then(() => null, (e) => e);
+  assert.ok(stopped instanceof FitStopped, String(stopped));
+  assert.match(stopped.message, /fit: stopped while timing the models; no model was chosen/);
+  assert.not.ok(existsSync(join(dir, 'aborted', 'leaderboard.json')));
   const few = { name: 'few', train: blobs(60, 3, 1), test: null, classes: 3 };
   await fails({ outDir: join(dir, 'few') }, /a class of few has 1 labelled row; cross-validation needs at least 2/, few);
 });

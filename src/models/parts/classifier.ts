@@ -36,7 +36,7 @@ export const SEMI_SUPERVISED_OPTIONS = {
 /** The traits of the semi-supervised kinds: batches of 100 (and 100 labelled rows), 10 epochs and 3000 steps at least,
  *  class weights checked. */
 export const SEMI_SUPERVISED = {
-  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10, minSteps: 3000, check: checkClassWeights,
+  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 10, minSteps: 3000, monitor: 'error', check: checkClassWeights,
 } as const;
 
 /** Checks classWeights against classes (one positive finite weight per class). */
