@@ -1,7 +1,7 @@
 // Runs `semigen fit` on each of the UCI tables in $SEMIGEN_DATA/tabular at 10 labels per class, as a user would
-// (`semigen fit --data train.csv --test test.csv --labels N --seed S`, nothing else), checks each run (exit code 0,
-// `eval --json` on its folder giving the test error fit printed, over exactly the test file's rows) and appends its
-// figures (chosen model, test error, whole wall time, the leaderboard) to results/tables/fit.jsonl. --summary prints
+// (`semigen fit --data train.csv --test test.csv --labels N --seed S`, nothing else), checks each run (its exit
+// code; `eval --json` on its folder, whose test error and row count it records beside fit's, as same_as_eval) and
+// appends its figures (chosen model, test error, whole wall time, the leaderboard) to results/tables/fit.jsonl. --summary prints
 // test error mean ± std over the seeds beside the best scikit-learn anchor (results/tables/anchors.jsonl). A run
 // already in fit.jsonl is not run again, so an interrupted sweep continues where it stopped.
 //
@@ -45,10 +45,13 @@ function summary() {
   }
 }
 
-async function classCount(path) {
+/** Rows per class of a table's class column (the last one in these tables), read with the CLI's own reader. */
+async function classSizes(path) {
   const { readTable } = await import(join(root, 'dist/src/data/table.js'));
   const t = await readTable(path);
-  return new Set(t.rows.map((r) => r[r.length - 1]).filter((c) => c !== '')).size;
+  const sizes = new Map();
+  for (const r of t.rows) if (r[r.length - 1] !== '') sizes.set(r[r.length - 1], (sizes.get(r[r.length - 1]) ?? 0) + 1);
+  return [...sizes.values()];
 }
 
 async function sweep() {
@@ -61,12 +64,15 @@ async function sweep() {
   const done = new Set(readLines(log).filter((r) => r.exit === 0).map((r) => `${r.table}-s${r.seed}`));
   for (const table of tables) {
     const files = { train: join(data, 'tabular', table, 'train.csv'), test: join(data, 'tabular', table, 'test.csv') };
-    const labels = 10 * await classCount(files.train);
+    // --labels asks 10 per class; a class with fewer rows gives all it has, so the run has Σ min(10, rows) labels
+    const sizes = await classSizes(files.train);
+    const asked = 10 * sizes.length;
+    const labels = sizes.reduce((n, c) => n + Math.min(10, c), 0);
     for (const seed of seeds) {
       if (done.has(`${table}-s${seed}`)) continue;
       const folder = join(tmpdir(), `semigen-fit-${table}-s${seed}`);
       const started = performance.now();
-      const r = spawnSync(process.execPath, [cli, 'fit', '--data', files.train, '--test', files.test, '--labels', String(labels),
+      const r = spawnSync(process.execPath, [cli, 'fit', '--data', files.train, '--test', files.test, '--labels', String(asked),
         '--seed', String(seed), '--budget', budget, '--out', folder, '--overwrite', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
       const seconds = (performance.now() - started) / 1000;
       const record = { table, seed, labels, budget, exit: r.status, seconds: Number(seconds.toFixed(1)) };
@@ -74,9 +80,12 @@ async function sweep() {
         record.error = r.stderr.trim().split('\n').pop();
       } else {
         const result = JSON.parse(r.stdout.trim().split('\n').pop());
-        const evaluated = JSON.parse(spawnSync(process.execPath, [cli, 'eval', folder, '--json'], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+        const checked = spawnSync(process.execPath, [cli, 'eval', folder, '--json'], { encoding: 'utf8' });
+        const evaluated = checked.status === 0 ? JSON.parse(checked.stdout.trim().split('\n').pop()) : { error: checked.stderr.trim() };
         Object.assign(record, {
-          chosen: result.chosen, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error,
+          chosen: result.chosen, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error ?? null,
+          // eval on the run folder must give the figure fit printed (over every test row)
+          same_as_eval: typeof evaluated.test_error === 'number' && Math.abs(evaluated.test_error - result.test_error) < 1e-9,
           eval_rows: evaluated.rows, leaderboard: result.leaderboard.map((e) => ({
             kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
             steps: e.steps, best_epoch: e.bestEpoch, best_step: e.bestStep, note: e.note,
