@@ -171,7 +171,8 @@ class TrainingRun {
     truncateMetrics(this.metricsPath, this.step);
   }
 
-  /** The best epoch and the epochs since, as the checkpoint saw them (the best file must be there and not later). */
+  /** The best epoch and the epochs since, as the checkpoint saw them; the best file must be there (a crash after it
+   *  was written and before the checkpoint leaves a later one of this same run, which the resumed run rewrites). */
   private restoreBest(saved: unknown, path: string): void {
     if (this.data.validation == null) return;
     if (saved === undefined || saved === null) return;
