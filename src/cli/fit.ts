@@ -8,6 +8,7 @@ import { kindSpec, MODEL_KINDS } from '../models/registry.js';
 import { setNumThreads } from '../backend.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
 import { keepFewLabels, labelSplitJson, parseDevice, readData } from './train.js';
+import { stopOnCtrlC } from './interrupt.js';
 
 const CLASSIFIERS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
 
@@ -89,45 +90,38 @@ export async function runFit(argv: string[]): Promise<void> {
   if (data.schema !== undefined) files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
   const outDir = values.out ?? join('runs', `fit-s${seed}`);
 
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)...\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
+  let interrupted: AbortSignal | undefined;
+  let result: FitResult;
   try {
-    let result: FitResult;
-    try {
-      result = await fit({ ...data, name: data.name }, {
-      outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
-      signal: controller.signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
-      onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
+    result = await stopOnCtrlC((signal) => {
+      interrupted = signal;
+      return fit({ ...data, name: data.name }, {
+        outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
+        signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
+        onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
       });
-    } catch (e) {
-      if (!(e instanceof FitStopped)) throw e;
-      process.stderr.write(`${e.message}\n`);
-      process.exitCode = 130; // stopped by Ctrl-C, as shells expect
-      return;
-    }
-    result.model.module.dispose();
-    const test = result.run.result.test?.test_error;
-    if (json) {
-      console.log(JSON.stringify({
-        chosen: result.kind, steps: result.run.steps, seconds: result.seconds, out: outDir,
-        ...(test === undefined ? {} : { test_error: test }), leaderboard: result.leaderboard,
-      }));
-    } else {
-      console.log(leaderboardTable(result.leaderboard, data.test !== null));
-      const short = result.run.steps < result.run.planned ? ` (the budget ran out; ${result.run.planned} were planned)` : '';
-      console.log(`chosen: ${result.kind}, trained on every labelled row for ${result.run.steps} steps${short}` +
-        `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
-      console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
-    }
-    if (controller.signal.aborted) process.exitCode = 130;
-  } finally {
-    process.off('SIGINT', onSignal);
+    });
+  } catch (e) {
+    if (!(e instanceof FitStopped)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = 130; // stopped by Ctrl-C, as shells expect
+    return;
   }
+  result.model.module.dispose();
+  const test = result.run.result.test?.test_error;
+  if (json) {
+    console.log(JSON.stringify({
+      chosen: result.kind, steps: result.run.steps, seconds: result.seconds, out: outDir,
+      ...(test === undefined ? {} : { test_error: test }), leaderboard: result.leaderboard,
+    }));
+  } else {
+    console.log(leaderboardTable(result.leaderboard, data.test !== null));
+    const short = result.run.steps < result.run.planned ? ` (the budget ran out; ${result.run.planned} were planned)` : '';
+    console.log(`chosen: ${result.kind}, trained on every labelled row for ${result.run.steps} steps${short}` +
+      `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
+    console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
+  }
+  if (interrupted?.aborted === true) process.exitCode = 130;
 }
 
 /** The leaderboard as aligned text: model, fold error ± std, minutes, test error (when measured), note. */

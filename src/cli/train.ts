@@ -19,6 +19,7 @@ import { setNumThreads } from '../backend.js';
 import type { Device } from '../tensor.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
 import { VALIDATION_ROWS } from './run.js';
+import { stopOnCtrlC } from './interrupt.js';
 import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
 import { TRAINING_ROWS, trainingRows } from './run.js';
@@ -169,22 +170,15 @@ export async function runTrain(argv: string[]): Promise<void> {
   const evaluation = evaluationSplit(spec, data);
   const model = createModel(config, { generator: new Generator(seed), device });
 
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130); // a second Ctrl-C: stop now; the last checkpoint stays whole
-    process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)...\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
   try {
-    const result = await train(model, {
+    const result = await stopOnCtrlC((signal) => train(model, {
       name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split, validation: validation.split,
     }, {
       epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true, patience,
       monitor: validation.split === null ? undefined : spec.monitor ?? undefined,
-      progress: json ? 'json' : 'auto', signal: controller.signal, evalName: evaluation.name,
+      progress: json ? 'json' : 'auto', signal, evalName: evaluation.name,
       extra: { command: ['train', ...argv] }, files,
-    });
+    }));
     const pictures = data.schema === undefined ? writePictures(model, data.test ?? data.train, outDir) : [];
     const summary = {
       model: kind, dataset: data.name, ...(values.test === undefined ? {} : { test: values.test }),
@@ -211,7 +205,6 @@ export async function runTrain(argv: string[]): Promise<void> {
     // stopped by Ctrl-C: the checkpoint is written, and the exit code says so (128 + SIGINT), as shells expect
     if (result.stopped === 'aborted') process.exitCode = 130;
   } finally {
-    process.off('SIGINT', onSignal);
     disposeModel(model);
   }
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
 import { tableLikelihood } from '../data/schema.js';
-import { stratifiedFolds, subsetRows, withoutRows } from '../data/subset.js';
+import { labelledRows, stratifiedFolds, subsetRows, withoutRows } from '../data/subset.js';
 import { defaultEpochs, sizesForInput, type KindSpec } from '../models/kind.js';
 import { createModel, defaultConfig, disposeModel, kindSpec } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
@@ -122,7 +122,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     stopIfAborted('while timing the models');
   }
   let runsLeft = o.kinds.length * o.folds + 1;
-  say(`fit: ${o.kinds.length} models × ${o.folds} folds of ${labelledCount(labelled)} labelled rows, ` +
+  say(`fit: ${o.kinds.length} models × ${o.folds} folds of ${labelledRows(labelled).length} labelled rows, ` +
     `about ${((o.budgetSeconds - elapsed()) / runsLeft).toFixed(0)} s a run at most`);
 
   const leaderboard: FitEntry[] = [];
@@ -205,7 +205,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
       config = fitModelConfig(spec, data, finalSteps);
     }
   }
-  say(`fit: chose ${winner.kind}; training it on all ${labelledCount(labelled)} labelled rows for ${finalSteps} steps`);
+  say(`fit: chose ${winner.kind}; training it on all ${labelledRows(labelled).length} labelled rows for ${finalSteps} steps`);
   const model = createModel(config, { generator: new Generator(o.seed), device: o.device });
   let result: TrainResult;
   try {
@@ -369,12 +369,6 @@ async function trainOn(config: ModelConfig, splits: { train: DataSplit; validati
   } finally {
     disposeModel(model);
   }
-}
-
-function labelledCount(split: DataSplit): number {
-  let n = 0;
-  for (const l of split.labels) if (!Number.isNaN(l)) n++;
-  return n;
 }
 
 function mean(v: number[]): number {

@@ -29,7 +29,7 @@ export const BEST_CHECKPOINT = 'best.safetensors';
 
 /** Files of a run folder that a new run (not a resumed one) must not inherit: they describe the rows, the choice or
  *  the weights of the run before it. */
-const STALE_ON_RESTART = ['labels.json', 'validation.json', 'leaderboard.json', 'schema.json', BEST_CHECKPOINT, 'best.prev.safetensors'];
+const STALE_ON_RESTART = ['labels.json', 'validation.json', 'leaderboard.json', 'schema.json', BEST_CHECKPOINT, previousPath(BEST_CHECKPOINT)];
 
 
 const YIELD_MS = 50;
