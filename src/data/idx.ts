@@ -1,8 +1,8 @@
 // Reader for the IDX format of MNIST and Fashion-MNIST (gzipped or raw): uint8 images or labels with a
 // big-endian header. A truncated, corrupt or mis-shaped file is an Error naming the file and the problem.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { byteSize, gunzipBounded, gunzipPrefix, isGzip, readFileBounded } from './read.js';
 
 export interface IdxArray {
   dims: number[];
@@ -11,19 +11,19 @@ export interface IdxArray {
 
 const UBYTE = 0x08;
 
+// MNIST's training images are 47 MB: a data set of twice as many rows still fits, a header claiming far more does not
+export const IDX_MAX_BYTES = 128 << 20;
+
 export function readIdx(path: string): IdxArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new Error(`${path}: corrupt gzip data (${(e as Error).message})`);
-    }
+  let bytes = readFileBounded(path, IDX_MAX_BYTES, 'an IDX file');
+  if (isGzip(bytes)) {
+    // the header bounds the inflation: a stream that inflates to more than it announces is refused at that size
+    const head = gunzipPrefix(bytes, path);
+    const announced = head.length >= 4 && head[0] === 0 && head[1] === 0 && head[3] >= 1 && head[3] <= 4 && head.length >= 4 + 4 * head[3]
+      ? 4 + 4 * head[3] + Array.from({ length: head[3] }, (_, i) => head.readUInt32BE(4 + 4 * i)).reduce((a, b) => a * b, 1)
+      : 4096;
+    if (announced > IDX_MAX_BYTES) throw new Error(`${path}: IDX header announces ${byteSize(announced)}, more than the ${byteSize(IDX_MAX_BYTES)} an IDX file may have`);
+    bytes = gunzipBounded(bytes, announced, path, 'its IDX header announces');
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new Error(`${path}: not an IDX file (bad magic number)`);
   if (bytes[2] !== UBYTE) throw new Error(`${path}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes)`);

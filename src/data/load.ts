@@ -85,6 +85,19 @@ function checkLabels(path: string, labels: Float32Array): Float32Array {
   return labels;
 }
 
+/**
+ * Features must be finite, as in a table (where NaN is a missing value, as here): an infinity, or a float64 beyond
+ * float32's range, would stop training at its first step.
+ */
+function checkFinite(path: string, x: Float32Array, features: number): Float32Array {
+  const i = x.findIndex((v) => v === Infinity || v === -Infinity);
+  if (i >= 0) {
+    throw new Error(`${path}: row ${Math.floor(i / features)}, feature ${i % features} is infinite (or a float64 beyond float32's ` +
+      'range); features must be finite numbers (NaN for a missing one)');
+  }
+  return x;
+}
+
 function readNpyDataset(path: string, options: FileDatasetOptions): DataSplit {
   const array = readNpy(path);
   if (array.shape.length !== 2) throw new Error(`${path}: expected a 2-D array (rows, features), got shape (${array.shape.join(', ')})`);
@@ -97,12 +110,12 @@ function readNpyDataset(path: string, options: FileDatasetOptions): DataSplit {
       : /^\d+$/.test(options.labelColumn) ? Number(options.labelColumn) : NaN;
     if (Number.isNaN(column)) throw new Error(`${path}: a .npy label column is a 0-based index, got '${options.labelColumn}'`);
     const { x, labels, features } = splitColumn(path, array, column);
-    return makeSplit(x, checkLabels(`${path} (column ${column})`, labels), features, path);
+    return makeSplit(checkFinite(path, x, features), checkLabels(`${path} (column ${column})`, labels), features, path);
   }
   // uint8 is taken as pixels (scaled to [0, 1]); float data is kept as it is
   const x = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
   if (array.dtype === 'uint8') for (let i = 0; i < x.length; i++) x[i] /= 255;
-  return makeSplit(x, new Float32Array(rows).fill(NaN), columns, path);
+  return makeSplit(checkFinite(path, x, columns), new Float32Array(rows).fill(NaN), columns, path);
 }
 
 function readLabelsFile(labelsPath: string, rows: number, dataPath: string): Float32Array {

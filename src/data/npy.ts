@@ -1,7 +1,8 @@
 // Reader and writer for NumPy's .npy format (versions 1-3): a magic string, a Python-dict header giving the
 // dtype, the memory order and the shape, then the raw C-order data. Only plain numeric dtypes are read; a bad
 // magic, an unsupported dtype, Fortran order, or a truncated or over-long file is an Error naming the file.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { BoundedFile, byteSize, cut, shown } from './read.js';
 
 export type NpyData = Float32Array | Float64Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
@@ -45,56 +46,67 @@ function field(header: string, key: string, pattern: string): string | null {
   return m ? m[1] : null;
 }
 
-/** Reads a .npy file. */
+// NumPy writes headers of a few hundred bytes; its own reader refuses those beyond 10 000 by default
+const NPY_MAX_HEADER = 64 * 1024;
+export const NPY_MAX_BYTES = 4 * 1024 ** 3;
+
+/** Reads a .npy file: the header first, and the data only when the file holds exactly what the header announces. */
 export function readNpy(path: string): NpyArray {
-  let bytes: Buffer;
+  const file = new BoundedFile(path, NPY_MAX_BYTES, 'a .npy file');
   try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return readNpyFrom(file);
+  } finally {
+    file.close();
   }
-  if (bytes.length < 10 || !bytes.subarray(0, 6).equals(MAGIC)) throw new Error(`${path}: not a .npy file (bad magic)`);
-  const version = bytes[6];
+}
+
+function readNpyFrom(file: BoundedFile): NpyArray {
+  const path = file.path;
+  const start = file.read(0, 12);
+  if (start.length < 10 || !start.subarray(0, 6).equals(MAGIC)) throw new Error(`${path}: not a .npy file (bad magic)`);
+  const version = start[6];
   if (version < 1 || version > 3) throw new Error(`${path}: .npy format version ${version} is not supported`);
   const lengthBytes = version === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthBytes) throw new Error(`${path}: truncated .npy header`);
-  const headerLength = version === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  if (start.length < 8 + lengthBytes) throw new Error(`${path}: truncated .npy header`);
+  const headerLength = version === 1 ? start.readUInt16LE(8) : start.readUInt32LE(8);
+  if (headerLength > NPY_MAX_HEADER) throw new Error(`${path}: .npy header of ${byteSize(headerLength)}, more than the ${byteSize(NPY_MAX_HEADER)} allowed`);
   const offset = 8 + lengthBytes + headerLength;
-  if (bytes.length < offset) throw new Error(`${path}: truncated .npy header (${headerLength} bytes announced)`);
-  const header = bytes.toString(version === 3 ? 'utf8' : 'latin1', 8 + lengthBytes, offset);
+  if (file.size < offset) throw new Error(`${path}: truncated .npy header (${headerLength} bytes announced)`);
+  const headerBytes = file.read(8 + lengthBytes, headerLength);
+  const header = headerBytes.toString(version === 3 ? 'utf8' : 'latin1');
 
   const descr = field(header, 'descr', `['"]([^'"]*)['"]`);
   const fortran = field(header, 'fortran_order', '(True|False)');
   const shapeText = field(header, 'shape', '\\(([^)]*)\\)');
   if (descr === null || fortran === null || shapeText === null) {
     const what = descr === null && /['"]descr['"]\s*:\s*\[/.test(header) ? 'a structured dtype is not supported' : 'bad header';
-    throw new Error(`${path}: ${what}: ${header.trim()}`);
+    throw new Error(`${path}: ${what}: ${cut(header.trim(), 120)}`);
   }
   const shape = shapeText.split(',').map((s) => s.trim().replace(/L$/, '')).filter((s) => s !== '').map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${path}: bad shape (${shapeText}) in the header`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${path}: bad shape (${cut(shapeText)}) in the header`);
   if (fortran === 'True' && shape.length > 1) {
     throw new Error(`${path}: Fortran-order arrays are not supported (save with np.ascontiguousarray or order='C')`);
   }
   const order = descr[0];
   const type = TYPES[descr.slice(1)];
   if (!type || !'<>|='.includes(order)) {
-    throw new Error(`${path}: unsupported dtype '${descr}' (expected float32, float64 or an integer type)`);
+    throw new Error(`${path}: unsupported dtype ${shown(descr)} (expected float32, float64 or an integer type)`);
   }
   const itemSize = Number(descr.slice(2));
   const count = shape.reduce((a, b) => a * b, 1);
   const expected = count * itemSize;
-  const available = bytes.length - offset;
+  const available = file.size - offset;
   if (available !== expected) {
-    throw new Error(`${path}: header says shape (${shape.join(', ')}) of ${type.name} = ${expected} bytes of data, file has ` +
+    throw new Error(`${path}: header says shape (${cut(shape.join(', '))}) of ${type.name} = ${expected} bytes of data, file has ` +
       `${available}${available < expected ? ' (truncated)' : ''}`);
   }
-  // a fresh copy: aligned for the typed array, and byte-swapped when the file is big-endian
-  const copy = Buffer.from(bytes.subarray(offset, offset + expected));
+  // a fresh buffer: aligned for the typed array, and byte-swapped when the file is big-endian
+  const copy = file.read(offset, expected);
   if (order === '>' && itemSize === 2) copy.swap16();
   if (order === '>' && itemSize === 4) copy.swap32();
   if (order === '>' && itemSize === 8) copy.swap64();
   try {
-    return { dtype: type.name, shape, data: type.make(copy.buffer.slice(copy.byteOffset, copy.byteOffset + expected)) };
+    return { dtype: type.name, shape, data: type.make(copy.buffer as ArrayBuffer) };
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }

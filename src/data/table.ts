@@ -3,8 +3,9 @@
 // taken as data (the columns are then named '0', '1', ...). The result is the header and each
 // row's cells as strings, with the line each row ends on; what the cells mean is the schema's business
 // (schema.ts). A ragged row, an unterminated quote or an unreadable file is an Error naming the file and line.
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { BoundedFile, byteSize, gunzipPrefix } from './read.js';
 import { parse, CsvError } from 'csv-parse';
 
 export interface TableOptions {
@@ -29,20 +30,36 @@ export const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 // the bytes looked at to detect the delimiter (compressed files: their first inflated bytes)
 const SNIFF_BYTES = 64 * 1024;
 
+// a table is held in memory whole: its text (inflated, for .gz) may be at most this long, and one row at most
+// ROW_MAX_BYTES, so that a file of no end (a link to /dev/zero, a gzip bomb) is refused before it fills the memory
+export const TABLE_MAX_BYTES = 1024 ** 3;
+const ROW_MAX_BYTES = 1 << 20;
+
 /** The first line of the file's (inflated) text, for detecting the delimiter. */
-function firstLine(path: string, gzipped: boolean): string {
-  const fd = openSync(path, 'r');
+function firstLine(file: BoundedFile, gzipped: boolean): string {
+  let bytes = file.read(0, SNIFF_BYTES);
+  if (gzipped) bytes = gunzipPrefix(bytes, file.path, 16 * 1024);
+  const text = bytes.subarray(0, SNIFF_BYTES).toString('utf8').replace(/^\uFEFF/, '');
+  const end = text.search(/\r?\n/);
+  return end < 0 ? text : text.slice(0, end);
+}
+
+/** The inflated length of a gzipped file, counted without keeping the text, and refused beyond TABLE_MAX_BYTES. */
+async function inflatedLength(path: string): Promise<number> {
+  let length = 0;
+  const input = createReadStream(path);
   try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const n = readSync(fd, buffer, 0, SNIFF_BYTES, 0);
-    let bytes = buffer.subarray(0, n);
-    if (gzipped) bytes = gunzipSync(bytes, { finishFlush: 2 /* Z_SYNC_FLUSH: a prefix inflates */ });
-    const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    const end = text.search(/\r?\n/);
-    return end < 0 ? text : text.slice(0, end);
+    for await (const chunk of input.pipe(createGunzip())) {
+      length += (chunk as Buffer).length;
+      if (length > TABLE_MAX_BYTES) throw new Error(`${path}: inflates to more than the ${byteSize(TABLE_MAX_BYTES)} a table may have`);
+    }
+  } catch (e) {
+    if ((e as Error).message.startsWith(path)) throw e;
+    throw new Error(`${path}: corrupt gzip data (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   } finally {
-    closeSync(fd);
+    input.destroy();
   }
+  return length;
 }
 
 /** The candidate delimiter that occurs most often outside quotes in the header line (a comma when none does). */
@@ -61,15 +78,18 @@ export function detectDelimiter(line: string): string {
 /** Reads a table file; rejects with an Error naming the file (and the line, where one is at fault). */
 export async function readTable(path: string, options: TableOptions = {}): Promise<Table> {
   const gzipped = /\.gz$/i.test(path);
+  const file = new BoundedFile(path, TABLE_MAX_BYTES, 'a table');
   let delimiter = options.delimiter;
   try {
-    delimiter ??= /\.tsv(\.gz)?$/i.test(path) ? '\t' : detectDelimiter(firstLine(path, gzipped));
-  } catch (e) {
-    throw new Error(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    delimiter ??= /\.tsv(\.gz)?$/i.test(path) ? '\t' : detectDelimiter(firstLine(file, gzipped));
+  } finally {
+    file.close();
   }
+  if (gzipped) await inflatedLength(path);
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw new Error(`${path}: the delimiter must be a non-empty string`);
   // both line ends, even mixed in one file (csv-parse would otherwise take the first line's for all)
-  const parser = parse({ delimiter, record_delimiter: ['\r\n', '\n'], bom: true, trim: true, skip_empty_lines: true, info: true, relax_quotes: false });
+  const parser = parse({ delimiter, record_delimiter: ['\r\n', '\n'], bom: true, trim: true, skip_empty_lines: true, info: true, relax_quotes: false,
+    max_record_size: ROW_MAX_BYTES });
   const input = createReadStream(path);
   const source = gzipped ? input.pipe(createGunzip()) : input;
   let columns: string[] | null = null;
@@ -132,6 +152,8 @@ function describeCsvError(e: CsvError): string {
         `${e.message.match(/expect (\d+)/)?.[1] ?? 'another number'} (a missing or extra delimiter?)`;
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'a quoted field is not closed';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `a row longer than ${byteSize(ROW_MAX_BYTES)} (not a table's text?)`;
     default:
       return e.message.replace(/^Invalid (Record|Closing Quote): /, '').replace(/ at line \d+.*$/, '').replace(/ on line \d+.*$/, '');
   }

@@ -3,6 +3,7 @@
 // the metadata the step, epoch, optimizer step counts and learning rates, the generator's (seed, offset), the
 // sampler's position and PRNG state, the loop's bookkeeping and the run's config (JSON strings). Saving never
 // touches the last good checkpoint until the new one is whole on disk; the one it replaces is kept beside it.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { StateDict } from '../nn/module.js';
 import type { OptimizerState } from '../optim/optimizer.js';
@@ -12,6 +13,7 @@ import type { TrainableModel } from './contract.js';
 import { readSafetensors, encodeSafetensors, type TensorArray, type SafetensorsContent } from './safetensors.js';
 import { preserveCopy, removeStaleTemps, writeFileAtomic } from './files.js';
 import { isPlainObject } from './options.js';
+import { cut, shown } from '../data/read.js';
 
 export const CHECKPOINT_FORMAT = 'semigen-checkpoint/1';
 
@@ -105,11 +107,25 @@ export function saveCheckpoint(path: string, state: TrainingState): void {
     batches: JSON.stringify(batches),
     progress: JSON.stringify(state.progress),
   };
+  metadata.tensors_sha256 = tensorsDigest(Object.entries(tensors).map(([name, t]) => ({ name, shape: t.shape, data: t.data })));
   const pieces = encodeSafetensors(tensors, metadata);
   removeStaleTemps(path);
   removeStaleTemps(previousPath(path));
   if (existsSync(path)) preserveCopy(path, previousPath(path));
   writeFileAtomic(path, pieces);
+}
+
+/**
+ * SHA-256 over every tensor's name, shape and bytes, in name order: a checkpoint whose bytes changed after it was
+ * written (a flipped bit, an edit) no longer matches the digest in its own metadata.
+ */
+function tensorsDigest(tensors: { name: string; shape: readonly number[]; data: ArrayBufferView }[]): string {
+  const hash = createHash('sha256');
+  for (const t of [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    hash.update(`${t.name}\0${t.shape.join(',')}\0`);
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return hash.digest('hex');
 }
 
 /** Reads and validates a checkpoint written by saveCheckpoint; every problem is an Error naming the file. */
@@ -121,7 +137,7 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
   const fail = (what: string): never => {
     throw new Error(`${path}: not a semigen checkpoint: ${what}`);
   };
-  if (metadata.format !== CHECKPOINT_FORMAT) fail(`format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}'`);
+  if (metadata.format !== CHECKPOINT_FORMAT) fail(`format is ${cut(JSON.stringify(metadata.format) ?? 'missing')}, expected '${CHECKPOINT_FORMAT}'`);
   const json = (key: string): unknown => {
     if (typeof metadata[key] !== 'string') fail(`metadata '${key}' is missing`);
     try {
@@ -137,11 +153,16 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
   };
   const f32 = (name: string): Float32Array => {
     const t = tensors.get(name);
-    if (t === undefined) return fail(`tensor '${name}' is missing`);
-    if (t.dtype !== 'F32') fail(`tensor '${name}' is ${t.dtype}, expected F32`);
+    if (t === undefined) return fail(`tensor ${shown(name)} is missing`);
+    if (t.dtype !== 'F32') fail(`tensor ${shown(name)} is ${t.dtype}, expected F32`);
     return t.data as Float32Array;
   };
 
+  // checkpoints written before the digest was kept have none; every one written since is checked
+  if (metadata.tensors_sha256 !== undefined) {
+    const digest = tensorsDigest([...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })));
+    if (digest !== metadata.tensors_sha256) fail('its tensors do not match the checksum written with them (the file was damaged or edited)');
+  }
   const config = json('config');
   if (!isPlainObject(config)) fail("metadata 'config' is not an object");
   const progress = json('progress');
@@ -151,7 +172,12 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
 
   const model: StateDict = {};
   for (const [name, t] of tensors) {
-    if (name.startsWith('model.')) model[name.slice('model.'.length)] = { shape: t.shape, data: f32(name) };
+    if (!name.startsWith('model.')) continue;
+    const data = f32(name);
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) fail(`weight ${shown(name)} holds ${data[bad]} at element ${bad}; the model cannot be used (did its training diverge?)`);
+    // an own property even for a name like '__proto__', so that the model's check of unexpected weights sees it
+    Object.defineProperty(model, name.slice('model.'.length), { value: { shape: t.shape, data }, enumerable: true, writable: true, configurable: true });
   }
 
   const optimizers: Record<string, SavedOptimizer> = {};
@@ -160,7 +186,7 @@ function parseCheckpoint({ tensors, metadata }: SafetensorsContent, path: string
   for (const [name, o] of Object.entries(savedOptimizers as Record<string, unknown>)) {
     if (!isPlainObject(o) || !Number.isSafeInteger(o.params) || !Array.isArray(o.slots) ||
       typeof o.step !== 'number' || typeof o.lr !== 'number') {
-      fail(`optimizer '${name}' metadata is malformed`);
+      fail(`optimizer ${shown(name)} metadata is malformed`);
     }
     const entry = o as { step: number; lr: number; slots: string[]; params: number };
     const slots: Record<string, Float32Array[]> = {};

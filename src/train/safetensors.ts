@@ -2,9 +2,9 @@
 // of JSON ({name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}, padded with
 // spaces to a multiple of 8), then the tensors' raw little-endian bytes, offsets relative to the byte after the
 // header, in offset order, with no holes. The reader checks every one of those rules and names the file.
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeFileAtomic } from './files.js';
+import { BoundedFile, cut, shown } from '../data/read.js';
 
 /** Bytes per element of every dtype the format defines. */
 const DTYPE_BYTES: Record<string, number> = {
@@ -13,6 +13,12 @@ const DTYPE_BYTES: Record<string, number> = {
 };
 /** the reference implementation refuses larger headers; so do we, both ways */
 const MAX_HEADER_BYTES = 100_000_000;
+// our checkpoints' headers are a few kilobytes; reading one of 100 MB would take far more memory than its size
+const MAX_READ_HEADER_BYTES = 16 << 20;
+const MAX_FILE_BYTES = 2 * 1024 ** 3;
+// no tensor of ours has more than 4 dimensions; the format's own reference allows any, but a shape nested or
+// listed without end only makes the messages huge
+const MAX_RANK = 8;
 
 /** Typed arrays with a JS counterpart; other dtypes (F16, BF16, BOOL, F8) come back as raw Uint8Array bytes. */
 export type TensorArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array |
@@ -96,85 +102,113 @@ export function encodeSafetensors(tensors: Record<string, { shape: readonly numb
   return [length, json, ...entries.map((e) => new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength))];
 }
 
-/** Parses and validates a whole safetensors file held in memory; `source` names it in errors. */
-export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContent {
-  checkHost();
-  const fail = (what: string): never => {
-    throw new Error(`${source}: not a valid safetensors file: ${what}`);
-  };
-  if (bytes.byteLength < 8) fail(`${bytes.byteLength} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.byteLength - 8)) {
-    fail(`header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes; truncated?)`);
-  }
-  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} is over the 100 MB limit`);
-  const dataStart = 8 + Number(headerLength);
+interface HeaderEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * The header's tensors and metadata, each rule checked against `dataLength`, the bytes after the header. Names and
+ * values from the file are shown cut short in messages: a hostile header cannot make one huge.
+ */
+function decodeHeader(json: Uint8Array, dataLength: number, fail: (what: string) => never): { entries: HeaderEntry[]; metadata: Record<string, string> } {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
-    fail(`header is not UTF-8 JSON (${(e as Error).message})`);
+    fail(e instanceof RangeError ? 'header nests too deeply to be a safetensors header' : `header is not UTF-8 JSON (${shown((e as Error).message, 100)})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
-  const dataLength = bytes.byteLength - dataStart;
   const metadata: Record<string, string> = {};
-  const spans: { name: string; begin: number; end: number }[] = [];
-  const tensors = new Map<string, SafeTensor>();
+  const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    const tensor = `tensor ${shown(name)}`;
     if (name === '__metadata__') {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) fail('__metadata__ is not an object');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`__metadata__ '${k}' is not a string`);
-        metadata[k] = v as string;
+        if (typeof v !== 'string') fail(`__metadata__ ${shown(k)} is not a string`);
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true }); // '__proto__' too
       }
       continue;
     }
     const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (entry === null || typeof entry !== 'object') fail(`tensor '${name}' is not an object`);
+    if (entry === null || typeof entry !== 'object') fail(`${tensor} is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) fail(`tensor '${name}' has unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      fail(`tensor '${name}' has a bad shape ${JSON.stringify(shape)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype)) fail(`${tensor} has unknown dtype ${cut(JSON.stringify(dtype) ?? String(dtype))}`);
+    if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`${tensor} has a bad shape ${shown(shape)}${Array.isArray(shape) && shape.length > MAX_RANK ? ` (more than ${MAX_RANK} dimensions)` : ''}`);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(`tensor '${name}' has bad data_offsets ${JSON.stringify(offsets)}`);
+      fail(`${tensor} has bad data_offsets ${shown(offsets)}`);
     }
     const [begin, end] = offsets as number[];
     if (begin > end || end > dataLength) {
-      fail(`tensor '${name}' data_offsets [${begin}, ${end}] are out of range (${dataLength} data bytes; truncated?)`);
+      fail(`${tensor} data_offsets [${begin}, ${end}] are out of range (${dataLength} data bytes; truncated?)`);
     }
     const count = (shape as number[]).reduce((a, d) => a * d, 1);
     if (count * DTYPE_BYTES[dtype as string] !== end - begin) {
-      fail(`tensor '${name}' of shape [${(shape as number[]).join(', ')}] ${dtype} needs ` +
+      fail(`${tensor} of shape [${shown((shape as number[]).join(', '))}] ${dtype} needs ` +
         `${count * DTYPE_BYTES[dtype as string]} bytes, its data_offsets hold ${end - begin}`);
     }
-    spans.push({ name, begin, end });
-    tensors.set(name, {
-      dtype: dtype as string, shape: shape as number[],
-      data: copyAs(dtype as string, bytes.subarray(dataStart + begin, dataStart + end)),
-    });
+    entries.push({ name, dtype: dtype as string, shape: shape as number[], begin, end });
   }
-  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const spans = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const s of spans) {
-    if (s.begin < covered) fail(`tensor '${s.name}' overlaps the tensor before it`);
+    if (s.begin < covered) fail(`${`tensor ${shown(s.name)}`} overlaps the tensor before it`);
     if (s.begin > covered) fail(`bytes ${covered}..${s.begin} of the data belong to no tensor`);
     covered = s.end;
   }
   if (covered !== dataLength) fail(`the last ${dataLength - covered} data bytes belong to no tensor`);
-  return { tensors, metadata };
+  return { entries, metadata };
 }
 
-/** Reads and validates a safetensors file. */
+function headerLengthOf(first8: Uint8Array, fileLength: number, fail: (what: string) => never): number {
+  if (first8.byteLength < 8) fail(`${fileLength} bytes, shorter than the 8-byte header length`);
+  const headerLength = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(fileLength - 8)) fail(`header length ${headerLength} runs past the end of the file (${fileLength} bytes; truncated?)`);
+  if (headerLength > BigInt(MAX_READ_HEADER_BYTES)) fail(`header length ${headerLength} is over the ${MAX_READ_HEADER_BYTES >> 20} MiB a checkpoint's header may have`);
+  return Number(headerLength);
+}
+
+function failer(source: string): (what: string) => never {
+  return (what: string): never => {
+    throw new Error(`${source}: not a valid safetensors file: ${what}`);
+  };
+}
+
+function tensorsOf(entries: HeaderEntry[], data: Uint8Array): Map<string, SafeTensor> {
+  const tensors = new Map<string, SafeTensor>();
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: copyAs(e.dtype, data.subarray(e.begin, e.end)) });
+  return tensors;
+}
+
+/** Parses and validates a whole safetensors file held in memory; `source` names it in errors. */
+export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContent {
+  checkHost();
+  const fail = failer(source);
+  const headerLength = headerLengthOf(bytes.subarray(0, 8), bytes.byteLength, fail);
+  const dataStart = 8 + headerLength;
+  const { entries, metadata } = decodeHeader(bytes.subarray(8, dataStart), bytes.byteLength - dataStart, fail);
+  return { tensors: tensorsOf(entries, bytes.subarray(dataStart)), metadata };
+}
+
+/** Reads and validates a safetensors file: the header first, and the data only when the header holds. */
 export function readSafetensors(path: string): SafetensorsContent {
-  let bytes: Buffer;
+  checkHost();
+  const fail = failer(path);
+  const file = new BoundedFile(path, MAX_FILE_BYTES, 'a checkpoint');
   try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const headerLength = headerLengthOf(file.read(0, 8), file.size, fail);
+    const dataStart = 8 + headerLength;
+    const { entries, metadata } = decodeHeader(file.read(8, headerLength), file.size - dataStart, fail);
+    return { tensors: tensorsOf(entries, file.read(dataStart, file.size - dataStart)), metadata };
+  } finally {
+    file.close();
   }
-  return decodeSafetensors(bytes, path);
 }
 
 /** Writes a safetensors file atomically (temp file in the same folder, fsync, rename). */

@@ -45,7 +45,7 @@ s('truncated, corrupt and mis-typed files are errors naming the file', () => {
   floats[2] = 0x0d;
   writeFileSync(join(dir, 'float.idx'), floats);
   assertThrows(() => readIdx(join(dir, 'float.idx')), /float\.idx: IDX element type 0xd is not supported/);
-  assertThrows(() => readIdx(join(dir, 'missing.idx')), /missing\.idx: cannot read \(ENOENT\)/);
+  assertThrows(() => readIdx(join(dir, 'missing.idx')), /missing\.idx: cannot be read \(ENOENT\)/);
 });
 
 s('image and label counts must agree', () => {
