@@ -1,7 +1,8 @@
 // A trained run folder as the CLI commands see it: its config.json, checkpoint (the best epoch's, where validation
 // rows chose one) and (for a table) schema.json rebuilt into a model with its weights, the data it was trained on loaded again (or from --data) through the same schema,
 // and the rows an evaluation measures, named for what they are.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonBounded } from '../data/read.js';
 import { join } from 'node:path';
 import { resolve } from 'node:path';
 import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
@@ -49,11 +50,18 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   if (!existsSync(checkpointPath)) throw new UsageError(`${dir} has no checkpoint yet (${checkpointPath} is missing)`);
   let config: Record<string, unknown>;
   try {
-    config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    config = readJsonBounded(configPath, 'a run\'s config.json') as Record<string, unknown>;
   } catch (e) {
-    throw new UsageError(`${configPath}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError((e as Error).message);
   }
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new UsageError(`${configPath}: not a run's config (a JSON object)`);
   const state = loadCheckpoint(checkpointPath);
+  // the checkpoint holds the config it was trained with: config.json must say the same of the model, its data and seed
+  for (const key of ['model', 'data', 'seed']) {
+    if (JSON.stringify(config[key]) !== JSON.stringify(state.config[key])) {
+      throw new UsageError(`${configPath}: its ${key} differs from the one ${checkpointPath} was trained with (was the file edited?)`);
+    }
+  }
   const modelConfig = state.config.model as ModelConfig;
   const data = state.config.data as { name?: string; read?: DataRead } | undefined;
   const schema = readSchema(dir);
@@ -78,7 +86,7 @@ function readSchema(dir: string): TableSchema | undefined {
   const path = join(dir, 'schema.json');
   if (!existsSync(path)) return undefined;
   try {
-    const schema = JSON.parse(readFileSync(path, 'utf8')) as TableSchema;
+    const schema = readJsonBounded(path, 'a table schema') as TableSchema;
     if (schema?.format !== 'semigen-table-schema-1' || !Array.isArray(schema.columns)) throw new Error('not a semigen table schema');
     return schema;
   } catch (e) {
@@ -122,9 +130,9 @@ function savedRows(run: OpenRun, name: 'labels.json' | 'validation.json', count:
   if (!existsSync(path)) return null;
   let rows: unknown;
   try {
-    rows = (JSON.parse(readFileSync(path, 'utf8')) as { rows?: unknown }).rows;
+    rows = (readJsonBounded(path, `a run's ${name}`) as { rows?: unknown } | null)?.rows;
   } catch (e) {
-    throw new UsageError(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new UsageError((e as Error).message);
   }
   if (!Array.isArray(rows) || !rows.every((r) => Number.isSafeInteger(r) && r >= 0 && r < count)) {
     throw new UsageError(`${path}: holds no list of rows of the training file's ${count}`);

@@ -1,6 +1,7 @@
 // `semigen train <model>`: trains a model on a named dataset or the user's file, with checkpoints, metrics,
 // progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { JSON_MAX_BYTES, readJsonBounded, readTextBounded } from '../data/read.js';
 import { join } from 'node:path';
 import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
 import { balancedSubset, holdOut, withLabelsOnly } from '../data/subset.js';
@@ -274,7 +275,7 @@ function evaluationSplit(spec: KindSpec, data: LabelledData): { split: DataSplit
 /** A resumed run must read its table as it began: the same columns, categories, scaling and classes. */
 function checkSameSchema(path: string, fitted: string, dataName: string): void {
   if (!existsSync(path)) return; // not this run's folder yet: the loop reports the missing checkpoint
-  if (readFileSync(path, 'utf8') !== fitted) {
+  if (readTextBounded(path, JSON_MAX_BYTES, 'a table schema') !== fitted) {
     throw new UsageError(`--resume: ${dataName} no longer reads as the run's ${path} says (its columns, categories, scaling ` +
       'or classes changed); resume with the file the run began with, or start a new run');
   }
@@ -376,9 +377,9 @@ function savedModelConfig(outDir: string): ModelConfig | null {
   if (!existsSync(path)) return null;
   let saved: unknown;
   try {
-    saved = JSON.parse(readFileSync(path, 'utf8'));
+    saved = readJsonBounded(path, 'a run\'s config.json');
   } catch (e) {
-    throw new UsageError(`${path}: is not JSON (${(e as Error).message})`);
+    throw new UsageError((e as Error).message);
   }
   const model = (saved as { model?: unknown } | null)?.model;
   if (model === null || typeof model !== 'object') throw new UsageError(`--resume: ${path} holds no model config`);

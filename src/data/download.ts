@@ -8,6 +8,7 @@ import { get as httpsGet } from 'node:https';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DATASET_FILES, checkDatasetName, type DatasetName } from './resolve.js';
+import { byteSize } from './read.js';
 
 /**
  * Canonical addresses and SHA-256 of the canonical .gz files, as published with the datasets and recorded
@@ -50,7 +51,12 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** give up when no data arrives for this long (default 60 s) */
   idleTimeoutMs?: number;
+  /** give up when the body grows past this many bytes, or past the length the server announced (default 64 MiB) */
+  maxBytes?: number;
 }
+
+// the largest file of the named datasets (Fashion-MNIST's training images) is 26 MB
+const DOWNLOAD_MAX_BYTES = 64 << 20;
 
 export interface DatasetDownloadOptions extends DownloadOptions {
   /** folder URL of this dataset's files; default: SEMIGEN_DATA_URL/<name>/ when that is set, else the canonical address */
@@ -109,6 +115,7 @@ export async function downloadVerified(url: string, dest: string, sha256: string
   let total: number | null = null;
   let stalled = false; // the socket error after an idle timeout only says ECONNRESET
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const maxBytes = options.maxBytes ?? DOWNLOAD_MAX_BYTES;
   try {
     mkdirSync(dirname(dest), { recursive: true });
     closeSync(openSync(temp, 'wx')); // a folder we cannot write to fails here, before any transfer
@@ -122,8 +129,12 @@ export async function downloadVerified(url: string, dest: string, sha256: string
     options.onProgress?.({ file, url, received, total, done: false });
     await pipeline(res, async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
-        hash.update(chunk);
         received += chunk.length;
+        if (received > Math.min(total ?? Infinity, maxBytes)) {
+          throw new Error(total !== null && total <= maxBytes ? `the server sent more than the ${total} bytes it announced`
+            : `the body grew past ${byteSize(maxBytes)}, more than any of the dataset's files has`);
+        }
+        hash.update(chunk);
         options.onProgress?.({ file, url, received, total, done: false });
         yield chunk;
       }

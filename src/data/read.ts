@@ -147,3 +147,18 @@ export function gunzipPrefix(bytes: Uint8Array, path: string, compressed = 1024)
     throw new Error(`${path}: corrupt gzip data (${(e as Error).message})`);
   }
 }
+
+// a run's JSON files (config, schema, label rows) are kilobytes to a few megabytes; its metrics.jsonl grows by a line
+// an epoch and an interval
+export const JSON_MAX_BYTES = 64 << 20;
+export const METRICS_MAX_BYTES = 512 << 20;
+
+/** A JSON file of at most `maxBytes`, parsed; a file that is not JSON is an Error naming it, with the parser's reason cut short. */
+export function readJsonBounded(path: string, what: string, maxBytes = JSON_MAX_BYTES): unknown {
+  const text = readTextBounded(path, maxBytes, what);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${e instanceof RangeError ? 'nested too deeply' : cut((e as Error).message, 100)})`);
+  }
+}

@@ -1,7 +1,8 @@
 // Run metrics: running sums of step metrics between log lines, the records of metrics.jsonl (one per log interval,
 // per epoch and at the end of a run), reading them back (for plots and for cutting the file back to a checkpoint's
 // step when a run resumes), and the process's resident memory.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { METRICS_MAX_BYTES, readTextBounded } from '../data/read.js';
 import { writeFileAtomic } from './files.js';
 
 /** One line of metrics.jsonl. */
@@ -83,12 +84,7 @@ export function rssMegabytes(): number {
  * a JSON object with numeric step and epoch is an Error naming the file and line.
  */
 export function readMetrics(path: string): MetricsRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = readTextBounded(path, METRICS_MAX_BYTES, 'a metrics.jsonl');
   const lines = text.split('\n');
   const partial = lines.pop(); // '' when the file ends with a newline
   const out: MetricsRecord[] = [];
