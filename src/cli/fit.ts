@@ -35,7 +35,8 @@ Fit:
   --models LIST       the candidates, comma-separated (default ${FIT_KINDS.join(',')}; any of ${CLASSIFIERS.join(', ')})
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
   --seed N            seeds the folds, the weights and the batch order (default 0)
-  --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/
+  --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/. It is locked
+                      while fit works in it: a second fit or train into it is refused
   --overwrite         replace a run already in --out
   --device D          cpu or cuda:N (default cpu)
   --threads N         CPU threads (default: all cores)
@@ -99,6 +100,7 @@ export async function runFit(argv: string[]): Promise<void> {
       outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
       signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
       onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     }));
   } catch (e) {
     if (!(e instanceof FitStopped)) throw e;
