@@ -8,7 +8,7 @@ import { kindSpec, MODEL_KINDS } from '../models/registry.js';
 import { setNumThreads } from '../backend.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
 import { keepFewLabels, labelSplitJson, parseDevice, readData } from './train.js';
-import { stopOnCtrlC } from './interrupt.js';
+import { stopOnSignals } from './interrupt.js';
 
 const CLASSIFIERS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
 
@@ -35,12 +35,16 @@ Fit:
   --models LIST       the candidates, comma-separated (default ${FIT_KINDS.join(',')}; any of ${CLASSIFIERS.join(', ')})
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
   --seed N            seeds the folds, the weights and the batch order (default 0)
-  --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/
+  --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/. It is locked
+                      while fit works in it: a second fit or train into it is refused
   --overwrite         replace a run already in --out
   --device D          cpu or cuda:N (default cpu)
   --threads N         CPU threads (default: all cores)
   --json              progress as JSON lines, and the result as one JSON object
   -h, --help
+
+Ctrl-C or SIGTERM stops the fit after the current step of its current run, with no model chosen (exit code 130
+or 143); a second one quits at once.
 
 Example:
   semigen fit --data train.csv --test test.csv --labels 60 --budget 10m
@@ -90,21 +94,17 @@ export async function runFit(argv: string[]): Promise<void> {
   if (data.schema !== undefined) files['schema.json'] = `${JSON.stringify(data.schema, null, 2)}\n`;
   const outDir = values.out ?? join('runs', `fit-s${seed}`);
 
-  let interrupted: AbortSignal | undefined;
   let result: FitResult;
   try {
-    result = await stopOnCtrlC((signal) => {
-      interrupted = signal;
-      return fit({ ...data, name: data.name }, {
-        outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
-        signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
-        onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
-      });
-    });
+    result = await stopOnSignals((signal) => fit({ ...data, name: data.name }, {
+      outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
+      signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
+      onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+    }));
   } catch (e) {
     if (!(e instanceof FitStopped)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = 130; // stopped by Ctrl-C, as shells expect
+    process.stderr.write(`${e.message}\n`); // the exit code is the signal's (stopOnSignals)
     return;
   }
   result.model.module.dispose();
@@ -121,7 +121,6 @@ export async function runFit(argv: string[]): Promise<void> {
       `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
     console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
   }
-  if (interrupted?.aborted === true) process.exitCode = 130;
 }
 
 /** The leaderboard as aligned text: model, fold error ± std, minutes, test error (when measured), note. */

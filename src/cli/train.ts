@@ -1,5 +1,6 @@
 // `semigen train <model>`: trains a model on a named dataset or the user's file, with checkpoints, metrics,
-// progress and pictures in the run folder; Ctrl-C stops after the current step with a checkpoint to resume from.
+// progress and pictures in the run folder, which it holds locked while it works; Ctrl-C or SIGTERM stops after the
+// current step with a checkpoint to resume from, and the exit code says which (130, 143).
 import { existsSync } from 'node:fs';
 import { JSON_MAX_BYTES, readJsonBounded, readTextBounded } from '../data/read.js';
 import { join } from 'node:path';
@@ -15,12 +16,13 @@ import { defaultEpochs, sizesForInput } from '../models/kind.js';
 import type { ModelConfig } from '../train/contract.js';
 import type { DataRead } from '../train/options.js';
 import { train } from '../train/loop.js';
+import { withRunFolderLock } from '../train/lock.js';
 import { Generator } from '../random.js';
 import { setNumThreads } from '../backend.js';
 import type { Device } from '../tensor.js';
 import { nonNegativeInt, parse, positiveInt, UsageError } from './args.js';
 import { VALIDATION_ROWS } from './run.js';
-import { stopOnCtrlC } from './interrupt.js';
+import { stopOnSignals } from './interrupt.js';
 import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
 import { TRAINING_ROWS, trainingRows } from './run.js';
@@ -104,7 +106,9 @@ categorical; override with --option likelihood=bernoulli|gaussian). Example:
 
 The run folder gets config.json, metrics.jsonl, checkpoint.safetensors, loss.svg, schema.json for a table,
 labels.json (the labelled rows trained on) with --labels, validation.json and best.safetensors with --validation,
-and samples.png / reconstructions.png where the model makes images.`;
+and samples.png / reconstructions.png where the model makes images. While train works in it, the folder holds a
+lock file naming its process, and a second train into it is refused. Ctrl-C or SIGTERM stops the run after its
+current step with a checkpoint to --resume from (exit code 130 or 143); a second one quits at once.`;
 
 const TRAIN_FLAGS = {
   dataset: { type: 'string' }, data: { type: 'string' }, 'label-column': { type: 'string' }, test: { type: 'string' },
@@ -171,16 +175,22 @@ export async function runTrain(argv: string[]): Promise<void> {
   const evaluation = evaluationSplit(spec, data);
   const model = createModel(config, { generator: new Generator(seed), device });
 
+  const warn = (message: string): void => {
+    process.stderr.write(`warning: ${message}\n`);
+  };
   try {
-    const result = await stopOnCtrlC((signal) => train(model, {
-      name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split, validation: validation.split,
-    }, {
-      epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true, patience,
-      monitor: validation.split === null ? undefined : spec.monitor ?? undefined,
-      progress: json ? 'json' : 'auto', signal, evalName: evaluation.name,
-      extra: { command: ['train', ...argv] }, files,
+    // the run folder is this command's from before the run's checks to its last picture
+    const { result, pictures } = await stopOnSignals((signal) => withRunFolderLock(outDir, warn, async (lock) => {
+      const result = await train(model, {
+        name: data.name, read: isFile ? read : undefined, train: data.train, test: evaluation.split, validation: validation.split,
+      }, {
+        epochs, steps, batchSize, seed, outDir, device, resume: values.resume === true, overwrite: values.overwrite === true, patience,
+        monitor: validation.split === null ? undefined : spec.monitor ?? undefined,
+        progress: json ? 'json' : 'auto', signal, evalName: evaluation.name, lock, onWarning: warn,
+        extra: { command: ['train', ...argv] }, files,
+      });
+      return { result, pictures: data.schema === undefined ? writePictures(model, data.test ?? data.train, outDir) : [] };
     }));
-    const pictures = data.schema === undefined ? writePictures(model, data.test ?? data.train, outDir) : [];
     const summary = {
       model: kind, dataset: data.name, ...(values.test === undefined ? {} : { test: values.test }),
       labels: countLabelled(data.train.labels), seed, step: result.step, epoch: result.epoch, stopped: result.stopped,
@@ -203,8 +213,6 @@ export async function runTrain(argv: string[]): Promise<void> {
       if (tests) console.log(`${whose}${tests}${over}`);
       console.log(`run folder: ${outDir}${result.stopped === 'aborted' ? ' (continue with --resume)' : ''}`);
     }
-    // stopped by Ctrl-C: the checkpoint is written, and the exit code says so (128 + SIGINT), as shells expect
-    if (result.stopped === 'aborted') process.exitCode = 130;
   } finally {
     disposeModel(model);
   }

@@ -112,7 +112,11 @@ function readNpyFrom(file: BoundedFile): NpyArray {
   }
 }
 
-/** Writes a float32 array as a version 1.0 .npy file (temp file + rename: never left half-written). */
+/**
+ * Writes a float32 array as a version 1.0 .npy file (temp file + rename: never left half-written). The temp file is
+ * named as train/files.ts names its own, `<path>.tmp-<pid>`, so that the sweep of a run folder for dead writers'
+ * temp files takes one a crash leaves.
+ */
 export function writeNpy(path: string, data: Float32Array, shape: number[]): void {
   const count = shape.reduce((a, b) => a * b, 1);
   if (shape.some((d) => !Number.isInteger(d) || d < 0) || count !== data.length) {
@@ -127,7 +131,7 @@ export function writeNpy(path: string, data: Float32Array, shape: number[]): voi
   prefix[6] = 1;
   prefix.writeUInt16LE(header.length, 8);
   const body = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(temp, Buffer.concat([prefix, Buffer.from(header, 'latin1'), body]));
     renameSync(temp, path);

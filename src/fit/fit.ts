@@ -15,6 +15,7 @@ import { createModel, defaultConfig, disposeModel, kindSpec } from '../models/re
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import { train, type DataRead, type TrainResult } from '../train/loop.js';
 import { writeFileAtomic } from '../train/files.js';
+import { withRunFolderLock, type RunFolderLock } from '../train/lock.js';
 import { Generator } from '../random.js';
 import type { Device } from '../tensor.js';
 
@@ -41,6 +42,8 @@ export interface FitOptions {
   overwrite?: boolean;
   /** what fit is doing, for a progress display */
   onProgress?: (message: string) => void;
+  /** hears what fit goes on despite, e.g. a stale lock of a folder taken over (default: a `warning:` line on stderr) */
+  onWarning?: (message: string) => void;
   /** aborting stops the fit after the current step of the current run */
   signal?: AbortSignal;
   /** how the user's files were read, saved in the final run (see train()'s data.read) */
@@ -100,11 +103,17 @@ export class FitStopped extends Error {}
 
 export async function fit(data: LabelledData, options: FitOptions): Promise<FitResult> {
   const started = performance.now();
+  const o = checkFitOptions(data, options);
+  // the fit folder is this fit's throughout: its cv/ folder, the final run (which takes the lock it is given) and
+  // leaderboard.json
+  return withRunFolderLock(o.outDir, o.onWarning, (lock) => fitIn(lock, data, o, started));
+}
+
+async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, started: number): Promise<FitResult> {
   // seconds spent on the test rows are left out of the budget: the test split must not change how long anything
   // trains, and so what is chosen
   let testSeconds = 0;
   const elapsed = (): number => (performance.now() - started) / 1000 - testSeconds;
-  const o = checkFitOptions(data, options);
   const say = o.onProgress ?? ((): void => {});
   const stopIfAborted = (when: string): void => {
     if (o.signal?.aborted) throw new FitStopped(`fit: stopped ${when}; no model was chosen`);
@@ -212,7 +221,7 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
     result = await train(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
       steps: finalSteps, batchSize: Math.min(spec.batchSize, labelled.count), seed: o.seed, outDir: o.outDir, device: o.device,
       maxSeconds: Math.max(1, o.budgetSeconds - elapsed()),
-      overwrite: true, progress: 'none', signal: o.signal, evalEvery: 1e9,
+      overwrite: true, progress: 'none', signal: o.signal, evalEvery: 1e9, lock, onWarning: o.onWarning,
       extra: { ...o.extra, fit: { leaderboard } }, files: o.files,
     });
   } catch (e) {
@@ -229,7 +238,8 @@ export async function fit(data: LabelledData, options: FitOptions): Promise<FitR
   return { model, kind: winner.kind, leaderboard, run: { outDir: o.outDir, steps: result.step, planned: finalSteps, result }, seconds };
 }
 
-type CheckedFit = Required<Pick<FitOptions, 'outDir' | 'folds' | 'budgetSeconds' | 'seed' | 'device'>> & FitOptions & { kinds: readonly string[] };
+type CheckedFit = Required<Pick<FitOptions, 'outDir' | 'folds' | 'budgetSeconds' | 'seed' | 'device' | 'onWarning'>> & FitOptions &
+  { kinds: readonly string[] };
 
 function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
   if (options === null || typeof options !== 'object') throw new Error('fit: options must be an object');
@@ -261,7 +271,10 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
     throw new Error(`fit: a class of ${data.name} has ${smallest} labelled row; cross-validation needs at least 2 of each class ` +
       '(give more labels)');
   }
-  return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu' };
+  const onWarning = options.onWarning ?? ((message: string): void => {
+    process.stderr.write(`warning: ${message}\n`);
+  });
+  return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu', onWarning };
 }
 
 /** A fit folder is fit's own: an earlier fit there is replaced only with overwrite. */
@@ -351,7 +364,7 @@ async function trainOn(config: ModelConfig, splits: { train: DataSplit; validati
   try {
     const result = await train(model, { train: splits.train, test: splits.test, validation: splits.validation }, {
       steps: run.steps, batchSize: run.batchSize, seed: run.seed, outDir: run.outDir, device: run.o.device, overwrite: true,
-      progress: 'none', signal: run.o.signal, maxSeconds: run.maxSeconds, evalEvery: 1, checkpointEvery: 1e9,
+      progress: 'none', signal: run.o.signal, maxSeconds: run.maxSeconds, evalEvery: 1, checkpointEvery: 1e9, onWarning: run.o.onWarning,
       ...(splits.validation === null ? {} : { monitor: 'error' }),
       onEvent: (e) => {
         if (e.type === 'step') run.onStep?.(e.step);

@@ -1,6 +1,7 @@
 // Crash-safe file writing for runs: whole files are written to `<name>.tmp-<pid>` in the same folder, fsynced and
 // renamed over the target (so a reader sees the old file or the new one, never half of one), and metrics lines are
-// appended with one write each, so a crash loses at most the line being written.
+// appended with one write each, so a crash loses at most the line being written. A temp file a crash leaves is
+// removed by the next writer of the same file, or by the next run that opens the folder (removeDeadTemps).
 import {
   closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync, copyFileSync,
 } from 'node:fs';
@@ -30,8 +31,8 @@ export function tempPathFor(path: string): string {
   return `${path}.tmp-${process.pid}`;
 }
 
-/** Whether a process id is alive (a temp file of a live process is never removed). */
-function processAlive(pid: number): boolean {
+/** Whether a process id is alive on this machine (a temp file or a lock of a live process is never taken). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -40,25 +41,36 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Removes `<name>.tmp-<pid>` files left in the folder by processes that died while writing `path`. */
-export function removeStaleTemps(path: string): void {
-  const prefix = `${basename(path)}.tmp-`;
+/** `<name>.tmp-<pid>`: what tempPathFor makes of `<name>`. */
+const TEMP_NAME = /^(.+)\.tmp-(\d+)$/;
+
+/**
+ * Removes the `<name>.tmp-<pid>` files in `folder` of processes that died while writing them: those of the file
+ * `only` names, or of any file (a metrics rewrite, a picture, a checkpoint).
+ */
+export function removeDeadTemps(folder: string, only?: string): void {
   let names: string[];
   try {
-    names = readdirSync(dirname(path));
+    names = readdirSync(folder);
   } catch {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    const m = TEMP_NAME.exec(name);
+    if (m === null || (only !== undefined && m[1] !== only)) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processAlive(pid)) continue;
     try {
-      unlinkSync(join(dirname(path), name));
+      unlinkSync(join(folder, name));
     } catch {
-      // another process removed it first
+      // another process removed it first, or it is a folder: nothing of ours
     }
   }
+}
+
+/** Removes `<name>.tmp-<pid>` files left in the folder by processes that died while writing `path`. */
+export function removeStaleTemps(path: string): void {
+  removeDeadTemps(dirname(path), basename(path));
 }
 
 /**

@@ -1,9 +1,10 @@
 // The training loop: moves the data to the device once, draws shuffled batches through the gather kernel, runs the
 // model's step inside tidy(), evaluates on the test split at epoch ends, logs metrics.jsonl, shows progress, writes
-// checkpoints, stops on a non-finite metric with the last good checkpoint untouched, and resumes exactly. Given
-// validation rows, it evaluates them at every epoch end, keeps the weights with the lowest validation metric as
-// best.safetensors, stops after `patience` epochs without a lower one, and reports the test metrics of those weights.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+// checkpoints, stops on a non-finite metric with the last good checkpoint untouched, and resumes exactly; the run
+// folder is locked while it is the run's (lock.ts). Given validation rows, it evaluates them at every epoch end, keeps
+// the weights with the lowest validation metric as best.safetensors, stops after `patience` epochs without a lower
+// one, and reports the test metrics of those weights.
+import { existsSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { tidy } from '../tensor.js';
 import { gatherRows } from '../ops/shape.js';
@@ -13,6 +14,7 @@ import type { DataSplit } from '../data/dataset.js';
 import type { TrainableModel } from './contract.js';
 import { captureState, loadCheckpoint, previousPath, restoreState, saveCheckpoint, type TrainingState } from './checkpoint.js';
 import { JsonLines, writeFileAtomic } from './files.js';
+import { withRunFolderLock } from './lock.js';
 import { MetricSums, firstNonFinite, rssMegabytes, truncateMetrics, type MetricsRecord } from './metrics.js';
 import { createProgress, type Progress } from './progress.js';
 import {
@@ -28,7 +30,7 @@ export type { TrainOptions, TrainEvent, TrainResult, DataRead, BestEpoch } from 
 export const BEST_CHECKPOINT = 'best.safetensors';
 
 /** Files of a run folder that a new run (not a resumed one) must not inherit: they describe the rows, the choice or
- *  the weights of the run before it. */
+ *  the weights of the run before it. (Not the lock: it is this run's by now.) */
 const STALE_ON_RESTART = ['labels.json', 'validation.json', 'leaderboard.json', 'schema.json', BEST_CHECKPOINT, previousPath(BEST_CHECKPOINT)];
 
 
@@ -80,9 +82,14 @@ export type Data = { name?: string; read?: DataRead; train: DataSplit; test: Dat
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
 export async function train(model: TrainableModel, data: Data,
   options: TrainOptions): Promise<TrainResult> {
-  const run = new TrainingRun(model, data, checkOptions(model, data, options));
-  run.prepareFolder();
-  return run.run();
+  const o = checkOptions(model, data, options);
+  const run = new TrainingRun(model, data, o);
+  const work = (): Promise<TrainResult> => {
+    run.prepareFolder();
+    return run.run();
+  };
+  // the folder is this run's from before its checks of overwrite and resume to after its last file
+  return o.lock === undefined ? withRunFolderLock(o.outDir, o.onWarning, work) : work();
 }
 
 
@@ -123,10 +130,10 @@ class TrainingRun {
     this.config = runConfig(model, data, o, this.stepsPerEpoch, this.totalSteps);
   }
 
-  /** Makes the run folder this run's: refuses or clears an earlier run, restores a resumed one, writes config.json. */
+  /** Makes the locked run folder this run's: refuses or clears an earlier run, restores a resumed one, writes
+   *  config.json. */
   prepareFolder(): void {
     const o = this.o;
-    mkdirSync(o.outDir, { recursive: true });
     const earlier = [this.metricsPath, this.checkpointPath, previousPath(this.checkpointPath), this.bestPath, previousPath(this.bestPath)]
       .filter((f) => existsSync(f));
     if (!o.resume && earlier.length > 0) {

@@ -6,6 +6,7 @@ import type { DataSplit } from '../data/dataset.js';
 import type { TrainableModel } from './contract.js';
 import type { MetricsRecord } from './metrics.js';
 import type { ProgressMode, ProgressStream } from './progress.js';
+import type { RunFolderLock } from './lock.js';
 
 export interface TrainOptions {
   /** train this many epochs (an epoch is floor(rows / batchSize) steps); give epochs or steps */
@@ -57,6 +58,11 @@ export interface TrainOptions {
   /** more files for the run folder (name -> contents), written atomically once the folder is known to be this
    *  run's (after the checks of overwrite and resume), e.g. the labelled split */
   files?: Record<string, string>;
+  /** outDir's lock, where the caller holds it around more than this run (see lockRunFolder); without it train()
+   *  takes the lock itself for the run, and refuses a folder another run holds */
+  lock?: RunFolderLock;
+  /** hears what the run goes on despite, e.g. a stale lock taken over (default: a `warning:` line on `stream`) */
+  onWarning?: (message: string) => void;
 }
 
 export type TrainEvent =
@@ -97,7 +103,8 @@ export interface TrainResult {
 }
 
 /** Options after defaults and checks. */
-export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal' | 'patience' | 'monitor' | 'maxSeconds'>> {
+export interface CheckedOptions extends Required<Omit<TrainOptions, 'epochs' | 'steps' | 'onEvent' | 'signal' | 'patience' | 'monitor' | 'maxSeconds' | 'lock'>> {
+  lock?: RunFolderLock;
   epochs?: number;
   steps?: number;
   maxSeconds?: number;
@@ -142,6 +149,9 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
     throw new Error(`${WHERE}: seed must be a non-negative integer, got ${String(options.seed)}`);
   }
   if (typeof options.outDir !== 'string' || options.outDir === '') throw new Error(`${WHERE}: outDir must be a folder path`);
+  if (options.lock !== undefined && !options.lock.holds(options.outDir)) {
+    throw new Error(`${WHERE}: options.lock must be a held lock of outDir ${options.outDir}`);
+  }
   const features = model.config.inputSize;
   checkSplit('train', data.train, features);
   if (data.test !== null) checkSplit('test', data.test, features);
@@ -168,6 +178,7 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
   if (!['auto', 'bar', 'lines', 'json', 'none'].includes(progress)) {
     throw new Error(`${WHERE}: progress must be auto, bar, lines, json or none, got ${String(progress)}`);
   }
+  const stream = options.stream ?? process.stderr;
   return {
     epochs: options.epochs, steps: options.steps, batchSize, seed: options.seed, outDir: options.outDir, device,
     resume: options.resume === true, overwrite: options.overwrite === true,
@@ -175,7 +186,8 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
     evalEvery: options.evalEvery === undefined ? 1 : positiveInteger('evalEvery', options.evalEvery),
     checkpointEvery: options.checkpointEvery === undefined ? 1 : positiveInteger('checkpointEvery', options.checkpointEvery),
     evalBatchSize: options.evalBatchSize === undefined ? 1000 : positiveInteger('evalBatchSize', options.evalBatchSize),
-    evalName: checkEvalName(options.evalName), progress, stream: options.stream ?? process.stderr, onEvent: options.onEvent, signal: options.signal,
+    evalName: checkEvalName(options.evalName), progress, stream, onEvent: options.onEvent, signal: options.signal,
+    lock: options.lock, onWarning: options.onWarning ?? ((message) => stream.write(`warning: ${message}\n`)),
     extra: options.extra ?? {}, files: options.files ?? {},
     patience: options.patience === undefined ? undefined : positiveInteger('patience', options.patience), monitor: options.monitor,
     maxSeconds: checkSeconds(options.maxSeconds),

@@ -1,9 +1,10 @@
-// Node's command-line conventions: Ctrl-C during `semigen train` keeps its checkpoint and exits 130 (128 + SIGINT)
-// as shells expect; a refused run folder names the flags that fix it; the top-level help lists every bench workload.
+// Node's command-line conventions: Ctrl-C (SIGINT) or SIGTERM during `semigen train` keeps a checkpoint of the step
+// it stopped at and exits 130 or 143 (128 + the signal's number) as shells expect; a refused run folder names the
+// flags that fix it, or the process that holds it; the top-level help lists every bench workload.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,80 @@ const trainArgs = (out, steps) => ['train', 'vae', '--data', csv, '--steps', Str
 
 const s = suite('cli: exit codes and messages');
 s.after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts a long `semigen train` into `out`; `progress(n)` resolves once it has written n progress records. */
+function longRun(out, more = []) {
+  const child = spawn(process.execPath, [main, ...trainArgs(out, 10_000_000), ...more], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, stdout: '', stderr: '', waiting: [] };
+  const records = () => run.stderr.split('\n').filter((l) => l.startsWith('{"kind"')).map((l) => JSON.parse(l));
+  const check = () => {
+    run.waiting = run.waiting.filter(([n, done]) => (records().length >= n ? (done(), false) : true));
+  };
+  child.stdout.on('data', (d) => { run.stdout += d; });
+  child.stderr.on('data', (d) => { run.stderr += d; check(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  run.closed = new Promise((done) => child.on('close', (code, signal) => { clearTimeout(timer); check(); done({ code, signal }); }));
+  run.progress = (n) => new Promise((done) => { run.waiting.push([n, done]); check(); });
+  run.records = records;
+  return run;
+}
+
+/** The run's exit; one that outlives a stop by 30 s is killed, so that no test leaves a process behind. */
+async function stopped(run) {
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
+  try {
+    return await run.closed;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+s('SIGTERM during train stops after the step with its checkpoint and exits 143; --resume goes on from that step', async () => {
+  const out = join(dir, 'terminated');
+  const run = longRun(out);
+  await Promise.race([run.progress(3), run.closed]);
+  run.child.kill('SIGTERM');
+  const { code, signal } = await stopped(run);
+  assert.is(signal, null, `the process handles SIGTERM itself rather than dying of it (stderr: ${run.stderr.slice(-300)})`);
+  assert.is(code, 143, `exit code (stderr: ${run.stderr.slice(-500)})`);
+  const lastLogged = Math.max(...run.records().map((r) => r.step));
+  const summary = JSON.parse(run.stdout.trim().split('\n').pop());
+  assert.is(summary.stopped, 'aborted');
+  assert.ok(summary.step >= lastLogged, `stopped at ${summary.step}, before the last logged step ${lastLogged}`);
+  assert.not.ok(existsSync(join(out, 'lock')), 'the folder is released');
+  const resumed = cli(...trainArgs(out, summary.step + 4), '--resume');
+  assert.is(resumed.status, 0, resumed.stderr);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.is(config.resumed_from_step, summary.step, 'the checkpoint holds the step the run stopped at');
+  assert.is(JSON.parse(resumed.stdout.trim().split('\n').pop()).step, summary.step + 4);
+});
+
+s('a second train into a folder in training is refused in one line naming the pid, for --overwrite and --resume', async () => {
+  const out = join(dir, 'busy');
+  const first = longRun(out);
+  try {
+    await Promise.race([first.progress(2), first.closed]);
+    const config = readFileSync(join(out, 'config.json'), 'utf8');
+    for (const flag of ['--overwrite', '--resume']) {
+      const second = cli(...trainArgs(out, 8), flag);
+      assert.is(second.status, 1, `${flag}: exit ${second.status} (stderr: ${second.stderr.slice(-300)})`);
+      assert.is(second.stderr.trim().split('\n').length, 1, second.stderr);
+      assert.match(second.stderr.trim(), new RegExp(`^semigen: .*busy: in use by pid ${first.child.pid} \\(started [-0-9T:.Z]+\\)$`));
+      assert.ok(second.stderr.trim().length < 200, second.stderr);
+      assert.is(readFileSync(join(out, 'config.json'), 'utf8'), config, `${flag}: the folder's config.json was rewritten`);
+      assert.ok(existsSync(join(out, 'metrics.jsonl')), `${flag}: the running run's metrics are gone`);
+    }
+  } finally {
+    first.child.kill('SIGINT');
+  }
+  const { code } = await stopped(first);
+  assert.is(code, 130, first.stderr.slice(-500));
+  const steps = first.records().filter((r) => r.kind === 'log').map((r) => r.step);
+  const logged = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    .filter((r) => r.kind === 'log').map((r) => r.step);
+  assert.equal(logged, steps, 'metrics.jsonl holds the first run\'s lines, all of them');
+  assert.not.ok(existsSync(join(out, 'lock')), 'the folder is released');
+});
 
 s('Ctrl-C during train writes the checkpoint and exits 130', async () => {
   const out = join(dir, 'interrupted');

@@ -1,10 +1,12 @@
 // fit(): cross-validation on the labelled rows chooses the kind, the winner is trained on every labelled row for the
-// median of its folds' best steps and saved as a run folder, and a test split changes nothing that is chosen.
+// median of its folds' best steps and saved as a run folder, a test split changes nothing that is chosen, and the
+// fit folder is the fit's alone while it runs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { fit, FitStopped, lowestPoint } from '../../dist/src/fit/fit.js';
 import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
 import { evaluateSplit } from '../../dist/src/train/evaluate.js';
@@ -64,6 +66,8 @@ s('the kind with the lowest fold error wins and is trained on every labelled row
     const saved = JSON.parse(readFileSync(join(dir, 'with-test', 'leaderboard.json'), 'utf8'));
     assert.is(saved.chosen, withTest.kind);
     assert.not.ok(existsSync(join(dir, 'with-test', 'cv', `${withTest.kind}-fold1`, 'checkpoint.safetensors')), 'fold checkpoints are removed');
+    const locks = readdirSync(join(dir, 'with-test'), { recursive: true }).filter((f) => basename(f) === 'lock');
+    assert.equal(locks, [], 'the fit folder and its fold folders are released');
   } finally {
     withTest.model.module.dispose();
     withoutTest.model.module.dispose();
@@ -97,6 +101,16 @@ s('bad options are errors naming them; an earlier fit is kept unless overwrite',
   await fails({ budgetSeconds: -1 }, /budgetSeconds must be a positive number/);
   await fails({ maxSteps: 0 }, /maxSteps must be a positive integer/);
   await fails({ outDir: join(dir, 'with-test') }, /already holds a run .*overwrite/);
+  // a fit folder another live process holds: refused before anything is removed, even with overwrite
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
+  try {
+    const started = new Date().toISOString();
+    writeFileSync(join(dir, 'with-test', 'lock'), JSON.stringify({ pid: holder.pid, started, host: hostname() }));
+    await fails({ outDir: join(dir, 'with-test'), overwrite: true }, new RegExp(`with-test: in use by pid ${holder.pid} \\(started ${started}\\)$`));
+    assert.ok(existsSync(join(dir, 'with-test', 'leaderboard.json')), 'the fit there is kept');
+  } finally {
+    holder.kill('SIGKILL');
+  }
   const aborted = new AbortController();
   aborted.abort();
   const stopped = await fit(data, { ...options, outDir: join(dir, 'aborted'), signal: aborted.signal }).then(() => null, (e) => e);
