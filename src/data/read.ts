@@ -15,9 +15,13 @@ export function byteSize(n: number): string {
   return `${u === 0 ? n : Number(n.toFixed(n < 10 ? 1 : 0))} ${units[u]}`;
 }
 
-/** Text from a file, cut to `max` characters for a message: a hostile file cannot make a message huge. */
+/**
+ * Text from a file, cut to `max` characters for a message, its control characters escaped: a hostile file cannot
+ * make a message huge, or more than one line.
+ */
 export function cut(text: string, max = 60): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+  const short = text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+  return short.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A value from a file in a message: a string as 'name', anything else as JSON; cut like cut(). */
@@ -27,7 +31,7 @@ export function shown(value: unknown, max = 60): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    text = '(nested too deeply to show)';
   }
   return cut(text, max);
 }

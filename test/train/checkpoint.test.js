@@ -132,6 +132,39 @@ s('checkpoints of another model, or not ours, are refused with the file named', 
   wider.dispose();
 });
 
+s('weights that changed after saving (flipped bits), that are not finite, or named like __proto__ are refused', () => {
+  const model = new TinyModel(4);
+  const path = join(dir, 'checked.safetensors');
+  saveCheckpoint(path, captureState(model, null, { step: 3, epoch: 1, config: {}, progress: {} }));
+  const st = readSafetensors(path);
+  assert.type(st.metadata.tensors_sha256, 'string');
+  // one exponent bit of one weight flipped in the file: the bytes still parse, the checksum no longer matches
+  const bytes = readFileSync(path);
+  const name = [...st.tensors.keys()].find((k) => k.startsWith('model.'));
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString());
+  const at = 8 + Number(bytes.readBigUInt64LE(0)) + header[name].data_offsets[0] + 3;
+  const flipped = Buffer.from(bytes);
+  flipped[at] ^= 0x40;
+  writeFileSync(join(dir, 'flipped.safetensors'), flipped);
+  assertThrows(() => loadCheckpoint(join(dir, 'flipped.safetensors')), /flipped\.safetensors: .*do not match the checksum/);
+  // NaN written as a weight (a diverged run) with a checksum that matches it: refused, naming the weight
+  const tensors = Object.fromEntries([...st.tensors].map(([k, t]) => [k.slice('model.'.length), { shape: t.shape, data: Float32Array.from(t.data) }])
+    .filter(([k]) => !k.includes('optimizer') && !k.includes('batches')));
+  const nanModel = Object.fromEntries(Object.entries(tensors));
+  nanModel[name.slice('model.'.length)].data[0] = NaN;
+  const state = captureState(model, null, { step: 3, epoch: 1, config: {}, progress: {} });
+  saveCheckpoint(join(dir, 'nan.safetensors'), { ...state, model: { ...state.model, ...nanModel } });
+  assertThrows(() => loadCheckpoint(join(dir, 'nan.safetensors')), /nan\.safetensors: .*weight 'model\.[^']+' holds NaN at element 0/);
+  // an extra tensor named model.__proto__ is a weight the model does not have, not a prototype
+  saveCheckpoint(join(dir, 'proto.safetensors'), { ...state, model: { ...state.model, ['__proto__']: { shape: [1], data: new Float32Array(1) } } });
+  const withProto = loadCheckpoint(join(dir, 'proto.safetensors'));
+  assert.ok(Object.hasOwn(withProto.model, '__proto__'), 'the __proto__ weight was dropped');
+  const fresh = new TinyModel(4);
+  assertThrows(() => restoreState(fresh, null, withProto, 'proto.safetensors'), /proto\.safetensors: cannot restore the model weights/);
+  model.dispose();
+  fresh.dispose();
+});
+
 s('a crash between writing and renaming leaves the last checkpoint whole; the stale temp file goes next time', () => {
   const model = new TinyModel(6);
   const path = join(dir, 'crash', 'checkpoint.safetensors');
