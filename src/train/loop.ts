@@ -106,6 +106,8 @@ class TrainingRun {
   private wallBefore = 0;
   private lastCheckpoint: string | null = null;
   private checkpointStep = -1;
+  // the step of the 'end' record a resumed run found last in metrics.jsonl: resuming a finished run adds no second one
+  private endWrittenAt = -1;
   private readonly logSums = new MetricSums();
   private readonly epochSums = new MetricSums();
   private lastEval: Record<string, number> | null = null;
@@ -175,7 +177,8 @@ class TrainingRun {
     this.lastCheckpoint = path;
     this.checkpointStep = this.step;
     this.restoreBest(state.progress.best, path);
-    truncateMetrics(this.metricsPath, this.step);
+    const last = truncateMetrics(this.metricsPath, this.step).at(-1);
+    if (last?.kind === 'end') this.endWrittenAt = last.step;
   }
 
   /** The best epoch and the epochs since, as the checkpoint saw them; the best file must be there (a crash after it
@@ -397,7 +400,8 @@ class TrainingRun {
   /** Stopped between epoch ends: report what is pending and keep a checkpoint to resume from. */
   private finishBetweenEpochs(stopped: TrainResult['stopped']): void {
     const evalMetrics = stopped === 'aborted' ? {} : { ...this.evaluateValidation(), ...this.evaluateTest() };
-    if (this.logSums.count > 0 || Object.keys(evalMetrics).length > 0) this.write('end', this.logSums, evalMetrics);
+    const pending = this.logSums.count > 0 || Object.keys(evalMetrics).length > 0;
+    if (pending && this.endWrittenAt !== this.step) this.write('end', this.logSums, evalMetrics);
     if (this.step > 0 && this.checkpointStep !== this.step) this.checkpoint();
   }
 }

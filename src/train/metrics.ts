@@ -106,10 +106,11 @@ export function readMetrics(path: string): MetricsRecord[] {
   return out;
 }
 
-/** Keeps only the records up to `step` (a resumed run rewrites what came after its checkpoint). */
-export function truncateMetrics(path: string, step: number): void {
-  if (!existsSync(path)) return;
+/** Keeps only the records up to `step` (a resumed run rewrites what came after its checkpoint); returns them. */
+export function truncateMetrics(path: string, step: number): MetricsRecord[] {
+  if (!existsSync(path)) return [];
   // a run's end writes its best record anew, so a resumed run's earlier one goes
   const kept = readMetrics(path).filter((r) => r.step <= step && r.kind !== 'error' && r.kind !== 'best');
   writeFileAtomic(path, Buffer.from(kept.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8'));
+  return kept;
 }

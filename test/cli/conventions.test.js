@@ -136,6 +136,24 @@ s('a finished run exits 0; training into a used folder names --resume and --over
   assert.is(again.stderr.trim().split('\n').length, 1, 'one line');
 });
 
+s('a run folder is its own truth: resuming a finished run adds no second end record; an edited config.json is refused', () => {
+  const out = join(dir, 'truth');
+  const args = ['train', 'supervised', '--data', csv, '--steps', '5', '--batch-size', '16', '--hidden', '8', '--out', out, '--json'];
+  assert.is(cli(...args).status, 0);
+  for (let i = 0; i < 2; i++) assert.is(cli(...args, '--resume').status, 0);
+  const kinds = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).kind);
+  assert.is(kinds.filter((k) => k === 'end').length, 1, `records: ${kinds.join(' ')}`);
+  const ok = cli('eval', out, '--json');
+  assert.is(ok.status, 0, ok.stderr);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  config.data.labelledRows = 999999;
+  writeFileSync(join(out, 'config.json'), JSON.stringify(config));
+  const edited = cli('eval', out, '--json');
+  assert.is(edited.status, 1, edited.stdout);
+  assert.match(edited.stderr, /config\.json: its data differs from the one .*checkpoint\.safetensors was trained with/);
+  assert.not.match(edited.stdout, /999999/);
+});
+
 s('the top-level help lists every bench workload', () => {
   const workloads = [];
   let inList = false;
