@@ -114,7 +114,23 @@ function buildAdvice(root: string): string {
     `and reinstall, or run \`npm rebuild semigen\` (${tools})`;
 }
 
+/** The kernels' environment settings, checked before the addon reads them (it would ignore a bad one silently). */
+export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+  const threads = env.SEMIGEN_NUM_THREADS;
+  if (threads !== undefined && threads !== '' && !(/^\d+$/.test(threads.trim()) && Number(threads) >= 1 && Number(threads) <= MAX_THREADS)) {
+    throw new Error(`SEMIGEN_NUM_THREADS must be a number of threads from 1 to ${MAX_THREADS}, got '${threads.slice(0, 40)}'`);
+  }
+  const isa = env.SEMIGEN_ISA;
+  if (isa !== undefined && isa !== '' && !ISAS.includes(isa)) {
+    throw new Error(`SEMIGEN_ISA must be ${ISAS.join(', ')} (it can only lower the kernels' instruction set), got '${isa.slice(0, 40)}'`);
+  }
+}
+// the thread pool's limit, and the instruction sets SEMIGEN_ISA may name (kernels/cpu/thread_pool.cc, isa.cc)
+const MAX_THREADS = 1024;
+const ISAS = ['avx512', 'avx2', 'portable'];
+
 function load(): NativeAddon {
+  checkEnvironment();
   const require = createRequire(import.meta.url);
   const causes: string[] = [];
   const tried = candidates();

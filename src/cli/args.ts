@@ -11,9 +11,28 @@ type Parsed<T extends Options> = ReturnType<
   typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>
 >;
 
+/**
+ * `--epochs -1`: a negative number after a flag that takes a value is that flag's value (parseArgs would take it
+ * for an option and say only that the argument is ambiguous), so that the flag's own check names what is wrong.
+ */
+function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name !== undefined && Object.hasOwn(options, name) && options[name].type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 export function parse<T extends Options>(argv: string[], options: T, allowPositionals = false): Parsed<T> {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true as const });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true as const });
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }

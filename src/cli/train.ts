@@ -149,7 +149,12 @@ export async function runTrain(argv: string[]): Promise<void> {
   checkSemiFlags(spec, values);
 
   const { data, dataName, isFile, read } = await readData(values, json);
-  const labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
+  let labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
+  if (labels !== null && !spec.semiSupervised) {
+    // a run script may pass the same flags to every model: say so, and train as without it
+    process.stderr.write(`warning: --labels ${labels}: ${kind} learns from the rows alone and uses no labels; ignored\n`);
+    labels = null;
+  }
   const outDir = values.out ??
     join('runs', `${kind}-${isFile ? 'data' : dataName}${labels === null ? '' : `-${labels}`}-s${seed}`);
   const files: Record<string, string> = {};

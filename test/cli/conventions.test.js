@@ -154,6 +154,24 @@ s('a run folder is its own truth: resuming a finished run adds no second end rec
   assert.not.match(edited.stdout, /999999/);
 });
 
+s('messages name the flag or variable: a negative value, a bad SEMIGEN_NUM_THREADS or SEMIGEN_ISA, --labels on a VAE', () => {
+  const out = join(dir, 'messages');
+  const negative = cli('train', 'vae', '--data', csv, '--epochs', '-1', '--out', out);
+  assert.is(negative.status, 1);
+  assert.is(negative.stderr.trim(), "semigen: --epochs must be a positive integer, got '-1'");
+  for (const [name, value, pattern] of [['SEMIGEN_NUM_THREADS', 'abc', /SEMIGEN_NUM_THREADS must be a number of threads from 1 to 1024, got 'abc'/],
+    ['SEMIGEN_NUM_THREADS', '0', /SEMIGEN_NUM_THREADS .* got '0'/], ['SEMIGEN_ISA', 'avx9', /SEMIGEN_ISA must be avx512, avx2, portable .* got 'avx9'/]]) {
+    const r = spawnSync(process.execPath, [main, 'info'], { encoding: 'utf8', env: { ...env, [name]: value } });
+    assert.is(r.status, 1, `${name}=${value}: ${r.stdout}`);
+    assert.match(r.stderr, pattern);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+  const vae = cli(...trainArgs(out, 2), '--labels', '4');
+  assert.is(vae.status, 0, vae.stderr);
+  assert.match(vae.stderr, /warning: --labels 4: vae learns from the rows alone and uses no labels; ignored/);
+  assert.ok(!existsSync(join(out, 'labels.json')), 'a labels.json for a model that uses none');
+});
+
 s('the top-level help lists every bench workload', () => {
   const workloads = [];
   let inList = false;
