@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
+import { outsideUnitRange } from '../models/parts/likelihood.js';
 import { tableLikelihood } from '../data/schema.js';
 import { labelledRows, stratifiedFolds, subsetRows, withoutRows } from '../data/subset.js';
 import { defaultEpochs, sizesForInput, type KindSpec } from '../models/kind.js';
@@ -293,6 +294,10 @@ function prepareFitFolder(outDir: string, cvDir: string, overwrite: boolean): vo
 export function fitModelConfig(spec: KindSpec, data: LabelledData, steps: number): ModelConfig {
   const given: Record<string, unknown> = { classes: data.classes };
   if (data.schema !== undefined && 'likelihood' in spec.schema) given.likelihood = tableLikelihood(data.schema);
+  // arrays beyond [0, 1], which a Bernoulli likelihood (the default for arrays) refuses, are modelled as Gaussian
+  else if ('likelihood' in spec.schema && outsideUnitRange({ kind: 'bernoulli' }, data.train.x, data.train.features) !== null) {
+    given.likelihood = { kind: 'gaussian', variance: 'learned' };
+  }
   sizesForInput(spec, data.train.features, given);
   spec.runOptions?.({ steps, lrDecay: spec.lrDecay, saved: null }, given);
   return defaultConfig(spec.kind, data.train.features, given);

@@ -7,6 +7,7 @@ import type { TrainableModel } from './contract.js';
 import type { MetricsRecord } from './metrics.js';
 import type { ProgressMode, ProgressStream } from './progress.js';
 import type { RunFolderLock } from './lock.js';
+import { outsideUnitRange, type LikelihoodSpec } from '../models/parts/likelihood.js';
 
 export interface TrainOptions {
   /** train this many epochs (an epoch is floor(rows / batchSize) steps); give epochs or steps */
@@ -135,7 +136,7 @@ function checkSplit(name: string, split: DataSplit, features: number): void {
   }
 }
 
-export function checkOptions(model: TrainableModel, data: { train: DataSplit; test: DataSplit | null; validation?: DataSplit | null },
+export function checkOptions(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null; validation?: DataSplit | null },
   options: TrainOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new Error(`${WHERE}: options must be an object`);
   if (options.resume === true && options.overwrite === true) throw new Error(`${WHERE}: resume and overwrite exclude each other`);
@@ -156,8 +157,17 @@ export function checkOptions(model: TrainableModel, data: { train: DataSplit; te
   checkSplit('train', data.train, features);
   if (data.test !== null) checkSplit('test', data.test, features);
   const validation = data.validation ?? null;
+  if (validation !== null) checkSplit('validation', validation, features);
+  const likelihood = (model.config as { likelihood?: LikelihoodSpec | null }).likelihood;
+  if (likelihood !== undefined && likelihood !== null) {
+    for (const [name, split] of [['train', data.train], ['test', data.test], ['validation', validation]] as const) {
+      const problem = split === null ? null : outsideUnitRange(likelihood, split.x, features);
+      if (problem !== null) {
+        throw new Error(`${data.name ?? 'data'} (${name} rows): ${problem}; scale them, or use --option likelihood=gaussian`);
+      }
+    }
+  }
   if (validation !== null) {
-    checkSplit('validation', validation, features);
     if (!validation.labels.some((l) => !Number.isNaN(l)) && model.labelledBatchSize !== undefined) {
       throw new Error(`${WHERE}: data.validation has no labelled row for the ${model.config.kind} model's error`);
     }

@@ -172,6 +172,19 @@ s('messages name the flag or variable: a negative value, a bad SEMIGEN_NUM_THREA
   assert.ok(!existsSync(join(out, 'labels.json')), 'a labels.json for a model that uses none');
 });
 
+s('a Bernoulli likelihood refuses features outside [0, 1], naming their range and the option that takes them', async () => {
+  const { writeNpy } = await import('../../dist/src/data/npy.js');
+  const wide = join(dir, 'wide.npy');
+  writeNpy(wide, Float32Array.from({ length: 40 * 4 }, (_, i) => ((i * 37) % 90) / 10 - 2), [40, 4]);
+  const out = join(dir, 'bernoulli');
+  const refused = cli('train', 'vae', '--data', wide, '--steps', '2', '--hidden', '8', '--latent', '2', '--out', out);
+  assert.is(refused.status, 1, refused.stdout);
+  assert.match(refused.stderr, /wide\.npy \(train rows\): values from -2\.000 to 6\.900 .* outside \[0, 1\].*--option likelihood=gaussian/);
+  assert.is(refused.stderr.trim().split('\n').length, 1);
+  const gaussian = cli('train', 'vae', '--data', wide, '--steps', '2', '--hidden', '8', '--latent', '2', '--out', out, '--overwrite', '--option', 'likelihood=gaussian');
+  assert.is(gaussian.status, 0, gaussian.stderr);
+});
+
 s('the top-level help lists every bench workload', () => {
   const workloads = [];
   let inList = false;

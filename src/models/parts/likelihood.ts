@@ -253,6 +253,32 @@ function checkFamilies(families: readonly ColumnFamily[], width: number): void {
   if (next !== width) throw new Error(`mixed likelihood: the families cover ${next} columns of ${width}`);
 }
 
+/**
+ * Where data breaks what spec's Bernoulli columns model: the range of values outside [0, 1] seen in them (missing
+ * values, NaN, are masked and so allowed); null when there is none or spec has no Bernoulli column.
+ */
+export function outsideUnitRange(spec: LikelihoodSpec, x: Float32Array, width: number): string | null {
+  const columns: number[] = [];
+  if (spec.kind === 'bernoulli') for (let c = 0; c < width; c++) columns.push(c);
+  else if (spec.kind === 'mixed') for (const f of spec.families) if (f.kind === 'bernoulli') for (let c = f.start; c < f.end; c++) columns.push(c);
+  if (columns.length === 0) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let first = -1;
+  for (let r = 0; r < x.length; r += width) {
+    for (const c of columns) {
+      const v = x[r + c];
+      if (v < 0 || v > 1) {
+        if (first < 0) first = c;
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+  }
+  if (first < 0) return null;
+  return `values from ${lo.toPrecision(4)} to ${hi.toPrecision(4)} (column ${first} first) lie outside [0, 1], which a Bernoulli likelihood models`;
+}
+
 /** Throws unless spec can describe `width` columns (for a generator, which ends in outputAsData, not a likelihood). */
 export function checkOutputSpec(spec: LikelihoodSpec, width: number): void {
   if (spec.kind === 'mixed') checkFamilies(spec.families, width);
