@@ -12,6 +12,7 @@ import { Generator } from '../random.js';
 import { Tensor, type Device } from '../tensor.js';
 import type { Batch, Classifier, ModelConfig, TrainableModel } from '../train/contract.js';
 import { classificationSums, SEMI_SUPERVISED_OPTIONS } from './parts/classifier.js';
+import { outsideUnitRange, type LikelihoodSpec } from './parts/likelihood.js';
 import { readConfig, type Schema, type Values } from './options.js';
 
 /** Construction options every model takes (the registry passes them through). */
@@ -86,6 +87,12 @@ export abstract class Model<C extends ModelConfig, M extends Module> implements 
     this.module = network(this.config, this.generator, this.device);
     this.optimizers = Object.fromEntries(Object.entries(this.optimizerGroups())
       .map(([name, [module, adam]]) => [name, new Adam(module.parameters(), adam)]));
+  }
+
+  /** Features a Bernoulli likelihood cannot model (outside [0, 1]); the kinds without a likelihood take any. */
+  rowsProblem(x: Float32Array): string | null {
+    const spec = (this.config as { likelihood?: LikelihoodSpec | null }).likelihood;
+    return spec === undefined || spec === null ? null : outsideUnitRange(spec, x, this.config.inputSize);
   }
 
   /** The registry key, which starts every error message. */

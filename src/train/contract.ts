@@ -47,6 +47,8 @@ export interface TrainableModel {
    * {neg_elbo: Σ (BCE + KL)}; run under noGrad in eval mode by the caller.
    */
   evaluateBatch(batch: Batch): Record<string, number>;
+  /** What the model cannot take in these rows (e.g. values outside its likelihood's support), said in words; null: none. */
+  rowsProblem?(x: Float32Array): string | null;
   /**
    * The evaluation sums taken over the labelled rows of a batch alone (a classifier's error and cross-entropy):
    * evaluation divides them by the number of labelled rows, every other sum by all rows.

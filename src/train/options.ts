@@ -7,7 +7,6 @@ import type { TrainableModel } from './contract.js';
 import type { MetricsRecord } from './metrics.js';
 import type { ProgressMode, ProgressStream } from './progress.js';
 import type { RunFolderLock } from './lock.js';
-import { outsideUnitRange, type LikelihoodSpec } from '../models/parts/likelihood.js';
 
 export interface TrainOptions {
   /** train this many epochs (an epoch is floor(rows / batchSize) steps); give epochs or steps */
@@ -158,10 +157,9 @@ export function checkOptions(model: TrainableModel, data: { name?: string; train
   if (data.test !== null) checkSplit('test', data.test, features);
   const validation = data.validation ?? null;
   if (validation !== null) checkSplit('validation', validation, features);
-  const likelihood = (model.config as { likelihood?: LikelihoodSpec | null }).likelihood;
-  if (likelihood !== undefined && likelihood !== null) {
+  if (typeof model.rowsProblem === 'function') {
     for (const [name, split] of [['train', data.train], ['test', data.test], ['validation', validation]] as const) {
-      const problem = split === null ? null : outsideUnitRange(likelihood, split.x, features);
+      const problem = split === null ? null : model.rowsProblem(split.x);
       if (problem !== null) {
         throw new Error(`${data.name ?? 'data'} (${name} rows): ${problem}; scale them, or use --option likelihood=gaussian`);
       }
