@@ -34,7 +34,10 @@ export function parse<T extends Options>(argv: string[], options: T, allowPositi
   try {
     return parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true as const });
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
+    const message = (e as Error).message.split('\n')[0];
+    // parseArgs goes on about positional arguments that start with a dash; the option is what is wrong
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    throw new UsageError(unknown === null ? message : `unknown option '${unknown[1]}' (--help lists the options)`);
   }
 }
 
