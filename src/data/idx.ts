@@ -23,7 +23,7 @@ export function readIdx(path: string): IdxArray {
       ? 4 + 4 * head[3] + Array.from({ length: head[3] }, (_, i) => head.readUInt32BE(4 + 4 * i)).reduce((a, b) => a * b, 1)
       : 4096;
     if (announced > IDX_MAX_BYTES) throw new Error(`${path}: IDX header announces ${byteSize(announced)}, more than the ${byteSize(IDX_MAX_BYTES)} an IDX file may have`);
-    bytes = gunzipBounded(bytes, announced, path, 'its IDX header announces');
+    bytes = gunzipBounded(bytes, announced, path, `the ${byteSize(announced)} its IDX header announces`);
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new Error(`${path}: not an IDX file (bad magic number)`);
   if (bytes[2] !== UBYTE) throw new Error(`${path}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes)`);

@@ -60,7 +60,7 @@ export function checkRegularFile(path: string, maxBytes: number, what: string): 
   } catch (e) {
     throw new Error(`${path}: cannot be read (${reason(e)})`);
   }
-  if (!st.isFile()) throw new Error(`${path}: ${kindOf(st)}, not a regular file; give ${what} as a file`);
+  if (!st.isFile()) throw new Error(`${path}: ${kindOf(st)}, not a regular file`);
   if (st.size > maxBytes) throw new Error(`${path}: ${byteSize(st.size)}, more than the ${byteSize(maxBytes)} ${what} may have`);
   return st.size;
 }
@@ -127,13 +127,13 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** gzip data inflated, refusing (without holding more than `maxBytes`) data that would inflate to more. */
-export function gunzipBounded(bytes: Uint8Array, maxBytes: number, path: string, what: string): Buffer {
+/** gzip data inflated, refusing (without holding more than `maxBytes`) data that would inflate to more; `limit` says what the bound is. */
+export function gunzipBounded(bytes: Uint8Array, maxBytes: number, path: string, limit: string): Buffer {
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new Error(`${path}: inflates to more than the ${byteSize(maxBytes)} ${what} may have`);
+      throw new Error(`${path}: inflates to more than ${limit}`);
     }
     throw new Error(`${path}: corrupt gzip data (${(e as Error).message})`);
   }
