@@ -90,7 +90,8 @@ function readSchema(dir: string): TableSchema | undefined {
     if (schema?.format !== 'semigen-table-schema-1' || !Array.isArray(schema.columns)) throw new Error('not a semigen table schema');
     return schema;
   } catch (e) {
-    throw new UsageError(`${path}: cannot be read (${(e as Error).message})`);
+    const message = (e as Error).message;
+    throw new UsageError(message.startsWith(path) ? message : `${path}: cannot be read (${message})`);
   }
 }
 
