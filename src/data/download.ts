@@ -3,8 +3,9 @@
 // holds a half-written or unverified file. Errors name the URL or the file and say how to go on without a network.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, existsSync } from 'node:fs';
-import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpGet, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DATASET_FILES, checkDatasetName, type DatasetName } from './resolve.js';
@@ -67,39 +68,109 @@ export interface DatasetDownloadOptions extends DownloadOptions {
 
 const MAX_REDIRECTS = 5;
 
+/**
+ * The proxy for `url` from the environment, as curl and npm read it: HTTPS_PROXY for https, HTTP_PROXY for http (either
+ * case), none where NO_PROXY lists the host (a name, a domain suffix such as .example.com, a host:port, or *).
+ */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv = process.env): URL | null {
+  const pick = (name: string): string | undefined => env[name] || env[name.toLowerCase()] || undefined;
+  const proxy = url.protocol === 'https:' ? pick('HTTPS_PROXY') : pick('HTTP_PROXY');
+  if (proxy === undefined) return null;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const raw of (pick('NO_PROXY') ?? '').split(/[,\s]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    if (entry === '*') return null;
+    const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(entry);
+    const name = m?.[1] ?? entry;
+    const entryPort = m?.[2];
+    if (entryPort !== undefined && entryPort !== port) continue;
+    const domain = name.replace(/^\*?\./, '');
+    if (host === domain || host.endsWith(`.${domain}`)) return null;
+  }
+  try {
+    return new URL(proxy.includes('://') ? proxy : `http://${proxy}`);
+  } catch {
+    throw new Error(`${url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY'} is not a URL: '${proxy.slice(0, 80)}'`);
+  }
+}
+
+function proxyHeaders(proxy: URL): Record<string, string> {
+  if (proxy.username === '') return {};
+  const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+  return { 'Proxy-Authorization': `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+/** Starts a GET of `url`, through the environment's proxy where it names one (CONNECT tunnel for https). */
+function startGet(url: URL, onResponse: (res: IncomingMessage) => void, onError: (e: Error) => void,
+  watch: (req: ClientRequest) => void): void {
+  const proxy = proxyFor(url);
+  if (proxy === null) {
+    watch((url.protocol === 'https:' ? httpsGet : httpGet)(url, onResponse));
+    return;
+  }
+  const via = `the proxy ${proxy.host}`;
+  if (url.protocol === 'http:') {
+    // a plain proxy takes the whole address as the request's path
+    watch(httpGet({ host: proxy.hostname, port: proxy.port || 80, path: url.href, headers: { Host: url.host, ...proxyHeaders(proxy) } }, onResponse));
+    return;
+  }
+  const port = url.port || '443';
+  const connect = httpRequest({
+    host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${url.hostname}:${port}`,
+    headers: { Host: `${url.hostname}:${port}`, ...proxyHeaders(proxy) },
+  });
+  connect.on('connect', (res, socket) => {
+    if (res.statusCode !== 200) {
+      socket.destroy();
+      onError(new Error(`${via} refused the tunnel to ${url.host}: HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
+      return;
+    }
+    watch(httpsGet(url, { createConnection: () => tlsConnect({ socket, servername: url.hostname }) }, onResponse));
+  });
+  connect.on('error', (e) => onError(new Error(`${via}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+  watch(connect);
+  connect.end();
+}
+
 /** GET with redirects followed; resolves with a 200 response, rejects naming the status otherwise. */
 function request(url: string, idleTimeoutMs: number, onIdle: () => void, redirects = 0): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    let get: typeof httpGet;
+    let target: URL;
     try {
-      const protocol = new URL(url).protocol;
-      if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`unsupported protocol ${protocol}`);
-      get = protocol === 'https:' ? httpsGet : httpGet;
+      target = new URL(url);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`unsupported protocol ${target.protocol}`);
     } catch (e) {
       reject(e);
       return;
     }
-    const req = get(url, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
-        res.resume();
-        request(new URL(res.headers.location, url).href, idleTimeoutMs, onIdle, redirects + 1).then(resolve, reject);
-      } else if (status !== 200) {
-        res.resume();
-        reject(new Error(`HTTP ${status} ${res.statusMessage ?? ''}`.trim()));
-      } else {
-        resolve(res);
-      }
-    });
-    req.setTimeout(idleTimeoutMs, () => {
-      onIdle();
-      req.destroy(new Error('idle'));
-    });
-    req.on('error', reject);
+    const watch = (req: ClientRequest): void => {
+      req.setTimeout(idleTimeoutMs, () => {
+        onIdle();
+        req.destroy(new Error('idle'));
+      });
+      req.on('error', reject);
+    };
+    try {
+      startGet(target, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
+          res.resume();
+          request(new URL(res.headers.location, url).href, idleTimeoutMs, onIdle, redirects + 1).then(resolve, reject);
+        } else if (status !== 200) {
+          res.resume();
+          reject(new Error(`HTTP ${status} ${res.statusMessage ?? ''}`.trim()));
+        } else {
+          resolve(res);
+        }
+      }, reject, watch);
+    } catch (e) {
+      reject(e);
+    }
   });
 }
 
-/** SHA-256 of a file, hex. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
