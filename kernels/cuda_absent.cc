@@ -16,6 +16,11 @@ extern "C" sg_status sg_cuda_device_info(int device, char* name, size_t name_len
   return SG_ERR_DEVICE;
 }
 
+extern "C" sg_status sg_cuda_device_code(int, int*, int*, int*, const char** built) {
+  if (built != nullptr) *built = "";
+  return SG_ERR_DEVICE;
+}
+
 extern "C" sg_stream sg_cuda_stream(int device) { return nullptr; }
 
 extern "C" const char* sg_cuda_last_error(void) { return "this build of semigen has no CUDA support"; }

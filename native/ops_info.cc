@@ -42,6 +42,18 @@ napi_value op_devices(Call& call) {
       name[sizeof name - 1] = '\0';
       info.Set("name", name);
       info.Set("memory", static_cast<double>(memory));
+      int capability = 0, binary = 0, ptx = 0;
+      const char* built = "";
+      if (sg_cuda_device_code(i, &capability, &binary, &ptx, &built) == SG_OK) {
+        Napi::Object code = Napi::Object::New(env);
+        code.Set("capability", capability);
+        code.Set("binary", binary);
+        code.Set("ptx", ptx);
+        code.Set("built", built);
+        info.Set("code", code);
+      } else {
+        info.Set("codeError", std::string(sg_cuda_last_error()));
+      }
     } else {
       info.Set("name", std::string("unknown CUDA device: ") + sg_cuda_last_error());
     }

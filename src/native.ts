@@ -23,6 +23,11 @@ export interface NativeDeviceInfo {
   device: string; // 'cpu' | 'cuda:0' ...
   name: string;
   memory?: number; // bytes, CUDA only
+  /** CUDA only: the device's compute capability (major * 10 + minor), the architecture of the kernel binary the
+   *  driver loaded for it and the PTX version it came from, and the architectures the build holds */
+  code?: { capability: number; binary: number; ptx: number; built: string };
+  /** CUDA only: why the code could not be asked (no binary of this build runs on the device) */
+  codeError?: string;
 }
 
 export interface NativeMemoryStats {

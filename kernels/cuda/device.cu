@@ -66,6 +66,38 @@ extern "C" sg_status sg_cuda_device_info(int device, char* name, size_t name_len
   return SG_OK;
 }
 
+#ifndef SEMIGEN_CUDA_ARCHS
+#define SEMIGEN_CUDA_ARCHS "unknown"
+#endif
+
+namespace {
+// Asked for its attributes only: which binary of this build the driver loaded for a device.
+__global__ void code_probe() {}
+}  // namespace
+
+extern "C" sg_status sg_cuda_device_code(int device, int* capability, int* binary, int* ptx, const char** built) {
+  if (device < 0 || capability == nullptr || binary == nullptr || ptx == nullptr || built == nullptr) return SG_ERR_ARGUMENT;
+  *built = SEMIGEN_CUDA_ARCHS;
+  cudaDeviceProp prop;
+  cudaError_t error = cudaGetDeviceProperties(&prop, device);
+  if (error != cudaSuccess) {
+    sg::cuda::record_error(error, "cudaGetDeviceProperties");
+    return SG_ERR_DEVICE;
+  }
+  *capability = prop.major * 10 + prop.minor;
+  if (sg::cuda::use_device(device) != SG_OK) return SG_ERR_DEVICE;
+  cudaFuncAttributes attributes;
+  error = cudaFuncGetAttributes(&attributes, code_probe);
+  if (error != cudaSuccess) {
+    // no binary or PTX of this build runs on the device (cudaErrorNoKernelImageForDevice)
+    sg::cuda::record_error(error, "cudaFuncGetAttributes");
+    return SG_ERR_DEVICE;
+  }
+  *binary = attributes.binaryVersion;
+  *ptx = attributes.ptxVersion;
+  return SG_OK;
+}
+
 extern "C" sg_stream sg_cuda_stream(int device) {
   using namespace sg::cuda;
   if (device < 0 || device >= kMaxDevices) return nullptr;

@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { deviceCode } from '../../dist/src/cli/info.js';
 
 const main = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const cli = (...args) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -67,6 +68,17 @@ s('bad commands, flags and values exit 1 with one line naming the problem', () =
     assert.is(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(lines[0], pattern);
   }
+});
+
+s('info says which code of the build a GPU runs: its own sm_ binary, a compatible one, or PTX the driver compiles', () => {
+  const built = '75-real,80-real,86-real,89-real,90';
+  const gpu = (capability, binary, ptx) => ({ device: 'cuda:0', name: 'GPU', code: { capability, binary, ptx, built } });
+  assert.is(deviceCode(gpu(90, 90, 90)), "sm_90: runs the build's sm_90 code");
+  assert.is(deviceCode(gpu(75, 75, 75)), "sm_75: runs the build's sm_75 code");
+  assert.is(deviceCode(gpu(87, 86, 86)), "sm_87: runs the build's sm_86 code, compatible");
+  assert.is(deviceCode(gpu(120, 120, 90)), "sm_120: runs the build's compute_90 PTX, compiled by the driver");
+  assert.is(deviceCode({ device: 'cuda:0', name: 'GPU', codeError: 'no kernel image is available for execution on the device' }),
+    'no code of this build runs on it: no kernel image is available for execution on the device');
 });
 
 s.run();

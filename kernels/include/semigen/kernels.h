@@ -208,6 +208,11 @@ int sg_cuda_compiled(void);
 int sg_cuda_device_count(void);
 /* name and memory of a device; returns SG_OK or SG_ERR_DEVICE */
 sg_status sg_cuda_device_info(int device, char *name, size_t name_len, size_t *total_memory);
+/* which code of ours a device runs: its compute capability (major * 10 + minor), the architecture of the kernel
+   binary the driver loaded for it and the PTX version that binary came from (JIT-compiled when no sm_ code of the
+   build fits: then binary is the device's own capability and not among `built`), and the build's architectures
+   (CMake's list, e.g. "75-real;80-real;86-real;89-real;90"); returns SG_OK or SG_ERR_DEVICE */
+sg_status sg_cuda_device_code(int device, int *capability, int *binary, int *ptx, const char **built);
 /* the per-device stream kernels run on */
 sg_stream sg_cuda_stream(int device);
 /* the last CUDA error text (thread-local), for error messages */
