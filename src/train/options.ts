@@ -236,12 +236,27 @@ export function runConfig(model: TrainableModel,
       name: data.name ?? 'unnamed', trainRows: data.train.count, testRows: data.test?.count ?? 0,
       validationRows: data.validation?.count ?? 0, features: data.train.features,
       ...labelledSummary(data.train),
+      ...(data.validation == null ? {} : { validationHash: rowsHash(data.validation) }),
       ...(data.read === undefined ? {} : { read: data.read }), evaluated: o.evalName,
     },
     seed: o.seed, batchSize: o.batchSize, epochs: o.epochs ?? null, steps: o.steps ?? null, stepsPerEpoch, totalSteps,
     device: o.device, logEvery: o.logEvery, evalEvery: o.evalEvery, checkpointEvery: o.checkpointEvery,
     evalBatchSize: o.evalBatchSize, patience: o.patience ?? null, monitor: o.monitor ?? null, extra: o.extra,
   };
+}
+
+/** FNV-1a over a split's features (their float32 bits) and labels: which rows a validation split holds. */
+function rowsHash(split: DataSplit): string {
+  let h = 0x811c9dc5;
+  const mix = (bytes: Uint8Array): void => {
+    for (let k = 0; k < bytes.length; k++) {
+      h ^= bytes[k];
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+  };
+  mix(new Uint8Array(split.x.buffer, split.x.byteOffset, split.x.byteLength));
+  mix(new Uint8Array(split.labels.buffer, split.labels.byteOffset, split.labels.byteLength));
+  return h.toString(16).padStart(8, '0');
 }
 
 /** How many rows are labelled and a hash of which (FNV-1a over the labelled rows' indices and labels). */
@@ -283,6 +298,13 @@ export function checkResumable(saved: Record<string, unknown>, current: Record<s
     return { name: d?.name, trainRows: d?.trainRows, validationRows: d?.validationRows ?? 0, features: d?.features,
       labelledHash: d?.labelledHash };
   };
+  // other rows held out for validation would choose the best epoch by other rows (runs saved before the hash was
+  // kept have none, and are compared by their count alone)
+  const validation = (c: Record<string, unknown>): unknown => (c.data as Record<string, unknown> | undefined)?.validationHash;
+  if (validation(saved) !== undefined && validation(saved) !== validation(current)) {
+    throw new Error(`${path}: was written by a run that held out other validation rows (the same number, other rows or ` +
+      'values); resume with the validation rows it began with, or start a new run with --overwrite');
+  }
   const checks: [string, unknown, unknown][] = [
     ['model config', saved.model, current.model],
     ['data', data(saved), data(current)],

@@ -155,6 +155,21 @@ s('a run that overfits its labels keeps the epoch of lowest validation error, st
   } finally {
     disposeModel(resumed);
   }
+  // other validation rows, as many as before, would choose by other rows: the resume is refused
+  const other = createModel(best.config.model, { generator: new sg.Generator(4) });
+  try {
+    let message = null;
+    try {
+      await train(other, { name: 'blobs', train: train40, test, validation: blobs(300, { seed: 99 }) }, {
+        epochs: 400, batchSize: 40, seed: 1, outDir: out, progress: 'none', patience: 60, resume: true,
+      });
+    } catch (e) {
+      message = e.message;
+    }
+    assert.match(message ?? 'resumed', /checkpoint\.safetensors: was written by a run that held out other validation rows/);
+  } finally {
+    disposeModel(other);
+  }
 });
 
 s('patience and monitor without validation rows are errors; a monitor the rows do not give is named', async () => {
