@@ -2,7 +2,7 @@
 //   {"config": config.json, "labels": labels.json (the label split; null when the run has none),
 //    "epochs": [the evaluation lines of metrics.jsonl (kind 'epoch', 'end' or 'best' records carrying test_* metrics)]}
 // with the config and the label split on one line each and one line per evaluation record. An evaluation record
-// keeps step, epoch, wall_s and every test_* metric (and kind, where it is not 'epoch'); its training-side
+// keeps step, epoch, wall_s and every test_* and validation_* metric (and kind, where it is not 'epoch'); its training-side
 // figures (losses, samples_per_s, rss_mb, stage, ...) are dropped, as is everything else in the folder
 // (per-interval log lines, loss.svg, pictures, checkpoints), and the folder is removed. `npm run results`
 // rebuilds the README table from these files unchanged: src/cli/results.ts reads a run's last test_error,
@@ -22,7 +22,7 @@ function isEvaluation(record) {
 function keep(record) {
   const kept = {};
   for (const [key, value] of Object.entries(record)) {
-    if ((key === 'kind' && value !== 'epoch') || key === 'step' || key === 'epoch' || key === 'wall_s' || key.startsWith('test_')) {
+    if ((key === 'kind' && value !== 'epoch') || key === 'step' || key === 'epoch' || key === 'wall_s' || key.startsWith('test_') || key.startsWith('validation_')) {
       kept[key] = value;
     }
   }
