@@ -259,7 +259,12 @@ class TrainingRun {
    * At an epoch end with validation rows: their metrics; weights with a lower monitored metric than any before are
    * saved as the best checkpoint (without the .prev copy: the best is replaced, never needed back).
    */
-  private evaluateValidation(): Record<string, number> {
+  /**
+   * The validation rows' metrics; at an epoch's end (`atEpochEnd`) they also choose the best epoch and count toward
+   * patience. Between epoch ends (a run stopped there) they are only reported, so that a resumed run chooses exactly
+   * as one that never stopped.
+   */
+  private evaluateValidation(atEpochEnd = true): Record<string, number> {
     if (this.validationData === null) return {};
     const metrics = evaluate(this.model, this.validationData, this.o.evalBatchSize, 'validation');
     this.stopOnNonFinite(metrics);
@@ -269,7 +274,7 @@ class TrainingRun {
       throw new Error(`train: the validation rows give no ${metric} (they give ${Object.keys(metrics).join(', ') || 'nothing'})`);
     }
     // a staged model's first stage, its last step included: its classifier has not trained yet
-    if (this.step <= (this.model.validFromStep ?? 0)) return metrics;
+    if (!atEpochEnd || this.step <= (this.model.validFromStep ?? 0)) return metrics;
     if (this.best === null || value < this.best.value || (value === this.best.value && tieBreak(metrics) < tieBreak(this.best.metrics))) {
       const state = captureState(this.model, null, { step: this.step, epoch: this.epochOf(this.step), config: this.config, progress: { validation: metrics } });
       saveBestCheckpoint(this.bestPath, state);
@@ -399,7 +404,7 @@ class TrainingRun {
 
   /** Stopped between epoch ends: report what is pending and keep a checkpoint to resume from. */
   private finishBetweenEpochs(stopped: TrainResult['stopped']): void {
-    const evalMetrics = stopped === 'aborted' ? {} : { ...this.evaluateValidation(), ...this.evaluateTest() };
+    const evalMetrics = stopped === 'aborted' ? {} : { ...this.evaluateValidation(false), ...this.evaluateTest() };
     const pending = this.logSums.count > 0 || Object.keys(evalMetrics).length > 0;
     if (pending && this.endWrittenAt !== this.step) this.write('end', this.logSums, evalMetrics);
     if (this.step > 0 && this.checkpointStep !== this.step) this.checkpoint();

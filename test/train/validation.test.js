@@ -172,6 +172,34 @@ s('a run that overfits its labels keeps the epoch of lowest validation error, st
   }
 });
 
+s('a run stopped between epoch ends and resumed chooses its best epoch and counts patience as one that never stopped', async () => {
+  const train40 = blobs(40, { seed: 21, flip: 0.3 });
+  const validation = blobs(60, { seed: 22 });
+  const config = defaultConfig('supervised', 14, { classes: 2, hidden: [256, 256], dropout: 0, labelledBatchSize: 10 });
+  // 4 steps an epoch; the stopped run ends at step 602, between the ends of epochs 150 and 151, and resumes to 800:
+  // by then the noisy labels are learnt and the validation error has long stopped falling
+  const run = async (out, steps, resume = false) => {
+    const model = createModel(config, { generator: new sg.Generator(3) });
+    try {
+      return await train(model, { name: 'blobs', train: train40, test: null, validation }, {
+        steps, batchSize: 10, seed: 2, outDir: join(dir, out), progress: 'none', patience: 1000, resume,
+      });
+    } finally {
+      disposeModel(model);
+    }
+  };
+  const straight = await run('straight', 800);
+  const stopped = await run('stopped', 602);
+  const mid = readMetrics(join(dir, 'stopped', 'metrics.jsonl')).filter((r) => r.kind === 'end');
+  assert.is(mid.length, 1);
+  assert.type(mid[0].validation_error, 'number', 'the stop between epochs still reports the validation rows');
+  const resumed = await run('stopped', 800, true);
+  assert.equal({ step: resumed.best.step, value: resumed.best.value }, { step: straight.best.step, value: straight.best.value });
+  const since = (out) => loadCheckpoint(join(dir, out, 'checkpoint.safetensors')).progress.best.since;
+  assert.ok(since('straight') > 10, `the validation error was still falling (${since('straight')} epochs since the best)`);
+  assert.is(since('stopped'), since('straight'), 'patience counted an evaluation between epoch ends');
+});
+
 s('patience and monitor without validation rows are errors; a monitor the rows do not give is named', async () => {
   const data = blobs(60, { seed: 1 });
   const model = createModel(defaultConfig('supervised', 14, { classes: 2, hidden: [8] }), { generator: new sg.Generator(1) });
