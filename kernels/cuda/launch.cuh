@@ -40,6 +40,13 @@ __device__ __forceinline__ float team_reduce(const body::Team& team, float v, Op
   return team.lanes == body::kWarpLanes ? warp_reduce(v, op) : block_reduce(v, op, scratch);
 }
 
+// Orders every lane's earlier reads of shared addresses before any lane's later writes: a shuffle exchanges
+// registers but orders no memory, so a warp team needs __syncwarp (all 32 lanes take part: teams never diverge).
+__device__ __forceinline__ void team_sync(const body::Team& team) {
+  if (team.lanes == body::kWarpLanes) __syncwarp(0xffffffffu);
+  else __syncthreads();
+}
+
 // After a launch: the launch error, if any, recorded and returned.
 inline sg_status launched(const char* what) {
   cudaError_t error = cudaGetLastError();

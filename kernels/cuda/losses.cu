@@ -31,7 +31,11 @@ __global__ void softmax_xent_kernel(size_t rows, size_t cols, const float* logit
     if (t) row_loss = team_reduce(team, body::lane_target_xent(team, cols, x, t, shift, log_sum), SumOp{}, scratch);
     else row_loss = label >= 0 ? (shift - x_label) + log_sum : body::kNan;
     if (team.lane == 0) loss[r] = row_loss;
-    if (dlogits) body::lane_xent_gradient(team, cols, x, t, label, shift, 1.f / sum, dlogits + r * cols);
+    // in place, dlogits[label] is x[label], which every lane read above
+    if (dlogits) {
+      team_sync(team);
+      body::lane_xent_gradient(team, cols, x, t, label, shift, 1.f / sum, dlogits + r * cols);
+    }
   }
 }
 

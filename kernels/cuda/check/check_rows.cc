@@ -117,7 +117,7 @@ void softmax_xent_rows(size_t rows, size_t cols, const float* logits, const floa
       else
         row_loss = label >= 0 ? (shift - x_label) + log_sum : body::kNan;
       loss[r] = row_loss;
-      if (dlogits)
+      if (dlogits)  // after every lane's reads, as losses.cu's team_sync orders them (in place: x[label])
         for (unsigned l = 0; l < lanes; ++l) {
           Team q = team;
           q.lane = l;
