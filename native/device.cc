@@ -60,7 +60,10 @@ static const Device& cuda_device(const std::string& op, int index) {
   }
   std::lock_guard<std::mutex> lock(registry_mutex);
   if (cuda_devices[index] == nullptr) {
-    cuda_devices[index] = make_device(DeviceKind::cuda, index, sg_cuda_kernels(), sg_cuda_stream(index));
+    // Its own stream is how a launch finds its device (kernels/cuda/table.cu), so there is no fallback.
+    sg_stream stream = sg_cuda_stream(index);
+    if (stream == nullptr) fail(op, "device cuda:%d is not usable: its stream could not be created: %s", index, sg_cuda_last_error());
+    cuda_devices[index] = make_device(DeviceKind::cuda, index, sg_cuda_kernels(), stream);
   }
   return *cuda_devices[index];
 }

@@ -50,7 +50,7 @@ sg_status batchnorm_forward(sg_stream s, size_t rows, size_t cols, const float* 
   if (cols == 0) return SG_OK;
   const body::BatchnormForwardArgs a{rows, cols, x, eps, y, mean, invstd, variance};
   batchnorm_forward_kernel<<<body::batchnorm_blocks(cols), body::kThreads, 0, to_stream(s)>>>(a);
-  return launched("batchnorm_forward");
+  return launched(to_stream(s), "batchnorm_forward");
 }
 
 sg_status batchnorm_backward(sg_stream s, size_t rows, size_t cols, const float* dy, const float* y,
@@ -61,7 +61,7 @@ sg_status batchnorm_backward(sg_stream s, size_t rows, size_t cols, const float*
   if (cols == 0) return SG_OK;
   const body::BatchnormBackwardArgs a{rows, cols, dy, y, invstd, dx};
   batchnorm_backward_kernel<<<body::batchnorm_blocks(cols), body::kThreads, 0, to_stream(s)>>>(a);
-  return launched("batchnorm_backward");
+  return launched(to_stream(s), "batchnorm_backward");
 }
 
 }  // namespace sg::cuda

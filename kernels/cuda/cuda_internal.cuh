@@ -17,6 +17,17 @@ sg_status record_error(cudaError_t error, const char* what);
 // Makes `device` current on this thread (cached, so repeated calls cost a compare).
 sg_status use_device(int device);
 
+// The device whose stream `s` is (sg_cuda_stream), or -1 for the NULL stream or one not ours.
+int stream_device(sg_stream s);
+
+// Makes the device of stream `s` current (a launch into another device's stream is refused); the NULL
+// stream leaves the current device as it is. The kernel table (table.cu) calls it before every entry that
+// takes a stream first.
+sg_status enter(sg_stream s);
+
+// Whether SEMIGEN_CUDA_SYNC=1 asks every launch to synchronise its stream and check it (read once).
+bool sync_launches();
+
 inline cudaStream_t to_stream(sg_stream s) { return static_cast<cudaStream_t>(s); }
 
 constexpr int kThreadsPerBlock = 256;

@@ -43,7 +43,7 @@ sg_status copy_2d(sg_stream s, size_t rows, size_t cols, const float* src, size_
   const unsigned blocks = body::grid_for(total);
   if (lds == cols && ldd == cols) {  // contiguous: one device-to-device copy
     SG_CUDA_TRY(cudaMemcpyAsync(dst, src, total * sizeof(float), cudaMemcpyDeviceToDevice, to_stream(s)));
-    return SG_OK;
+    return launched(to_stream(s), "copy_2d");
   }
   if (fits_32(total)) {
     copy_2d_kernel<uint32_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(uint32_t(rows), uint32_t(cols), src, lds,
@@ -51,14 +51,14 @@ sg_status copy_2d(sg_stream s, size_t rows, size_t cols, const float* src, size_
   } else {
     copy_2d_kernel<size_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(rows, cols, src, lds, dst, ldd);
   }
-  return launched("copy_2d");
+  return launched(to_stream(s), "copy_2d");
 }
 
 sg_status unary(sg_stream s, sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
   if (!sg_unary_valid(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
   unary_kernel<<<body::grid_for(n), body::kThreads, 0, to_stream(s)>>>(op, n, x, y, alpha, beta);
-  return launched("unary");
+  return launched(to_stream(s), "unary");
 }
 
 sg_status unary_backward(sg_stream s, sg_unary_op op, size_t n, const float* x, const float* y, const float* dy,
@@ -68,7 +68,7 @@ sg_status unary_backward(sg_stream s, sg_unary_op op, size_t n, const float* x, 
   if ((reads == SG_READS_INPUT && missing(x, n)) || (reads == SG_READS_OUTPUT && missing(y, n))) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
   unary_backward_kernel<<<body::grid_for(n), body::kThreads, 0, to_stream(s)>>>(op, n, x, y, dy, dx, alpha);
-  return launched("unary_backward");
+  return launched(to_stream(s), "unary_backward");
 }
 
 sg_status binary(sg_stream s, sg_binary_op op, size_t rows, size_t cols, const float* a, sg_broadcast a_mode,
@@ -85,7 +85,7 @@ sg_status binary(sg_stream s, sg_binary_op op, size_t rows, size_t cols, const f
   } else {
     binary_kernel<size_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(op, rows, cols, a, a_mode, b, b_mode, out);
   }
-  return launched("binary");
+  return launched(to_stream(s), "binary");
 }
 
 }  // namespace sg::cuda

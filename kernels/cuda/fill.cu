@@ -1,6 +1,6 @@
 // CUDA fill: out[i] = value. The first compute kernel of the CUDA table, and the pattern the others
 // follow: a grid-stride loop, a launch on the caller's stream, the launch checked at once.
-#include "cuda_internal.cuh"
+#include "launch.cuh"
 
 namespace sg::cuda {
 
@@ -13,8 +13,7 @@ sg_status fill(sg_stream s, size_t n, float value, float* out) {
   if (n == 0) return SG_OK;
   if (out == nullptr) return SG_ERR_ARGUMENT;
   fill_kernel<<<blocks_for(n), kThreadsPerBlock, 0, to_stream(s)>>>(n, value, out);
-  SG_CUDA_TRY(cudaGetLastError());
-  return SG_OK;
+  return launched(to_stream(s), "fill");
 }
 
 }  // namespace sg::cuda

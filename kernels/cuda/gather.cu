@@ -31,7 +31,7 @@ sg_status gather_rows(sg_stream s, size_t rows, size_t cols, const float* src, s
   } else {
     gather_rows_kernel<size_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(rows, cols, src, src_rows, index, out);
   }
-  return launched("gather_rows");
+  return launched(to_stream(s), "gather_rows");
 }
 
 }  // namespace sg::cuda

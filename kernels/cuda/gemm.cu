@@ -63,15 +63,15 @@ sg_status launch_shape(const GemmArgs& g, cudaStream_t stream) {
   const size_t tiles_m = body::ceil_div(g.m, S::BM), tiles_n = body::ceil_div(g.n, S::BN);
   if (tiles_m > size_t(INT32_MAX) / tiles_n) return SG_ERR_UNSUPPORTED;  // a 1-D grid of at most 2^31 - 1 blocks
   gemm_kernel<S><<<unsigned(tiles_m * tiles_n), S::kThreads, 0, stream>>>(g, tiles_m, tiles_n);
-  return launched("gemm");
+  return launched(stream, "gemm");
 }
 
-// Streaming multiprocessors of the current device, asked once per device.
-int multiprocessors() {
+// Streaming multiprocessors of `device` (the current one when -1), asked once per device.
+int multiprocessors(int device) {
   static std::mutex mutex;
   static int known[64] = {};
-  int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) return 1;
+  if (device < 0 && cudaGetDevice(&device) != cudaSuccess) return 1;
+  if (device < 0 || device >= 64) return 1;
   std::lock_guard<std::mutex> lock(mutex);
   if (known[device] == 0) {
     int count = 0;
@@ -106,9 +106,9 @@ sg_status gemm(sg_stream s, int trans_a, int trans_b, size_t m, size_t n, size_t
     size_t total;
     if (__builtin_mul_overflow(m, n, &total)) return SG_ERR_ARGUMENT;
     gemm_no_product_kernel<<<body::grid_for(total), body::kThreads, 0, stream>>>(g);
-    return launched("gemm (no product)");
+    return launched(stream, "gemm (no product)");
   }
-  if (body::gemm_use_small(m, n, multiprocessors())) return launch_shape<GemmSmall>(g, stream);
+  if (body::gemm_use_small(m, n, multiprocessors(stream_device(s)))) return launch_shape<GemmSmall>(g, stream);
   return launch_shape<GemmLarge>(g, stream);
 }
 

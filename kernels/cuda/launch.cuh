@@ -47,9 +47,11 @@ __device__ __forceinline__ void team_sync(const body::Team& team) {
   else __syncthreads();
 }
 
-// After a launch: the launch error, if any, recorded and returned.
-inline sg_status launched(const char* what) {
+// After a launch: the launch error, if any, recorded and returned. With SEMIGEN_CUDA_SYNC=1 the stream is
+// synchronised too, so a fault in the kernel is reported here, under its own op's name.
+inline sg_status launched(cudaStream_t stream, const char* what) {
   cudaError_t error = cudaGetLastError();
+  if (error == cudaSuccess && sync_launches()) error = cudaStreamSynchronize(stream);
   return error == cudaSuccess ? SG_OK : record_error(error, what);
 }
 

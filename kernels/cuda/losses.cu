@@ -76,7 +76,7 @@ sg_status softmax_xent(sg_stream s, size_t rows, size_t cols, const float* logit
   const unsigned lanes = body::row_lanes(cols);
   softmax_xent_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(
       rows, cols, logits, labels, targets, loss, dlogits, lanes);
-  return launched("softmax_xent");
+  return launched(to_stream(s), "softmax_xent");
 }
 
 sg_status sigmoid_xent(sg_stream s, size_t rows, size_t cols, const float* logits, const float* targets, float* loss,
@@ -88,7 +88,7 @@ sg_status sigmoid_xent(sg_stream s, size_t rows, size_t cols, const float* logit
   const unsigned lanes = body::row_lanes(cols);
   sigmoid_xent_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(rows, cols, logits, targets,
                                                                                           loss, dlogits, lanes);
-  return launched("sigmoid_xent");
+  return launched(to_stream(s), "sigmoid_xent");
 }
 
 sg_status gaussian_kl(sg_stream s, size_t rows, size_t cols, const float* mu, const float* logvar, float* loss,
@@ -100,7 +100,7 @@ sg_status gaussian_kl(sg_stream s, size_t rows, size_t cols, const float* mu, co
   const unsigned lanes = body::row_lanes(cols);
   gaussian_kl_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(rows, cols, mu, logvar, loss,
                                                                                          dmu, dlogvar, lanes);
-  return launched("gaussian_kl");
+  return launched(to_stream(s), "gaussian_kl");
 }
 
 }  // namespace sg::cuda

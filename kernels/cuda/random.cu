@@ -37,7 +37,7 @@ sg_status random(sg_stream s, sg_distribution dist, size_t n, uint64_t seed, uin
   if (n == 0) return SG_OK;
   random_kernel<<<body::grid_for(body::counters_for(n)), body::kThreads, 0, to_stream(s)>>>(dist, n, seed, offset, p1,
                                                                                            p2, out);
-  return launched("random");
+  return launched(to_stream(s), "random");
 }
 
 sg_status reparameterize(sg_stream s, size_t n, const float* mu, const float* logvar, uint64_t seed, uint64_t offset,
@@ -46,7 +46,7 @@ sg_status reparameterize(sg_stream s, size_t n, const float* mu, const float* lo
   if (n == 0) return SG_OK;
   reparameterize_kernel<<<body::grid_for(body::counters_for(n)), body::kThreads, 0, to_stream(s)>>>(
       n, mu, logvar, seed, offset, eps, z);
-  return launched("reparameterize");
+  return launched(to_stream(s), "reparameterize");
 }
 
 }  // namespace sg::cuda

@@ -89,12 +89,12 @@ sg_status reduce(sg_stream s, sg_reduce_op op, sg_axis axis, size_t rows, size_t
   if (axis == SG_AXIS_COLS) {
     reduce_cols_kernel<<<body::grid_for(cols, body::kColumnTile), body::kThreads, 0, to_stream(s)>>>(op, rows, cols,
                                                                                                       x, out);
-    return launched("reduce (columns)");
+    return launched(to_stream(s), "reduce (columns)");
   }
   const unsigned lanes = body::row_lanes(cols);
   reduce_rows_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(op, rows, cols, x, out,
                                                                                          lanes);
-  return launched("reduce (rows)");
+  return launched(to_stream(s), "reduce (rows)");
 }
 
 sg_status softmax(sg_stream s, int log, size_t rows, size_t cols, const float* x, float* out) {
@@ -103,7 +103,7 @@ sg_status softmax(sg_stream s, int log, size_t rows, size_t cols, const float* x
   if (total == 0) return SG_OK;
   const unsigned lanes = body::row_lanes(cols);
   softmax_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(log, rows, cols, x, out, lanes);
-  return launched("softmax");
+  return launched(to_stream(s), "softmax");
 }
 
 }  // namespace sg::cuda
