@@ -69,6 +69,9 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
   for (const act of ['relu', 'leaky_relu', 'sigmoid', 'tanh']) has(new RegExp(`gemm .* bias ${act},`), `gemm bias + ${act}`);
   has(/reduce \w+ rows .*\(block team\)/, 'row reductions over a block team');
   for (const k of ['forward', 'backward']) has(new RegExp(`batchnorm_${k} .*\\(tile loop\\)`), `batch norm ${k} on a capped grid`);
+  // faults.h: a lost context named as such, with the restart and SEMIGEN_CUDA_SYNC advice
+  for (const c of ['fault classification', 'fault text sticky', 'fault text sticky, reported later',
+    'fault text sticky, synchronised', 'fault text not sticky']) has(new RegExp(`^ok {3}${c}$`), c);
 });
 
 s('the checker catches each deliberate mistake injected into the launch emulation', () => {

@@ -125,5 +125,6 @@ void check_random();
 void check_optim();
 void check_gemm();
 void check_batchnorm();
+void check_faults();
 
 }  // namespace sg::check

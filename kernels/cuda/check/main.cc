@@ -27,6 +27,7 @@ void run_all() {
   check_optim();
   check_gemm();
   check_batchnorm();
+  check_faults();
 }
 
 struct Named {
