@@ -124,6 +124,11 @@ export function checkEnvironment(env: NodeJS.ProcessEnv = process.env): void {
   if (isa !== undefined && isa !== '' && !ISAS.includes(isa)) {
     throw new Error(`SEMIGEN_ISA must be ${ISAS.join(', ')} (it can only lower the kernels' instruction set), got '${isa.slice(0, 40)}'`);
   }
+  // read by the CUDA kernels (kernels/cuda/device.cu), which take only '1' as on: any other spelling would be ignored there
+  const sync = env.SEMIGEN_CUDA_SYNC;
+  if (sync !== undefined && sync !== '' && sync !== '0' && sync !== '1') {
+    throw new Error(`SEMIGEN_CUDA_SYNC must be 1 (synchronise and check after every CUDA launch) or 0, got '${sync.slice(0, 40)}'`);
+  }
 }
 // the thread pool's limit, and the instruction sets SEMIGEN_ISA may name (kernels/cpu/thread_pool.cc, isa.cc)
 const MAX_THREADS = 1024;
