@@ -13,10 +13,13 @@ sg_status alloc(int device, size_t bytes, void** out) {
   return SG_OK;
 }
 
+// Kernels queued on the device may still read or write the block: wait for them first, explicitly (cudaFree
+// synchronises the device today, but a block freed under a running kernel would be handed out again).
 sg_status release(int device, void* ptr) {
   if (ptr == nullptr) return SG_OK;
   sg_status status = use_device(device);
   if (status != SG_OK) return status;
+  SG_CUDA_TRY(cudaDeviceSynchronize());
   SG_CUDA_TRY(cudaFree(ptr));
   return SG_OK;
 }
