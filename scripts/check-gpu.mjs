@@ -6,7 +6,7 @@
 // writes {"gpu": null, "reason": ...} and exits 2. Only what was measured goes into the report.
 // Needs dist/ and build/Release/semigen.node built with CUDA (npm run build).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,12 @@ function parseArgs(argv) {
   return { out };
 }
 
+/** Written whole or not at all: a temp file beside it, renamed over it. */
 function writeReport(path, report) {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  const temp = `${path}.tmp-${process.pid}`;
+  writeFileSync(temp, `${JSON.stringify(report, null, 2)}\n`);
+  renameSync(temp, path);
 }
 
 /** Runs `node args...` in the repository root; its status, seconds and last lines. */
