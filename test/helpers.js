@@ -94,3 +94,26 @@ export function noteCudaSkipped(listed) {
 
 /** The sizes every kernel test walks: 1, 7, 129, 1000 and tile non-multiples. */
 export const AWKWARD = [1, 7, 33, 129, 1000];
+
+/** An IDX file's bytes (unsigned-byte data): the big-endian header of `dims`, then `data`. */
+export function idxBytes(dims, data) {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header[2] = 0x08;
+  header[3] = dims.length;
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(data)]);
+}
+
+/** A .npy file's bytes, built independently of writeNpy: descr like '<f4', a shape, the raw data; version 1 or 2. */
+export function npyBytes(descr, shape, data, { fortran = false, version = 1 } = {}) {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${dims}), }`;
+  const pre = version === 1 ? 10 : 12;
+  header += ' '.repeat(63 - ((pre + header.length) % 64)) + '\n';
+  const prefix = Buffer.alloc(pre);
+  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
+  prefix[6] = version;
+  if (version === 1) prefix.writeUInt16LE(header.length, 8);
+  else prefix.writeUInt32LE(header.length, 8);
+  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}

@@ -19,7 +19,7 @@ import { readSafetensors, encodeSafetensors } from '../../dist/src/train/safeten
 import { readMetrics } from '../../dist/src/train/metrics.js';
 import { downloadVerified } from '../../dist/src/data/download.js';
 import { createServer } from 'node:http';
-import { rng } from '../helpers.js';
+import { idxBytes, npyBytes, rng } from '../helpers.js';
 
 const s = suite('data: bounded reads');
 const dir = mkdtempSync(join(tmpdir(), 'semigen-bounded-'));
@@ -50,24 +50,8 @@ function assertOneLine(message, path, what) {
   assert.ok(message.includes(path), `${what}: does not name ${path}: ${message}`);
 }
 
-function idxBytes(dims, data) {
-  const head = Buffer.alloc(4 + 4 * dims.length);
-  head[2] = 0x08;
-  head[3] = dims.length;
-  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([head, Buffer.from(data)]);
-}
-
-function npyBytes(shape, values) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const prefix = Buffer.alloc(10);
-  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
-  prefix[6] = 1;
-  prefix.writeUInt16LE(header.length, 8);
-  const data = Float32Array.from(values);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer)]);
-}
+/** A float32 .npy of `values`. */
+const f32Npy = (shape, values) => npyBytes('<f4', shape, Float32Array.from(values));
 
 function safetensorsBytes() {
   return Buffer.concat(encodeSafetensors({ w: { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }, b: { shape: [3], data: new Float32Array(3) } },
@@ -162,26 +146,20 @@ s('headers of absurd size, depth or length give one short line', async () => {
     return b;
   })());
   assertOneLine(await outcome(() => readNpy(npyHeader)), npyHeader, '.npy header of 4 GiB');
-  const npyShape = file('shape.npy', npyBytes([1 << 30, 1 << 30], [1, 2]));
+  const npyShape = file('shape.npy', f32Npy([1 << 30, 1 << 30], [1, 2]));
   assertOneLine(await outcome(() => readNpy(npyShape)), npyShape, '.npy claiming 2^60 elements');
 });
 
 s('.npy features that are infinite, or float64 beyond float32, are refused as a table refuses them', async () => {
-  const inf = file('inf.npy', npyBytes([2, 2], [0, 1, Infinity, 3]));
+  const inf = file('inf.npy', f32Npy([2, 2], [0, 1, Infinity, 3]));
   const m = await outcome(() => loadFileDataset(inf));
   assertOneLine(m, inf, 'Inf in .npy');
   assert.match(m, /row 1, feature 0 is infinite/);
   // float64 1e300: finite in the file, infinite as float32
-  let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2), }";
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const prefix = Buffer.alloc(10);
-  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
-  prefix[6] = 1;
-  prefix.writeUInt16LE(header.length, 8);
-  const big = file('big.npy', Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(Float64Array.from([1e300, 0]).buffer)]));
+  const big = file('big.npy', npyBytes('<f8', [1, 2], Float64Array.from([1e300, 0])));
   assert.match(await outcome(() => loadFileDataset(big)), /row 0, feature 0 is infinite \(or a float64 beyond float32's range\)/);
   // NaN stays a missing value
-  const nan = file('nan.npy', npyBytes([2, 2], [0, 1, NaN, 3]));
+  const nan = file('nan.npy', f32Npy([2, 2], [0, 1, NaN, 3]));
   assert.is(await outcome(() => loadFileDataset(nan)), null);
 });
 
@@ -218,7 +196,7 @@ s('fuzz: truncations, bit flips and oversized fields of every format end in a lo
   const valid = {
     idx: ['f.idx', idxBytes([3, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])],
     'idx.gz': ['f.idx.gz', gzipSync(idxBytes([3, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]))],
-    npy: ['f.npy', npyBytes([2, 3], [1, 2, 3, 4, 5, 6])],
+    npy: ['f.npy', f32Npy([2, 3], [1, 2, 3, 4, 5, 6])],
     table: ['f.csv', Buffer.from('a,b,"c d",class\n1,2.5,x,yes\n,3,"y, z",no\n4,5e3,x,yes\n')],
     'table.gz': ['f.csv.gz', gzipSync(Buffer.from('a;b;class\n1;2;u\n3;4;v\n'))],
     safetensors: ['f.safetensors', safetensorsBytes()],

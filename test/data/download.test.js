@@ -11,18 +11,13 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { downloadVerified, downloadDataset, datasetUrl, SOURCES, stderrProgress } from '../../dist/src/data/download.js';
 import { loadNamedDataset } from '../../dist/src/data/load.js';
+import { idxBytes } from '../helpers.js';
 
 const s = suite('data: download');
 const root = mkdtempSync(join(tmpdir(), 'semigen-dl-'));
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
-function idx(dims, data) {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return gzipSync(Buffer.concat([header, Buffer.from(data)]));
-}
+const idx = (dims, data) => gzipSync(idxBytes(dims, data));
 
 // a tiny MNIST-format dataset: 4 train and 2 test images of 2x2 pixels
 const FILES = {

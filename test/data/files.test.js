@@ -1,6 +1,6 @@
 // Users' own files: tables (header or not, label column by name or index, empty cells) and .npy (float32,
 // float64, uint8 scaled by 1/255, labels by column or a separate file), and a clear error for each way a file
-// can be wrong. The .npy bytes are built here by hand, independently of writeNpy.
+// can be wrong. The .npy bytes are built by hand (helpers.js npyBytes), independently of writeNpy.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadFileDataset, loadDataset } from '../../dist/src/data/load.js';
 import { readNpy, writeNpy } from '../../dist/src/data/npy.js';
-import { assertRejects, assertThrows } from '../helpers.js';
+import { assertRejects, assertThrows, npyBytes as npy } from '../helpers.js';
 
 const s = suite('data: files');
 const dir = mkdtempSync(join(tmpdir(), 'semigen-files-'));
@@ -20,19 +20,6 @@ const file = (name, content) => {
 };
 const same = (a, b) => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]) || Math.abs(v - b[i]) < 1e-6);
 
-/** A .npy file: descr like '<f4', a shape, the raw data bytes; version 1 or 2. */
-function npy(descr, shape, data, { fortran = false, version = 1 } = {}) {
-  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
-  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': (${dims}), }`;
-  const pre = version === 1 ? 10 : 12;
-  header += ' '.repeat(63 - ((pre + header.length) % 64)) + '\n';
-  const prefix = Buffer.alloc(pre);
-  Buffer.from('\x93NUMPY', 'latin1').copy(prefix);
-  prefix[6] = version;
-  if (version === 1) prefix.writeUInt16LE(header.length, 8);
-  else prefix.writeUInt32LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
-}
 
 s('a table with a header: the label column by name (label or class by default), empty label = unlabelled, empty cell = missing', async () => {
   const path = file('a.csv', 'x1,label,x2\r\n0.25,1,2\n-1e-3,,3\n,0,4.25\n7,1,5\n\n');

@@ -9,19 +9,12 @@ import { gzipSync } from 'node:zlib';
 import { readIdx, readImageSet } from '../../dist/src/data/idx.js';
 import { resolveDataset } from '../../dist/src/data/resolve.js';
 import { ShuffledBatches } from '../../dist/src/data/batches.js';
-import { assertThrows } from '../helpers.js';
+import { assertThrows, idxBytes as idx } from '../helpers.js';
 
 const s = suite('data: idx');
 const dir = mkdtempSync(join(tmpdir(), 'semigen-idx-'));
 s.after(() => rmSync(dir, { recursive: true, force: true }));
 
-function idx(dims, data) {
-  const header = Buffer.alloc(4 + 4 * dims.length);
-  header[2] = 0x08;
-  header[3] = dims.length;
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, Buffer.from(data)]);
-}
 
 s('reads raw and gzipped files with the same content', () => {
   const bytes = idx([2, 3], [1, 2, 3, 4, 5, 255]);
