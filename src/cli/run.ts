@@ -48,12 +48,7 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
   if (!existsSync(dir)) throw new UsageError(`run folder ${dir} does not exist`);
   if (!existsSync(configPath)) throw new UsageError(`${dir} is not a run folder: ${configPath} is missing`);
   if (!existsSync(checkpointPath)) throw new UsageError(`${dir} has no checkpoint yet (${checkpointPath} is missing)`);
-  let config: Record<string, unknown>;
-  try {
-    config = readJsonBounded(configPath, 'a run\'s config.json') as Record<string, unknown>;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const config = readRunJson(configPath, 'a run\'s config.json') as Record<string, unknown>;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new UsageError(`${configPath}: not a run's config (a JSON object)`);
   const state = loadCheckpoint(checkpointPath);
   // the checkpoint holds the config it was trained with: config.json must say the same of the model, its data and seed
@@ -85,13 +80,19 @@ export function openRun(dir: string, device: Device = 'cpu'): OpenRun {
 function readSchema(dir: string): TableSchema | undefined {
   const path = join(dir, 'schema.json');
   if (!existsSync(path)) return undefined;
+  const schema = readRunJson(path, 'a table schema') as TableSchema;
+  if (schema?.format !== 'semigen-table-schema-1' || !Array.isArray(schema.columns)) {
+    throw new UsageError(`${path}: cannot be read (not a semigen table schema)`);
+  }
+  return schema;
+}
+
+/** A JSON file of a run folder, read bounded; a file that cannot be read or parsed is a one-line usage error. */
+export function readRunJson(path: string, what: string): unknown {
   try {
-    const schema = readJsonBounded(path, 'a table schema') as TableSchema;
-    if (schema?.format !== 'semigen-table-schema-1' || !Array.isArray(schema.columns)) throw new Error('not a semigen table schema');
-    return schema;
+    return readJsonBounded(path, what);
   } catch (e) {
-    const message = (e as Error).message;
-    throw new UsageError(message.startsWith(path) ? message : `${path}: cannot be read (${message})`);
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -129,12 +130,7 @@ export async function loadRunInput(run: OpenRun, path: string, labelColumn = run
 function savedRows(run: OpenRun, name: 'labels.json' | 'validation.json', count: number): number[] | null {
   const path = join(run.dir, name);
   if (!existsSync(path)) return null;
-  let rows: unknown;
-  try {
-    rows = (readJsonBounded(path, `a run's ${name}`) as { rows?: unknown } | null)?.rows;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const rows = (readRunJson(path, `a run's ${name}`) as { rows?: unknown } | null)?.rows;
   if (!Array.isArray(rows) || !rows.every((r) => Number.isSafeInteger(r) && r >= 0 && r < count)) {
     throw new UsageError(`${path}: holds no list of rows of the training file's ${count}`);
   }

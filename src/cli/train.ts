@@ -2,7 +2,7 @@
 // progress and pictures in the run folder, which it holds locked while it works; Ctrl-C or SIGTERM stops after the
 // current step with a checkpoint to resume from, and the exit code says which (130, 143).
 import { existsSync } from 'node:fs';
-import { JSON_MAX_BYTES, readJsonBounded, readTextBounded } from '../data/read.js';
+import { JSON_MAX_BYTES, readTextBounded } from '../data/read.js';
 import { join } from 'node:path';
 import { isTablePath, loadDataset, loadFileDataset } from '../data/load.js';
 import { balancedSubset, holdOut, withLabelsOnly } from '../data/subset.js';
@@ -25,7 +25,7 @@ import { VALIDATION_ROWS } from './run.js';
 import { stopOnSignals } from './interrupt.js';
 import { modelOptionFlags, modelOverrides } from './model-flags.js';
 import { writePictures } from './pictures.js';
-import { TRAINING_ROWS, trainingRows } from './run.js';
+import { TRAINING_ROWS, readRunJson, trainingRows } from './run.js';
 
 /** The semi-supervised kinds: they take --labels and --class-weights and report test_error. */
 const SEMI_KINDS = MODEL_KINDS.filter((k) => kindSpec(k).semiSupervised);
@@ -147,12 +147,15 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (values.threads !== undefined) setNumThreads(positiveInt('threads', values.threads, 1));
   const json = values.json === true;
   checkSemiFlags(spec, values);
+  const warn = (message: string): void => {
+    process.stderr.write(`warning: ${message}\n`);
+  };
 
   const { data, dataName, isFile, read } = await readData(values, json);
   let labels = values.labels === undefined ? null : positiveInt('labels', values.labels, 1);
   if (labels !== null && !spec.semiSupervised) {
     // a run script may pass the same flags to every model: say so, and train as without it
-    process.stderr.write(`warning: --labels ${labels}: ${kind} learns from the rows alone and uses no labels; ignored\n`);
+    warn(`--labels ${labels}: ${kind} learns from the rows alone and uses no labels; ignored`);
     labels = null;
   }
   const outDir = values.out ??
@@ -180,9 +183,6 @@ export async function runTrain(argv: string[]): Promise<void> {
   const evaluation = evaluationSplit(spec, data);
   const model = createModel(config, { generator: new Generator(seed), device });
 
-  const warn = (message: string): void => {
-    process.stderr.write(`warning: ${message}\n`);
-  };
   try {
     // the run folder is this command's from before the run's checks to its last picture
     const { result, pictures } = await stopOnSignals((signal) => withRunFolderLock(outDir, warn, async (lock) => {
@@ -388,12 +388,7 @@ function runModelConfig(spec: KindSpec, values: TrainFlags, data: LabelledData, 
 function savedModelConfig(outDir: string): ModelConfig | null {
   const path = join(outDir, 'config.json');
   if (!existsSync(path)) return null;
-  let saved: unknown;
-  try {
-    saved = readJsonBounded(path, 'a run\'s config.json');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const saved = readRunJson(path, 'a run\'s config.json');
   const model = (saved as { model?: unknown } | null)?.model;
   if (model === null || typeof model !== 'object') throw new UsageError(`--resume: ${path} holds no model config`);
   return model as ModelConfig;

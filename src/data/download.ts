@@ -171,6 +171,7 @@ function request(url: string, idleTimeoutMs: number, onIdle: () => void, redirec
   });
 }
 
+/** SHA-256 of a file, hex. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);

@@ -14,25 +14,28 @@ const UBYTE = 0x08;
 // MNIST's training images are 47 MB: a data set of twice as many rows still fits, a header claiming far more does not
 export const IDX_MAX_BYTES = 128 << 20;
 
+/** The dims of an IDX header at the start of `bytes` (magic, rank 1 to 4, every dim present); null where there is none. */
+function headerDims(bytes: Buffer): number[] | null {
+  const rank = bytes[3];
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || rank < 1 || rank > 4 || bytes.length < 4 + 4 * rank) return null;
+  return Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+}
+
 export function readIdx(path: string): IdxArray {
   let bytes = readFileBounded(path, IDX_MAX_BYTES, 'an IDX file');
   if (isGzip(bytes)) {
     // the header bounds the inflation: a stream that inflates to more than it announces is refused at that size
-    const head = gunzipPrefix(bytes, path);
-    const announced = head.length >= 4 && head[0] === 0 && head[1] === 0 && head[3] >= 1 && head[3] <= 4 && head.length >= 4 + 4 * head[3]
-      ? 4 + 4 * head[3] + Array.from({ length: head[3] }, (_, i) => head.readUInt32BE(4 + 4 * i)).reduce((a, b) => a * b, 1)
-      : 4096;
+    const head = headerDims(gunzipPrefix(bytes, path));
+    const announced = head === null ? 4096 : 4 + 4 * head.length + head.reduce((a, b) => a * b, 1);
     if (announced > IDX_MAX_BYTES) throw new Error(`${path}: IDX header announces ${byteSize(announced)}, more than the ${byteSize(IDX_MAX_BYTES)} an IDX file may have`);
     bytes = gunzipBounded(bytes, announced, path, `the ${byteSize(announced)} its IDX header announces`);
   }
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw new Error(`${path}: not an IDX file (bad magic number)`);
   if (bytes[2] !== UBYTE) throw new Error(`${path}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes)`);
-  const rank = bytes[3];
-  if (rank < 1 || rank > 4 || bytes.length < 4 + 4 * rank) throw new Error(`${path}: truncated IDX header (rank ${rank})`);
-  const dims: number[] = [];
-  for (let i = 0; i < rank; i++) dims.push(bytes.readUInt32BE(4 + 4 * i));
+  const dims = headerDims(bytes);
+  if (dims === null) throw new Error(`${path}: truncated IDX header (rank ${bytes[3]})`);
   const expected = dims.reduce((a, b) => a * b, 1);
-  const start = 4 + 4 * rank;
+  const start = 4 + 4 * dims.length;
   const available = bytes.length - start;
   if (available !== expected) {
     throw new Error(`${path}: IDX header says ${dims.join('x')} = ${expected} bytes of data, file has ${available}${available < expected ? ' (truncated)' : ''}`);

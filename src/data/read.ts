@@ -50,10 +50,10 @@ function reason(e: unknown): string {
 }
 
 /**
- * Checks that `path` (links followed) is a regular file of at most `maxBytes`, and returns its size; `what` names the
- * kind of file in the message ('a checkpoint', 'an IDX file').
+ * Checks that `path` (links followed) is a regular file of at most `maxBytes`; `what` names the kind of file in the
+ * message ('a checkpoint', 'an IDX file').
  */
-export function checkRegularFile(path: string, maxBytes: number, what: string): number {
+function checkRegularFile(path: string, maxBytes: number, what: string): void {
   let st: Stats;
   try {
     st = statSync(path);
@@ -62,7 +62,6 @@ export function checkRegularFile(path: string, maxBytes: number, what: string): 
   }
   if (!st.isFile()) throw new Error(`${path}: ${kindOf(st)}, not a regular file`);
   if (st.size > maxBytes) throw new Error(`${path}: ${byteSize(st.size)}, more than the ${byteSize(maxBytes)} ${what} may have`);
-  return st.size;
 }
 
 /** An open regular file, read by offset; opened without blocking (a pipe swapped in after the check cannot hang it). */

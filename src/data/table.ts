@@ -44,8 +44,8 @@ function firstLine(file: BoundedFile, gzipped: boolean): string {
   return end < 0 ? text : text.slice(0, end);
 }
 
-/** The inflated length of a gzipped file, counted without keeping the text, and refused beyond TABLE_MAX_BYTES. */
-async function inflatedLength(path: string): Promise<number> {
+/** Refuses a gzipped file whose text is longer than TABLE_MAX_BYTES, counted as it inflates, without keeping it. */
+async function checkInflatedLength(path: string): Promise<void> {
   let length = 0;
   const input = createReadStream(path);
   try {
@@ -59,7 +59,6 @@ async function inflatedLength(path: string): Promise<number> {
   } finally {
     input.destroy();
   }
-  return length;
 }
 
 /** The candidate delimiter that occurs most often outside quotes in the header line (a comma when none does). */
@@ -85,7 +84,7 @@ export async function readTable(path: string, options: TableOptions = {}): Promi
   } finally {
     file.close();
   }
-  if (gzipped) await inflatedLength(path);
+  if (gzipped) await checkInflatedLength(path);
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw new Error(`${path}: the delimiter must be a non-empty string`);
   // both line ends, even mixed in one file (csv-parse would otherwise take the first line's for all)
   const parser = parse({ delimiter, record_delimiter: ['\r\n', '\n'], bom: true, trim: true, skip_empty_lines: true, info: true, relax_quotes: false,

@@ -245,29 +245,33 @@ export function runConfig(model: TrainableModel,
   };
 }
 
+/** FNV-1a's state after `bytes`, from `h` (its offset basis 0x811c9dc5 to start). */
+function fnv1a(h: number, bytes: Uint8Array): number {
+  for (let k = 0; k < bytes.length; k++) {
+    h ^= bytes[k];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+const FNV_BASIS = 0x811c9dc5;
+const hex = (h: number): string => h.toString(16).padStart(8, '0');
+
 /** FNV-1a over a split's features (their float32 bits) and labels: which rows a validation split holds. */
 function rowsHash(split: DataSplit): string {
-  let h = 0x811c9dc5;
-  const mix = (bytes: Uint8Array): void => {
-    for (let k = 0; k < bytes.length; k++) {
-      h ^= bytes[k];
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-  };
-  mix(new Uint8Array(split.x.buffer, split.x.byteOffset, split.x.byteLength));
-  mix(new Uint8Array(split.labels.buffer, split.labels.byteOffset, split.labels.byteLength));
-  return h.toString(16).padStart(8, '0');
+  const h = fnv1a(FNV_BASIS, new Uint8Array(split.x.buffer, split.x.byteOffset, split.x.byteLength));
+  return hex(fnv1a(h, new Uint8Array(split.labels.buffer, split.labels.byteOffset, split.labels.byteLength)));
 }
 
 /** How many rows are labelled and a hash of which (FNV-1a over the labelled rows' indices and labels). */
 function labelledSummary(split: DataSplit): { labelledRows: number; labelledHash: string } {
-  let h = 0x811c9dc5;
+  let h = FNV_BASIS;
   let n = 0;
+  const word = new Uint8Array(4);
+  const view = new DataView(word.buffer);
   const mix = (v: number): void => {
-    for (let k = 0; k < 4; k++) {
-      h ^= (v >>> (8 * k)) & 0xff;
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
+    view.setUint32(0, v >>> 0, true); // little-endian: the bytes in the order the hash has always taken them
+    h = fnv1a(h, word);
   };
   for (let i = 0; i < split.count; i++) {
     const l = split.labels[i];
@@ -276,7 +280,7 @@ function labelledSummary(split: DataSplit): { labelledRows: number; labelledHash
     mix(l | 0);
     n++;
   }
-  return { labelledRows: n, labelledHash: h.toString(16).padStart(8, '0') };
+  return { labelledRows: n, labelledHash: hex(h) };
 }
 
 /** Whether v is a JSON object (not null, not an array). */
