@@ -49,7 +49,7 @@ sg_status batchnorm_forward(sg_stream s, size_t rows, size_t cols, const float* 
   if (missing(x, total) || missing(y, total) || missing(mean, cols) || missing(invstd, cols)) return SG_ERR_ARGUMENT;
   if (cols == 0) return SG_OK;
   const body::BatchnormForwardArgs a{rows, cols, x, eps, y, mean, invstd, variance};
-  batchnorm_forward_kernel<<<body::batchnorm_blocks(cols), body::kThreads, 0, to_stream(s)>>>(a);
+  SG_LAUNCH(batchnorm_forward_kernel, body::batchnorm_blocks(cols), body::kThreads, to_stream(s))(a);
   return launched(to_stream(s), "batchnorm_forward");
 }
 
@@ -60,7 +60,7 @@ sg_status batchnorm_backward(sg_stream s, size_t rows, size_t cols, const float*
   if (missing(dy, total) || missing(y, total) || missing(invstd, cols) || missing(dx, total)) return SG_ERR_ARGUMENT;
   if (cols == 0) return SG_OK;
   const body::BatchnormBackwardArgs a{rows, cols, dy, y, invstd, dx};
-  batchnorm_backward_kernel<<<body::batchnorm_blocks(cols), body::kThreads, 0, to_stream(s)>>>(a);
+  SG_LAUNCH(batchnorm_backward_kernel, body::batchnorm_blocks(cols), body::kThreads, to_stream(s))(a);
   return launched(to_stream(s), "batchnorm_backward");
 }
 

@@ -2,7 +2,11 @@
 // declarations of the kernel entries table.cu puts in the CUDA sg_kernels table. Not part of the C ABI.
 #pragma once
 
+#if defined(SEMIGEN_CUDA_ON_HOST)
+#include "check/host_cuda.h"  // the host checker compiles the .cu files themselves
+#else
 #include <cuda_runtime.h>
+#endif
 
 #include <cstddef>
 

@@ -46,10 +46,10 @@ sg_status copy_2d(sg_stream s, size_t rows, size_t cols, const float* src, size_
     return launched(to_stream(s), "copy_2d");
   }
   if (fits_32(total)) {
-    copy_2d_kernel<uint32_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(uint32_t(rows), uint32_t(cols), src, lds,
+    SG_LAUNCH(copy_2d_kernel<uint32_t>, blocks, body::kThreads, to_stream(s))(uint32_t(rows), uint32_t(cols), src, lds,
                                                                           dst, ldd);
   } else {
-    copy_2d_kernel<size_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(rows, cols, src, lds, dst, ldd);
+    SG_LAUNCH(copy_2d_kernel<size_t>, blocks, body::kThreads, to_stream(s))(rows, cols, src, lds, dst, ldd);
   }
   return launched(to_stream(s), "copy_2d");
 }
@@ -57,7 +57,7 @@ sg_status copy_2d(sg_stream s, size_t rows, size_t cols, const float* src, size_
 sg_status unary(sg_stream s, sg_unary_op op, size_t n, const float* x, float* y, float alpha, float beta) {
   if (!sg_unary_valid(op) || missing(x, n) || missing(y, n)) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
-  unary_kernel<<<body::grid_for(n), body::kThreads, 0, to_stream(s)>>>(op, n, x, y, alpha, beta);
+  SG_LAUNCH(unary_kernel, body::grid_for(n), body::kThreads, to_stream(s))(op, n, x, y, alpha, beta);
   return launched(to_stream(s), "unary");
 }
 
@@ -67,7 +67,7 @@ sg_status unary_backward(sg_stream s, sg_unary_op op, size_t n, const float* x, 
   const sg_reads reads = sg_unary_backward_reads(op);
   if ((reads == SG_READS_INPUT && missing(x, n)) || (reads == SG_READS_OUTPUT && missing(y, n))) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
-  unary_backward_kernel<<<body::grid_for(n), body::kThreads, 0, to_stream(s)>>>(op, n, x, y, dy, dx, alpha);
+  SG_LAUNCH(unary_backward_kernel, body::grid_for(n), body::kThreads, to_stream(s))(op, n, x, y, dy, dx, alpha);
   return launched(to_stream(s), "unary_backward");
 }
 
@@ -80,10 +80,10 @@ sg_status binary(sg_stream s, sg_binary_op op, size_t rows, size_t cols, const f
   if (!a || !b || !out) return SG_ERR_ARGUMENT;
   const unsigned blocks = body::grid_for(total);
   if (fits_32(total)) {
-    binary_kernel<uint32_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(op, uint32_t(rows), uint32_t(cols), a,
+    SG_LAUNCH(binary_kernel<uint32_t>, blocks, body::kThreads, to_stream(s))(op, uint32_t(rows), uint32_t(cols), a,
                                                                          a_mode, b, b_mode, out);
   } else {
-    binary_kernel<size_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(op, rows, cols, a, a_mode, b, b_mode, out);
+    SG_LAUNCH(binary_kernel<size_t>, blocks, body::kThreads, to_stream(s))(op, rows, cols, a, a_mode, b, b_mode, out);
   }
   return launched(to_stream(s), "binary");
 }

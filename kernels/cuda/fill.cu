@@ -12,7 +12,7 @@ __global__ void fill_kernel(size_t n, float value, float* out) {
 sg_status fill(sg_stream s, size_t n, float value, float* out) {
   if (n == 0) return SG_OK;
   if (out == nullptr) return SG_ERR_ARGUMENT;
-  fill_kernel<<<blocks_for(n), kThreadsPerBlock, 0, to_stream(s)>>>(n, value, out);
+  SG_LAUNCH(fill_kernel, blocks_for(n), kThreadsPerBlock, to_stream(s))(n, value, out);
   return launched(to_stream(s), "fill");
 }
 

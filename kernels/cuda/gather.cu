@@ -26,10 +26,10 @@ sg_status gather_rows(sg_stream s, size_t rows, size_t cols, const float* src, s
   if (total == 0) return SG_OK;
   const unsigned blocks = body::grid_for(total);
   if (total <= 0xffffffffu) {
-    gather_rows_kernel<uint32_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(uint32_t(rows), uint32_t(cols), src,
+    SG_LAUNCH(gather_rows_kernel<uint32_t>, blocks, body::kThreads, to_stream(s))(uint32_t(rows), uint32_t(cols), src,
                                                                               src_rows, index, out);
   } else {
-    gather_rows_kernel<size_t><<<blocks, body::kThreads, 0, to_stream(s)>>>(rows, cols, src, src_rows, index, out);
+    SG_LAUNCH(gather_rows_kernel<size_t>, blocks, body::kThreads, to_stream(s))(rows, cols, src, src_rows, index, out);
   }
   return launched(to_stream(s), "gather_rows");
 }

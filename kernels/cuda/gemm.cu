@@ -62,7 +62,7 @@ template <class S>
 sg_status launch_shape(const GemmArgs& g, cudaStream_t stream) {
   const size_t tiles_m = body::ceil_div(g.m, S::BM), tiles_n = body::ceil_div(g.n, S::BN);
   if (tiles_m > size_t(INT32_MAX) / tiles_n) return SG_ERR_UNSUPPORTED;  // a 1-D grid of at most 2^31 - 1 blocks
-  gemm_kernel<S><<<unsigned(tiles_m * tiles_n), S::kThreads, 0, stream>>>(g, tiles_m, tiles_n);
+  SG_LAUNCH(gemm_kernel<S>, unsigned(tiles_m * tiles_n), S::kThreads, stream)(g, tiles_m, tiles_n);
   return launched(stream, "gemm");
 }
 
@@ -105,7 +105,7 @@ sg_status gemm(sg_stream s, int trans_a, int trans_b, size_t m, size_t n, size_t
   if (k == 0 || alpha == 0.f) {  // no product: C = beta C, then bias and activation (A and B unread)
     size_t total;
     if (__builtin_mul_overflow(m, n, &total)) return SG_ERR_ARGUMENT;
-    gemm_no_product_kernel<<<body::grid_for(total), body::kThreads, 0, stream>>>(g);
+    SG_LAUNCH(gemm_no_product_kernel, body::grid_for(total), body::kThreads, stream)(g);
     return launched(stream, "gemm (no product)");
   }
   if (body::gemm_use_small(m, n, multiprocessors(stream_device(s)))) return launch_shape<GemmSmall>(g, stream);

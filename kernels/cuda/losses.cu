@@ -74,7 +74,7 @@ sg_status softmax_xent(sg_stream s, size_t rows, size_t cols, const float* logit
   if (rows == 0) return SG_OK;
   if (missing(logits, total) || !loss) return SG_ERR_ARGUMENT;
   const unsigned lanes = body::row_lanes(cols);
-  softmax_xent_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(
+  SG_LAUNCH(softmax_xent_kernel, body::row_blocks(rows, lanes), body::kThreads, to_stream(s))(
       rows, cols, logits, labels, targets, loss, dlogits, lanes);
   return launched(to_stream(s), "softmax_xent");
 }
@@ -86,7 +86,7 @@ sg_status sigmoid_xent(sg_stream s, size_t rows, size_t cols, const float* logit
   if (missing(logits, total) || missing(targets, total) || missing(loss, rows)) return SG_ERR_ARGUMENT;
   if (rows == 0) return SG_OK;
   const unsigned lanes = body::row_lanes(cols);
-  sigmoid_xent_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(rows, cols, logits, targets,
+  SG_LAUNCH(sigmoid_xent_kernel, body::row_blocks(rows, lanes), body::kThreads, to_stream(s))(rows, cols, logits, targets,
                                                                                           loss, dlogits, lanes);
   return launched(to_stream(s), "sigmoid_xent");
 }
@@ -98,7 +98,7 @@ sg_status gaussian_kl(sg_stream s, size_t rows, size_t cols, const float* mu, co
   if (missing(mu, total) || missing(logvar, total) || missing(loss, rows)) return SG_ERR_ARGUMENT;
   if (rows == 0) return SG_OK;
   const unsigned lanes = body::row_lanes(cols);
-  gaussian_kl_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(rows, cols, mu, logvar, loss,
+  SG_LAUNCH(gaussian_kl_kernel, body::row_blocks(rows, lanes), body::kThreads, to_stream(s))(rows, cols, mu, logvar, loss,
                                                                                          dmu, dlogvar, lanes);
   return launched(to_stream(s), "gaussian_kl");
 }

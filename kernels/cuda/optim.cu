@@ -37,7 +37,7 @@ sg_status adam(sg_stream s, size_t count, float* const* params, const float* con
   }
   const body::AdamConstants k = body::adam_constants(lr, beta1, beta2, eps, weight_decay, decoupled, step);
   return body::plan_batches(count, params, grads, m, v, sizes, [&](const body::TensorBatch& batch) {
-    adam_kernel<<<batch.first_block[batch.count], body::kThreads, 0, to_stream(s)>>>(batch, k);
+    SG_LAUNCH(adam_kernel, batch.first_block[batch.count], body::kThreads, to_stream(s))(batch, k);
     return launched(to_stream(s), "adam");
   });
 }
@@ -53,7 +53,7 @@ sg_status sgd(sg_stream s, size_t count, float* const* params, const float* cons
       return SG_ERR_ARGUMENT;
   }
   return body::plan_batches(count, params, grads, velocity, nullptr, sizes, [&](const body::TensorBatch& batch) {
-    sgd_kernel<<<batch.first_block[batch.count], body::kThreads, 0, to_stream(s)>>>(batch, lr, momentum,
+    SG_LAUNCH(sgd_kernel, batch.first_block[batch.count], body::kThreads, to_stream(s))(batch, lr, momentum,
                                                                                      weight_decay, nesterov);
     return launched(to_stream(s), "sgd");
   });
@@ -70,7 +70,7 @@ sg_status lerp(sg_stream s, size_t count, float* const* targets, const float* co
       return SG_ERR_ARGUMENT;
   }
   return body::plan_batches(count, targets, sources, nullptr, nullptr, sizes, [&](const body::TensorBatch& batch) {
-    lerp_kernel<<<batch.first_block[batch.count], body::kThreads, 0, to_stream(s)>>>(batch, rate);
+    SG_LAUNCH(lerp_kernel, batch.first_block[batch.count], body::kThreads, to_stream(s))(batch, rate);
     return launched(to_stream(s), "lerp");
   });
 }

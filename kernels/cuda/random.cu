@@ -35,7 +35,7 @@ sg_status random(sg_stream s, sg_distribution dist, size_t n, uint64_t seed, uin
                  float* out) {
   if (!valid_parameters(dist, p1, p2) || (n && !out)) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
-  random_kernel<<<body::grid_for(body::counters_for(n)), body::kThreads, 0, to_stream(s)>>>(dist, n, seed, offset, p1,
+  SG_LAUNCH(random_kernel, body::grid_for(body::counters_for(n)), body::kThreads, to_stream(s))(dist, n, seed, offset, p1,
                                                                                            p2, out);
   return launched(to_stream(s), "random");
 }
@@ -44,7 +44,7 @@ sg_status reparameterize(sg_stream s, size_t n, const float* mu, const float* lo
                          float* eps, float* z) {
   if (n && (!mu || !logvar || !z)) return SG_ERR_ARGUMENT;
   if (n == 0) return SG_OK;
-  reparameterize_kernel<<<body::grid_for(body::counters_for(n)), body::kThreads, 0, to_stream(s)>>>(
+  SG_LAUNCH(reparameterize_kernel, body::grid_for(body::counters_for(n)), body::kThreads, to_stream(s))(
       n, mu, logvar, seed, offset, eps, z);
   return launched(to_stream(s), "reparameterize");
 }

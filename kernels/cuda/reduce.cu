@@ -87,12 +87,12 @@ sg_status reduce(sg_stream s, sg_reduce_op op, sg_axis axis, size_t rows, size_t
   if (out_count == 0) return SG_OK;
   if (reduced == 0 && op == SG_REDUCE_MAX) return SG_ERR_ARGUMENT;  // the max of nothing is undefined
   if (axis == SG_AXIS_COLS) {
-    reduce_cols_kernel<<<body::grid_for(cols, body::kColumnTile), body::kThreads, 0, to_stream(s)>>>(op, rows, cols,
+    SG_LAUNCH(reduce_cols_kernel, body::grid_for(cols, body::kColumnTile), body::kThreads, to_stream(s))(op, rows, cols,
                                                                                                       x, out);
     return launched(to_stream(s), "reduce (columns)");
   }
   const unsigned lanes = body::row_lanes(cols);
-  reduce_rows_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(op, rows, cols, x, out,
+  SG_LAUNCH(reduce_rows_kernel, body::row_blocks(rows, lanes), body::kThreads, to_stream(s))(op, rows, cols, x, out,
                                                                                          lanes);
   return launched(to_stream(s), "reduce (rows)");
 }
@@ -102,7 +102,7 @@ sg_status softmax(sg_stream s, int log, size_t rows, size_t cols, const float* x
   if (__builtin_mul_overflow(rows, cols, &total) || (total && (!x || !out))) return SG_ERR_ARGUMENT;
   if (total == 0) return SG_OK;
   const unsigned lanes = body::row_lanes(cols);
-  softmax_kernel<<<body::row_blocks(rows, lanes), body::kThreads, 0, to_stream(s)>>>(log, rows, cols, x, out, lanes);
+  SG_LAUNCH(softmax_kernel, body::row_blocks(rows, lanes), body::kThreads, to_stream(s))(log, rows, cols, x, out, lanes);
   return launched(to_stream(s), "softmax");
 }
 

@@ -1,70 +1,20 @@
-// Host checks of the CUDA batch-norm bodies: batchnorm.cu's forward and backward kernels emulated phase by phase
-// with shared memory poisoned, on the launcher's grid and on a capped grid (blocks looping over tiles), threads in
-// either order, variance given or NULL, y over x and dx over dy; against the CPU kernels. Columns of three kinds
+// Host checks of the CUDA batch-norm entries (batchnorm.cu) on the launcher's grid and on a capped grid (blocks
+// looping over tiles, so that one tile's normalise step and the next tile's sums share a barrier interval),
+// variance given or NULL, y over x and dx over dy; against the CPU kernels. Columns of three kinds
 // (uniform, constant, 1000 + small noise) and one with a NaN. Tolerances are twice the float error bound of
 // test/reference.js (batchnormTolerances, refBatchnormBackward), one bound for each device.
-#include <algorithm>
-
 #include "bodies/batchnorm.cuh"
 #include "harness.h"
+#include "host_cuda.h"
 
 namespace sg::check {
 
 namespace {
 
 namespace body = sg::cuda::body;
-using body::ColumnPartials;
 const sg_kernels& cpu() { return *sg_cpu_kernels(); }
 constexpr double U = 0x1p-24;
 constexpr double B = body::kBatchnormGroupRows;  // float terms per sum before it goes into a double
-
-// ---- batchnorm.cu's kernels, emulated: within a barrier interval the block's threads run one after another ----
-
-template <class Fn>
-void each_thread(bool reverse, Fn fn) {
-  for (unsigned i = 0; i < body::kThreads; ++i) fn(reverse ? body::kThreads - 1 - i : i);
-}
-
-void poison(ColumnPartials& p) { std::fill(&p.v[0][0], &p.v[0][0] + body::kColumnLanes * body::kColumnTile, NAN); }
-
-bool tile_exists(size_t tile, size_t cols) { return tile * body::kColumnTile < cols; }
-
-void emulate_forward(const body::BatchnormForwardArgs& a, unsigned blocks, bool reverse) {
-  ColumnPartials sums, squares;
-  // the mutant keeps both partials in one buffer: a lane's squares land over sums its column's lanes still read
-  ColumnPartials& second = mutant == Mutant::batchnorm_one_buffer ? sums : squares;
-  std::vector<body::MeanPair> mean(body::kThreads);  // each thread's registers
-  for (unsigned b = 0; b < blocks; ++b) {
-    poison(sums);
-    poison(squares);
-    for (size_t tile = b; tile_exists(tile, a.cols); tile += blocks) {
-      each_thread(reverse, [&](unsigned t) { body::batchnorm_sums_phase(a, t, tile, sums); });
-      each_thread(reverse, [&](unsigned t) { mean[t] = body::batchnorm_squares_phase(a, t, tile, sums, second); });
-      each_thread(reverse, [&](unsigned t) { body::batchnorm_normalize_phase(a, t, tile, mean[t], second); });
-    }
-  }
-}
-
-void emulate_backward(const body::BatchnormBackwardArgs& a, unsigned blocks, bool reverse) {
-  ColumnPartials sum_dy, sum_dy_y;
-  // the mutant drops the barrier that ends a tile: a thread goes on to the next tile's sums in the same interval
-  const bool barrier_dropped = mutant == Mutant::batchnorm_barrier_dropped;
-  for (unsigned b = 0; b < blocks; ++b) {
-    poison(sum_dy);
-    poison(sum_dy_y);
-    bool summed = false;  // this tile's sums already ran, merged into the previous interval
-    for (size_t tile = b; tile_exists(tile, a.cols); tile += blocks) {
-      const size_t next = tile + blocks;
-      if (!summed)
-        each_thread(reverse, [&](unsigned t) { body::batchnorm_backward_sums_phase(a, t, tile, sum_dy, sum_dy_y); });
-      summed = barrier_dropped && tile_exists(next, a.cols);
-      each_thread(reverse, [&](unsigned t) {
-        body::batchnorm_gradient_phase(a, t, tile, sum_dy, sum_dy_y);
-        if (summed) body::batchnorm_backward_sums_phase(a, t, next, sum_dy, sum_dy_y);
-      });
-    }
-  }
-}
 
 // ---- inputs and tolerances ----
 
@@ -141,17 +91,28 @@ std::string labelled(const char* what, const std::string& failure) {
 
 // ---- the cases ----
 
+// The grid of the launches: the launcher's, or capped at `blocks` as past kMaxBlocks tiles.
 struct Launch {
   unsigned blocks;  // 0: the launcher's grid
-  bool reverse;
   std::string name(size_t cols) const {
-    std::string s;
-    if (blocks) s += ", " + std::to_string(blocks) + "-block grid (tile loop)";
-    else if (body::batchnorm_blocks(cols) > 1) s += ", " + std::to_string(body::batchnorm_blocks(cols)) + " blocks";
-    return reverse ? s + ", threads reversed" : s;
+    if (blocks) return ", " + std::to_string(blocks) + "-block grid (tile loop)";
+    if (body::batchnorm_blocks(cols) > 1) return ", " + std::to_string(body::batchnorm_blocks(cols)) + " blocks";
+    return "";
   }
-  unsigned grid(size_t cols) const { return blocks ? blocks : body::batchnorm_blocks(cols); }
 };
+
+void forward(const body::BatchnormForwardArgs& a, Launch launch) {
+  sg::host_cuda::set_grid_cap(launch.blocks);
+  gpu(sg::cuda::batchnorm_forward(nullptr, a.rows, a.cols, a.x, a.eps, a.y, a.mean, a.invstd, a.variance),
+      "batchnorm_forward");
+  sg::host_cuda::set_grid_cap(0);
+}
+
+void backward(const body::BatchnormBackwardArgs& a, Launch launch) {
+  sg::host_cuda::set_grid_cap(launch.blocks);
+  gpu(sg::cuda::batchnorm_backward(nullptr, a.rows, a.cols, a.dy, a.y, a.invstd, a.dx), "batchnorm_backward");
+  sg::host_cuda::set_grid_cap(0);
+}
 
 void check_shape(size_t rows, size_t cols, float eps, Launch launch, bool in_place = false) {
   Rng r(rows * 7919 + cols * 31 + launch.blocks);
@@ -169,7 +130,7 @@ void check_shape(size_t rows, size_t cols, float eps, Launch launch, bool in_pla
     std::vector<float> y = in_place ? x : nans(rows * cols), mean = nans(cols), invstd = nans(cols), var = nans(cols);
     const body::BatchnormForwardArgs a{rows, cols, in_place ? y.data() : x.data(), eps, y.data(), mean.data(),
                                        invstd.data(), with_variance ? var.data() : nullptr};
-    emulate_forward(a, launch.grid(cols), launch.reverse);
+    forward(a, launch);
     std::string failure = labelled("y", compare_tol(y, y_cpu, tol.y)) +
                           labelled("mean", compare_tol(mean, mean_cpu, tol.mean)) +
                           labelled("invstd", compare_tol(invstd, invstd_cpu, tol.invstd)) +
@@ -191,20 +152,20 @@ void check_shape(size_t rows, size_t cols, float eps, Launch launch, bool in_pla
     std::vector<float> dx = in_place ? dy : nans(rows * cols), dx_cpu = nans(rows * cols);
     const body::BatchnormBackwardArgs a{rows, cols, in_place ? dx.data() : dy.data(), y_cpu.data(),
                                         invstd_cpu.data(), dx.data()};
-    emulate_backward(a, launch.grid(cols), launch.reverse);
+    backward(a, launch);
     cpu().batchnorm_backward(nullptr, rows, cols, dy.data(), y_cpu.data(), invstd_cpu.data(), dx_cpu.data());
     report("batchnorm_backward " + size + " " + kind + (in_place ? ", dx over dy" : "") + launch.name(cols),
            compare_tol(dx, dx_cpu, backward_tolerance(rows, cols, dy, y_cpu, invstd_cpu)));
   }
 }
 
-// No columns: an empty grid, as the launcher (which returns before launching); the CPU accepts it too.
+// No columns: no launch (the entries return first); the CPU accepts it too.
 void check_no_columns(size_t rows) {
   float y = 3.f, mean = 3.f, invstd = 3.f;
-  const body::BatchnormForwardArgs a{rows, 0, &y, 1e-5f, &y, &mean, &invstd, nullptr};
-  emulate_forward(a, body::batchnorm_blocks(0), false);
-  emulate_backward(body::BatchnormBackwardArgs{rows, 0, &y, &y, &invstd, &y}, body::batchnorm_blocks(0), false);
-  const bool ok = body::batchnorm_blocks(0) == 0 && y == 3.f && mean == 3.f && invstd == 3.f &&
+  const uint64_t before = sg::host_cuda::launches();
+  forward(body::BatchnormForwardArgs{rows, 0, &y, 1e-5f, &y, &mean, &invstd, nullptr}, Launch{0});
+  backward(body::BatchnormBackwardArgs{rows, 0, &y, &y, &invstd, &y}, Launch{0});
+  const bool ok = sg::host_cuda::launches() == before && y == 3.f && mean == 3.f && invstd == 3.f &&
                   cpu().batchnorm_forward(nullptr, rows, 0, nullptr, 1e-5f, nullptr, nullptr, nullptr, nullptr) == SG_OK &&
                   cpu().batchnorm_backward(nullptr, rows, 0, nullptr, nullptr, nullptr, nullptr) == SG_OK;
   report("batchnorm_forward / batchnorm_backward " + std::to_string(rows) + "x0 (no columns, no launch)",
@@ -215,16 +176,16 @@ void check_no_columns(size_t rows) {
 
 void check_batchnorm() {
   for (size_t rows : {1, 2, 7, 8, 9, 129, 1000})
-    for (size_t cols : {1, 7, 32, 33, 129, 1000}) check_shape(rows, cols, 1e-5f, Launch{0, (rows + cols) % 2 == 1});
-  check_shape(3001, 5, 1e-5f, Launch{0, false});  // many groups per row lane
-  check_shape(7, 33, 0.5f, Launch{0, true});
+    for (size_t cols : {1, 7, 32, 33, 129, 1000}) check_shape(rows, cols, 1e-5f, Launch{0});
+  check_shape(3001, 5, 1e-5f, Launch{0});  // many groups per row lane
+  check_shape(7, 33, 0.5f, Launch{0});
   // a capped grid: blocks loop over column tiles (the launcher's grid past kMaxBlocks tiles)
   for (size_t rows : {2, 129})
-    for (unsigned blocks : {1u, 2u}) check_shape(rows, 1000, 1e-5f, Launch{blocks, blocks == 2});
-  check_shape(9, 129, 1e-5f, Launch{2, false});
+    for (unsigned blocks : {1u, 2u}) check_shape(rows, 1000, 1e-5f, Launch{blocks});
+  check_shape(9, 129, 1e-5f, Launch{2});
   // y written over x, dx over dy
-  check_shape(9, 33, 1e-5f, Launch{0, false}, true);
-  check_shape(129, 1000, 1e-5f, Launch{2, true}, true);
+  check_shape(9, 33, 1e-5f, Launch{0}, true);
+  check_shape(129, 1000, 1e-5f, Launch{2}, true);
   check_no_columns(0);
   check_no_columns(5);
 }

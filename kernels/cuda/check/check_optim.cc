@@ -1,14 +1,12 @@
-// Host checks of the fused CUDA optimiser bodies: Adam/AdamW and SGD (plain, momentum, Nesterov) over many
-// tensors of awkward sizes, empty ones included, planned into launches as optim.cu plans them (several
-// batches), against the CPU kernels.
-#include "bodies/optim.cuh"
+// Host checks of the fused CUDA optimiser entries (optim.cu): Adam/AdamW, SGD (plain, momentum, Nesterov) and
+// lerp over many tensors of awkward sizes, empty ones included, so that one step takes several launches, against
+// the CPU kernels.
 #include "harness.h"
 
 namespace sg::check {
 
 namespace {
 
-namespace body = sg::cuda::body;
 const sg_kernels& cpu() { return *sg_cpu_kernels(); }
 
 // Tensors of sizes around the chunk size, 0 and 1 included; more than one batch's worth.
@@ -47,58 +45,49 @@ struct State {
   }
 };
 
-// Runs the planned launches of one step on the host; `thread` is the body of one thread of a batch.
-template <class ThreadBody>
-void run_planned(State& s, bool with_state1, bool with_state0, const std::vector<size_t>& sizes, ThreadBody thread) {
-  body::plan_batches(sizes.size(), s.pointers[0].data(), const_cast<const float* const*>(s.pointers[1].data()),
-                     with_state0 ? s.pointers[2].data() : nullptr, with_state1 ? s.pointers[3].data() : nullptr,
-                     sizes.data(), [&](const body::TensorBatch& planned) {
-                       body::TensorBatch batch = planned;
-                       if (mutant == Mutant::adam_batch_skip && batch.count > 1) --batch.count;
-                       for_each_thread(batch.first_block[batch.count], body::kThreads,
-                                       [&](Thread t) { thread(t, batch); });
-                       return SG_OK;
-                     });
-}
-
 void check_adam(size_t count, int decoupled, int64_t step, float weight_decay) {
   const std::vector<size_t> sizes = tensor_sizes(count);
-  State gpu(sizes, count + step), ref = gpu;
+  State dev(sizes, count + step), ref = dev;
   const float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
-  const body::AdamConstants k = body::adam_constants(lr, beta1, beta2, eps, weight_decay, decoupled, step);
-  run_planned(gpu, true, true, sizes, [&](Thread t, const body::TensorBatch& b) { body::adam_thread(t, b, k); });
+  gpu(sg::cuda::adam(nullptr, count, dev.pointers[0].data(), const_cast<const float* const*>(dev.pointers[1].data()),
+                     dev.pointers[2].data(), dev.pointers[3].data(), sizes.data(), lr, beta1, beta2, eps, weight_decay,
+                     decoupled, step),
+      "adam");
   cpu().adam(nullptr, count, ref.pointers[0].data(), const_cast<const float* const*>(ref.pointers[1].data()),
              ref.pointers[2].data(), ref.pointers[3].data(), sizes.data(), lr, beta1, beta2, eps, weight_decay,
              decoupled, step);
   report(std::string(decoupled ? "adamw" : "adam") + " " + std::to_string(count) + " tensors, step " +
              std::to_string(step) + ", weight decay " + std::to_string(weight_decay),
-         gpu.compare_with(ref, 1e-6));
+         dev.compare_with(ref, 1e-6));
 }
 
 void check_sgd(size_t count, float momentum, int nesterov, float weight_decay, bool with_velocity) {
   const std::vector<size_t> sizes = tensor_sizes(count);
-  State gpu(sizes, count * 3 + nesterov), ref = gpu;
+  State dev(sizes, count * 3 + nesterov), ref = dev;
   const float lr = 0.05f;
-  run_planned(gpu, false, with_velocity, sizes, [&](Thread t, const body::TensorBatch& b) {
-    body::sgd_thread(t, b, lr, momentum, weight_decay, nesterov);
-  });
+  gpu(sg::cuda::sgd(nullptr, count, dev.pointers[0].data(), const_cast<const float* const*>(dev.pointers[1].data()),
+                    with_velocity ? dev.pointers[2].data() : nullptr, sizes.data(), lr, momentum, weight_decay,
+                    nesterov),
+      "sgd");
   cpu().sgd(nullptr, count, ref.pointers[0].data(), const_cast<const float* const*>(ref.pointers[1].data()),
             with_velocity ? ref.pointers[2].data() : nullptr, sizes.data(), lr, momentum, weight_decay, nesterov);
   char name[128];
   std::snprintf(name, sizeof name, "sgd %zu tensors, momentum %g%s, weight decay %g%s", count, momentum,
                 nesterov ? " nesterov" : "", weight_decay, with_velocity ? "" : ", no velocity");
-  report(name, gpu.compare_with(ref, 1e-6));
+  report(name, dev.compare_with(ref, 1e-6));
 }
 
 void check_lerp(size_t count, float rate) {
   const std::vector<size_t> sizes = tensor_sizes(count);
-  State gpu(sizes, count * 7 + 1), ref = gpu;
-  run_planned(gpu, false, false, sizes, [&](Thread t, const body::TensorBatch& b) { body::lerp_thread(t, b, rate); });
+  State dev(sizes, count * 7 + 1), ref = dev;
+  gpu(sg::cuda::lerp(nullptr, count, dev.pointers[0].data(), const_cast<const float* const*>(dev.pointers[1].data()),
+                     sizes.data(), rate),
+      "lerp");
   cpu().lerp(nullptr, count, ref.pointers[0].data(), const_cast<const float* const*>(ref.pointers[1].data()),
              sizes.data(), rate);
   char name[96];
   std::snprintf(name, sizeof name, "lerp %zu tensors, rate %g", count, rate);
-  report(name, gpu.compare_with(ref, 1e-6));
+  report(name, dev.compare_with(ref, 1e-6));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// Host checks of the CUDA random bodies: the Philox4x32-10 words against the CPU's kernels/cpu/philox.h bit
-// for bit (seeds and counters using their high 32 bits too), and the random / reparameterize launches
-// against the CPU kernels: uniform in [0, 1) and Bernoulli bit for bit, normals to float rounding.
+// Host checks of the CUDA random bodies and entries: the Philox4x32-10 words against the CPU's
+// kernels/cpu/philox.h bit for bit (seeds and counters using their high 32 bits too), and random.cu's
+// random / reparameterize against the CPU kernels: uniform in [0, 1) and Bernoulli bit for bit, normals to float rounding.
 #include "../../cpu/philox.h"
 #include "bodies/random.cuh"
 #include "harness.h"
@@ -22,7 +22,7 @@ void check_words() {
     for (uint64_t start : starts)
       for (uint64_t i = 0; i < 200 && failure.empty(); ++i) {
         uint32_t gpu[4], ref[4];
-        body::philox_words(seed, start + i + (mutant == Mutant::philox_counter), gpu);
+        body::philox_words(seed, start + i, gpu);
         sg::cpu::philox_words(seed, start + i, ref);
         for (int w = 0; w < 4; ++w)
           if (gpu[w] != ref[w]) {
@@ -36,7 +36,7 @@ void check_words() {
   report("philox words equal the CPU's bit for bit (" + std::to_string(compared) + " words)", failure);
   // Random123's known-answer vector for counter 0, key 0 (seed 0, counter 0 in the kernels.h mapping)
   uint32_t w[4];
-  body::philox_words(0, mutant == Mutant::philox_counter, w);
+  body::philox_words(0, 0, w);
   const uint32_t known[4] = {0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u};
   report("philox known-answer vector (Random123, counter 0, key 0)",
          w[0] == known[0] && w[1] == known[1] && w[2] == known[2] && w[3] == known[3] ? "" : "differs");
@@ -46,10 +46,12 @@ void check_words() {
 void check_distribution(sg_distribution dist, size_t n, uint64_t seed, uint64_t offset, float p1, float p2,
                         unsigned blocks = 0) {
   std::vector<float> out = nans(n), expected = nans(n);
-  const uint64_t used_offset = offset + (mutant == Mutant::philox_counter);
-  for_each_thread(blocks ? blocks : body::grid_for(body::counters_for(n)), body::kThreads, [&](Thread t) {
-    body::random_thread(t, dist, n, seed, used_offset, p1, p2, out.data());
-  });
+  if (blocks == 0) {
+    gpu(sg::cuda::random(nullptr, dist, n, seed, offset, p1, p2, out.data()), "random");
+  } else {
+    for_each_thread(blocks, body::kThreads,
+                    [&](Thread t) { body::random_thread(t, dist, n, seed, offset, p1, p2, out.data()); });
+  }
   cpu().random(nullptr, dist, n, seed, offset, p1, p2, expected.data());
   char params[96];
   std::snprintf(params, sizeof params, " n=%zu seed=%llu offset=%llu p1=%g p2=%g", n, (unsigned long long)seed,
@@ -61,18 +63,15 @@ void check_distribution(sg_distribution dist, size_t n, uint64_t seed, uint64_t 
       exact ? compare_bits(out, expected)
             : compare(out, expected, 2 * 0x1p-24 * (std::fabs(p1) + std::fabs(p2 - p1) + (dist == SG_DIST_NORMAL ? 8 : 0)),
                       dist == SG_DIST_NORMAL ? 2e-6 : 0x1p-24);  // p1 + w u: ulps of |p1| + |w|
-  report(std::string("random ") + kDistNames[dist] + params + (blocks ? " on a 3-block grid" : ""), failure);
+  report(std::string("random ") + kDistNames[dist] + params + (blocks ? " on a 3-block grid (body)" : ""), failure);
 }
 
 void check_reparameterize(size_t n, uint64_t seed, uint64_t offset, bool with_eps) {
   Rng r(n + seed);
   const std::vector<float> mu = r.floats(n), logvar = r.floats(n, -3.f, 1.f);
   std::vector<float> z = nans(n), eps = nans(n), z_cpu = nans(n), eps_cpu = nans(n);
-  const uint64_t used_offset = offset + (mutant == Mutant::philox_counter);
   float* e = with_eps ? eps.data() : nullptr;
-  for_each_thread(body::grid_for(body::counters_for(n)), body::kThreads, [&](Thread t) {
-    body::reparameterize_thread(t, n, mu.data(), logvar.data(), seed, used_offset, e, z.data());
-  });
+  gpu(sg::cuda::reparameterize(nullptr, n, mu.data(), logvar.data(), seed, offset, e, z.data()), "reparameterize");
   cpu().reparameterize(nullptr, n, mu.data(), logvar.data(), seed, offset, with_eps ? eps_cpu.data() : nullptr,
                        z_cpu.data());
   std::string failure = compare(z, z_cpu, 4e-6, 4e-6);

@@ -1,6 +1,5 @@
-// Host checks of the CUDA row bodies: reductions along rows (warp and block teams) and down columns, softmax,
-// softmax / sigmoid cross-entropy and Gaussian KL, each run as reduce.cu / losses.cu launch them, against the
-// CPU kernels. Tolerances follow float summation: a lane adds cols / lanes terms, then the team tree.
+// Host checks of the CUDA row entries: reductions along rows (warp and block teams) and down columns, softmax,
+// softmax / sigmoid cross-entropy and Gaussian KL (reduce.cu, losses.cu), against the CPU kernels. Tolerances follow float summation: a lane adds cols / lanes terms, then the team tree.
 #include "bodies/rows.cuh"
 #include "harness.h"
 
@@ -9,8 +8,6 @@ namespace sg::check {
 namespace {
 
 namespace body = sg::cuda::body;
-using body::MaxOp;
-using body::SumOp;
 const sg_kernels& cpu() { return *sg_cpu_kernels(); }
 constexpr double U = 0x1p-24;
 const char* const kReduceNames[] = {
@@ -24,125 +21,30 @@ std::string size_name(size_t rows, size_t cols) { return std::to_string(rows) + 
 // relative rounding bound of a float sum of `len` terms split over `lanes` lanes and a tree
 double sum_error(size_t len, unsigned lanes) { return double(len / lanes + 12) * U; }
 
-// ---- the launches of reduce.cu and losses.cu, emulated ----
+// ---- the entries of reduce.cu and losses.cu ----
 
 void reduce_rows(sg_reduce_op op, size_t rows, size_t cols, const float* x, float* out) {
-  const unsigned lanes = body::row_lanes(cols);
-  for_each_team(rows, lanes, [&](Team team) {
-    for (size_t r = team.index; r < rows; r += team.count) {
-      const float* row = x + r * cols;
-      float max_value = -body::kInf, shift = 0.f, sum = 0.f;
-      if (op == SG_REDUCE_MAX || op == SG_REDUCE_LOGSUMEXP)
-        max_value = team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_max(t, cols, row); }), lanes,
-                                MaxOp{});
-      if (op == SG_REDUCE_LOGSUMEXP) {
-        shift = body::exp_shift(max_value);
-        sum = team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_exp_sum(t, cols, row, shift); }),
-                          lanes, SumOp{});
-      } else if (op != SG_REDUCE_MAX) {
-        sum = team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_sum(t, cols, row); }), lanes,
-                          SumOp{});
-      }
-      out[r] = body::reduce_result(op, max_value, shift, sum, cols);
-    }
-  });
-}
-
-// partials of the 8 row lanes of column c, combined in row-lane order (reduce.cu's combine_column)
-template <class F, class Op>
-float column_combine(F lane_partial, Op op) {
-  float r = lane_partial(0u);
-  for (unsigned ry = 1; ry < body::kColumnLanes; ++ry) r = op(r, lane_partial(ry));
-  return r;
+  gpu(sg::cuda::reduce(nullptr, op, SG_AXIS_ROWS, rows, cols, x, out), "reduce");
 }
 
 void reduce_cols(sg_reduce_op op, size_t rows, size_t cols, const float* x, float* out) {
-  const unsigned blocks = body::grid_for(cols, body::kColumnTile);
-  for (unsigned b = 0; b < blocks; ++b)
-    for (size_t tile = b; tile * body::kColumnTile < cols; tile += blocks)
-      for (unsigned cx = 0; cx < body::kColumnTile; ++cx) {
-        const size_t c = tile * body::kColumnTile + cx;
-        if (c >= cols) continue;
-        float max_value = -body::kInf, shift = 0.f, sum = 0.f;
-        if (op == SG_REDUCE_MAX || op == SG_REDUCE_LOGSUMEXP)
-          max_value = column_combine([&](unsigned ry) { return body::column_lane_max(rows, cols, x, c, ry); }, MaxOp{});
-        if (op == SG_REDUCE_LOGSUMEXP) {
-          shift = body::exp_shift(max_value);
-          sum = column_combine([&](unsigned ry) { return body::column_lane_exp_sum(rows, cols, x, c, ry, shift); },
-                               SumOp{});
-        } else if (op != SG_REDUCE_MAX) {
-          sum = column_combine([&](unsigned ry) { return body::column_lane_sum(rows, cols, x, c, ry); }, SumOp{});
-        }
-        out[c] = body::reduce_result(op, max_value, shift, sum, rows);
-      }
+  gpu(sg::cuda::reduce(nullptr, op, SG_AXIS_COLS, rows, cols, x, out), "reduce");
 }
 
 void softmax_rows(int log, size_t rows, size_t cols, const float* x, float* out) {
-  const unsigned lanes = body::row_lanes(cols);
-  for_each_team(rows, lanes, [&](Team team) {
-    for (size_t r = team.index; r < rows; r += team.count) {
-      const float* row = x + r * cols;
-      const float shift = body::exp_shift(
-          team_reduce(lane_values(team, lanes, [&](Team t) { return body::lane_max(t, cols, row); }), lanes, MaxOp{}));
-      const float sum = team_reduce(
-          lane_values(team, lanes, [&](Team t) { return body::lane_exp_sum(t, cols, row, shift); }), lanes, SumOp{});
-      for (unsigned l = 0; l < lanes; ++l) {
-        Team t = team;
-        t.lane = l;
-        body::lane_softmax_write(t, log, cols, row, out + r * cols, shift, sum);
-      }
-    }
-  });
+  gpu(sg::cuda::softmax(nullptr, log, rows, cols, x, out), "softmax");
 }
 
 void softmax_xent_rows(size_t rows, size_t cols, const float* logits, const float* labels, const float* targets,
                        float* loss, float* dlogits) {
-  const unsigned lanes = body::row_lanes(cols);
-  for_each_team(rows, lanes, [&](Team team) {
-    for (size_t r = team.index; r < rows; r += team.count) {
-      const float* x = logits + r * cols;
-      const float* t = targets ? targets + r * cols : nullptr;
-      const long long label = t ? 0 : body::label_index(labels[r], cols);
-      const float x_label = !t && label >= 0 ? x[label] : 0.f;
-      const float shift = body::exp_shift(
-          team_reduce(lane_values(team, lanes, [&](Team q) { return body::lane_max(q, cols, x); }), lanes, MaxOp{}));
-      const float sum = team_reduce(
-          lane_values(team, lanes, [&](Team q) { return body::lane_exp_sum(q, cols, x, shift); }), lanes, SumOp{});
-      const float log_sum = body::log_f(sum);
-      float row_loss;
-      if (t)
-        row_loss = team_reduce(
-            lane_values(team, lanes, [&](Team q) { return body::lane_target_xent(q, cols, x, t, shift, log_sum); }),
-            lanes, SumOp{});
-      else
-        row_loss = label >= 0 ? (shift - x_label) + log_sum : body::kNan;
-      loss[r] = row_loss;
-      if (dlogits)  // after every lane's reads, as losses.cu's team_sync orders them (in place: x[label])
-        for (unsigned l = 0; l < lanes; ++l) {
-          Team q = team;
-          q.lane = l;
-          body::lane_xent_gradient(q, cols, x, t, label, shift, 1.f / sum, dlogits + r * cols);
-        }
-    }
-  });
+  gpu(sg::cuda::softmax_xent(nullptr, rows, cols, logits, labels, targets, loss, dlogits), "softmax_xent");
 }
 
-// sigmoid_xent (kl == false) or gaussian_kl (kl == true): one pass per row, partials summed.
+// sigmoid_xent (kl == false) or gaussian_kl (kl == true)
 void one_pass_rows(bool kl, size_t rows, size_t cols, const float* a, const float* b, float* loss, float* d0,
                    float* d1) {
-  const unsigned lanes = body::row_lanes(cols);
-  for_each_team(rows, lanes, [&](Team team) {
-    for (size_t r = team.index; r < rows; r += team.count) {
-      const size_t at = r * cols;
-      const float s = team_reduce(lane_values(team, lanes, [&](Team t) {
-                                    return kl ? body::lane_gaussian_kl(t, cols, a + at, b + at, d0 ? d0 + at : nullptr,
-                                                                       d1 ? d1 + at : nullptr)
-                                              : body::lane_sigmoid_xent(t, cols, a + at, b + at, d0 ? d0 + at : nullptr);
-                                  }),
-                                  lanes, SumOp{});
-      loss[r] = kl ? 0.5f * s : s;
-    }
-  });
+  if (kl) gpu(sg::cuda::gaussian_kl(nullptr, rows, cols, a, b, loss, d0, d1), "gaussian_kl");
+  else gpu(sg::cuda::sigmoid_xent(nullptr, rows, cols, a, b, loss, d0), "sigmoid_xent");
 }
 
 // ---- the cases ----
@@ -256,15 +158,21 @@ void check_losses(size_t rows, size_t cols) {
 
 }  // namespace
 
-void check_rows() {
+void check_reductions() {
   for (size_t rows : {1, 7, 129})
     for (size_t cols : {1, 7, 33, 129, 1000, 3001}) check_reduce(rows, cols);
   check_reduce(1000, 3);  // many rows: 8 row lanes per column, teams striding over rows
   check_reduce(1, 100003);
   check_reduce(7, 0);  // empty lines: sum 0, mean NaN, log-sum-exp -inf, as the CPU
   check_reduce(0, 7);
+}
+
+void check_softmaxes() {
   for (size_t rows : {1, 7, 129})
     for (size_t cols : {1, 7, 129, 1000, 2049}) check_softmax(rows, cols);
+}
+
+void check_row_losses() {
   for (size_t rows : {1, 7, 129})
     for (size_t cols : {1, 7, 129, 1000, 2049}) check_losses(rows, cols);
 }

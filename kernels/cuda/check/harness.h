@@ -1,8 +1,10 @@
-// The host checker's harness: runs CUDA kernel bodies (kernels/cuda/bodies/) over the grid their launcher
-// would use, thread by thread, and compares what they wrote with the CPU kernels (sg_cpu_kernels()).
-// Between two barriers a kernel's threads run one after another (a legal GPU schedule), in forward or
-// reverse order, so a body that reads what another thread of the same interval writes shows up as a
-// mismatch. Outputs start as NaN, so an element no thread writes fails too.
+// The host checker's harness. The checks call the entries of kernels/cuda/*.cu compiled for the host
+// (host_cuda.h runs their launches thread by thread, barriers and all) and compare what they wrote with the CPU
+// kernels (sg_cpu_kernels()). Every check runs twice, its launches' threads in forward and then in reverse order
+// within each barrier interval, so a kernel that reads what another thread of the same interval writes shows
+// up as a mismatch. Outputs start as NaN, so an element no thread writes fails too. A few checks call the
+// bodies (kernels/cuda/bodies/) directly, over grids or index types the launchers pick only for sizes beyond a
+// host's patience.
 #pragma once
 
 #include <cmath>
@@ -13,20 +15,23 @@
 
 #include "bodies/common.cuh"
 #include "bodies/rows.cuh"
+#include "cuda_internal.cuh"
 
 namespace sg::check {
 
 using sg::cuda::body::Team;
 using sg::cuda::body::Thread;
 
-// Deliberate mistakes the harness can inject, to show that the checks catch them (`--mutants`).
-enum class Mutant { none, grid_short, binary_modes_swapped, team_stride_doubled, philox_counter, gemm_k_shift,
-                    gemm_tiles_square, gemm_stash_current, adam_batch_skip, batchnorm_one_buffer,
-                    batchnorm_barrier_dropped };
-extern Mutant mutant;
-
-// Records one case: prints `ok  name` or `FAIL name: why` and counts failures.
+// Records one case: prints `ok  name` or `FAIL name: why` and counts failures. A launch that failed or an entry
+// that refused its call since the last report (gpu()) fails the case too.
 void report(const std::string& name, const std::string& failure);
+
+// Checks the status an entry returned, kept for the next report.
+void gpu(sg_status status, const char* entry);
+
+// A stream of `device` for the host-compiled entries: the device gemm asks for its multiprocessor count.
+inline sg_stream device_stream(int device) { return reinterpret_cast<sg_stream>(uintptr_t(device) + 1); }
+
 int cases_run();
 int cases_failed();
 
@@ -60,67 +65,18 @@ std::string compare_tol(const std::vector<float>& actual, const std::vector<floa
 // Bit-for-bit equality.
 std::string compare_bits(const std::vector<float>& actual, const std::vector<float>& expected);
 
-// Runs body(Thread) for every thread of a 1-D launch of `blocks` x `threads`, reversed when `reverse`.
+// Runs body(Thread) for every thread of a 1-D launch of `blocks` x `threads` (a body without barriers).
 template <class Body>
-void for_each_thread(unsigned blocks, unsigned threads, Body body, bool reverse = false) {
-  const unsigned run = mutant == Mutant::grid_short && blocks > 1 ? blocks - 1 : blocks;
-  for (unsigned i = 0; i < run; ++i) {
-    const unsigned b = reverse ? run - 1 - i : i;
-    for (unsigned j = 0; j < threads; ++j) body(Thread{b, reverse ? threads - 1 - j : j, blocks, threads});
-  }
-}
-
-// The team reductions of kernels/cuda/launch.cuh: a warp's xor butterfly (every lane ends with the same
-// value), and for a block team each warp's butterfly then the warp results in warp order.
-template <class Op>
-float warp_reduce(const float* v, Op op) {
-  float lanes[32];
-  for (int l = 0; l < 32; ++l) lanes[l] = v[l];
-  for (int offset = 16; offset > 0; offset >>= 1) {
-    float next[32];
-    for (int l = 0; l < 32; ++l) next[l] = op(lanes[l], lanes[l ^ offset]);
-    for (int l = 0; l < 32; ++l) lanes[l] = next[l];
-  }
-  return lanes[0];
-}
-
-template <class Op>
-float team_reduce(const std::vector<float>& partial, unsigned lanes, Op op) {
-  if (lanes == 32) return warp_reduce(partial.data(), op);
-  float r = warp_reduce(partial.data(), op);
-  for (unsigned w = 1; w < lanes / 32; ++w) r = op(r, warp_reduce(partial.data() + 32 * w, op));
-  return r;
-}
-
-// Calls fn(team) for every team of a row launch over `rows` rows with `lanes` lanes (lane field 0):
-// the launch of kernels/cuda/reduce.cu and losses.cu.
-template <class Fn>
-void for_each_team(size_t rows, unsigned lanes, Fn fn) {
-  using namespace sg::cuda::body;
-  const unsigned blocks = row_blocks(rows, lanes);
-  const unsigned team_lanes = mutant == Mutant::team_stride_doubled ? lanes * 2 : lanes;
+void for_each_thread(unsigned blocks, unsigned threads, Body body) {
   for (unsigned b = 0; b < blocks; ++b)
-    for (unsigned first = 0; first < kThreads; first += lanes) {
-      Team t = team_of(Thread{b, first, blocks, kThreads}, lanes);
-      t.lanes = team_lanes;
-      fn(t);
-    }
-}
-
-// Partial values of every lane of team t: partial[l] = f(team with lane l).
-template <class F>
-std::vector<float> lane_values(Team t, unsigned lanes, F f) {
-  std::vector<float> partial(lanes);
-  for (unsigned l = 0; l < lanes; ++l) {
-    t.lane = l;
-    partial[l] = f(t);
-  }
-  return partial;
+    for (unsigned j = 0; j < threads; ++j) body(Thread{b, j, blocks, threads});
 }
 
 // ---- the checks, one function per kernel family ----
 void check_elementwise();
-void check_rows();
+void check_reductions();
+void check_softmaxes();
+void check_row_losses();
 void check_random();
 void check_optim();
 void check_gemm();

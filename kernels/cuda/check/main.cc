@@ -1,65 +1,51 @@
-// semigen_cuda_bodies_check: runs every CUDA kernel body on the host over its launcher's grid and compares
-// the results with the CPU kernels (see harness.h). Built with the addon, run by
-// test/kernels/cuda_bodies.test.js.
+// semigen_cuda_bodies_check: calls every CUDA kernel entry of kernels/cuda/*.cu, compiled for the host, and
+// compares the results with the CPU kernels (see harness.h). Built with the addon, run by
+// test/kernels/cuda_bodies.test.js, which also builds it from deliberately broken copies of the .cu files (a
+// barrier removed, an index shifted) that must fail.
 //
-//   semigen_cuda_bodies_check            every case; prints `ok`/`FAIL` lines, then
-//                                        `cuda bodies: N cases, F failed`; exit 1 when F > 0
-//   semigen_cuda_bodies_check --mutants  reruns the checks with each deliberate mistake of harness.h
-//                                        injected; prints `mutant NAME: detected|MISSED`; exit 1 if one
-//                                        is missed (the checks could not fail)
+//   semigen_cuda_bodies_check [FAMILY...]   every case of the named families (all when none is named), each
+//                                           run in forward and then in reverse thread order; prints `ok`/`FAIL`
+//                                           lines, then `cuda bodies: N cases, F failed`; exit 1 when F > 0
 #include <cstring>
 
 #include "harness.h"
+#include "host_cuda.h"
 
 namespace sg::check {
-
-Mutant mutant = Mutant::none;
 
 namespace {
 
 int run_count = 0, fail_count = 0;
-bool quiet = false;
+std::string refused;  // entries that refused their call since the last report
 
-void run_all() {
-  check_elementwise();
-  check_rows();
-  check_random();
-  check_optim();
-  check_gemm();
-  check_batchnorm();
-  check_faults();
-}
-
-struct Named {
+struct Family {
   const char* name;
-  Mutant mutant;
-  void (*family)();  // the checks that exercise it (all of them would work, but slowly)
+  void (*run)();
 };
 
-const Named kMutants[] = {
-    {"grid-short (the last block never runs)", Mutant::grid_short, check_elementwise},
-    {"binary-modes-swapped (a's broadcast mode used for b)", Mutant::binary_modes_swapped, check_elementwise},
-    {"team-stride-doubled (row lanes skip columns)", Mutant::team_stride_doubled, check_rows},
-    {"philox-counter (counter off by one)", Mutant::philox_counter, check_random},
-    {"gemm-k-shift (B tile fetched one k ahead)", Mutant::gemm_k_shift, check_gemm},
-    {"gemm-tiles-square (tile grid taken as tiles_m x tiles_m)", Mutant::gemm_tiles_square, check_gemm},
-    {"gemm-stash-current (next tile stashed over the one being multiplied: a race)", Mutant::gemm_stash_current,
-     check_gemm},
-    {"adam-batch-skip (a batch's last tensor dropped)", Mutant::adam_batch_skip, check_optim},
-    {"batchnorm-one-buffer (squares' partials over the sums other lanes still read: a race)",
-     Mutant::batchnorm_one_buffer, check_batchnorm},
-    {"batchnorm-barrier-dropped (backward's next tile sums over partials still being read: a race)",
-     Mutant::batchnorm_barrier_dropped, check_batchnorm},
+const Family kFamilies[] = {
+    {"elementwise", check_elementwise}, {"reduce", check_reductions}, {"softmax", check_softmaxes},
+    {"losses", check_row_losses},       {"random", check_random},     {"optim", check_optim},
+    {"gemm", check_gemm},               {"batchnorm", check_batchnorm}, {"faults", check_faults},
 };
 
 }  // namespace
 
+void gpu(sg_status status, const char* entry) {
+  if (status != SG_OK && refused.empty()) refused = std::string(entry) + " returned status " + std::to_string(int(status));
+}
+
 void report(const std::string& name, const std::string& failure) {
+  std::string why = failure;
+  const std::string launch = sg::host_cuda::take_failure();
+  if (!launch.empty()) why = "launch failed: " + launch + (why.empty() ? "" : "; " + why);
+  if (!refused.empty()) why = refused + (why.empty() ? "" : "; " + why);
+  refused.clear();
   ++run_count;
-  if (!failure.empty()) ++fail_count;
-  if (quiet) return;
-  if (failure.empty()) std::printf("ok   %s\n", name.c_str());
-  else std::printf("FAIL %s: %s\n", name.c_str(), failure.c_str());
+  if (!why.empty()) ++fail_count;
+  const char* order = sg::host_cuda::order() == sg::host_cuda::Order::reverse ? " [reversed]" : "";
+  if (why.empty()) std::printf("ok   %s%s\n", name.c_str(), order);
+  else std::printf("FAIL %s%s: %s\n", name.c_str(), order, why.c_str());
 }
 
 int cases_run() { return run_count; }
@@ -69,25 +55,26 @@ int cases_failed() { return fail_count; }
 
 int main(int argc, char** argv) {
   using namespace sg::check;
-  if (argc > 1 && std::strcmp(argv[1], "--mutants") == 0) {
-    quiet = true;
-    int missed = 0;
-    for (const Named& m : kMutants) {
-      mutant = m.mutant;
-      run_count = fail_count = 0;
-      m.family();
-      std::printf("mutant %s: %s (%d of %d cases failed)\n", m.name, fail_count ? "detected" : "MISSED", fail_count,
-                  run_count);
-      missed += fail_count == 0;
+  std::vector<const Family*> chosen;
+  for (int i = 1; i < argc; ++i) {
+    const Family* found = nullptr;
+    for (const Family& f : kFamilies)
+      if (std::strcmp(argv[i], f.name) == 0) found = &f;
+    if (!found) {
+      std::fprintf(stderr, "usage: %s [FAMILY...], families:", argv[0]);
+      for (const Family& f : kFamilies) std::fprintf(stderr, " %s", f.name);
+      std::fprintf(stderr, "\n");
+      return 2;
     }
-    std::printf("mutants: %d detected, %d missed\n", int(sizeof kMutants / sizeof kMutants[0]) - missed, missed);
-    return missed ? 1 : 0;
+    chosen.push_back(found);
   }
-  if (argc > 1) {
-    std::fprintf(stderr, "usage: %s [--mutants]\n", argv[0]);
-    return 2;
+  if (chosen.empty())
+    for (const Family& f : kFamilies) chosen.push_back(&f);
+  for (auto order : {sg::host_cuda::Order::forward, sg::host_cuda::Order::reverse}) {
+    sg::host_cuda::set_order(order);
+    for (const Family* f : chosen) f->run();
   }
-  run_all();
-  std::printf("cuda bodies: %d cases, %d failed\n", run_count, fail_count);
-  return fail_count ? 1 : 0;
+  std::printf("cuda bodies: %d cases, %d failed (%llu launches)\n", cases_run(), cases_failed(),
+              static_cast<unsigned long long>(sg::host_cuda::launches()));
+  return cases_failed() ? 1 : 0;
 }

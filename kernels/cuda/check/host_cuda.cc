@@ -1,0 +1,300 @@
+// The host checker's CUDA (host_cuda.h): launches run block by block, each thread of a block a fiber that the
+// scheduler below resumes until it reaches a barrier; and the few runtime calls and sg::cuda functions of
+// device.cu that the compute files use. On x86-64 a fiber switch is a few instructions (fiber_switch below): the
+// checker makes millions of them, and ucontext's swapcontext costs a system call each (the signal mask).
+#include "host_cuda.h"
+
+#include <ucontext.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "cuda_internal.cuh"
+
+namespace sg::host_cuda {
+
+Place here{};
+
+namespace {
+
+constexpr unsigned kWarp = 32;
+constexpr size_t kStackBytes = 64 * 1024;
+
+enum class State { ready, at_barrier, at_warp_barrier, done };
+
+struct Fiber {
+#if defined(__x86_64__)
+  void* sp;  // the saved stack pointer: fiber_switch's frame on top
+#else
+  ucontext_t context;
+#endif
+  State state;
+  unsigned shuffles;  // shuffles so far: their parity picks the exchange buffer
+};
+
+Order run_order = Order::forward;
+unsigned grid_cap = 0;
+int sms[64];
+uint64_t launch_count = 0;
+std::string failure;
+
+// The block being run.
+std::vector<Fiber> fibers;
+std::vector<char> stacks;
+std::vector<float> exchange[2];  // a warp's shuffle values, one slot per thread
+unsigned running = 0;
+void (*body)(void*) = nullptr;
+void* body_closure = nullptr;
+
+void thread_main();
+
+#if defined(__x86_64__)
+}  // namespace
+}  // namespace sg::host_cuda
+
+// fiber_switch(from, to): pushes the callee-saved registers and the SSE/x87 control words, stores the stack
+// pointer in *from, and pops the same from stack `to` (System V ABI: everything else is the caller's to save).
+extern "C" void sg_fiber_switch(void** from, void* to);
+asm(R"(
+  .text
+  .globl sg_fiber_switch
+  .hidden sg_fiber_switch
+  .type sg_fiber_switch, @function
+sg_fiber_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  subq $8, %rsp
+  stmxcsr (%rsp)
+  fnstcw 4(%rsp)
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  ldmxcsr (%rsp)
+  fldcw 4(%rsp)
+  addq $8, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .size sg_fiber_switch, .-sg_fiber_switch
+)");
+
+namespace sg::host_cuda {
+namespace {
+
+void* scheduler_sp = nullptr;
+
+[[noreturn]] void fiber_entry() {
+  thread_main();
+  void* unused;
+  sg_fiber_switch(&unused, scheduler_sp);  // never resumed
+  std::abort();
+}
+
+// A fresh fiber's stack: the frame fiber_switch pops (control words, six registers) and fiber_entry as the return
+// address, placed so that fiber_entry starts with the stack aligned as after a call.
+void start_fiber(Fiber& f, char* stack) {
+  uintptr_t top = (reinterpret_cast<uintptr_t>(stack) + kStackBytes) & ~uintptr_t(15);
+  uint64_t* frame = reinterpret_cast<uint64_t*>(top) - 9;
+  uint16_t fpu_control;
+  asm volatile("fnstcw %0" : "=m"(fpu_control));
+  frame[0] = uint64_t(_mm_getcsr()) | (uint64_t(fpu_control) << 32);
+  for (int r = 1; r <= 6; ++r) frame[r] = 0;
+  frame[7] = reinterpret_cast<uint64_t>(&fiber_entry);
+  frame[8] = 0;
+  f.sp = frame;
+}
+
+void resume(Fiber& f) { sg_fiber_switch(&scheduler_sp, f.sp); }
+void suspend(Fiber& f) { sg_fiber_switch(&f.sp, scheduler_sp); }
+#else
+ucontext_t scheduler;
+
+void start_fiber(Fiber& f, char* stack) {
+  getcontext(&f.context);
+  f.context.uc_stack.ss_sp = stack;
+  f.context.uc_stack.ss_size = kStackBytes;
+  f.context.uc_link = &scheduler;  // thread_main's return comes back to the scheduler
+  makecontext(&f.context, thread_main, 0);
+}
+
+void resume(Fiber& f) { swapcontext(&scheduler, &f.context); }
+void suspend(Fiber& f) { swapcontext(&f.context, &scheduler); }
+#endif
+
+void thread_main() {
+  body(body_closure);
+  fibers[running].state = State::done;
+}
+
+void wait(State state) {
+  fibers[running].state = state;
+  suspend(fibers[running]);
+}
+
+// Runs one block to its end; "" or what went wrong.
+std::string run_block(unsigned block, unsigned threads) {
+  for (unsigned t = 0; t < threads; ++t) {
+    Fiber& f = fibers[t];
+    start_fiber(f, stacks.data() + size_t(t) * kStackBytes);
+    f.state = State::ready;
+    f.shuffles = 0;
+  }
+  const unsigned warps = threads / kWarp;
+  for (;;) {
+    // each warp in turn runs until all its lanes wait at __syncthreads or are done: warps keep no pace with
+    // one another between block barriers, as on a GPU
+    for (unsigned i = 0; i < warps; ++i) {
+      const unsigned w = run_order == Order::forward ? i : warps - 1 - i;
+      for (;;) {
+        for (unsigned j = 0; j < kWarp; ++j) {
+          const unsigned t = w * kWarp + (run_order == Order::forward ? j : kWarp - 1 - j);
+          if (fibers[t].state != State::ready) continue;
+          running = t;
+          here.thread = {t, 0, 0};
+          here.block = {block, 0, 0};
+          resume(fibers[t]);
+        }
+        unsigned waiting = 0;
+        for (unsigned l = 0; l < kWarp; ++l) waiting += fibers[w * kWarp + l].state == State::at_warp_barrier;
+        if (waiting == 0) break;
+        if (waiting != kWarp)
+          return "warp " + std::to_string(w) + ": " + std::to_string(waiting) +
+                 " of its lanes wait at a shuffle or __syncwarp that the others never reach";
+        for (unsigned l = 0; l < kWarp; ++l) fibers[w * kWarp + l].state = State::ready;
+      }
+    }
+    unsigned done = 0, at_barrier = 0;
+    for (const Fiber& f : fibers) {
+      done += f.state == State::done;
+      at_barrier += f.state == State::at_barrier;
+    }
+    if (done == threads) return "";
+    if (done != 0)
+      return std::to_string(at_barrier) + " threads wait at __syncthreads that " + std::to_string(done) +
+             " threads, having returned, never reach";
+    for (Fiber& f : fibers) f.state = State::ready;
+  }
+}
+
+}  // namespace
+
+void set_order(Order order) { run_order = order; }
+Order order() { return run_order; }
+
+void set_grid_cap(unsigned blocks) { grid_cap = blocks; }
+
+void set_multiprocessors(int device, int count) {
+  if (device >= 0 && device < 64) sms[device] = count;
+}
+
+uint64_t launches() { return launch_count; }
+
+std::string take_failure() {
+  std::string f;
+  f.swap(failure);
+  return f;
+}
+
+void syncthreads() { wait(State::at_barrier); }
+
+void syncwarp(unsigned mask) {
+  if (mask != 0xffffffffu && failure.empty()) failure = "__syncwarp with a partial mask";
+  wait(State::at_warp_barrier);
+}
+
+// Each lane leaves its value, waits for its warp, and reads its partner's. Successive shuffles alternate
+// buffers: a lane can be one shuffle ahead of another, never two (the wait in between holds it).
+float shfl_xor(unsigned mask, float value, int lane_mask) {
+  if (mask != 0xffffffffu && failure.empty()) failure = "shuffle with a partial mask";
+  Fiber& f = fibers[running];
+  std::vector<float>& slots = exchange[f.shuffles++ & 1];
+  slots[running] = value;
+  wait(State::at_warp_barrier);
+  const unsigned partner = (running & ~(kWarp - 1)) | ((running % kWarp) ^ unsigned(lane_mask));
+  return slots[partner];
+}
+
+void run_grid(const char* kernel, unsigned blocks, unsigned threads, void (*run)(void*), void* closure) {
+  ++launch_count;
+  if (blocks == 0 || threads == 0 || threads > 1024 || threads % kWarp != 0) {
+    if (failure.empty()) failure = std::string(kernel) + ": launch of " + std::to_string(blocks) + " x " +
+                                   std::to_string(threads) + " threads";
+    return;
+  }
+  if (grid_cap != 0 && blocks > grid_cap) blocks = grid_cap;
+  fibers.assign(threads, Fiber{});
+  if (stacks.size() < size_t(threads) * kStackBytes) stacks.resize(size_t(threads) * kStackBytes);
+  for (auto& e : exchange) e.assign(threads, 0.f);
+  body = run;
+  body_closure = closure;
+  here.block_dim = {threads, 1, 1};
+  here.grid_dim = {blocks, 1, 1};
+  for (unsigned i = 0; i < blocks; ++i) {
+    const unsigned b = run_order == Order::forward ? i : blocks - 1 - i;
+    const std::string why = run_block(b, threads);
+    if (!why.empty()) {
+      if (failure.empty()) failure = std::string(kernel) + ", block " + std::to_string(b) + ": " + why;
+      return;
+    }
+  }
+}
+
+}  // namespace sg::host_cuda
+
+using sg::host_cuda::failure;
+
+cudaError_t cudaGetLastError() { return failure.empty() ? cudaSuccess : cudaErrorLaunchFailure; }
+cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaGetLastError(); }
+
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind, cudaStream_t) {
+  if (bytes != 0 && (dst == nullptr || src == nullptr)) return cudaErrorInvalidValue;
+  if (bytes != 0) std::memmove(dst, src, bytes);
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDevice(int* device) {
+  *device = 0;
+  return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int device) {
+  if (attribute != cudaDevAttrMultiProcessorCount || device < 0 || device >= 64) return cudaErrorInvalidValue;
+  *value = sg::host_cuda::sms[device] ? sg::host_cuda::sms[device] : 132;
+  return cudaSuccess;
+}
+
+const char* cudaGetErrorString(cudaError_t error) {
+  return error == cudaSuccess ? "no error" : error == cudaErrorLaunchFailure ? "unspecified launch failure" : "error";
+}
+const char* cudaGetErrorName(cudaError_t error) {
+  return error == cudaSuccess ? "cudaSuccess" : error == cudaErrorLaunchFailure ? "cudaErrorLaunchFailure" : "cudaError";
+}
+
+// ---- the sg::cuda functions of device.cu that the compute files call ----
+namespace sg::cuda {
+
+// A failed launch stays in `failure` for the checker to report with its case.
+sg_status record_error(cudaError_t error, const char* what) {
+  if (sg::host_cuda::failure.empty()) sg::host_cuda::failure = std::string(what) + ": " + cudaGetErrorString(error);
+  return error == cudaErrorInvalidValue ? SG_ERR_ARGUMENT : SG_ERR_DEVICE;
+}
+
+// The checker's streams name their device: nullptr is the current device (0), stream k + 1 device k.
+int stream_device(sg_stream s) { return s == nullptr ? -1 : int(reinterpret_cast<uintptr_t>(s)) - 1; }
+
+sg_status enter(sg_stream) { return SG_OK; }
+sg_status use_device(int) { return SG_OK; }
+bool sync_launches() { return false; }
+
+}  // namespace sg::cuda

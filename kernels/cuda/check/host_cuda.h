@@ -1,0 +1,123 @@
+// CUDA as the host checker runs it: what the compute files of kernels/cuda/ (*.cu) use of CUDA C++ and its
+// runtime, defined for a plain C++ compiler, so that the checker compiles those very files (check/on_host/) and
+// calls their entries. cuda_internal.cuh includes this instead of <cuda_runtime.h> when SEMIGEN_CUDA_ON_HOST is
+// defined; nothing else in the .cu files changes.
+//
+// A launch runs every block of its grid in turn, and each thread of a block as a fiber: a thread runs until it
+// reaches __syncthreads, __syncwarp or a shuffle, and the barrier opens once every thread it waits for has
+// reached it. Each warp in turn runs as far as it can, through its shuffles, to the next __syncthreads; within
+// a warp the lanes run one after another between two shuffles. Warps and lanes go in forward or in reverse
+// order (set_order). Both are legal GPU schedules: a kernel that reads, in one barrier interval, what another
+// thread writes in the same interval (a missing barrier) gets other values in one of the two orders. Threads
+// that wait at different barriers, or a barrier that some threads of the block never reach, fail the launch
+// (cudaGetLastError), as compute-sanitizer's synccheck would report them.
+//
+// __shared__ variables are static: one copy that every block of a launch reuses, blocks running one at a time.
+// Kernel parameters are copied once per launch. Streams are ignored: every launch and copy completes in order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __noinline__
+#define __launch_bounds__(...)
+#define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
+
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorLaunchFailure = 719,
+};
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+};
+enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16 };
+struct CUstream_st;
+using cudaStream_t = CUstream_st*;
+
+namespace sg::host_cuda {
+
+struct Dim3 {
+  unsigned x, y, z;
+};
+
+// Where the running thread is: what threadIdx, blockIdx, blockDim and gridDim read.
+struct Place {
+  Dim3 thread, block, block_dim, grid_dim;
+};
+extern Place here;
+
+enum class Order { forward, reverse };
+void set_order(Order order);
+Order order();
+
+// Streaming multiprocessors the runtime reports for `device` (132, an H100, unless set).
+void set_multiprocessors(int device, int count);
+
+// Caps the blocks of every launch at `blocks` (0: no cap), as a grid-stride launcher caps its grid at
+// body::kMaxBlocks: only for entries whose kernels loop over a grid of any size.
+void set_grid_cap(unsigned blocks);
+
+// Launches run so far, and the text of the last failed one ("" when none failed since the last take).
+uint64_t launches();
+std::string take_failure();
+
+void syncthreads();
+void syncwarp(unsigned mask);
+float shfl_xor(unsigned mask, float value, int lane_mask);
+
+// Runs run(closure) as every thread of a blocks x threads launch.
+void run_grid(const char* kernel, unsigned blocks, unsigned threads, void (*run)(void*), void* closure);
+
+template <class... Params>
+struct Launch {
+  void (*kernel)(Params...);
+  const char* name;
+  unsigned blocks, threads;
+  template <class... Args>
+  void operator()(Args&&... args) const {
+    const std::tuple<std::decay_t<Params>...> params(std::forward<Args>(args)...);  // converted as a launch converts
+    auto call = [&] { std::apply(kernel, params); };
+    run_grid(name, blocks, threads, [](void* c) { (*static_cast<decltype(call)*>(c))(); }, &call);
+  }
+};
+
+template <class... Params>
+Launch<Params...> launch(void (*kernel)(Params...), const char* name, unsigned blocks, unsigned threads) {
+  return Launch<Params...>{kernel, name, blocks, threads};
+}
+
+}  // namespace sg::host_cuda
+
+#define threadIdx (::sg::host_cuda::here.thread)
+#define blockIdx (::sg::host_cuda::here.block)
+#define blockDim (::sg::host_cuda::here.block_dim)
+#define gridDim (::sg::host_cuda::here.grid_dim)
+#define __syncthreads() ::sg::host_cuda::syncthreads()
+#define __syncwarp(mask) ::sg::host_cuda::syncwarp(mask)
+#define __shfl_xor_sync(mask, value, lane_mask) ::sg::host_cuda::shfl_xor((mask), (value), (lane_mask))
+
+// The launch syntax of launch.cuh's SG_LAUNCH.
+#define SG_HOST_LAUNCH(kernel, blocks, threads) ::sg::host_cuda::launch(kernel, #kernel, (blocks), (threads))
+
+cudaError_t cudaGetLastError();
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream);
+cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int device);
+const char* cudaGetErrorString(cudaError_t error);
+const char* cudaGetErrorName(cudaError_t error);

@@ -1,0 +1,2 @@
+// batchnorm.cu compiled for the host checker (host_cuda.h).
+#include "batchnorm.cu"

@@ -1,0 +1,2 @@
+// elementwise.cu compiled for the host checker (host_cuda.h).
+#include "elementwise.cu"

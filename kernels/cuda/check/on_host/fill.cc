@@ -1,0 +1,2 @@
+// fill.cu compiled for the host checker (host_cuda.h).
+#include "fill.cu"

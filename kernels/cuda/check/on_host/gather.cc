@@ -1,0 +1,2 @@
+// gather.cu compiled for the host checker (host_cuda.h).
+#include "gather.cu"

@@ -1,0 +1,2 @@
+// gemm.cu compiled for the host checker (host_cuda.h).
+#include "gemm.cu"

@@ -1,0 +1,2 @@
+// optim.cu compiled for the host checker (host_cuda.h).
+#include "optim.cu"

@@ -1,0 +1,2 @@
+// random.cu compiled for the host checker (host_cuda.h).
+#include "random.cu"

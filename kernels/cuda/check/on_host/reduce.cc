@@ -1,0 +1,2 @@
+// reduce.cu compiled for the host checker (host_cuda.h).
+#include "reduce.cu"
