@@ -65,6 +65,7 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
     has(new RegExp(`^ok {3}${family} `), family);
   }
   has(/philox words equal the CPU's bit for bit/, 'the Philox stream');
+  has(/^ok {3}copy_from_host: .* staging slots/, "memory.cu's staged uploads");
   has(/philox known-answer vector/, 'the Philox known-answer vector');
   for (const a of ['full', 'row', 'col', 'scalar'])
     for (const b of ['full', 'row', 'col', 'scalar']) has(new RegExp(`binary \\w+ .* a ${a} b ${b} `), `binary ${a}/${b}`);
@@ -85,7 +86,7 @@ s('the checker compiles every .cu file that launches a kernel, and no launch byp
   const launching = readdirSync(cuda).filter((f) => f.endsWith('.cu') && read(f).includes('SG_LAUNCH('));
   const onHost = readdirSync(join(cuda, 'check/on_host')).map((f) => f.replace(/\.cc$/, '.cu'));
   assert.ok(launching.length >= 9, `only ${launching.length} .cu files launch kernels`);
-  assert.equal(launching.sort(), onHost.sort());
+  assert.equal(onHost.sort(), [...launching, 'memory.cu'].sort(), 'check/on_host/: the launching files and memory.cu');
   for (const f of readdirSync(cuda).filter((g) => g.endsWith('.cu'))) {
     assert.not.match(read(f), /<<</, `${f} launches with <<< >>>, which the host checker cannot run`);
   }
@@ -114,6 +115,8 @@ const mutants = [
     'to_stream(s))(op, n - (n > 1), x, y, alpha, beta);', 'elementwise'],
   ["adam: a batch's last tensor left out of the grid", 'optim.cu', 'SG_LAUNCH(adam_kernel, batch.first_block[batch.count]',
     0, 'SG_LAUNCH(adam_kernel, batch.first_block[batch.count - 1]', 'optim'],
+  ['uploads: a staging slot written again before its copy has run', 'memory.cu',
+    'if (st.queued[slot]) SG_CUDA_TRY(cudaEventSynchronize(st.done[slot]));', 0, '', 'memory'],
   ['random: the Philox counter one ahead', 'random.cu', '(dist, n, seed, offset, p1,', 0, '(dist, n, seed, offset + 1, p1,',
     'random'],
 ].map(([name, file, find, nth, replace, family]) => ({ name, file, find, nth, replace, family }));

@@ -82,5 +82,6 @@ void check_optim();
 void check_gemm();
 void check_batchnorm();
 void check_faults();
+void check_memory();
 
 }  // namespace sg::check

@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <map>
 #include <vector>
 
 #include "cuda_internal.cuh"
@@ -254,12 +256,114 @@ void run_grid(const char* kernel, unsigned blocks, unsigned threads, void (*run)
 
 using sg::host_cuda::failure;
 
-cudaError_t cudaGetLastError() { return failure.empty() ? cudaSuccess : cudaErrorLaunchFailure; }
-cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaGetLastError(); }
+struct CUevent_st {
+  uint64_t recorded = 0;  // the stream position it marks
+};
 
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind, cudaStream_t) {
+namespace sg::host_cuda {
+namespace {
+
+// The stream's queued copies (deferred copies only), each with its position.
+struct Copy {
+  uint64_t position;
+  void* dst;
+  const void* src;               // read when the copy runs (pinned source)
+  std::vector<char> staged;      // or read when it was queued (pageable source)
+  size_t bytes;
+};
+bool defer = false;
+std::deque<Copy> queue;
+uint64_t queued = 0;
+std::map<const char*, size_t> pinned;  // cudaMallocHost blocks: start -> bytes
+
+bool is_pinned(const void* p) {
+  const char* c = static_cast<const char*>(p);
+  auto it = pinned.upper_bound(c);
+  if (it == pinned.begin()) return false;
+  --it;
+  return c < it->first + it->second;
+}
+
+// Runs the queued copies up to stream position `until`.
+void run_queue(uint64_t until) {
+  while (!queue.empty() && queue.front().position <= until) {
+    Copy& c = queue.front();
+    std::memmove(c.dst, c.staged.empty() ? c.src : c.staged.data(), c.bytes);
+    queue.pop_front();
+  }
+}
+
+}  // namespace
+
+void set_deferred_copies(bool on) {
+  run_queue(queued);
+  defer = on;
+}
+
+}  // namespace sg::host_cuda
+
+using namespace sg::host_cuda;
+
+cudaError_t cudaGetLastError() { return failure.empty() ? cudaSuccess : cudaErrorLaunchFailure; }
+
+cudaError_t cudaStreamSynchronize(cudaStream_t) {
+  run_queue(queued);
+  return cudaGetLastError();
+}
+
+cudaError_t cudaDeviceSynchronize() { return cudaStreamSynchronize(nullptr); }
+
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
   if (bytes != 0 && (dst == nullptr || src == nullptr)) return cudaErrorInvalidValue;
-  if (bytes != 0) std::memmove(dst, src, bytes);
+  if (bytes == 0) return cudaSuccess;
+  if (!defer) {
+    std::memmove(dst, src, bytes);
+    return cudaSuccess;
+  }
+  Copy c{++queued, dst, src, {}, bytes};
+  if (kind == cudaMemcpyHostToDevice && !is_pinned(src)) c.staged.assign(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
+  queue.push_back(std::move(c));
+  return cudaSuccess;
+}
+
+cudaError_t cudaMalloc(void** ptr, size_t bytes) {
+  *ptr = std::malloc(bytes ? bytes : 1);
+  return *ptr ? cudaSuccess : cudaErrorMemoryAllocation;
+}
+
+cudaError_t cudaFree(void* ptr) {
+  std::free(ptr);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMallocHost(void** ptr, size_t bytes) {
+  if (cudaMalloc(ptr, bytes) != cudaSuccess) return cudaErrorMemoryAllocation;
+  pinned[static_cast<const char*>(*ptr)] = bytes;
+  return cudaSuccess;
+}
+
+cudaError_t cudaFreeHost(void* ptr) {
+  pinned.erase(static_cast<const char*>(ptr));
+  return cudaFree(ptr);
+}
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
+  *event = new CUevent_st;
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+  delete event;
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t) {
+  event->recorded = queued;
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  run_queue(event->recorded);
   return cudaSuccess;
 }
 

@@ -13,7 +13,8 @@
 // (cudaGetLastError), as compute-sanitizer's synccheck would report them.
 //
 // __shared__ variables are static: one copy that every block of a launch reuses, blocks running one at a time.
-// Kernel parameters are copied once per launch. Streams are ignored: every launch and copy completes in order.
+// Kernel parameters are copied once per launch. There is one stream: a launch completes before it returns, and so
+// does a copy unless deferred copies are on (set_deferred_copies), which the checks of memory.cu's staging use.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +49,9 @@ enum cudaMemcpyKind {
 enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount = 16 };
 struct CUstream_st;
 using cudaStream_t = CUstream_st*;
+struct CUevent_st;
+using cudaEvent_t = CUevent_st*;
+constexpr unsigned cudaEventDisableTiming = 2;
 
 namespace sg::host_cuda {
 
@@ -71,6 +75,12 @@ void set_multiprocessors(int device, int count);
 // Caps the blocks of every launch at `blocks` (0: no cap), as a grid-stride launcher caps its grid at
 // body::kMaxBlocks: only for entries whose kernels loop over a grid of any size.
 void set_grid_cap(unsigned blocks);
+
+// With deferred copies on, cudaMemcpyAsync from pinned memory (cudaMallocHost) reads its source only when the
+// stream reaches it: at cudaStreamSynchronize, cudaDeviceSynchronize, or cudaEventSynchronize of an event recorded
+// after it, as a GPU's copy engine would. A copy from pageable memory reads its source at once, as the runtime
+// stages it. Off (the default), every copy completes when it is queued.
+void set_deferred_copies(bool on);
 
 // Launches run so far, and the text of the last failed one ("" when none failed since the last take).
 uint64_t launches();
@@ -119,5 +129,14 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream);
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream);
 cudaError_t cudaGetDevice(int* device);
 cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int device);
+cudaError_t cudaMalloc(void** ptr, size_t bytes);
+cudaError_t cudaFree(void* ptr);
+cudaError_t cudaMallocHost(void** ptr, size_t bytes);
+cudaError_t cudaFreeHost(void* ptr);
+cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags);
+cudaError_t cudaEventDestroy(cudaEvent_t event);
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream);
+cudaError_t cudaEventSynchronize(cudaEvent_t event);
 const char* cudaGetErrorString(cudaError_t error);
 const char* cudaGetErrorName(cudaError_t error);

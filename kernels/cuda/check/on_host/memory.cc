@@ -1,0 +1,2 @@
+// memory.cu compiled for the host checker (host_cuda.h).
+#include "memory.cu"
