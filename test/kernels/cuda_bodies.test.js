@@ -72,6 +72,9 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
   for (const t of ['NN', 'NT', 'TN', 'TT'])
     for (const tiles of ['128x128', '64x64'])
       for (const loads of ['float4', 'scalar']) has(new RegExp(`gemm ${t} .*${tiles} tiles, ${loads} loads`), `gemm ${t} ${tiles} ${loads}`);
+  has(/gemm NT 100x500x784 .*64x64 tiles, .*k in \d+ slices/, 'split-K on a training shape');
+  has(/gemm .*k in 16 slices/, 'split-K at its most slices');
+  has(/gemm .*, float4 stores/, 'float4 stores of C');
   for (const act of ['relu', 'leaky_relu', 'sigmoid', 'tanh']) has(new RegExp(`gemm .* bias ${act},`), `gemm bias + ${act}`);
   has(/reduce \w+ rows .*\(block team\)/, 'row reductions over a block team');
   for (const k of ['forward', 'backward']) has(new RegExp(`batchnorm_${k} .*\\(tile loop\\)`), `batch norm ${k} on a capped grid`);
@@ -109,8 +112,12 @@ const mutants = [
     'reduce'],
   ["block reductions: no barrier before the warps' results are read", 'launch.cuh', '__syncthreads();', 0, '', 'reduce'],
   ['block reductions: no barrier before the scratch is written again', 'launch.cuh', '__syncthreads();', 1, '', 'reduce'],
-  ['gemm: the tile grid taken as tiles_m x tiles_m', 'gemm.cu', 'gemm_tile_of_block(blockIdx.x, tiles_m, tiles_n,', 0,
-    'gemm_tile_of_block(blockIdx.x, tiles_m, tiles_m,', 'gemm'],
+  ['gemm: the tile grid taken as tiles_m x tiles_m', 'gemm.cu', 'gemm_tile_of_block(blockIdx.x - slice * tiles, tiles_m, tiles_n,',
+    0, 'gemm_tile_of_block(blockIdx.x - slice * tiles, tiles_m, tiles_m,', 'gemm'],
+  ['gemm split-K: the slices added from the second on', 'bodies/gemm.cuh', 'float acc = g.partial[i];', 0,
+    'float acc = 0.f;', 'gemm'],
+  ['gemm split-K: each slice multiplied from k = 0', 'gemm.cu', 'const size_t k0 = slice * g.slice_k,', 0,
+    'const size_t k0 = 0 * slice * g.slice_k,', 'gemm'],
   ["unary: the launch's last element left out", 'elementwise.cu', 'to_stream(s))(op, n, x, y, alpha, beta);', 0,
     'to_stream(s))(op, n - (n > 1), x, y, alpha, beta);', 'elementwise'],
   ["adam: a batch's last tensor left out of the grid", 'optim.cu', 'SG_LAUNCH(adam_kernel, batch.first_block[batch.count]',

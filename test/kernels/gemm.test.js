@@ -116,6 +116,27 @@ for (const device of testDevices(native)) {
     runGemm(device, r, { ta: true, tb: true, m: 513, n: 1000, k: 257, alpha: 0.5, beta: 0.5, pad: 3, bias: true, act: Unary.relu });
   });
 
+  // a 784-500 layer at batch 100 (forward with bias and ReLU, input and weight gradients) and 128x250x1000: on a
+  // GPU, small tiles with k split over idle multiprocessors; A, B and C at odd offsets (no float4 loads)
+  s(`gemm: training shapes 100x500x784 NT, 100x784x500 NN, 784x500x100 TN, 128x250x1000 [${device}]`, () => {
+    const r = rng(784);
+    runGemm(device, r, { ta: false, tb: true, m: 100, n: 500, k: 784, alpha: 1, beta: 0, bias: true, act: Unary.relu });
+    runGemm(device, r, { ta: false, tb: false, m: 100, n: 784, k: 500, alpha: 1, beta: 0 });
+    runGemm(device, r, { ta: true, tb: false, m: 784, n: 500, k: 100, alpha: 1, beta: 1, pad: 4 });
+    runGemm(device, r, { ta: false, tb: true, m: 128, n: 250, k: 1000, alpha: 0.5, beta: 0.25, pad: 3, bias: true,
+      act: Unary.tanh });
+  });
+
+  if (device.startsWith('cuda')) {
+    // enough 128x128 tiles to fill any GPU of up to 192 multiprocessors: the large tile shape
+    s(`gemm: 2048x1536x72 NN and TT (the large CUDA tiles) [${device}]`, () => {
+      const r = rng(2048);
+      runGemm(device, r, { ta: false, tb: false, m: 2048, n: 1536, k: 72, alpha: 1, beta: 0 });
+      runGemm(device, r, { ta: true, tb: true, m: 2048, n: 1536, k: 72, alpha: -0.5, beta: 0.5, pad: 1, bias: true,
+        act: Unary.sigmoid });
+    });
+  }
+
   s(`gemm: long k (1x1x4099 and 7x9x2000) [${device}]`, () => {
     const r = rng(4099);
     runGemm(device, r, { ta: false, tb: false, m: 1, n: 1, k: 4099, alpha: 1, beta: 0 });

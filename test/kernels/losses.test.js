@@ -8,7 +8,7 @@ import { check, compare, deviceIO, testDevices, tolerance, U32 } from '../refere
 import { refGaussianKl, refSigmoidXent, refSoftmaxXent } from '../reference/losses.js';
 import { hardRows, refSoftmax, softmaxTolerance } from '../reference/reduce.js';
 
-const COLS = [1, 2, 7, 33, 1000];
+const COLS = [1, 2, 7, 33, 1000, 4099]; // 4099: a CUDA block team per row
 const ROWS = [1, 7, 129];
 
 /** loss tolerance: each -t log p is good to softmaxTolerance, plus the rounding of a sum of `cols` terms */

@@ -8,6 +8,8 @@ import { check, compare, GUARD, testDevices, U32 } from '../reference/device.js'
 import { refAdamStep, refLerpStep, refSgdStep } from '../reference/optim.js';
 
 const SIZES = [1, 7, 33, 129, 1000, 4099];
+// more tensors than one CUDA launch takes (bodies/optim.cuh's kBatchTensors): a step of several launches
+const MANY = Array.from({ length: 60 }, (_, i) => [3, 1, 129, 33, 7, 1000][i % 6]);
 
 /**
  * The tensors of one test: the first three live in one flat storage (as a model's parameters do) with
@@ -93,110 +95,112 @@ function sgdTolerances(p0, g, v0, o) {
 const s = suite('kernels: optimisers');
 
 for (const device of testDevices(native)) {
-  for (const [label, decoupled, weightDecay] of [['Adam', false, 0], ['Adam with L2', false, 0.1], ['AdamW', true, 0.1]]) {
-    s(`adam: ${label}, ${SIZES.length} tensors of sizes ${SIZES.join(', ')}, 3 steps [${device}]`, () => {
-      const r = rng(900 + weightDecay * 10 + decoupled);
-      const opts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled };
-      const p = tensors(device, r, SIZES, (n) => randomArray(r, n));
-      const g = tensors(device, r, SIZES, (n) => new Float32Array(n));
-      const m = tensors(device, r, SIZES, (n) => new Float32Array(n));
-      const v = tensors(device, r, SIZES, (n) => new Float32Array(n));
-      try {
-        for (let step = 1; step <= 3; step++) {
-          const grads = SIZES.map((n) => randomArray(r, n, -2, 2));
-          g.set(grads);
-          native.adam(p.views, g.views, m.views, v.views, opts.lr, opts.beta1, opts.beta2, opts.eps, opts.weightDecay, decoupled, step);
-          const o = f32(opts);
-          const [pg, mg, vg] = [p.read('params'), m.read('m'), v.read('v')];
-          SIZES.forEach((n, i) => {
-            const [p0, m0, v0] = [p.host[i], m.host[i], v.host[i]].map((x) => Float64Array.from(x));
-            refAdamStep(p.host[i], grads[i], m.host[i], v.host[i], { ...o, step });
-            const { tp, tm, tv } = adamTolerances(p0, grads[i], m0, v0, p.host[i], o, step);
-            const what = `${label} step ${step} tensor ${i} (n=${n})`;
-            check(compare(pg[i], p.host[i], tp, `${what}: param`));
-            check(compare(mg[i], m.host[i], tm, `${what}: m`));
-            check(compare(vg[i], v.host[i], tv, `${what}: v`));
-          });
-          // the next step starts from what the kernel holds, so float32 rounding does not accumulate
-          SIZES.forEach((_, i) => {
-            p.host[i] = Float64Array.from(pg[i]);
-            m.host[i] = Float64Array.from(mg[i]);
-            v.host[i] = Float64Array.from(vg[i]);
-          });
+  for (const sizes of [SIZES, MANY]) {
+    for (const [label, decoupled, weightDecay] of [['Adam', false, 0], ['Adam with L2', false, 0.1], ['AdamW', true, 0.1]]) {
+      s(`adam: ${label}, ${sizes.length} tensors of sizes ${[...new Set(sizes)].join(', ')}, 3 steps [${device}]`, () => {
+        const r = rng(900 + weightDecay * 10 + decoupled);
+        const opts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled };
+        const p = tensors(device, r, sizes, (n) => randomArray(r, n));
+        const g = tensors(device, r, sizes, (n) => new Float32Array(n));
+        const m = tensors(device, r, sizes, (n) => new Float32Array(n));
+        const v = tensors(device, r, sizes, (n) => new Float32Array(n));
+        try {
+          for (let step = 1; step <= 3; step++) {
+            const grads = sizes.map((n) => randomArray(r, n, -2, 2));
+            g.set(grads);
+            native.adam(p.views, g.views, m.views, v.views, opts.lr, opts.beta1, opts.beta2, opts.eps, opts.weightDecay, decoupled, step);
+            const o = f32(opts);
+            const [pg, mg, vg] = [p.read('params'), m.read('m'), v.read('v')];
+            sizes.forEach((n, i) => {
+              const [p0, m0, v0] = [p.host[i], m.host[i], v.host[i]].map((x) => Float64Array.from(x));
+              refAdamStep(p.host[i], grads[i], m.host[i], v.host[i], { ...o, step });
+              const { tp, tm, tv } = adamTolerances(p0, grads[i], m0, v0, p.host[i], o, step);
+              const what = `${label} step ${step} tensor ${i} (n=${n})`;
+              check(compare(pg[i], p.host[i], tp, `${what}: param`));
+              check(compare(mg[i], m.host[i], tm, `${what}: m`));
+              check(compare(vg[i], v.host[i], tv, `${what}: v`));
+            });
+            // the next step starts from what the kernel holds, so float32 rounding does not accumulate
+            sizes.forEach((_, i) => {
+              p.host[i] = Float64Array.from(pg[i]);
+              m.host[i] = Float64Array.from(mg[i]);
+              v.host[i] = Float64Array.from(vg[i]);
+            });
+          }
+        } finally {
+          [p, g, m, v].forEach((t) => t.free());
         }
-      } finally {
-        [p, g, m, v].forEach((t) => t.free());
-      }
-    });
-  }
+      });
+    }
 
-  const SGD = [
-    ['plain (momentum 0, no velocity)', { lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false }],
-    ['weight decay, momentum 0', { lr: 0.05, momentum: 0, weightDecay: 0.01, nesterov: false }],
-    ['momentum 0.9', { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false }],
-    ['nesterov, weight decay', { lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true }],
-  ];
-  for (const [label, opts] of SGD) {
-    s(`sgd: ${label}, ${SIZES.length} tensors, 3 steps [${device}]`, () => {
-      const r = rng(950 + opts.momentum * 10 + opts.weightDecay * 100 + opts.nesterov);
-      const withVelocity = opts.momentum !== 0;
-      const p = tensors(device, r, SIZES, (n) => randomArray(r, n));
-      const g = tensors(device, r, SIZES, (n) => new Float32Array(n));
-      const vel = withVelocity ? tensors(device, r, SIZES, (n) => new Float32Array(n)) : null;
-      const hostVel = SIZES.map((n) => new Float64Array(n));
-      try {
-        for (let step = 1; step <= 3; step++) {
-          const grads = SIZES.map((n) => randomArray(r, n, -2, 2));
-          g.set(grads);
-          native.sgd(p.views, g.views, vel ? vel.views : null, opts.lr, opts.momentum, opts.weightDecay, opts.nesterov);
-          const o = f32(opts);
-          const pg = p.read('params');
-          const vg = vel ? vel.read('velocity') : null;
-          SIZES.forEach((n, i) => {
-            const v = vel ? vel.host[i] : hostVel[i];
-            const { tp, tv } = sgdTolerances(p.host[i], grads[i], v, o);
-            refSgdStep(p.host[i], grads[i], v, o);
-            const what = `sgd ${label} step ${step} tensor ${i} (n=${n})`;
-            check(compare(pg[i], p.host[i], tp, `${what}: param`));
-            if (vg) check(compare(vg[i], vel.host[i], tv, `${what}: velocity`));
-            p.host[i] = Float64Array.from(pg[i]);
-            if (vg) vel.host[i] = Float64Array.from(vg[i]);
-          });
+    const SGD = [
+      ['plain (momentum 0, no velocity)', { lr: 0.05, momentum: 0, weightDecay: 0, nesterov: false }],
+      ['weight decay, momentum 0', { lr: 0.05, momentum: 0, weightDecay: 0.01, nesterov: false }],
+      ['momentum 0.9', { lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false }],
+      ['nesterov, weight decay', { lr: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true }],
+    ];
+    for (const [label, opts] of SGD) {
+      s(`sgd: ${label}, ${sizes.length} tensors, 3 steps [${device}]`, () => {
+        const r = rng(950 + opts.momentum * 10 + opts.weightDecay * 100 + opts.nesterov);
+        const withVelocity = opts.momentum !== 0;
+        const p = tensors(device, r, sizes, (n) => randomArray(r, n));
+        const g = tensors(device, r, sizes, (n) => new Float32Array(n));
+        const vel = withVelocity ? tensors(device, r, sizes, (n) => new Float32Array(n)) : null;
+        const hostVel = sizes.map((n) => new Float64Array(n));
+        try {
+          for (let step = 1; step <= 3; step++) {
+            const grads = sizes.map((n) => randomArray(r, n, -2, 2));
+            g.set(grads);
+            native.sgd(p.views, g.views, vel ? vel.views : null, opts.lr, opts.momentum, opts.weightDecay, opts.nesterov);
+            const o = f32(opts);
+            const pg = p.read('params');
+            const vg = vel ? vel.read('velocity') : null;
+            sizes.forEach((n, i) => {
+              const v = vel ? vel.host[i] : hostVel[i];
+              const { tp, tv } = sgdTolerances(p.host[i], grads[i], v, o);
+              refSgdStep(p.host[i], grads[i], v, o);
+              const what = `sgd ${label} step ${step} tensor ${i} (n=${n})`;
+              check(compare(pg[i], p.host[i], tp, `${what}: param`));
+              if (vg) check(compare(vg[i], vel.host[i], tv, `${what}: velocity`));
+              p.host[i] = Float64Array.from(pg[i]);
+              if (vg) vel.host[i] = Float64Array.from(vg[i]);
+            });
+          }
+        } finally {
+          [p, g, vel].forEach((t) => t?.free());
         }
-      } finally {
-        [p, g, vel].forEach((t) => t?.free());
-      }
-    });
-  }
+      });
+    }
 
-  for (const rate of [0.001, 0.25, 1]) {
-    s(`lerp: targets move toward sources at rate ${rate}, ${SIZES.length} tensors, 3 steps [${device}]`, () => {
-      const r = rng(980 + rate * 1000);
-      const t = tensors(device, r, SIZES, (n) => randomArray(r, n, -2, 2));
-      const src = tensors(device, r, SIZES, (n) => new Float32Array(n));
-      try {
-        for (let step = 1; step <= 3; step++) {
-          const sources = SIZES.map((n) => randomArray(r, n, -2, 2));
-          src.set(sources);
-          native.lerp(t.views, src.views, rate);
-          const f = Math.fround(rate);
-          const got = t.read('targets');
-          const unchanged = src.read('sources');
-          SIZES.forEach((n, i) => {
-            const t0 = Float64Array.from(t.host[i]);
-            refLerpStep(t.host[i], sources[i], f);
-            // the difference, the product and the step each round once
-            const tol = Float64Array.from(t0, (v, j) => 2 * U32 * (Math.abs(v) + f * (Math.abs(v) + Math.abs(sources[i][j]))));
-            const what = `lerp rate ${rate} step ${step} tensor ${i} (n=${n})`;
-            check(compare(got[i], t.host[i], tol, `${what}: target`));
-            check(compare(unchanged[i], sources[i], 0, `${what}: the source changed`));
-            t.host[i] = Float64Array.from(got[i]);
-          });
+    for (const rate of [0.001, 0.25, 1]) {
+      s(`lerp: targets move toward sources at rate ${rate}, ${sizes.length} tensors, 3 steps [${device}]`, () => {
+        const r = rng(980 + rate * 1000);
+        const t = tensors(device, r, sizes, (n) => randomArray(r, n, -2, 2));
+        const src = tensors(device, r, sizes, (n) => new Float32Array(n));
+        try {
+          for (let step = 1; step <= 3; step++) {
+            const sources = sizes.map((n) => randomArray(r, n, -2, 2));
+            src.set(sources);
+            native.lerp(t.views, src.views, rate);
+            const f = Math.fround(rate);
+            const got = t.read('targets');
+            const unchanged = src.read('sources');
+            sizes.forEach((n, i) => {
+              const t0 = Float64Array.from(t.host[i]);
+              refLerpStep(t.host[i], sources[i], f);
+              // the difference, the product and the step each round once
+              const tol = Float64Array.from(t0, (v, j) => 2 * U32 * (Math.abs(v) + f * (Math.abs(v) + Math.abs(sources[i][j]))));
+              const what = `lerp rate ${rate} step ${step} tensor ${i} (n=${n})`;
+              check(compare(got[i], t.host[i], tol, `${what}: target`));
+              check(compare(unchanged[i], sources[i], 0, `${what}: the source changed`));
+              t.host[i] = Float64Array.from(got[i]);
+            });
+          }
+        } finally {
+          [t, src].forEach((x) => x.free());
         }
-      } finally {
-        [t, src].forEach((x) => x.free());
-      }
-    });
+      });
+    }
   }
 }
 

@@ -7,7 +7,9 @@ import { Axis, Reduce } from '../../dist/src/native.js';
 import { check, compare, deviceIO, testDevices, tolerance, U32 } from '../reference/device.js';
 import { hardRows, refReduce, refSoftmax, softmaxTolerance } from '../reference/reduce.js';
 
-const SHAPES = [[1, 1], [1, 1000], [1000, 1], [7, 33], [33, 7], [129, 1000], [1000, 129], [300, 257], [2, 4099]];
+// long rows (a CUDA block team per row) and tall columns (8 row lanes striding over 100k rows) last
+const SHAPES = [[1, 1], [1, 1000], [1000, 1], [7, 33], [33, 7], [129, 1000], [1000, 129], [300, 257], [2, 4099],
+  [3, 100003], [100003, 3]];
 
 /** the tolerance of a reduction from the magnitude of its terms and the lane length */
 function reduceTolerance(op, { scale, len }) {
@@ -67,11 +69,11 @@ for (const device of testDevices(native)) {
 
   for (const log of [false, true]) {
     const name = log ? 'log-softmax' : 'softmax';
-    s(`${name}: rows of 1, 7, 33, 129, 1000, 1025 columns, random and hard rows [${device}]`, () => {
+    s(`${name}: rows of 1, 7, 33, 129, 1000, 1025, 4099 columns, random and hard rows [${device}]`, () => {
       const r = rng(log ? 460 : 470);
       const io = deviceIO(native, device);
       try {
-        for (const cols of [1, 7, 33, 129, 1000, 1025]) {
+        for (const cols of [1, 7, 33, 129, 1000, 1025, 4099]) { // 4099: a CUDA block team per row
           for (const x of [randomArray(r, 129 * cols, -5, 5), randomArray(r, 7 * cols, -1, 1), hardRows(r, cols)]) {
             const rows = x.length / cols;
             const xs = io.input(x);

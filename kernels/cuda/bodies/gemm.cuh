@@ -11,7 +11,11 @@
 //
 // Two shapes: 128 x 128 x 8 with an 8 x 8 register tile for large products, 64 x 64 x 16 with 4 x 4 for
 // products too small to fill the GPU with large tiles. Tiles are visited in groups of kGroupRows tile
-// rows (block swizzling) so that blocks running together share A and B panels in L2.
+// rows (block swizzling) so that blocks running together share A and B panels in L2. Where even the small tiles
+// leave most multiprocessors idle (a training layer: 100 x 500 x 784 is 16 tiles) and k is deep, k is split into
+// slices (split-K): each block multiplies one tile over one slice into a workspace, and a second kernel adds the
+// slices in slice order (so results are the same run to run) and applies the epilogue. Stores are float4 where C
+// allows (aligned, ldc a multiple of 4).
 #pragma once
 
 #include "elementwise.cuh"
@@ -32,6 +36,9 @@ struct GemmArgs {
   float act_alpha;
   bool trans_a, trans_b;  // A stored k x m, B stored n x k
   bool vec_a, vec_b;      // A / B may be read as float4 (16-byte aligned base, leading dimension a multiple of 4)
+  bool vec_c;             // C may be read and written as float4
+  size_t slice_k;         // split-K: the depth of each slice (a multiple of BK); k when k is not split
+  float* partial;         // split-K: slices x m x n floats, slice s's product at s * m * n; else null
 };
 
 template <int BM_, int BN_, int BK_>
@@ -89,21 +96,22 @@ SG_HD void fetch_chunk(const float* base, size_t row, size_t rows, size_t start,
   for (int j = 0; j < 4; ++j) r[j] = row < rows && start + j < limit ? base[row * ld + start + j] : 0.f;
 }
 
-// Thread tid's chunk of the A tile at (m0, k0) of op(A), into registers.
+// Thread tid's chunk of the A tile at (m0, k0) of op(A), into registers; depth k_end and past reads as 0 (the end
+// of k, or of the block's slice).
 template <class S>
-SG_HD void gemm_fetch_a(const GemmArgs& g, size_t m0, size_t k0, unsigned tid, float r[4]) {
+SG_HD void gemm_fetch_a(const GemmArgs& g, size_t m0, size_t k0, size_t k_end, unsigned tid, float r[4]) {
   int mm, kk;
   gemm_chunk_a<S>(g.trans_a, tid, &mm, &kk);
-  if (g.trans_a) fetch_chunk(g.a, k0 + kk, g.k, m0 + mm, g.m, g.lda, g.vec_a, r);
-  else fetch_chunk(g.a, m0 + mm, g.m, k0 + kk, g.k, g.lda, g.vec_a, r);
+  if (g.trans_a) fetch_chunk(g.a, k0 + kk, k_end, m0 + mm, g.m, g.lda, g.vec_a, r);
+  else fetch_chunk(g.a, m0 + mm, g.m, k0 + kk, k_end, g.lda, g.vec_a, r);
 }
 
 template <class S>
-SG_HD void gemm_fetch_b(const GemmArgs& g, size_t n0, size_t k0, unsigned tid, float r[4]) {
+SG_HD void gemm_fetch_b(const GemmArgs& g, size_t n0, size_t k0, size_t k_end, unsigned tid, float r[4]) {
   int kk, nn;
   gemm_chunk_b<S>(g.trans_b, tid, &kk, &nn);
-  if (g.trans_b) fetch_chunk(g.b, n0 + nn, g.n, k0 + kk, g.k, g.ldb, g.vec_b, r);
-  else fetch_chunk(g.b, k0 + kk, g.k, n0 + nn, g.n, g.ldb, g.vec_b, r);
+  if (g.trans_b) fetch_chunk(g.b, n0 + nn, g.n, k0 + kk, k_end, g.ldb, g.vec_b, r);
+  else fetch_chunk(g.b, k0 + kk, k_end, n0 + nn, g.n, g.ldb, g.vec_b, r);
 }
 
 // The fetched chunk into the shared tile As[k][m] (row stride kLdA).
@@ -176,22 +184,52 @@ SG_HD float gemm_finish(const GemmArgs& g, float acc, const float* c, size_t col
   return gemm_activation(x, g.act, g.act_alpha);
 }
 
+// The thread's TM x TN results into C through the epilogue; or, when k is split, raw into its slice of the
+// workspace (row-major m x n). Each thread's columns come in runs of 4 (gemm_col_of): one float4 each where C allows.
 template <class S>
-SG_HD void gemm_store(const GemmArgs& g, size_t m0, size_t n0, unsigned tid, const float acc[S::TM][S::TN]) {
+SG_HD void gemm_store(const GemmArgs& g, size_t m0, size_t n0, size_t slice, unsigned tid,
+                      const float acc[S::TM][S::TN]) {
+  const bool split = g.partial != nullptr;
+  float* out = split ? g.partial + slice * g.m * g.n : g.c;
+  const size_t ld = split ? g.n : g.ldc;
+  const bool vec = split ? g.n % 4 == 0 : g.vec_c;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int i = 0; i < S::TM; ++i) {
     const size_t row = m0 + gemm_row_of(tid, i);
     if (row >= g.m) continue;
-    float* c_row = g.c + row * g.ldc;
+    float* out_row = out + row * ld;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-    for (int j = 0; j < S::TN; ++j) {
-      const size_t col = n0 + gemm_col_of(tid, j);
-      if (col < g.n) c_row[col] = gemm_finish(g, acc[i][j], c_row + col, col);
+    for (int run = 0; run < S::RN; ++run) {
+      const size_t col = n0 + gemm_col_of(tid, 4 * run);
+      float v[4];
+      if (vec && col + 4 <= g.n) {
+        if (!split && g.beta != 0.f) load4(out_row + col, v);
+        for (int j = 0; j < 4; ++j) v[j] = split ? acc[i][4 * run + j] : gemm_finish(g, acc[i][4 * run + j], v + j, col + j);
+        store4(out_row + col, v);
+      } else {
+        for (int j = 0; j < 4; ++j)
+          if (col + j < g.n) {
+            float* c = out_row + col + j;
+            *c = split ? acc[i][4 * run + j] : gemm_finish(g, acc[i][4 * run + j], c, col + j);
+          }
+      }
     }
+  }
+}
+
+// Split-K's second step: C = epilogue(sum of the slices in slice order), one element per grid-stride step.
+SG_HD void gemm_add_slices_thread(Thread t, const GemmArgs& g, size_t slices) {
+  const size_t total = g.m * g.n;
+  for (size_t i = t.first(); i < total; i += t.stride()) {
+    float acc = g.partial[i];
+    for (size_t s = 1; s < slices; ++s) acc += g.partial[s * total + i];
+    const size_t r = i / g.n, col = i - r * g.n;
+    float* c = g.c + r * g.ldc + col;
+    *c = gemm_finish(g, acc, c, col);
   }
 }
 
@@ -212,6 +250,22 @@ SG_HD void gemm_no_product_thread(Thread t, const GemmArgs& g) {
 inline bool gemm_use_small(size_t m, size_t n, int multiprocessors) {
   const size_t large = ceil_div(m, GemmLarge::BM) * ceil_div(n, GemmLarge::BN);
   return large < size_t(multiprocessors > 0 ? multiprocessors : 1);
+}
+
+// Split-K: at most this many slices, each at least kMinSliceK deep (shallower slices spend more on the workspace
+// than they gain).
+constexpr size_t kMaxSlices = 16, kMinSliceK = 128;
+
+// The depth of each k slice for `tiles` blocks of shape S on `multiprocessors`: about one block per
+// multiprocessor, rounded to whole BK steps; k itself (one slice) when the tiles fill the GPU or k is shallow.
+template <class S>
+inline size_t gemm_slice_k(size_t tiles, size_t k, int multiprocessors) {
+  const size_t sms = size_t(multiprocessors > 0 ? multiprocessors : 1);
+  size_t slices = tiles >= sms ? 1 : sms / tiles;
+  if (slices > k / kMinSliceK) slices = k / kMinSliceK;
+  if (slices > kMaxSlices) slices = kMaxSlices;
+  if (slices <= 1) return k;
+  return ceil_div(ceil_div(k, slices), S::BK) * S::BK;
 }
 
 }  // namespace sg::cuda::body

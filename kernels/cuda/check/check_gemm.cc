@@ -12,7 +12,6 @@ namespace sg::check {
 namespace {
 
 namespace body = sg::cuda::body;
-using body::GemmArgs;
 constexpr double U = 0x1p-24;
 constexpr float kGap = 7.25f;  // C's gaps past column n
 
@@ -40,7 +39,7 @@ void run_case(const Case& c) {
   const size_t b_rows = c.tb ? c.n : c.k, b_cols = c.tb ? c.k : c.n;
   auto ld_for = [&](size_t cols) { return c.aligned ? (cols + 3) / 4 * 4 + 4 : (cols % 4 == 3 ? cols + 2 : cols + 1); };
   std::vector<float> a_store, b_store, bias_store;
-  const size_t lda = ld_for(a_cols), ldb = ld_for(b_cols), ldc = c.n + 5;
+  const size_t lda = ld_for(a_cols), ldb = ld_for(b_cols), ldc = c.aligned ? (c.n + 3) / 4 * 4 + 4 : c.n + 5;
   const float* a = stored(a_store, r, a_rows, a_cols, lda, 0);
   const float* b = stored(b_store, r, b_rows, b_cols, ldb, c.aligned ? 0 : 1);
   const float* bias = c.bias ? stored(bias_store, r, 1, c.n, c.n, 0) : nullptr;
@@ -49,9 +48,14 @@ void run_case(const Case& c) {
     for (size_t j = 0; j < c.n; ++j) cmat[i * ldc + j] = c.beta == 0.f ? NAN : r.uniform();
   std::vector<float> expected = cmat;
 
-  const GemmArgs g{c.m, c.n, c.k, c.alpha, c.beta, a, lda, b, ldb, cmat.data(), ldc, bias, c.act, 0.1f, c.ta, c.tb,
-                   body::aligned16(a) && lda % 4 == 0, body::aligned16(b) && ldb % 4 == 0};
-  const bool small = c.shape == 2 || (c.shape == 0 && body::gemm_use_small(c.m, c.n, 132));
+  const bool vec_a = body::aligned16(a) && lda % 4 == 0, vec_b = body::aligned16(b) && ldb % 4 == 0;
+  const int sms = c.shape == 0 ? 132 : c.shape == 1 ? 1 : 1 << 30;
+  const bool small = body::gemm_use_small(c.m, c.n, sms);
+  const size_t tiles = small ? body::ceil_div(c.m, 64) * body::ceil_div(c.n, 64)
+                             : body::ceil_div(c.m, 128) * body::ceil_div(c.n, 128);
+  const size_t slice_k = small ? body::gemm_slice_k<body::GemmSmall>(tiles, c.k, sms)
+                               : body::gemm_slice_k<body::GemmLarge>(tiles, c.k, sms);
+  const size_t slices = c.k == 0 ? 1 : body::ceil_div(c.k, slice_k);
   gpu(sg::cuda::gemm(device_stream(c.shape), c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cmat.data(),
                      ldc, bias, c.act, 0.1f),
       "gemm");
@@ -70,9 +74,11 @@ void run_case(const Case& c) {
     }
   static const char* const acts[] = {"none", "relu", "leaky_relu", "sigmoid", "tanh"};
   char name[200];
-  std::snprintf(name, sizeof name, "gemm %c%c %zux%zux%zu alpha %g beta %g%s %s, %s tiles, %s loads",
+  std::snprintf(name, sizeof name, "gemm %c%c %zux%zux%zu alpha %g beta %g%s %s, %s tiles, %s loads, %s%s",
                 c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.m, c.n, c.k, c.alpha, c.beta, c.bias ? " bias" : "", acts[c.act],
-                small ? "64x64" : "128x128", g.vec_a || g.vec_b ? "float4" : "scalar");
+                small ? "64x64" : "128x128", vec_a || vec_b ? "float4" : "scalar",
+                slices > 1 ? ("k in " + std::to_string(slices) + " slices").c_str() : "k whole",
+                ldc % 4 == 0 && body::aligned16(cmat.data()) ? ", float4 stores" : "");
   report(name, compare_tol(cmat, expected, tol));  // gaps: tolerance 0, must still be kGap
 }
 
@@ -100,6 +106,13 @@ void check_gemm() {
                 0});
   run_case({false, false, 513, 260, 67, 1.f, 0.f, true, SG_UNARY_RELU, true, 0});  // small tiles at 132 SMs
   run_case({false, false, 1536, 1408, 9, 1.f, 0.f, true, SG_UNARY_AFFINE, true, 0});  // 12 x 11 large tiles fill 132
+  // the training shapes of a 784-500-... network at batch 100 (forward, input gradient, weight gradient) and
+  // 128 x 250 x 1000: k split over the idle multiprocessors
+  run_case({false, true, 100, 500, 784, 1.f, 0.f, true, SG_UNARY_RELU, true, 0});
+  run_case({false, false, 100, 784, 500, 1.f, 0.f, false, SG_UNARY_AFFINE, true, 0});
+  run_case({true, false, 784, 500, 100, 1.f, 1.f, false, SG_UNARY_AFFINE, true, 0});
+  run_case({false, true, 128, 250, 1000, 0.5f, 0.25f, true, SG_UNARY_TANH, false, 0});
+  run_case({true, true, 33, 7, 4099, 1.f, 0.f, false, SG_UNARY_AFFINE, false, 0});  // 16 slices, the last short
   // more tile rows than a swizzle group (kGroupRows): full groups and a partial last one
   run_case({false, true, 64 * 19 + 3, 197, 9, 1.f, 0.f, false, SG_UNARY_AFFINE, true, 2});   // 20 x 4 tiles
   run_case({true, false, 1100, 300, 5, -1.f, 0.5f, true, SG_UNARY_AFFINE, false, 1});         // 9 x 3 tiles
