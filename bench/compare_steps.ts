@@ -4,7 +4,8 @@
 // the ratios. Per round, semigen's figure is its median step, PyTorch's the mean its script prints (its own
 // timing). Environment: SEMIGEN_ANCHORS (folder of torch_steps.py, default ../shared/anchors from the repository
 // root), SEMIGEN_PYTHON (default /usr/bin/python3), ROUNDS (default 5), STEPS (default 100), SEMIGEN_NUM_THREADS,
-// TORCH_THREADS (PyTorch's intra-op threads, default 1), WORKLOADS (comma-separated subset, default all).
+// TORCH_THREADS (PyTorch's intra-op threads, default 1), WORKLOADS (comma-separated subset, default all), DEVICE
+// (cpu or cuda:N, default cpu: on a GPU both sides run there, PyTorch on its CUDA device).
 import './exit_on_error.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { native } from '../src/backend.js';
 import { measuredPeak } from '../src/cli/bench/peak.js';
 import { benchStep, STEP_WORKLOADS, type StepWorkload } from '../src/cli/bench/steps.js';
+import { parseDevice } from '../src/cli/train.js';
 import { requireOptimisedBlas } from './torch_blas.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,11 +32,13 @@ for (const w of workloads) {
   if (!(STEP_WORKLOADS as readonly string[]).includes(w)) throw new Error(`WORKLOADS: unknown workload '${w}' (expected ${STEP_WORKLOADS.join(', ')})`);
 }
 if (!existsSync(script)) throw new Error(`${script} not found (set SEMIGEN_ANCHORS to the folder holding torch_steps.py)`);
-requireOptimisedBlas(python);
+const device = parseDevice(process.env.DEVICE);
+if (device === 'cpu') requireOptimisedBlas(python);
 
 /** One run of torch_steps.py: step_ms of each workload it prints (it times all three). */
 function torchSteps(): Map<string, number> {
-  const run = spawnSync(python, [script, String(torchThreads), String(steps)], { encoding: 'utf8' });
+  const args = [script, String(torchThreads), String(steps), ...(device === 'cpu' ? [] : [device.replace(/^cuda:\d+$/, 'cuda')])];
+  const run = spawnSync(python, args, { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${python} ${script} ${torchThreads} failed: ${run.stderr || run.error?.message}`);
   const out = new Map<string, number>();
   for (const line of run.stdout.split('\n')) {
@@ -52,7 +56,7 @@ const median = (v: number[]) => {
 };
 
 const threads = native.threads();
-const peak = measuredPeak(threads);
+const peak = device === 'cpu' ? measuredPeak(threads) : undefined;
 const ours = new Map<StepWorkload, number[]>(workloads.map((n) => [n, []]));
 const theirs = new Map<StepWorkload, number[]>(workloads.map((n) => [n, []]));
 for (let r = 0; r < rounds; r++) {
@@ -60,7 +64,7 @@ for (let r = 0; r < rounds; r++) {
   const torchFirst = r % 2 === 1;
   const t = torchFirst ? torchSteps() : null;
   const parts: string[] = [];
-  for (const name of workloads) ours.get(name)!.push(benchStep(name, undefined, threads, steps, peak).ms_per_step);
+  for (const name of workloads) ours.get(name)!.push(benchStep(name, undefined, threads, steps, device, peak).ms_per_step);
   const t2 = t ?? torchSteps();
   for (const name of workloads) {
     theirs.get(name)!.push(t2.get(name)!);
@@ -76,6 +80,7 @@ for (const name of workloads) {
   const b = median(theirs.get(name)!);
   const roundRatio = median(ours.get(name)!.map((v, i) => v / theirs.get(name)![i]));
   console.log(JSON.stringify({
-    name, semigen_ms: a, torch_ms: b, ratio: a / b, round_ratio: roundRatio, threads, torch_threads: torchThreads, rounds, steps,
+    name, device, semigen_ms: a, torch_ms: b, ratio: a / b, round_ratio: roundRatio, threads, torch_threads: torchThreads, rounds,
+    steps,
   }));
 }

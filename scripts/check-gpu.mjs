@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // npm run check:gpu [-- --out FILE]: the prepared checks of the CUDA side on a machine with a GPU, as one JSON
-// report (default results/gpu-check.json). Steps, in order: find a CUDA device; the CUDA tests with
-// SEMIGEN_CUDA_SYNC=1 (a fault named by its op); a seeded 200-step VAE on cuda:0 and on the CPU, whose losses
-// must agree to float rounding; SGEMM TFLOP/s. Without a GPU it stops at the first step, says so in one line,
-// writes {"gpu": null, "reason": ...} and exits 2. Only what was measured goes into the report.
-// Needs dist/ and build/Release/semigen.node built with CUDA (npm run build).
+// report (default results/gpu-check.json), in about 10 minutes on one GPU. Steps, in order: find a CUDA device;
+// the CUDA tests, every op's gradient check and the kernel tests on the GPU, with SEMIGEN_CUDA_SYNC=1 (a fault
+// named by its op); compute-sanitizer's memcheck, racecheck and synccheck over the GEMM, row and batch-norm
+// kernel tests; a seeded 200-step VAE on the GPU and on the CPU, whose losses must agree to float rounding; SGEMM
+// TFLOP/s at 4096 (beside the GPU's FP32 peak) and on the training shapes; the vae-, m2- and gan-step beside
+// PyTorch's on the same GPU (bench/compare_steps.ts). Each step records its own failure and the next one runs.
+// Without a GPU it stops at the first step, says so in one line, writes {"gpu": null, "reason": ...} and exits 2.
+// Only what was measured goes into the report.
+// Needs dist/ and build/Release/semigen.node built with CUDA (npm run build); for the PyTorch step, python3
+// with a CUDA build of PyTorch (SEMIGEN_PYTHON), torch_steps.py (SEMIGEN_ANCHORS, default ../shared/anchors)
+// and Fashion-MNIST (SEMIGEN_DATA); for the sanitizers, compute-sanitizer on PATH or in /usr/local/cuda/bin.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,13 +40,20 @@ function writeReport(path, report) {
   renameSync(temp, path);
 }
 
-/** Runs `node args...` in the repository root; its status, seconds and last lines. */
-function node(args, env = {}, timeoutSeconds = 300) {
+/** Runs `command args...` in the repository root; its status (null: timed out), seconds, last lines, stdout. */
+function run(command, args, env = {}, timeoutSeconds = 300) {
   const start = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env },
-    timeout: timeoutSeconds * 1000 });
+  const r = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env },
+    timeout: timeoutSeconds * 1000, maxBuffer: 64 << 20 });
   const lines = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n');
-  return { status: r.status, seconds: (performance.now() - start) / 1000, tail: lines.slice(-8) };
+  return { status: r.status, timedOut: r.error?.code === 'ETIMEDOUT', seconds: (performance.now() - start) / 1000,
+    tail: lines.slice(-8), stdout: r.stdout ?? '', error: r.error ? String(r.error.message) : undefined };
+}
+
+/** `node args...` as run() does, without the stdout in the result. */
+function node(args, env = {}, timeoutSeconds = 300) {
+  const { stdout, ...rest } = run(process.execPath, args, env, timeoutSeconds);
+  return rest;
 }
 
 // ---- step 1: a CUDA device, or the reason there is none ----
@@ -59,9 +72,37 @@ async function findGpu() {
 
 // ---- the GPU steps ----
 
-function cudaTests() {
-  const files = ['test/native/cuda.test.js', 'test/ops'];
-  return files.map((f) => ({ file: f, ...node(['test/run.js', f], { SEMIGEN_CUDA_SYNC: '1' }) }));
+function cudaTests(device) {
+  const env = { SEMIGEN_CUDA_SYNC: '1' };
+  return [
+    { file: 'test/native/cuda.test.js', ...node(['test/run.js', 'test/native/cuda.test.js'], env, 120) },
+    { file: 'test/ops', ...node(['test/run.js', 'test/ops'], env, 240) },  // each op's gradient check, cpu and GPU
+    { file: 'test/kernels (GPU only)', ...node(['test/run.js', 'test/kernels'], { ...env, SEMIGEN_TEST_DEVICES: device }, 180) },
+  ];
+}
+
+function findSanitizer() {
+  for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/local/cuda/bin')) {
+    if (dir && existsSync(join(dir, 'compute-sanitizer'))) return join(dir, 'compute-sanitizer');
+  }
+  return null;
+}
+
+/** compute-sanitizer's three tools over the kernel tests that use shared memory, barriers and shuffles. */
+function sanitizers(device) {
+  const tool = findSanitizer();
+  if (!tool) return { found: false };
+  const files = ['test/kernels/gemm.test.js', 'test/kernels/reduce.test.js', 'test/kernels/losses.test.js',
+    'test/kernels/batchnorm.test.js', 'test/kernels/optim.test.js', 'test/kernels/gather.test.js'];
+  const result = { found: true };
+  for (const [name, seconds] of [['memcheck', 200], ['racecheck', 200], ['synccheck', 120]]) {
+    const r = run(tool, ['--tool', name, '--error-exitcode', '3', '--print-limit', '10', process.execPath, 'test/run.js',
+      ...files], { SEMIGEN_TEST_DEVICES: device }, seconds);
+    const summary = r.stdout.split('\n').filter((l) => /ERROR SUMMARY|RACECHECK SUMMARY|passed, \d+ failed/.test(l));
+    result[name] = { status: r.status, timedOut: r.timedOut, seconds: r.seconds, summary, tail: r.status === 0 ? [] : r.tail,
+      clean: r.status === 0 };
+  }
+  return result;
 }
 
 /** 2000 rows of 10 noisy blobs over 784 pixels, the same on every run. */
@@ -100,22 +141,66 @@ function trainBoth(device) {
   return { runs, worstRelativeDifference: worst, agree: worst !== null && worst < 1e-3 };
 }
 
-/** SGEMM C = A B (fp32, 4096^3) on the device: the best of 10 timed runs after a warm-up. */
-function sgemm(native, device, size = 4096) {
-  const a = native.alloc(device, size * size), b = native.alloc(device, size * size), c = native.alloc(device, size * size);
-  for (const x of [a, b, c]) native.fill(x, 0, size * size, 0.5);
-  const run = () => native.gemm(false, false, size, size, size, 1, a, 0, size, b, 0, size, 0, c, 0, size, null, 0, 0, 0);
-  run();
-  native.synchronize(device);
-  let best = Infinity;
-  for (let i = 0; i < 10; i++) {
-    const start = performance.now();
-    run();
+/** SGEMM of m x n x k (transposes ta, tb) on the device: the median of `runs` timed batches of `reps` calls. */
+function timeGemm(native, device, ta, tb, m, n, k, reps, runs = 7) {
+  const a = native.alloc(device, m * k), b = native.alloc(device, k * n), c = native.alloc(device, m * n);
+  try {
+    native.fill(a, 0, m * k, 0.5);
+    native.fill(b, 0, k * n, 0.25);
+    const call = () => native.gemm(ta, tb, m, n, k, 1, a, 0, ta ? m : k, b, 0, tb ? k : n, 0, c, 0, n, null, 0, 0, 0);
+    call();
     native.synchronize(device);
-    best = Math.min(best, (performance.now() - start) / 1000);
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      for (let j = 0; j < reps; j++) call();
+      native.synchronize(device);
+      times.push((performance.now() - start) / 1000 / reps);
+    }
+    const seconds = times.sort((x, y) => x - y)[runs >> 1];
+    const check = native.download(c, 0, 1)[0];  // every element is k * 0.125
+    return { shape: `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}x${n}x${k}`, seconds, tflops: (2 * m * n * k) / seconds / 1e12,
+      correct: Math.abs(check - k * 0.125) <= 1e-4 * k };
+  } finally {
+    for (const x of [a, b, c]) native.free(x);
   }
-  for (const x of [a, b, c]) native.free(x);
-  return { size, seconds: best, tflops: (2 * size ** 3) / best / 1e12 };
+}
+
+/** The GPU's FP32 FMA peak from its multiprocessors (PyTorch) and maximum SM clock (nvidia-smi), or why not. */
+function fp32Peak() {
+  const python = process.env.SEMIGEN_PYTHON ?? 'python3';
+  const sms = run(python, ['-c', 'import torch; print(torch.cuda.get_device_properties(0).multi_processor_count)'], {}, 60);
+  const clock = run('nvidia-smi', ['--query-gpu=clocks.max.sm', '--format=csv,noheader,nounits', '-i', '0'], {}, 30);
+  const count = Number(sms.stdout.trim()), mhz = Number(clock.stdout.trim().split('\n')[0]);
+  if (!(count > 0) || !(mhz > 0)) return { reason: `multiprocessors: ${sms.tail.join(' ')}; clock: ${clock.tail.join(' ')}` };
+  // 128 FP32 lanes per multiprocessor (compute capability 7.x to 9.x), 2 FLOP per FMA
+  return { multiprocessors: count, max_sm_mhz: mhz, tflops: (count * 128 * 2 * mhz * 1e6) / 1e12 };
+}
+
+function sgemm(native, device) {
+  const peak = fp32Peak();
+  const square = timeGemm(native, device, false, false, 4096, 4096, 4096, 3);
+  const training = [[false, true, 100, 500, 784], [false, false, 100, 784, 500], [true, false, 784, 500, 100],
+    [false, true, 128, 250, 1000], [false, true, 128, 512, 784]].map(([ta, tb, m, n, k]) =>
+    timeGemm(native, device, ta, tb, m, n, k, 200));
+  return { peak, square, peak_fraction: peak.tflops ? square.tflops / peak.tflops : null, training };
+}
+
+/** bench/compare_steps.ts on the GPU: each step's median time beside PyTorch's on the same device. */
+function torchSteps(device) {
+  const r = node(['dist/bench/compare_steps.js'], { DEVICE: device, ROUNDS: '3', STEPS: '200',
+    SEMIGEN_PYTHON: process.env.SEMIGEN_PYTHON ?? 'python3' }, 420);
+  const rows = r.status === 0 ? r.tail.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) : [];
+  return { status: r.status, seconds: r.seconds, tail: r.status === 0 ? [] : r.tail, rows };
+}
+
+/** Runs one step, keeping its failure in the report instead of ending the check. */
+function attempt(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    return { failed: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 // ---- main ----
@@ -129,12 +214,24 @@ if (!found.gpu) {
 }
 const { gpu, native } = found;
 const report = { gpu, steps: {} };
-report.steps.tests = cudaTests();
-report.steps.training = trainBoth(gpu.device);
-report.steps.sgemm = sgemm(native, gpu.device);
-writeReport(out, report);
-const ok = report.steps.tests.every((t) => t.status === 0) && report.steps.training.agree;
-console.log(`check:gpu: ${gpu.name}: tests ${report.steps.tests.every((t) => t.status === 0) ? 'passed' : 'FAILED'}, ` +
-  `cpu/cuda losses ${report.steps.training.agree ? 'agree' : 'DISAGREE'} (worst ${report.steps.training.worstRelativeDifference}), ` +
-  `SGEMM ${report.steps.sgemm.tflops.toFixed(2)} TFLOP/s; report: ${out}`);
-process.exit(ok ? 0 : 1);
+const save = () => writeReport(out, report);  // after every step: a check cut short keeps what it measured
+report.steps.tests = attempt(() => cudaTests(gpu.device));
+save();
+report.steps.sanitizers = attempt(() => sanitizers(gpu.device));
+save();
+report.steps.training = attempt(() => trainBoth(gpu.device));
+save();
+report.steps.sgemm = attempt(() => sgemm(native, gpu.device));
+save();
+report.steps.torch = attempt(() => torchSteps(gpu.device));
+save();
+const { tests, sanitizers: san, training, sgemm: gemm, torch } = report.steps;
+const testsOk = Array.isArray(tests) && tests.every((t) => t.status === 0);
+const sanOk = san.found === true && ['memcheck', 'racecheck', 'synccheck'].every((t) => san[t]?.clean);
+const ratios = (torch.rows ?? []).map((row) => `${row.name} ${row.ratio.toFixed(2)}x`).join(', ');
+console.log(`check:gpu: ${gpu.name}: tests ${testsOk ? 'passed' : 'FAILED'}, sanitizers ${san.found === false ? 'not found' : sanOk ? 'clean' : 'NOT CLEAN'}, ` +
+  `cpu/cuda losses ${training.agree ? 'agree' : 'DISAGREE'} (worst ${training.worstRelativeDifference}), ` +
+  `SGEMM 4096 ${gemm.square ? `${gemm.square.tflops.toFixed(2)} TFLOP/s` : 'failed'}` +
+  `${gemm.peak_fraction ? ` (${(100 * gemm.peak_fraction).toFixed(0)}% of FP32 peak)` : ''}, ` +
+  `steps vs PyTorch: ${ratios || 'not measured'}; report: ${out}`);
+process.exit(testsOk && training.agree && sanOk ? 0 : 1);

@@ -7,6 +7,7 @@ import { benchMlpStep, benchMlpTrain } from './bench/mlp.js';
 import { benchStep, STEP_WORKLOADS, type StepWorkload } from './bench/steps.js';
 import { native } from '../backend.js';
 import { nonNegativeInt, parse, positiveInt, positiveNumber, UsageError } from './args.js';
+import { parseDevice } from './train.js';
 
 export const benchHelp = `Usage: semigen bench <workload> [options]
 
@@ -32,6 +33,7 @@ Options:
                     warm-up (default 100, at least 50); mlp-train: steps trained (default 6000)
   --seed N          mlp-train: seed (default 0)
   --data DIR        folder holding fashion-mnist/ (default: SEMIGEN_DATA, then ~/.cache/semigen)
+  --device D        vae-step, gan-step, m2-step: cpu or cuda:N (default cpu); the data set is uploaded first
   --json            one JSON object per line
   -h, --help`;
 
@@ -45,6 +47,7 @@ export async function runBench(argv: string[]): Promise<void> {
       steps: { type: 'string' },
       seed: { type: 'string' },
       data: { type: 'string' },
+      device: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -60,6 +63,9 @@ export async function runBench(argv: string[]): Promise<void> {
   const maxTime = positiveNumber('max-time', values['max-time'], 1);
   const json = values.json === true;
   const workload = positionals[0];
+  if (values.device !== undefined && !(STEP_WORKLOADS as readonly string[]).includes(workload)) {
+    throw new UsageError(`--device is for ${STEP_WORKLOADS.join(', ')} only (${workload} runs on the CPU)`);
+  }
   if (workload === 'sgemm') {
     const shapes = defaultShapes();
     if (values.transposes) shapes.push(...transposeShapes(512), ...transposeShapes(1024));
@@ -76,7 +82,7 @@ export async function runBench(argv: string[]): Promise<void> {
   } else if ((STEP_WORKLOADS as readonly string[]).includes(workload)) {
     const steps = positiveInt('steps', values.steps, 100);
     if (steps < 50) throw new UsageError(`--steps must be at least 50 for ${workload}, got ${steps}`);
-    printRows([benchStep(workload as StepWorkload, values.data, threads, steps)], json);
+    printRows([benchStep(workload as StepWorkload, values.data, threads, steps, parseDevice(values.device))], json);
   } else {
     throw new UsageError(`unknown workload '${workload}' (expected one of: sgemm, peak, mlp-step, mlp-train, ` +
       `${STEP_WORKLOADS.join(', ')})`);

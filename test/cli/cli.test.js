@@ -60,6 +60,8 @@ s('bad commands, flags and values exit 1 with one line naming the problem', () =
     [['bench', 'sgemm', '--threads', '0'], /--threads must be a positive integer, got '0'/],
     [['bench', 'sgemm', '--threads', 'two'], /--threads must be a positive integer, got 'two'/],
     [['bench', 'mlp-step', '--data', '/nonexistent/semigen-data'], /dataset 'fashion-mnist' not found/],
+    [['bench', 'sgemm', '--device', 'cuda:0'], /--device is for vae-step, gan-step, m2-step only \(sgemm runs on the CPU\)/],
+    [['bench', 'vae-step', '--device', 'gpu'], /--device must be cpu or cuda:N, got 'gpu'/],
   ];
   for (const [args, pattern] of cases) {
     const r = cli(...args);

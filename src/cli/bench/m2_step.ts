@@ -9,6 +9,7 @@ import { M2 } from '../../models/m2.js';
 import { disposeModel } from '../../models/registry.js';
 import { gatherRows } from '../../ops/shape.js';
 import { Generator } from '../../random.js';
+import type { Device } from '../../tensor.js';
 
 export const M2_BATCH = 100;
 const IN = 784;
@@ -53,12 +54,14 @@ interface StepData {
 }
 
 /** One m2-step (labelled rows, then unlabelled rows, from the shuffled stream) and a cleanup. */
-export function m2Workload(data: StepData, seed: number): { step: () => number; dispose: () => void; model: M2 } {
+export function m2Workload(data: StepData, seed: number, device: Device = 'cpu'): {
+  step: () => number; dispose: () => void; model: M2;
+} {
   const model = new M2({
     inputSize: IN, classifierHidden: [H, H], encoderHidden: [H, H], decoderHidden: [H, H], latent: Z, classes: K,
     activation: 'relu', alpha: 0.1 * M2_BATCH, lr: 3e-4, labelledBatchSize: M2_BATCH,
     classifierDropout: 0, // the anchor's q(y|x) has no dropout
-  }, { generator: new Generator(seed) });
+  }, { generator: new Generator(seed), device });
   const step = (): number => tidy(() => {
     const labelled = data.batches.next();
     const unlabelled = data.batches.next();

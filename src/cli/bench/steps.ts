@@ -23,22 +23,22 @@ import { logsumexp, mean, sum } from '../../ops/reduce.js';
 import { concatCols, gatherRows, reshape, sliceCols } from '../../ops/shape.js';
 import { Adam } from '../../optim/adam.js';
 import { Generator } from '../../random.js';
-import type { Tensor } from '../../tensor.js';
+import type { Device, Tensor } from '../../tensor.js';
 import { M2_BATCH, M2_STEP_FLOP, M2_STEP_TORCH_FLOP, m2Workload } from './m2_step.js';
 import { measuredPeak } from './peak.js';
 
-/** The training images and labels on the CPU, and a seeded batch stream over them. */
+/** The training images and labels on the workload's device, and a seeded batch stream over them. */
 export interface Data {
   images: Tensor;
   labels: Tensor;
   batches: ShuffledBatches;
 }
 
-export function loadData(dataDir: string | undefined, batch: number, seed: number): Data {
+export function loadData(dataDir: string | undefined, batch: number, seed: number, device: Device = 'cpu'): Data {
   const set = readImageSet(resolveDataset('fashion-mnist', dataDir), 'train');
   return {
-    images: fromArray(set.images, [set.count, set.features]),
-    labels: fromArray(Float32Array.from(set.labels), [set.count]),
+    images: fromArray(set.images, [set.count, set.features], { device }),
+    labels: fromArray(Float32Array.from(set.labels), [set.count], { device }),
     batches: new ShuffledBatches(set.count, batch, seed),
   };
 }
@@ -63,8 +63,8 @@ export const VAE_STEP_FLOP = (() => {
 })();
 
 /** Returns one step of the VAE workload (the model's own trainStep) and a cleanup. */
-function vaeWorkload(data: Data): { step: () => number; dispose: () => void } {
-  const model = new VAE({ inputSize: 784, hidden: [512, 256], latent: 32, lr: 1e-3 }, { generator: new Generator(0) });
+function vaeWorkload(data: Data, device: Device): { step: () => number; dispose: () => void } {
+  const model = new VAE({ inputSize: 784, hidden: [512, 256], latent: 32, lr: 1e-3 }, { generator: new Generator(0), device });
   return {
     step: () => tidy(() => model.trainStep({ x: gatherRows(data.images, data.batches.next()) }).loss),
     dispose: () => {
@@ -96,13 +96,13 @@ export const GAN_STEP_FLOP = (() => {
 })();
 
 /** One step of the SS-GAN workload of torch_steps.py (gan_step), a cleanup, and its networks (for checks). */
-export function ganWorkload(data: Data, seed: number): {
+export function ganWorkload(data: Data, seed: number, device: Device = 'cpu'): {
   step: () => number; dispose: () => void; gen: Generator; generator: MLP; features: MLP; head: Linear;
 } {
   const gen = new Generator(seed);
-  const generator = new MLP(G_SIZES, { activation: 'relu', outputActivation: 'sigmoid', generator: gen });
-  const features = new MLP(D_SIZES, { activation: 'relu', outputActivation: 'relu', generator: gen });
-  const head = new Linear(250, CLASSES, { generator: gen });
+  const generator = new MLP(G_SIZES, { activation: 'relu', outputActivation: 'sigmoid', generator: gen, device });
+  const features = new MLP(D_SIZES, { activation: 'relu', outputActivation: 'relu', generator: gen, device });
+  const head = new Linear(250, CLASSES, { generator: gen, device });
   const dParams = [...features.parameters(), ...head.parameters()];
   const optD = new Adam(dParams, { lr: 3e-4 });
   const optG = new Adam(generator.parameters(), { lr: 3e-4 });
@@ -110,7 +110,7 @@ export function ganWorkload(data: Data, seed: number): {
   // BCE(lse, 0); NaN targets mask the labelled rows out of it
   const targets = new Float32Array(3 * GAN_BATCH).fill(NaN);
   targets.fill(1, GAN_BATCH, 2 * GAN_BATCH).fill(0, 2 * GAN_BATCH);
-  const lseTargets = fromArray(targets, [3 * GAN_BATCH, 1]);
+  const lseTargets = fromArray(targets, [3 * GAN_BATCH, 1], { device });
   const n = GAN_BATCH;
   const step = (): number => tidy(() => {
     const labelled = data.batches.next();
@@ -121,7 +121,7 @@ export function ganWorkload(data: Data, seed: number): {
     const y = gatherRows(data.labels, labelled);
     const xu = gatherRows(data.images, unlabelled);
     // D step: one pass over [labelled; unlabelled; fake]; contiguous rows concatenate as one long row each
-    const fake = noGrad(() => generator.forward(rand([n, GAN_NOISE], gen)));
+    const fake = noGrad(() => generator.forward(rand([n, GAN_NOISE], gen, { device })));
     const real = gatherRows(data.images, index);
     const all = reshape(concatCols([reshape(real, [1, 2 * n * 784]), reshape(fake, [1, n * 784])]), [3 * n, 784]);
     const logits = head.forward(features.forward(all));
@@ -135,7 +135,7 @@ export function ganWorkload(data: Data, seed: number): {
     // G step: feature matching against the unlabelled rows' mean features; D's weights frozen
     const target = noGrad(() => mean(features.forward(xu), 0));
     withFrozen([features, head], () => {
-      const generated = mean(features.forward(generator.forward(rand([n, GAN_NOISE], gen))), 0);
+      const generated = mean(features.forward(generator.forward(rand([n, GAN_NOISE], gen, { device }))), 0);
       const lossG = mean(square(sub(target, generated)));
       optG.zeroGrad();
       lossG.backward();
@@ -161,14 +161,14 @@ export function ganWorkload(data: Data, seed: number): {
 // ---- timing ----------------------------------------------------------------------------------------------
 
 export interface StepRow {
+  /** also, on the CPU: peak_fraction, the achieved GFLOP/s over the measured FMA peak at the same thread count */
   [key: string]: string | number;
   name: string;
+  device: string;
   threads: number;
   ms_per_step: number;
   samples_per_s: number;
   gflop_per_step: number;
-  /** achieved GFLOP/s over the measured FMA peak at the same thread count */
-  peak_fraction: number;
 }
 
 export const STEP_WORKLOADS = ['vae-step', 'gan-step', 'm2-step'] as const;
@@ -187,15 +187,19 @@ const SIZES: Record<StepWorkload, { batch: number; samples: number; flop: number
   'm2-step': { batch: M2_BATCH, samples: 2 * M2_BATCH, flop: M2_STEP_FLOP, torchFlop: M2_STEP_TORCH_FLOP },
 };
 
-/** Times `steps` steps (after 10 of warm-up, as the PyTorch side) and reports the median. */
+/**
+ * Times `steps` steps (after 10 of warm-up, as the PyTorch side) on `device` and reports the median. Each step ends
+ * by reading its loss, so a GPU step's time includes all its work.
+ */
 export function benchStep(name: StepWorkload, dataDir: string | undefined, threads: number, steps: number,
-  peak = measuredPeak(threads)): StepRow {
+  device: Device = 'cpu', peak = device === 'cpu' ? measuredPeak(threads) : undefined): StepRow {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`bench ${name}: steps must be a positive integer, got ${steps}`);
   const previous = native.threads();
   native.setThreads(threads);
   const size = SIZES[name];
-  const data = loadData(dataDir, size.batch, 0);
-  const work = name === 'vae-step' ? vaeWorkload(data) : name === 'gan-step' ? ganWorkload(data, 0) : m2Workload(data, 0);
+  const data = loadData(dataDir, size.batch, 0, device);
+  const work = name === 'vae-step' ? vaeWorkload(data, device)
+    : name === 'gan-step' ? ganWorkload(data, 0, device) : m2Workload(data, 0, device);
   try {
     for (let i = 0; i < 10; i++) work.step();
     const times: number[] = [];
@@ -208,16 +212,17 @@ export function benchStep(name: StepWorkload, dataDir: string | undefined, threa
     const ms = median(times);
     const row: StepRow = {
       name,
+      device,
       threads,
       ms_per_step: ms,
       samples_per_s: (size.samples / ms) * 1e3,
       gflop_per_step: size.flop / 1e9,
-      peak_fraction: size.flop / (ms * 1e6) / peak,
     };
+    if (peak !== undefined) row.peak_fraction = size.flop / (ms * 1e6) / peak;
     if (size.torchFlop !== undefined) {
       // PyTorch's count of the same step over our time: the rate a framework computing it PyTorch's way would need
       row.torch_gflop_per_step = size.torchFlop / 1e9;
-      row.torch_flop_peak_fraction = size.torchFlop / (ms * 1e6) / peak;
+      if (peak !== undefined) row.torch_flop_peak_fraction = size.torchFlop / (ms * 1e6) / peak;
     }
     return row;
   } finally {
