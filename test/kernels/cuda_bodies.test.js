@@ -124,6 +124,8 @@ const mutants = [
     0, 'SG_LAUNCH(adam_kernel, batch.first_block[batch.count - 1]', 'optim'],
   ['uploads: a staging slot written again before its copy has run', 'memory.cu',
     'if (st.queued[slot]) SG_CUDA_TRY(cudaEventSynchronize(st.done[slot]));', 0, '', 'memory'],
+  ['release: a block freed without waiting for the device', 'memory.cu', 'SG_CUDA_TRY(cudaDeviceSynchronize());', 0, '',
+    'memory'],
   ['random: the Philox counter one ahead', 'random.cu', '(dist, n, seed, offset, p1,', 0, '(dist, n, seed, offset + 1, p1,',
     'random'],
 ].map(([name, file, find, nth, replace, family]) => ({ name, file, find, nth, replace, family }));

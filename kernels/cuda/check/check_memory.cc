@@ -1,7 +1,8 @@
 // Host checks of memory.cu's uploads through pinned staging, with the stream's copies deferred (host_cuda.h) as a
 // GPU's copy engine runs them: the caller reuses its buffer as soon as copy_from_host returns, and uploads of
 // every size (many pieces, more than the ring's slots) queue up before one synchronisation; every destination
-// must then hold what was uploaded to it. A staging slot written again before its copy has run fails this.
+// must then hold what was uploaded to it. A staging slot written again before its copy has run fails this, and so
+// does a release that frees a block while a queued copy still uses it.
 #include "harness.h"
 #include "host_cuda.h"
 
@@ -44,6 +45,13 @@ void check_memory() {
   gpu(sg::cuda::synchronize(0, stream), "synchronize");
   gpu(sg::cuda::release(0, block), "release");
   report("copy_to_host after copy_from_host on one stream", compare_bits(down, up));
+
+  // release while an upload into the block is still queued: the block must not be freed under it
+  std::vector<float> data = Rng(7).floats(1000);
+  gpu(sg::cuda::alloc(0, data.size() * sizeof(float), &block), "alloc");
+  gpu(sg::cuda::copy_from_host(0, stream, block, data.data(), data.size() * sizeof(float)), "copy_from_host");
+  gpu(sg::cuda::release(0, block), "release");
+  report("release waits for the queued work that uses the block", "");
   sg::host_cuda::set_deferred_copies(false);
 }
 

@@ -275,6 +275,7 @@ bool defer = false;
 std::deque<Copy> queue;
 uint64_t queued = 0;
 std::map<const char*, size_t> pinned;  // cudaMallocHost blocks: start -> bytes
+std::map<const char*, size_t> device_blocks;  // cudaMalloc blocks: start -> bytes
 
 bool is_pinned(const void* p) {
   const char* c = static_cast<const char*>(p);
@@ -328,23 +329,45 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
 
 cudaError_t cudaMalloc(void** ptr, size_t bytes) {
   *ptr = std::malloc(bytes ? bytes : 1);
-  return *ptr ? cudaSuccess : cudaErrorMemoryAllocation;
+  if (*ptr == nullptr) return cudaErrorMemoryAllocation;
+  device_blocks[static_cast<const char*>(*ptr)] = bytes;
+  return cudaSuccess;
 }
 
+// A real cudaFree happens to wait for the device; the entries must not count on it (a block freed under queued
+// work could be handed out again), so here a block that a queued copy still touches is an error.
 cudaError_t cudaFree(void* ptr) {
+  const char* start = static_cast<const char*>(ptr);
+  const auto block = device_blocks.find(start);
+  if (block != device_blocks.end()) {
+    const char* end = start + block->second;
+    for (auto c = queue.begin(); c != queue.end();) {
+      const char* d = static_cast<const char*>(c->dst);
+      const char* s = static_cast<const char*>(c->src);
+      if ((d < end && start < d + c->bytes) || (c->staged.empty() && s < end && start < s + c->bytes)) {
+        if (failure.empty()) failure = "cudaFree of a block that a queued copy still uses";
+        c = queue.erase(c);  // it would touch freed memory
+      } else {
+        ++c;
+      }
+    }
+    device_blocks.erase(block);
+  }
   std::free(ptr);
   return cudaSuccess;
 }
 
 cudaError_t cudaMallocHost(void** ptr, size_t bytes) {
-  if (cudaMalloc(ptr, bytes) != cudaSuccess) return cudaErrorMemoryAllocation;
+  *ptr = std::malloc(bytes ? bytes : 1);
+  if (*ptr == nullptr) return cudaErrorMemoryAllocation;
   pinned[static_cast<const char*>(*ptr)] = bytes;
   return cudaSuccess;
 }
 
 cudaError_t cudaFreeHost(void* ptr) {
   pinned.erase(static_cast<const char*>(ptr));
-  return cudaFree(ptr);
+  std::free(ptr);
+  return cudaSuccess;
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned) {
