@@ -8,7 +8,7 @@
 
 // kernel<<<blocks, threads, 0, stream>>>, spelled so that the host checker can run the same line.
 #if defined(SEMIGEN_CUDA_ON_HOST)
-#define SG_LAUNCH(kernel, blocks, threads, stream) SG_HOST_LAUNCH(kernel, blocks, threads)
+#define SG_LAUNCH(kernel, blocks, threads, stream) SG_HOST_LAUNCH(kernel, blocks, threads, stream)
 #else
 #define SG_LAUNCH(kernel, blocks, threads, stream) kernel<<<(blocks), (threads), 0, (stream)>>>
 #endif

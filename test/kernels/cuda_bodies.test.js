@@ -66,6 +66,8 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
   }
   has(/philox words equal the CPU's bit for bit/, 'the Philox stream');
   has(/^ok {3}copy_from_host: .* staging slots/, "memory.cu's staged uploads");
+  has(/^ok {3}release waits for the queued work/, 'release waiting for the device');
+  has(/^ok {3}the kernel table makes each stream's device current/, 'several devices from one thread');
   has(/philox known-answer vector/, 'the Philox known-answer vector');
   for (const a of ['full', 'row', 'col', 'scalar'])
     for (const b of ['full', 'row', 'col', 'scalar']) has(new RegExp(`binary \\w+ .* a ${a} b ${b} `), `binary ${a}/${b}`);
@@ -89,7 +91,8 @@ s('the checker compiles every .cu file that launches a kernel, and no launch byp
   const launching = readdirSync(cuda).filter((f) => f.endsWith('.cu') && read(f).includes('SG_LAUNCH('));
   const onHost = readdirSync(join(cuda, 'check/on_host')).map((f) => f.replace(/\.cc$/, '.cu'));
   assert.ok(launching.length >= 9, `only ${launching.length} .cu files launch kernels`);
-  assert.equal(onHost.sort(), [...launching, 'memory.cu'].sort(), 'check/on_host/: the launching files and memory.cu');
+  assert.equal(onHost.sort(), [...launching, 'device.cu', 'memory.cu', 'table.cu'].sort(),
+    'check/on_host/: every .cu file');
   for (const f of readdirSync(cuda).filter((g) => g.endsWith('.cu'))) {
     assert.not.match(read(f), /<<</, `${f} launches with <<< >>>, which the host checker cannot run`);
   }
@@ -126,6 +129,8 @@ const mutants = [
     'if (st.queued[slot]) SG_CUDA_TRY(cudaEventSynchronize(st.done[slot]));', 0, '', 'memory'],
   ['release: a block freed without waiting for the device', 'memory.cu', 'SG_CUDA_TRY(cudaDeviceSynchronize());', 0, '',
     'memory'],
+  ["kernel table: an entry run without making its stream's device current", 'table.cu',
+    'const sg_status status = sg::cuda::enter(s);', 0, 'const sg_status status = SG_OK;', 'devices'],
   ['random: the Philox counter one ahead', 'random.cu', '(dist, n, seed, offset, p1,', 0, '(dist, n, seed, offset + 1, p1,',
     'random'],
 ].map(([name, file, find, nth, replace, family]) => ({ name, file, find, nth, replace, family }));

@@ -1,8 +1,8 @@
 // Host checks of the CUDA SGEMM entry (gemm.cu): both tile shapes, all four transposes, float4 and scalar
 // loads, edge tiles, alpha/beta (beta 0 over a NaN C), bias and every activation, and the no-product path; each
 // C compared with the CPU GEMM, its gaps (columns n..ldc) checked untouched. The tile shape is the entry's
-// choice for the multiprocessors of the stream's device: 132 (device 0), 1 (device 1: always the large tiles)
-// or 2^30 (device 2: always the small ones).
+// choice for the multiprocessors of the stream's device (host_cuda.h): 132 (cuda:0), 1 (cuda:1: always the large
+// tiles) or 2^30 (cuda:2: always the small ones).
 #include "bodies/gemm.cuh"
 #include "harness.h"
 #include "host_cuda.h"
@@ -85,8 +85,6 @@ void run_case(const Case& c) {
 }  // namespace
 
 void check_gemm() {
-  sg::host_cuda::set_multiprocessors(1, 1);
-  sg::host_cuda::set_multiprocessors(2, 1 << 30);
   const size_t sizes[][3] = {{1, 1, 1},   {7, 9, 5},   {33, 65, 17},   {129, 130, 131}, {64, 64, 16},
                              {128, 128, 8}, {200, 70, 300}, {1, 300, 129}, {300, 1, 7}};
   const float scalars[][2] = {{1.f, 0.f}, {0.75f, -1.25f}, {-2.f, 0.f}, {0.5f, 0.5f}};

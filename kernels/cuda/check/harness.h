@@ -29,8 +29,12 @@ void report(const std::string& name, const std::string& failure);
 // Checks the status an entry returned, kept for the next report.
 void gpu(sg_status status, const char* entry);
 
-// A stream of `device` for the host-compiled entries: the device gemm asks for its multiprocessor count.
-inline sg_stream device_stream(int device) { return reinterpret_cast<sg_stream>(uintptr_t(device) + 1); }
+// The stream of host device `device` (device.cu's, compiled for the host), made current: an entry called directly
+// (not through the kernel table) launches into a stream of the current device.
+inline sg_stream device_stream(int device) {
+  sg::cuda::use_device(device);
+  return sg_cuda_stream(device);
+}
 
 int cases_run();
 int cases_failed();
@@ -83,5 +87,6 @@ void check_gemm();
 void check_batchnorm();
 void check_faults();
 void check_memory();
+void check_devices();
 
 }  // namespace sg::check

@@ -1,6 +1,6 @@
 // The host checker's CUDA (host_cuda.h): launches run block by block, each thread of a block a fiber that the
-// scheduler below resumes until it reaches a barrier; and the few runtime calls and sg::cuda functions of
-// device.cu that the compute files use. On x86-64 a fiber switch is a few instructions (fiber_switch below): the
+// scheduler below resumes until it reaches a barrier; and the runtime calls that kernels/cuda/*.cu make, over
+// kDevices host "devices". On x86-64 a fiber switch is a few instructions (fiber_switch below): the
 // checker makes millions of them, and ucontext's swapcontext costs a system call each (the signal mask).
 #include "host_cuda.h"
 
@@ -15,7 +15,15 @@
 #include <map>
 #include <vector>
 
-#include "cuda_internal.cuh"
+
+// An event marks a position on the stream; a stream knows only its device.
+struct CUevent_st {
+  uint64_t recorded = 0;  // the stream position it marks
+};
+
+struct CUstream_st {
+  int device;
+};
 
 namespace sg::host_cuda {
 
@@ -40,7 +48,9 @@ struct Fiber {
 
 Order run_order = Order::forward;
 unsigned grid_cap = 0;
-int sms[64];
+unsigned blocks_launched = 0;
+int current_device = 0;
+int sms[kDevices] = {132, 1, 1 << 30};  // an H100's; one (every product takes the large tiles); any
 uint64_t launch_count = 0;
 std::string failure;
 
@@ -196,11 +206,8 @@ Order order() { return run_order; }
 
 void set_grid_cap(unsigned blocks) { grid_cap = blocks; }
 
-void set_multiprocessors(int device, int count) {
-  if (device >= 0 && device < 64) sms[device] = count;
-}
-
 uint64_t launches() { return launch_count; }
+unsigned last_blocks() { return blocks_launched; }
 
 std::string take_failure() {
   std::string f;
@@ -227,14 +234,22 @@ float shfl_xor(unsigned mask, float value, int lane_mask) {
   return slots[partner];
 }
 
-void run_grid(const char* kernel, unsigned blocks, unsigned threads, void (*run)(void*), void* closure) {
+void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_t stream, void (*run)(void*),
+              void* closure) {
   ++launch_count;
+  if (stream != nullptr && stream->device != current_device) {
+    if (failure.empty())
+      failure = std::string(kernel) + ": launched into cuda:" + std::to_string(stream->device) + "'s stream while cuda:" +
+                std::to_string(current_device) + " is current";
+    return;
+  }
   if (blocks == 0 || threads == 0 || threads > 1024 || threads % kWarp != 0) {
     if (failure.empty()) failure = std::string(kernel) + ": launch of " + std::to_string(blocks) + " x " +
                                    std::to_string(threads) + " threads";
     return;
   }
   if (grid_cap != 0 && blocks > grid_cap) blocks = grid_cap;
+  blocks_launched = blocks;
   fibers.assign(threads, Fiber{});
   if (stacks.size() < size_t(threads) * kStackBytes) stacks.resize(size_t(threads) * kStackBytes);
   for (auto& e : exchange) e.assign(threads, 0.f);
@@ -256,9 +271,6 @@ void run_grid(const char* kernel, unsigned blocks, unsigned threads, void (*run)
 
 using sg::host_cuda::failure;
 
-struct CUevent_st {
-  uint64_t recorded = 0;  // the stream position it marks
-};
 
 namespace sg::host_cuda {
 namespace {
@@ -305,7 +317,10 @@ void set_deferred_copies(bool on) {
 
 using namespace sg::host_cuda;
 
-cudaError_t cudaGetLastError() { return failure.empty() ? cudaSuccess : cudaErrorLaunchFailure; }
+cudaError_t cudaGetLastError() {
+  if (failure.empty()) return cudaSuccess;
+  return failure.find("is current") != std::string::npos ? cudaErrorInvalidResourceHandle : cudaErrorLaunchFailure;
+}
 
 cudaError_t cudaStreamSynchronize(cudaStream_t) {
   run_queue(queued);
@@ -391,37 +406,57 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event) {
 }
 
 cudaError_t cudaGetDevice(int* device) {
-  *device = 0;
+  *device = current_device;
+  return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device) {
+  if (device < 0 || device >= kDevices) return cudaErrorInvalidDevice;
+  current_device = device;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceCount(int* count) {
+  *count = kDevices;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device < 0 || device >= kDevices) return cudaErrorInvalidDevice;
+  std::snprintf(prop->name, sizeof prop->name, "host checker GPU %d", device);
+  prop->totalGlobalMem = size_t(1) << 30;
+  prop->major = 9;
+  prop->minor = 0;
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned) {
+  *stream = new CUstream_st{current_device};
   return cudaSuccess;
 }
 
 cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int device) {
-  if (attribute != cudaDevAttrMultiProcessorCount || device < 0 || device >= 64) return cudaErrorInvalidValue;
-  *value = sg::host_cuda::sms[device] ? sg::host_cuda::sms[device] : 132;
+  if (attribute != cudaDevAttrMultiProcessorCount || device < 0 || device >= kDevices) return cudaErrorInvalidValue;
+  *value = sg::host_cuda::sms[device];
   return cudaSuccess;
 }
 
 const char* cudaGetErrorString(cudaError_t error) {
-  return error == cudaSuccess ? "no error" : error == cudaErrorLaunchFailure ? "unspecified launch failure" : "error";
+  switch (error) {
+    case cudaSuccess: return "no error";
+    case cudaErrorLaunchFailure: return "unspecified launch failure";
+    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    default: return "error";
+  }
 }
+
 const char* cudaGetErrorName(cudaError_t error) {
-  return error == cudaSuccess ? "cudaSuccess" : error == cudaErrorLaunchFailure ? "cudaErrorLaunchFailure" : "cudaError";
+  switch (error) {
+    case cudaSuccess: return "cudaSuccess";
+    case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
+    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    default: return "cudaError";
+  }
 }
-
-// ---- the sg::cuda functions of device.cu that the compute files call ----
-namespace sg::cuda {
-
-// A failed launch stays in `failure` for the checker to report with its case.
-sg_status record_error(cudaError_t error, const char* what) {
-  if (sg::host_cuda::failure.empty()) sg::host_cuda::failure = std::string(what) + ": " + cudaGetErrorString(error);
-  return error == cudaErrorInvalidValue ? SG_ERR_ARGUMENT : SG_ERR_DEVICE;
-}
-
-// The checker's streams name their device: nullptr is the current device (0), stream k + 1 device k.
-int stream_device(sg_stream s) { return s == nullptr ? -1 : int(reinterpret_cast<uintptr_t>(s)) - 1; }
-
-sg_status enter(sg_stream) { return SG_OK; }
-sg_status use_device(int) { return SG_OK; }
-bool sync_launches() { return false; }
-
-}  // namespace sg::cuda

@@ -13,8 +13,9 @@
 // (cudaGetLastError), as compute-sanitizer's synccheck would report them.
 //
 // __shared__ variables are static: one copy that every block of a launch reuses, blocks running one at a time.
-// Kernel parameters are copied once per launch. There is one stream: a launch completes before it returns, and so
-// does a copy unless deferred copies are on (set_deferred_copies), which the checks of memory.cu's staging use.
+// Kernel parameters are copied once per launch. Streams only name their device: a launch completes before it
+// returns, and so does a copy unless deferred copies are on (set_deferred_copies), which the checks of memory.cu's
+// staging use. device.cu is compiled with the rest, so errors, streams and the current device are its own.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +39,17 @@ enum cudaError_t {
   cudaErrorInvalidValue = 1,
   cudaErrorMemoryAllocation = 2,
   cudaErrorInvalidConfiguration = 9,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorNoKernelImageForDevice = 209,
+  cudaErrorInvalidResourceHandle = 400,
+  cudaErrorIllegalAddress = 700,
+  cudaErrorLaunchTimeout = 702,
+  cudaErrorAssert = 710,
+  cudaErrorHardwareStackError = 714,
+  cudaErrorIllegalInstruction = 715,
+  cudaErrorMisalignedAddress = 716,
+  cudaErrorInvalidAddressSpace = 717,
+  cudaErrorInvalidPc = 718,
   cudaErrorLaunchFailure = 719,
 };
 enum cudaMemcpyKind {
@@ -52,6 +64,15 @@ using cudaStream_t = CUstream_st*;
 struct CUevent_st;
 using cudaEvent_t = CUevent_st*;
 constexpr unsigned cudaEventDisableTiming = 2;
+constexpr unsigned cudaStreamNonBlocking = 1;
+struct cudaDeviceProp {
+  char name[256];
+  size_t totalGlobalMem;
+  int major, minor;
+};
+struct cudaFuncAttributes {
+  int binaryVersion, ptxVersion;
+};
 
 namespace sg::host_cuda {
 
@@ -69,8 +90,14 @@ enum class Order { forward, reverse };
 void set_order(Order order);
 Order order();
 
-// Streaming multiprocessors the runtime reports for `device` (132, an H100, unless set).
-void set_multiprocessors(int device, int count);
+// The host's GPUs: kDevices of them, alike but for their multiprocessors: 132 (cuda:0, an H100's), 1 (cuda:1,
+// where every GEMM takes the large tiles) and 2^30 (cuda:2, always the small ones). A stream belongs
+// to the device current when it was created; a launch into it while another device is current fails, as on a GPU
+// (cudaErrorInvalidResourceHandle).
+constexpr int kDevices = 3;
+
+// The blocks of the last launch.
+unsigned last_blocks();
 
 // Caps the blocks of every launch at `blocks` (0: no cap), as a grid-stride launcher caps its grid at
 // body::kMaxBlocks: only for entries whose kernels loop over a grid of any size.
@@ -90,25 +117,28 @@ void syncthreads();
 void syncwarp(unsigned mask);
 float shfl_xor(unsigned mask, float value, int lane_mask);
 
-// Runs run(closure) as every thread of a blocks x threads launch.
-void run_grid(const char* kernel, unsigned blocks, unsigned threads, void (*run)(void*), void* closure);
+// Runs run(closure) as every thread of a blocks x threads launch into `stream`.
+void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_t stream, void (*run)(void*),
+              void* closure);
 
 template <class... Params>
 struct Launch {
   void (*kernel)(Params...);
   const char* name;
   unsigned blocks, threads;
+  cudaStream_t stream;
   template <class... Args>
   void operator()(Args&&... args) const {
     const std::tuple<std::decay_t<Params>...> params(std::forward<Args>(args)...);  // converted as a launch converts
     auto call = [&] { std::apply(kernel, params); };
-    run_grid(name, blocks, threads, [](void* c) { (*static_cast<decltype(call)*>(c))(); }, &call);
+    run_grid(name, blocks, threads, stream, [](void* c) { (*static_cast<decltype(call)*>(c))(); }, &call);
   }
 };
 
 template <class... Params>
-Launch<Params...> launch(void (*kernel)(Params...), const char* name, unsigned blocks, unsigned threads) {
-  return Launch<Params...>{kernel, name, blocks, threads};
+Launch<Params...> launch(void (*kernel)(Params...), const char* name, unsigned blocks, unsigned threads,
+                         cudaStream_t stream) {
+  return Launch<Params...>{kernel, name, blocks, threads, stream};
 }
 
 }  // namespace sg::host_cuda
@@ -122,12 +152,23 @@ Launch<Params...> launch(void (*kernel)(Params...), const char* name, unsigned b
 #define __shfl_xor_sync(mask, value, lane_mask) ::sg::host_cuda::shfl_xor((mask), (value), (lane_mask))
 
 // The launch syntax of launch.cuh's SG_LAUNCH.
-#define SG_HOST_LAUNCH(kernel, blocks, threads) ::sg::host_cuda::launch(kernel, #kernel, (blocks), (threads))
+#define SG_HOST_LAUNCH(kernel, blocks, threads, stream) \
+  ::sg::host_cuda::launch(kernel, #kernel, (blocks), (threads), (stream))
 
 cudaError_t cudaGetLastError();
 cudaError_t cudaStreamSynchronize(cudaStream_t stream);
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream);
 cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaSetDevice(int device);
+cudaError_t cudaGetDeviceCount(int* count);
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags);
+template <class Kernel>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attributes, Kernel) {
+  attributes->binaryVersion = 90;
+  attributes->ptxVersion = 0;
+  return cudaSuccess;
+}
 cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int device);
 cudaError_t cudaMalloc(void** ptr, size_t bytes);
 cudaError_t cudaFree(void* ptr);

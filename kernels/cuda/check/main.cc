@@ -27,7 +27,7 @@ const Family kFamilies[] = {
     {"elementwise", check_elementwise}, {"reduce", check_reductions}, {"softmax", check_softmaxes},
     {"losses", check_row_losses},       {"random", check_random},     {"optim", check_optim},
     {"gemm", check_gemm},               {"batchnorm", check_batchnorm}, {"faults", check_faults},
-    {"memory", check_memory},
+    {"memory", check_memory},           {"devices", check_devices},
 };
 
 }  // namespace

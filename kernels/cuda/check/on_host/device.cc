@@ -1,0 +1,2 @@
+// device.cu compiled for the host checker (host_cuda.h).
+#include "device.cu"

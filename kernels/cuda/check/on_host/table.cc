@@ -1,0 +1,2 @@
+// table.cu compiled for the host checker (host_cuda.h).
+#include "table.cu"
