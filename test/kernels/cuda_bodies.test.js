@@ -83,6 +83,7 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
   // faults.h: a lost context named as such, with the restart and SEMIGEN_CUDA_SYNC advice
   for (const c of ['fault classification', 'fault text sticky', 'fault text sticky, reported later',
     'fault text sticky, synchronised', 'fault text not sticky']) has(new RegExp(`^ok {3}${c}$`), c);
+  has(/^ok {3}a faulting kernel: the context lost at the next synchronisation/, 'a fault met through the kernel table');
 });
 
 s('the checker compiles every .cu file that launches a kernel, and no launch bypasses SG_LAUNCH', () => {
@@ -129,6 +130,8 @@ const mutants = [
     'if (st.queued[slot]) SG_CUDA_TRY(cudaEventSynchronize(st.done[slot]));', 0, '', 'memory'],
   ['release: a block freed without waiting for the device', 'memory.cu', 'SG_CUDA_TRY(cudaDeviceSynchronize());', 0, '',
     'memory'],
+  ['device.cu: a sticky fault recorded as an ordinary error', 'device.cu', 'const bool sticky = is_sticky_fault(int(error));',
+    0, 'const bool sticky = false;', 'faults'],
   ["kernel table: an entry run without making its stream's device current", 'table.cu',
     'const sg_status status = sg::cuda::enter(s);', 0, 'const sg_status status = SG_OK;', 'devices'],
   ['random: the Philox counter one ahead', 'random.cu', '(dist, n, seed, offset, p1,', 0, '(dist, n, seed, offset + 1, p1,',

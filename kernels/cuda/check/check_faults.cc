@@ -1,8 +1,10 @@
-// Host checks of faults.h: which CUDA error codes count as a lost context, and the error text of each kind.
+// Host checks of faults.h: which CUDA error codes count as a lost context, and the error text of each kind; and,
+// through device.cu and the kernel table compiled for the host, a fault in a kernel as the caller meets it.
 #include <string>
 
 #include "faults.h"
 #include "harness.h"
+#include "host_cuda.h"
 
 namespace sg::check {
 
@@ -44,6 +46,28 @@ void check_faults() {
   const std::string synced = text_of("softmax_xent", 700, "softmax_xent", true);
   report("fault text sticky, synchronised",
          has(synced, "must restart") && !has(synced, "SEMIGEN_CUDA_SYNC") ? "" : "got: " + synced);
+
+  // a kernel faults: its launch returns, the next synchronisation reports the lost context, and so does every
+  // later call, each naming the first op that reported it
+  const sg_kernels& table = *sg_cuda_kernels();
+  const sg_stream stream = sg_cuda_stream(0);
+  std::vector<float> out(64);
+  sg::host_cuda::inject_fault();
+  const sg_status launched = table.fill(stream, out.size(), 1.f, out.data());
+  const sg_status synced_status = table.synchronize(0, stream);
+  const std::string at_sync = sg_cuda_last_error();
+  const sg_status after = table.fill(stream, out.size(), 1.f, out.data());
+  const std::string later_text = sg_cuda_last_error();
+  sg::host_cuda::clear_fault();
+  sg::host_cuda::take_failure();
+  std::string failure;
+  if (launched != SG_OK) failure = "the faulting launch itself failed; ";
+  if (synced_status != SG_ERR_DEVICE || !has(at_sync, "illegal memory access") || !has(at_sync, "must restart"))
+    failure += "synchronize: " + at_sync + "; ";
+  if (after != SG_ERR_DEVICE || !has(later_text, "fill: ") || !has(later_text, "must restart") ||
+      !has(later_text, "first reported by "))
+    failure += "the next call: " + later_text;
+  report("a faulting kernel: the context lost at the next synchronisation, and for every later call", failure);
 }
 
 }  // namespace sg::check

@@ -50,6 +50,9 @@ Order run_order = Order::forward;
 unsigned grid_cap = 0;
 unsigned blocks_launched = 0;
 int current_device = 0;
+bool fault_armed = false;    // the next launch faults
+bool fault_pending = false;  // a launch faulted; the next synchronisation reports it
+bool fault_sticky = false;   // reported: every call fails
 int sms[kDevices] = {132, 1, 1 << 30};  // an H100's; one (every product takes the large tiles); any
 uint64_t launch_count = 0;
 std::string failure;
@@ -207,6 +210,8 @@ Order order() { return run_order; }
 void set_grid_cap(unsigned blocks) { grid_cap = blocks; }
 
 uint64_t launches() { return launch_count; }
+void inject_fault() { fault_armed = true; }
+void clear_fault() { fault_armed = fault_pending = fault_sticky = false; }
 unsigned last_blocks() { return blocks_launched; }
 
 std::string take_failure() {
@@ -237,6 +242,11 @@ float shfl_xor(unsigned mask, float value, int lane_mask) {
 void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_t stream, void (*run)(void*),
               void* closure) {
   ++launch_count;
+  if (fault_armed || fault_sticky) {  // the kernel faults (or the context is gone): nothing runs
+    fault_pending = fault_pending || fault_armed;
+    fault_armed = false;
+    return;
+  }
   if (stream != nullptr && stream->device != current_device) {
     if (failure.empty())
       failure = std::string(kernel) + ": launched into cuda:" + std::to_string(stream->device) + "'s stream while cuda:" +
@@ -318,11 +328,13 @@ void set_deferred_copies(bool on) {
 using namespace sg::host_cuda;
 
 cudaError_t cudaGetLastError() {
+  if (fault_sticky) return cudaErrorIllegalAddress;
   if (failure.empty()) return cudaSuccess;
   return failure.find("is current") != std::string::npos ? cudaErrorInvalidResourceHandle : cudaErrorLaunchFailure;
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t) {
+  if (fault_pending) fault_sticky = true, fault_pending = false;
   run_queue(queued);
   return cudaGetLastError();
 }
@@ -330,6 +342,7 @@ cudaError_t cudaStreamSynchronize(cudaStream_t) {
 cudaError_t cudaDeviceSynchronize() { return cudaStreamSynchronize(nullptr); }
 
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
+  if (fault_sticky) return cudaErrorIllegalAddress;
   if (bytes != 0 && (dst == nullptr || src == nullptr)) return cudaErrorInvalidValue;
   if (bytes == 0) return cudaSuccess;
   if (!defer) {
@@ -447,6 +460,7 @@ const char* cudaGetErrorString(cudaError_t error) {
     case cudaErrorLaunchFailure: return "unspecified launch failure";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
     case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
     default: return "error";
   }
 }
@@ -457,6 +471,7 @@ const char* cudaGetErrorName(cudaError_t error) {
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
     case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    case cudaErrorIllegalAddress: return "cudaErrorIllegalAddress";
     default: return "cudaError";
   }
 }

@@ -99,6 +99,12 @@ constexpr int kDevices = 3;
 // The blocks of the last launch.
 unsigned last_blocks();
 
+// A fault in the next kernel launched, as an illegal address is: the launch itself returns, the stream's next
+// synchronisation reports cudaErrorIllegalAddress, and from then on every call does (a sticky fault), until
+// clear_fault() (which no GPU offers: the checker's own process goes on).
+void inject_fault();
+void clear_fault();
+
 // Caps the blocks of every launch at `blocks` (0: no cap), as a grid-stride launcher caps its grid at
 // body::kMaxBlocks: only for entries whose kernels loop over a grid of any size.
 void set_grid_cap(unsigned blocks);
