@@ -37,7 +37,7 @@ if (device === 'cpu') requireOptimisedBlas(python);
 
 /** One run of torch_steps.py: step_ms of each workload it prints (it times all three). */
 function torchSteps(): Map<string, number> {
-  const args = [script, String(torchThreads), String(steps), ...(device === 'cpu' ? [] : [device.replace(/^cuda:\d+$/, 'cuda')])];
+  const args = [script, String(torchThreads), String(steps), ...(device === 'cpu' ? [] : [device])];  // torch takes cuda:N
   const run = spawnSync(python, args, { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${python} ${script} ${torchThreads} failed: ${run.stderr || run.error?.message}`);
   const out = new Map<string, number>();

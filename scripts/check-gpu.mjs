@@ -99,8 +99,10 @@ function sanitizers(device) {
     const r = run(tool, ['--tool', name, '--error-exitcode', '3', '--print-limit', '10', process.execPath, 'test/run.js',
       ...files], { SEMIGEN_TEST_DEVICES: device }, seconds);
     const summary = r.stdout.split('\n').filter((l) => /ERROR SUMMARY|RACECHECK SUMMARY|passed, \d+ failed/.test(l));
+    const counts = /(\d+) passed, (\d+) failed/.exec(summary.find((l) => /passed, \d+ failed/.test(l)) ?? '');
+    // clean: the tool found nothing and the tests ran on the GPU and passed
     result[name] = { status: r.status, timedOut: r.timedOut, seconds: r.seconds, summary, tail: r.status === 0 ? [] : r.tail,
-      clean: r.status === 0 };
+      clean: r.status === 0 && counts !== null && Number(counts[1]) > 0 && counts[2] === '0' };
   }
   return result;
 }
@@ -166,19 +168,40 @@ function timeGemm(native, device, ta, tb, m, n, k, reps, runs = 7) {
   }
 }
 
-/** The GPU's FP32 FMA peak from its multiprocessors (PyTorch) and maximum SM clock (nvidia-smi), or why not. */
-function fp32Peak() {
+/** FP32 lanes per multiprocessor by compute capability: 64 on 6.0, 7.x and 8.0 (P100, V100, T4, A100), else 128. */
+function fp32Lanes(major, minor) {
+  return (major === 6 && minor === 0) || major === 7 || (major === 8 && minor === 0) ? 64 : 128;
+}
+
+/**
+ * The FP32 FMA peak of `device` (cuda:N) from its multiprocessors and compute capability (PyTorch, whose device
+ * numbering is CUDA's, as ours) and its maximum SM clock (nvidia-smi, asked by PCI bus id, as its own numbering
+ * may differ), or why it could not be had.
+ */
+function fp32Peak(device) {
+  const index = Number(device.split(':')[1] ?? 0);
   const python = process.env.SEMIGEN_PYTHON ?? 'python3';
-  const sms = run(python, ['-c', 'import torch; print(torch.cuda.get_device_properties(0).multi_processor_count)'], {}, 60);
-  const clock = run('nvidia-smi', ['--query-gpu=clocks.max.sm', '--format=csv,noheader,nounits', '-i', '0'], {}, 30);
-  const count = Number(sms.stdout.trim()), mhz = Number(clock.stdout.trim().split('\n')[0]);
-  if (!(count > 0) || !(mhz > 0)) return { reason: `multiprocessors: ${sms.tail.join(' ')}; clock: ${clock.tail.join(' ')}` };
-  // 128 FP32 lanes per multiprocessor (compute capability 7.x to 9.x), 2 FLOP per FMA
-  return { multiprocessors: count, max_sm_mhz: mhz, tflops: (count * 128 * 2 * mhz * 1e6) / 1e12 };
+  const props = run(python, ['-c', `import torch; p = torch.cuda.get_device_properties(${index}); ` +
+    `print(p.multi_processor_count, p.major, p.minor, torch.cuda.get_device_name(${index})); ` +
+    `print(getattr(p, 'pci_bus_id', ''), getattr(p, 'pci_device_id', ''), getattr(p, 'pci_domain_id', ''))`], {}, 60);
+  const [first = '', second = ''] = props.stdout.trim().split('\n');
+  const [count, major, minor] = first.split(' ').map(Number);
+  const [bus, dev, domain] = second.split(' ').map(Number);
+  const busId = Number.isInteger(bus) && Number.isInteger(dev) && Number.isInteger(domain)
+    ? `${domain.toString(16).padStart(8, '0')}:${bus.toString(16).padStart(2, '0')}:${dev.toString(16).padStart(2, '0')}.0`
+    : String(index);
+  const clock = run('nvidia-smi', ['--query-gpu=clocks.max.sm', '--format=csv,noheader,nounits', '-i', busId], {}, 30);
+  const mhz = Number(clock.stdout.trim().split('\n')[0]);
+  if (!(count > 0) || !(major > 0) || !(mhz > 0)) {
+    return { reason: `PyTorch: ${props.tail.join(' ')}; nvidia-smi -i ${busId}: ${clock.tail.join(' ')}` };
+  }
+  const lanes = fp32Lanes(major, minor);
+  return { multiprocessors: count, capability: `${major}.${minor}`, fp32_lanes: lanes, max_sm_mhz: mhz,
+    tflops: (count * lanes * 2 * mhz * 1e6) / 1e12 };
 }
 
 function sgemm(native, device) {
-  const peak = fp32Peak();
+  const peak = fp32Peak(device);
   const square = timeGemm(native, device, false, false, 4096, 4096, 4096, 3);
   const training = [[false, true, 100, 500, 784], [false, false, 100, 784, 500], [true, false, 784, 500, 100],
     [false, true, 128, 250, 1000], [false, true, 128, 512, 784]].map(([ta, tb, m, n, k]) =>
@@ -234,4 +257,6 @@ console.log(`check:gpu: ${gpu.name}: tests ${testsOk ? 'passed' : 'FAILED'}, san
   `SGEMM 4096 ${gemm.square ? `${gemm.square.tflops.toFixed(2)} TFLOP/s` : 'failed'}` +
   `${gemm.peak_fraction ? ` (${(100 * gemm.peak_fraction).toFixed(0)}% of FP32 peak)` : ''}, ` +
   `steps vs PyTorch: ${ratios || 'not measured'}; report: ${out}`);
-process.exit(testsOk && training.agree && sanOk ? 0 : 1);
+const gemmOk = gemm.square?.correct === true && (gemm.training ?? []).every((t) => t.correct);
+const torchOk = torch.status === 0 && (torch.rows ?? []).length === 3;
+process.exit(testsOk && sanOk && training.agree && gemmOk && torchOk ? 0 : 1);

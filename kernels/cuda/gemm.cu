@@ -66,8 +66,10 @@ __global__ void gemm_add_slices_kernel(const GemmArgs g, size_t slices) {
 }
 
 // Split-K's workspace: one grow-only block per device, used by one GEMM at a time (the caller holds
-// workspace_mutex through its launches; a device's work is on its one stream). Before the block grows the
-// device finishes the kernels that may still use it. Null when it cannot grow: the GEMM then runs unsplit.
+// workspace_mutex through its launches), and only on the device's own stream (sg_cuda_stream: native/ runs all of
+// a device's work there), so one GEMM's kernels finish before the next one's start. A GEMM on the NULL stream is
+// not split: it would run beside the non-blocking device stream. Before the block grows the device finishes the
+// kernels that may still use it. Null when it cannot grow: the GEMM then runs unsplit.
 std::mutex workspace_mutex;
 
 float* workspace(int device, size_t floats) {
@@ -102,11 +104,11 @@ sg_status launch_shape(GemmArgs g, sg_stream s, int multiprocessors) {
   const size_t slices = body::ceil_div(g.k, g.slice_k);
   std::unique_lock<std::mutex> lock(workspace_mutex, std::defer_lock);
   size_t floats;
-  if (slices > 1 && !__builtin_mul_overflow(slices, g.m * g.n, &floats)) {
+  if (slices > 1 && s != nullptr && !__builtin_mul_overflow(slices, g.m * g.n, &floats)) {
     lock.lock();
     g.partial = workspace(stream_device(s), floats);
-    if (g.partial == nullptr) g.slice_k = g.k;
   }
+  if (g.partial == nullptr) g.slice_k = g.k;  // unsplit
   const size_t blocks = g.partial ? tiles * slices : tiles;
   SG_LAUNCH(gemm_kernel<S>, unsigned(blocks), S::kThreads, stream)(g, tiles_m, tiles_n);
   sg_status status = launched(stream, "gemm");

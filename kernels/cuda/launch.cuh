@@ -1,5 +1,6 @@
-// Device-side glue of the CUDA kernels (nvcc only): the Thread of the calling thread, team reductions
-// with warp shuffles (in the order the host checker emulates), and the launch check every entry ends with.
+// Device-side glue of the CUDA kernels: the Thread of the calling thread, team reductions with warp shuffles,
+// SG_LAUNCH, and the launch check every entry ends with. nvcc compiles it, and so does the host checker
+// (SEMIGEN_CUDA_ON_HOST, check/host_cuda.h).
 #pragma once
 
 #include "bodies/common.cuh"

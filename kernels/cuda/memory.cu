@@ -94,7 +94,11 @@ sg_status copy_from_host(int device, sg_stream s, void* dst, const void* src, si
     char* pinned = st.pinned + slot * kSlotBytes;
     std::memcpy(pinned, static_cast<const char*>(src) + at, piece);
     SG_CUDA_TRY(cudaMemcpyAsync(static_cast<char*>(dst) + at, pinned, piece, cudaMemcpyHostToDevice, to_stream(s)));
-    SG_CUDA_TRY(cudaEventRecord(st.done[slot], to_stream(s)));
+    const cudaError_t recorded = cudaEventRecord(st.done[slot], to_stream(s));
+    if (recorded != cudaSuccess) {  // no event behind the copy: wait for it here, so the slot is free
+      cudaStreamSynchronize(to_stream(s));
+      return record_error(recorded, "cudaEventRecord(st.done[slot], to_stream(s))");
+    }
     st.queued[slot] = true;
   }
   return SG_OK;

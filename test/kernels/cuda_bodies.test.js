@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -118,6 +118,9 @@ const mutants = [
   ['block reductions: no barrier before the scratch is written again', 'launch.cuh', '__syncthreads();', 1, '', 'reduce'],
   ['gemm: the tile grid taken as tiles_m x tiles_m', 'gemm.cu', 'gemm_tile_of_block(blockIdx.x - slice * tiles, tiles_m, tiles_n,',
     0, 'gemm_tile_of_block(blockIdx.x - slice * tiles, tiles_m, tiles_m,', 'gemm'],
+  ['gemm: float4 stores of C write each run of 4 columns out of order', 'bodies/gemm.cuh',
+    'gemm_finish(g, acc[i][4 * run + j], v + j, col + j)', 0, 'gemm_finish(g, acc[i][4 * run + (j ^ 1)], v + j, col + j)',
+    'gemm'],
   ['gemm split-K: the slices added from the second on', 'bodies/gemm.cuh', 'float acc = g.partial[i];', 0,
     'float acc = 0.f;', 'gemm'],
   ['gemm split-K: each slice multiplied from k = 0', 'gemm.cu', 'const size_t k0 = slice * g.slice_k,', 0,
@@ -156,12 +159,25 @@ function runChild(command, args) {
   });
 }
 
-/** Builds the checker from a copy of kernels/cuda/ with `m` applied and runs its families: what it printed. */
+/** Every file `file` includes with #include "...", directly or not: found beside the includer, then in `searched`. */
+function includes(file, searched, seen = new Set()) {
+  for (const [, name] of readFileSync(file, 'utf8').matchAll(/^\s*#include "([^"]+)"/gm)) {
+    const found = [dirname(file), ...searched].map((d) => resolve(d, name)).find((f) => existsSync(f));
+    if (found && !seen.has(found)) {
+      seen.add(found);
+      includes(found, searched, seen);
+    }
+  }
+  return seen;
+}
+
+/** Builds the checker from a copy of kernels/ with `m` applied and runs its family: what it printed. */
 async function runMutant(desc, m) {
   const dir = mkdtempSync(join(tmpdir(), 'semigen-mutant-'));
   try {
-    cpSync(desc.source, join(dir, 'cuda'), { recursive: true });
-    const path = join(dir, 'cuda', m.file);
+    cpSync(dirname(desc.source), dir, { recursive: true });  // kernels/: check files reach ../../cpu
+    const cuda = join(dir, basename(desc.source));
+    const path = join(cuda, m.file);
     const text = readFileSync(path, 'utf8');
     let at = -1;
     for (let i = 0; i <= m.nth; i += 1) {
@@ -169,18 +185,23 @@ async function runMutant(desc, m) {
       if (at < 0) return { error: `${m.file} has no occurrence ${m.nth} of "${m.find}"` };
     }
     writeFileSync(path, text.slice(0, at) + m.replace + text.slice(at + m.find.length));
-    // the compute files to compile again: the edited one, or all of them for a header
-    const computeFiles = readdirSync(join(root, 'kernels/cuda/check/on_host')).map((f) => f.replace(/\.cc$/, ''));
-    const stems = m.file.endsWith('.cu') ? [m.file.replace(/\.cu$/, '')] : computeFiles;
-    const includes = desc.includes.map((i) => (i.endsWith('/kernels/cuda') ? `-I${join(dir, 'cuda')}` : i));
-    const compiled = await Promise.all(stems.map((stem) => runChild(desc.compile[0], [...desc.compile.slice(1),
-      ...includes, '-c', '-x', 'c++', join(dir, 'cuda', `${stem}.cu`), '-o', join(dir, `${stem}.o`)])));
+    // the objects to build again: those whose sources include the edited file, directly or not
+    const sourceOf = (object) => {
+      const name = basename(object).replace(/\.o$/, '');
+      return object.includes('/on_host/') ? join(cuda, 'check', 'on_host', name) : join(cuda, 'check', name);
+    };
+    const searched = [cuda, ...desc.includes.filter((i) => !i.endsWith('/kernels/cuda')).map((i) => i.slice(2))];
+    const rebuilt = desc.objects.filter((o) => includes(sourceOf(o), searched).has(path));
+    if (rebuilt.length === 0) return { error: `no object is built from ${m.file}` };
+    const flags = desc.includes.map((i) => (i.endsWith('/kernels/cuda') ? `-I${cuda}` : i));
+    const objects = desc.objects.map((o) => (rebuilt.includes(o) ? join(dir, `${basename(o)}`) : o));
+    const compiled = [];
+    for (let i = 0; i < rebuilt.length; i += 2) {  // two compilers at a time
+      compiled.push(...await Promise.all(rebuilt.slice(i, i + 2).map((o) => runChild(desc.compile[0], [...desc.compile.slice(1),
+        ...flags, '-c', sourceOf(o), '-o', join(dir, basename(o))]))));
+    }
     const failed = compiled.find((c) => c.status !== 0);
     if (failed) return { error: `compiling the mutant failed: ${failed.output.slice(0, 2000)}` };
-    const objects = desc.objects.map((o) => {
-      const stem = basename(o).replace(/\.cc\.o$/, '');
-      return o.includes('/on_host/') && stems.includes(stem) ? join(dir, `${stem}.o`) : o;
-    });
     const checker = join(dir, 'checker');
     const linked = await runChild(desc.compile[0], [...objects, ...desc.link, '-o', checker]);
     if (linked.status !== 0) return { error: `linking the mutant failed: ${linked.output.slice(0, 2000)}` };
@@ -197,6 +218,12 @@ s('the checker fails the kernels built with each deliberate mistake (a barrier r
   if (desc === null) {
     console.log('  (checker built by node-gyp: the mutants need the CMake build description, not run)');
     return;
+  }
+  // each family the mutants use passes on its own in the unmutated checker, so a mutant's failures are its own
+  for (const family of new Set(mutants.map((m) => m.family))) {
+    const { status, lines } = run([family]);
+    const m = /^cuda bodies: (\d+) cases, 0 failed/.exec(lines.at(-1) ?? '');
+    assert.ok(status === 0 && m && Number(m[1]) > 0, `the unmutated checker's ${family} family: ${lines.slice(-3).join(' | ')}`);
   }
   const missed = [];
   let next = 0;

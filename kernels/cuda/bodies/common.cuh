@@ -2,8 +2,8 @@
 // C++ compiler, so the host checker in kernels/cuda/check/ runs the very same bodies), the Thread a
 // body runs as, bit casts, NaN-propagating max/min, and aligned 4-float loads and stores.
 //
-// Bodies hold everything a thread does; the __global__ kernels in kernels/cuda/*.cu only build a
-// Thread from blockIdx/threadIdx and add what has no host meaning (shuffles, __syncthreads).
+// Bodies hold everything a thread does; the __global__ kernels in kernels/cuda/*.cu build a Thread from
+// blockIdx/threadIdx and add the barriers and shuffles, which the host checker emulates (check/host_cuda.h).
 #pragma once
 
 #include <cstddef>

@@ -9,12 +9,12 @@
 #include <xmmintrin.h>
 #endif
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <map>
 #include <vector>
-
 
 // An event marks a position on the stream; a stream knows only its device.
 struct CUevent_st {
@@ -24,6 +24,9 @@ struct CUevent_st {
 struct CUstream_st {
   int device;
 };
+
+// The linker's bounds of the __shared__ variables (host_cuda.h puts them in section sg_shared).
+extern "C" char __start_sg_shared[], __stop_sg_shared[];
 
 namespace sg::host_cuda {
 
@@ -44,6 +47,7 @@ struct Fiber {
 #endif
   State state;
   unsigned shuffles;  // shuffles so far: their parity picks the exchange buffer
+  bool at_shuffle;    // at a warp barrier: a shuffle's (else a __syncwarp's)
 };
 
 Order run_order = Order::forward;
@@ -55,7 +59,46 @@ bool fault_pending = false;  // a launch faulted; the next synchronisation repor
 bool fault_sticky = false;   // reported: every call fails
 int sms[kDevices] = {132, 1, 1 << 30};  // an H100's; one (every product takes the large tiles); any
 uint64_t launch_count = 0;
-std::string failure;
+std::string failure;           // what the emulation found wrong, kept for the checker's next report
+cudaError_t failure_code = cudaSuccess;
+
+void fail(cudaError_t code, const std::string& what) {
+  if (!failure.empty()) return;
+  failure = what;
+  failure_code = code;
+}
+
+// The stream's queued copies (deferred copies only), each with its position.
+struct Copy {
+  uint64_t position;
+  void* dst;
+  const void* src;               // read when the copy runs (pinned source)
+  std::vector<char> staged;      // or read when it was queued (pageable source)
+  size_t bytes;
+};
+bool defer = false;
+std::deque<Copy> queue;
+uint64_t queued = 0;
+std::map<const char*, size_t> pinned;  // cudaMallocHost blocks: start -> bytes
+std::map<const char*, size_t> device_blocks;  // cudaMalloc blocks: start -> bytes
+
+bool is_pinned(const void* p) {
+  const char* c = static_cast<const char*>(p);
+  auto it = pinned.upper_bound(c);
+  if (it == pinned.begin()) return false;
+  --it;
+  return c < it->first + it->second;
+}
+
+// Runs the queued copies up to stream position `until`.
+void run_queue(uint64_t until) {
+  while (!queue.empty() && queue.front().position <= until) {
+    Copy& c = queue.front();
+    std::memmove(c.dst, c.staged.empty() ? c.src : c.staged.data(), c.bytes);
+    queue.pop_front();
+  }
+}
+
 
 // The block being run.
 std::vector<Fiber> fibers;
@@ -75,7 +118,7 @@ void thread_main();
 // pointer in *from, and pops the same from stack `to` (System V ABI: everything else is the caller's to save).
 extern "C" void sg_fiber_switch(void** from, void* to);
 asm(R"(
-  .text
+  .pushsection .text
   .globl sg_fiber_switch
   .hidden sg_fiber_switch
   .type sg_fiber_switch, @function
@@ -102,6 +145,7 @@ sg_fiber_switch:
   popq %rbp
   ret
   .size sg_fiber_switch, .-sg_fiber_switch
+  .popsection
 )");
 
 namespace sg::host_cuda {
@@ -159,6 +203,10 @@ void wait(State state) {
 
 // Runs one block to its end; "" or what went wrong.
 std::string run_block(unsigned block, unsigned threads) {
+  // shared memory starts as garbage: NaN in every float of it
+  const float poison = NAN;
+  for (char* p = __start_sg_shared; p + sizeof(float) <= __stop_sg_shared; p += sizeof(float))
+    std::memcpy(p, &poison, sizeof(float));
   for (unsigned t = 0; t < threads; ++t) {
     Fiber& f = fibers[t];
     start_fiber(f, stacks.data() + size_t(t) * kStackBytes);
@@ -186,6 +234,9 @@ std::string run_block(unsigned block, unsigned threads) {
         if (waiting != kWarp)
           return "warp " + std::to_string(w) + ": " + std::to_string(waiting) +
                  " of its lanes wait at a shuffle or __syncwarp that the others never reach";
+        for (unsigned l = 1; l < kWarp; ++l)
+          if (fibers[w * kWarp + l].at_shuffle != fibers[w * kWarp].at_shuffle)
+            return "warp " + std::to_string(w) + ": some lanes wait at a shuffle, others at a __syncwarp";
         for (unsigned l = 0; l < kWarp; ++l) fibers[w * kWarp + l].state = State::ready;
       }
     }
@@ -217,23 +268,26 @@ unsigned last_blocks() { return blocks_launched; }
 std::string take_failure() {
   std::string f;
   f.swap(failure);
+  failure_code = cudaSuccess;
   return f;
 }
 
 void syncthreads() { wait(State::at_barrier); }
 
 void syncwarp(unsigned mask) {
-  if (mask != 0xffffffffu && failure.empty()) failure = "__syncwarp with a partial mask";
+  if (mask != 0xffffffffu) fail(cudaErrorLaunchFailure, "__syncwarp with a partial mask");
+  fibers[running].at_shuffle = false;
   wait(State::at_warp_barrier);
 }
 
 // Each lane leaves its value, waits for its warp, and reads its partner's. Successive shuffles alternate
 // buffers: a lane can be one shuffle ahead of another, never two (the wait in between holds it).
 float shfl_xor(unsigned mask, float value, int lane_mask) {
-  if (mask != 0xffffffffu && failure.empty()) failure = "shuffle with a partial mask";
+  if (mask != 0xffffffffu) fail(cudaErrorLaunchFailure, "shuffle with a partial mask");
   Fiber& f = fibers[running];
   std::vector<float>& slots = exchange[f.shuffles++ & 1];
   slots[running] = value;
+  f.at_shuffle = true;
   wait(State::at_warp_barrier);
   const unsigned partner = (running & ~(kWarp - 1)) | ((running % kWarp) ^ unsigned(lane_mask));
   return slots[partner];
@@ -242,20 +296,20 @@ float shfl_xor(unsigned mask, float value, int lane_mask) {
 void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_t stream, void (*run)(void*),
               void* closure) {
   ++launch_count;
+  run_queue(queued);  // the copies queued before it have run when it starts (one stream: in order)
   if (fault_armed || fault_sticky) {  // the kernel faults (or the context is gone): nothing runs
     fault_pending = fault_pending || fault_armed;
     fault_armed = false;
     return;
   }
   if (stream != nullptr && stream->device != current_device) {
-    if (failure.empty())
-      failure = std::string(kernel) + ": launched into cuda:" + std::to_string(stream->device) + "'s stream while cuda:" +
-                std::to_string(current_device) + " is current";
+    fail(cudaErrorInvalidResourceHandle, std::string(kernel) + ": launched into cuda:" + std::to_string(stream->device) +
+                                             "'s stream while cuda:" + std::to_string(current_device) + " is current");
     return;
   }
   if (blocks == 0 || threads == 0 || threads > 1024 || threads % kWarp != 0) {
-    if (failure.empty()) failure = std::string(kernel) + ": launch of " + std::to_string(blocks) + " x " +
-                                   std::to_string(threads) + " threads";
+    fail(cudaErrorInvalidConfiguration,
+         std::string(kernel) + ": launch of " + std::to_string(blocks) + " x " + std::to_string(threads) + " threads");
     return;
   }
   if (grid_cap != 0 && blocks > grid_cap) blocks = grid_cap;
@@ -271,7 +325,7 @@ void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_
     const unsigned b = run_order == Order::forward ? i : blocks - 1 - i;
     const std::string why = run_block(b, threads);
     if (!why.empty()) {
-      if (failure.empty()) failure = std::string(kernel) + ", block " + std::to_string(b) + ": " + why;
+      fail(cudaErrorLaunchFailure, std::string(kernel) + ", block " + std::to_string(b) + ": " + why);
       return;
     }
   }
@@ -283,40 +337,6 @@ using sg::host_cuda::failure;
 
 
 namespace sg::host_cuda {
-namespace {
-
-// The stream's queued copies (deferred copies only), each with its position.
-struct Copy {
-  uint64_t position;
-  void* dst;
-  const void* src;               // read when the copy runs (pinned source)
-  std::vector<char> staged;      // or read when it was queued (pageable source)
-  size_t bytes;
-};
-bool defer = false;
-std::deque<Copy> queue;
-uint64_t queued = 0;
-std::map<const char*, size_t> pinned;  // cudaMallocHost blocks: start -> bytes
-std::map<const char*, size_t> device_blocks;  // cudaMalloc blocks: start -> bytes
-
-bool is_pinned(const void* p) {
-  const char* c = static_cast<const char*>(p);
-  auto it = pinned.upper_bound(c);
-  if (it == pinned.begin()) return false;
-  --it;
-  return c < it->first + it->second;
-}
-
-// Runs the queued copies up to stream position `until`.
-void run_queue(uint64_t until) {
-  while (!queue.empty() && queue.front().position <= until) {
-    Copy& c = queue.front();
-    std::memmove(c.dst, c.staged.empty() ? c.src : c.staged.data(), c.bytes);
-    queue.pop_front();
-  }
-}
-
-}  // namespace
 
 void set_deferred_copies(bool on) {
   run_queue(queued);
@@ -330,7 +350,7 @@ using namespace sg::host_cuda;
 cudaError_t cudaGetLastError() {
   if (fault_sticky) return cudaErrorIllegalAddress;
   if (failure.empty()) return cudaSuccess;
-  return failure.find("is current") != std::string::npos ? cudaErrorInvalidResourceHandle : cudaErrorLaunchFailure;
+  return failure_code;
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t) {
@@ -373,7 +393,7 @@ cudaError_t cudaFree(void* ptr) {
       const char* d = static_cast<const char*>(c->dst);
       const char* s = static_cast<const char*>(c->src);
       if ((d < end && start < d + c->bytes) || (c->staged.empty() && s < end && start < s + c->bytes)) {
-        if (failure.empty()) failure = "cudaFree of a block that a queued copy still uses";
+        fail(cudaErrorLaunchFailure, "cudaFree of a block that a queued copy still uses");
         c = queue.erase(c);  // it would touch freed memory
       } else {
         ++c;
@@ -414,8 +434,9 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t) {
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+  if (fault_pending) fault_sticky = true, fault_pending = false;
   run_queue(event->recorded);
-  return cudaSuccess;
+  return cudaGetLastError();
 }
 
 cudaError_t cudaGetDevice(int* device) {

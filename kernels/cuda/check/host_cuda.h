@@ -8,11 +8,14 @@
 // reached it. Each warp in turn runs as far as it can, through its shuffles, to the next __syncthreads; within
 // a warp the lanes run one after another between two shuffles. Warps and lanes go in forward or in reverse
 // order (set_order). Both are legal GPU schedules: a kernel that reads, in one barrier interval, what another
-// thread writes in the same interval (a missing barrier) gets other values in one of the two orders. Threads
-// that wait at different barriers, or a barrier that some threads of the block never reach, fail the launch
-// (cudaGetLastError), as compute-sanitizer's synccheck would report them.
+// thread writes in the same interval (a missing barrier) gets other values in one of the two orders. A warp
+// whose lanes meet at a shuffle and a __syncwarp, a warp barrier some lanes never reach, or a __syncthreads some
+// threads of the block never reach (having returned) fails the launch (cudaGetLastError), as compute-sanitizer's
+// synccheck would report it; two different __syncthreads statements are not told apart.
 //
-// __shared__ variables are static: one copy that every block of a launch reuses, blocks running one at a time.
+// __shared__ variables are static, in the section sg_shared: one copy that every block of a launch reuses, blocks
+// running one at a time; each block starts with all of them NaN, as garbage, so a block that reads shared memory
+// before it writes it gets NaN.
 // Kernel parameters are copied once per launch. Streams only name their device: a launch completes before it
 // returns, and so does a copy unless deferred copies are on (set_deferred_copies), which the checks of memory.cu's
 // staging use. device.cu is compiled with the rest, so errors, streams and the current device are its own.
@@ -31,7 +34,7 @@
 #define __forceinline__ inline
 #define __noinline__
 #define __launch_bounds__(...)
-#define __shared__ static
+#define __shared__ static __attribute__((section("sg_shared")))
 #define __align__(n) __attribute__((aligned(n)))
 
 enum cudaError_t {
