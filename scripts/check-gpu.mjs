@@ -6,7 +6,8 @@
 // kernel tests; a seeded 200-step VAE on the GPU and on the CPU, whose losses must agree to float rounding; SGEMM
 // TFLOP/s at 4096 (beside the GPU's FP32 peak) and on the training shapes; the vae-, m2- and gan-step beside
 // PyTorch's on the same GPU (bench/compare_steps.ts). Each step records its own failure and the next one runs.
-// Without a GPU it stops at the first step, says so in one line, writes {"gpu": null, "reason": ...} and exits 2.
+// Without a GPU it stops at the first step, says so in one line, writes {"gpu": null, "reason": ...} and exits 2;
+// `--dry-run-on-cpu` runs every step against the CPU instead, to try the script itself where no GPU is at hand.
 // Only what was measured goes into the report.
 // Needs dist/ and build/Release/semigen.node built with CUDA (npm run build); for the PyTorch step, python3
 // with a CUDA build of PyTorch (SEMIGEN_PYTHON), torch_steps.py (SEMIGEN_ANCHORS, default ../shared/anchors)
@@ -22,14 +23,16 @@ const NO_GPU = 2;
 
 function parseArgs(argv) {
   let out = join(root, 'results', 'gpu-check.json');
+  let dryRun = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--out' && i + 1 < argv.length) out = resolve(argv[++i]);
+    else if (argv[i] === '--dry-run-on-cpu') dryRun = true;
     else {
-      console.error(`check:gpu: unknown argument '${argv[i]}' (usage: check-gpu.mjs [--out FILE])`);
+      console.error(`check:gpu: unknown argument '${argv[i]}' (usage: check-gpu.mjs [--out FILE] [--dry-run-on-cpu])`);
       process.exit(1);
     }
   }
-  return { out };
+  return { out, dryRun };
 }
 
 /** Written whole or not at all: a temp file beside it, renamed over it. */
@@ -228,15 +231,20 @@ function attempt(fn) {
 
 // ---- main ----
 
-const { out } = parseArgs(process.argv.slice(2));
-const found = await findGpu();
+const { out, dryRun } = parseArgs(process.argv.slice(2));
+// --dry-run-on-cpu: every step against the CPU, to try the script itself where no GPU is lent; its figures say
+// nothing about a GPU, and the report says so
+const found = dryRun
+  ? { gpu: { device: 'cpu', name: 'the CPU (a dry run of check:gpu, no GPU figures)' },
+    native: (await import(join(root, 'dist', 'src', 'backend.js'))).native }
+  : await findGpu();
 if (!found.gpu) {
   writeReport(out, { gpu: null, reason: found.reason });
   console.log(`check:gpu: no GPU was found, so nothing was run or measured (${found.reason}); report: ${out}`);
   process.exit(NO_GPU);
 }
 const { gpu, native } = found;
-const report = { gpu, steps: {} };
+const report = dryRun ? { gpu: null, dry_run_on: 'cpu', steps: {} } : { gpu, steps: {} };
 const save = () => writeReport(out, report);  // after every step: a check cut short keeps what it measured
 report.steps.tests = attempt(() => cudaTests(gpu.device));
 save();
