@@ -31,11 +31,15 @@ function build() {
   return built;
 }
 
-function run(args) {
+/** Runs the checker; SEMIGEN_CUDA_SYNC is unset unless `sync` (device.cu, compiled into it, reads it). */
+function run(args, sync = false) {
   const failure = build();
   assert.is(failure, '', failure);
   assert.ok(existsSync(checker), `${checker} is missing after its build`);
-  const r = spawnSync(checker, args, { encoding: 'utf8', timeout: 120_000 });
+  const env = { ...process.env };
+  delete env.SEMIGEN_CUDA_SYNC;
+  if (sync) env.SEMIGEN_CUDA_SYNC = '1';
+  const r = spawnSync(checker, args, { encoding: 'utf8', timeout: 120_000, env });
   assert.is(r.error, undefined, `running the checker: ${r.error}`);
   return { status: r.status, lines: r.stdout.split('\n').filter((l) => l.length > 0), stderr: r.stderr };
 }
@@ -83,7 +87,12 @@ s('every CUDA kernel body agrees with the CPU kernels over its launch grid', () 
   // faults.h: a lost context named as such, with the restart and SEMIGEN_CUDA_SYNC advice
   for (const c of ['fault classification', 'fault text sticky', 'fault text sticky, reported later',
     'fault text sticky, synchronised', 'fault text not sticky']) has(new RegExp(`^ok {3}${c}$`), c);
-  has(/^ok {3}a faulting kernel: the context lost at the next synchronisation/, 'a fault met through the kernel table');
+  has(/^ok {3}a faulting kernel met through the kernel table: reported at the next synchronisation/, 'a fault met later');
+  // with SEMIGEN_CUDA_SYNC=1 the faulting launch reports it under its own name
+  const synced = run(['faults'], true);
+  assert.ok(synced.lines.some((l) => /^ok {3}a faulting kernel .*SEMIGEN_CUDA_SYNC=1: reported by its own launch/.test(l)),
+    synced.lines.filter((l) => l.startsWith('FAIL')).join('\n') || 'no SEMIGEN_CUDA_SYNC=1 case ran');
+  assert.is(synced.status, 0);
 });
 
 s('the checker compiles every .cu file that launches a kernel, and no launch bypasses SG_LAUNCH', () => {
@@ -147,10 +156,12 @@ function buildDescription() {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
 }
 
-/** Resolves with { status, output } of a child process. */
-function runChild(command, args) {
+/** Resolves with { status, output } of a child process; a checker runs without SEMIGEN_CUDA_SYNC, as run() does. */
+function runChild(command, args, isChecker = false) {
+  const env = { ...process.env };
+  if (isChecker) delete env.SEMIGEN_CUDA_SYNC;
   return new Promise((done) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout.on('data', (d) => { output += d; });
     child.stderr.on('data', (d) => { output += d; });
@@ -205,7 +216,7 @@ async function runMutant(desc, m) {
     const checker = join(dir, 'checker');
     const linked = await runChild(desc.compile[0], [...objects, ...desc.link, '-o', checker]);
     if (linked.status !== 0) return { error: `linking the mutant failed: ${linked.output.slice(0, 2000)}` };
-    const ran = await runChild(checker, [m.family]);
+    const ran = await runChild(checker, [m.family], true);
     return { status: ran.status, lines: ran.output.split('\n') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
