@@ -4,7 +4,9 @@
 // checker makes millions of them, and ucontext's swapcontext costs a system call each (the signal mask).
 #include "host_cuda.h"
 
+#include <sys/mman.h>
 #include <ucontext.h>
+#include <unistd.h>
 #if defined(__x86_64__)
 #include <xmmintrin.h>
 #endif
@@ -102,7 +104,28 @@ void run_queue(uint64_t until) {
 
 // The block being run.
 std::vector<Fiber> fibers;
-std::vector<char> stacks;
+// The fibers' stacks, kStackBytes each above a page that faults when touched (mmap), so that a fiber overflowing
+// its stack stops the checker instead of writing over its neighbour's.
+char* stacks = nullptr;
+unsigned stack_count = 0;
+size_t page_bytes = 0;
+
+char* stack_of(unsigned t) { return stacks + size_t(t) * (kStackBytes + page_bytes) + page_bytes; }
+
+void reserve_stacks(unsigned threads) {
+  if (threads <= stack_count) return;
+  if (stacks != nullptr) munmap(stacks, size_t(stack_count) * (kStackBytes + page_bytes));
+  page_bytes = size_t(sysconf(_SC_PAGESIZE));
+  const size_t bytes = size_t(threads) * (kStackBytes + page_bytes);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::perror("host checker: mmap of the fiber stacks");
+    std::abort();
+  }
+  stacks = static_cast<char*>(p);
+  stack_count = threads;
+  for (unsigned t = 0; t < threads; ++t) mprotect(stack_of(t) - page_bytes, page_bytes, PROT_NONE);
+}
 std::vector<float> exchange[2];  // a warp's shuffle values, one slot per thread
 unsigned running = 0;
 void (*body)(void*) = nullptr;
@@ -209,7 +232,7 @@ std::string run_block(unsigned block, unsigned threads) {
     std::memcpy(p, &poison, sizeof(float));
   for (unsigned t = 0; t < threads; ++t) {
     Fiber& f = fibers[t];
-    start_fiber(f, stacks.data() + size_t(t) * kStackBytes);
+    start_fiber(f, stack_of(t));
     f.state = State::ready;
     f.shuffles = 0;
   }
@@ -315,7 +338,7 @@ void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_
   if (grid_cap != 0 && blocks > grid_cap) blocks = grid_cap;
   blocks_launched = blocks;
   fibers.assign(threads, Fiber{});
-  if (stacks.size() < size_t(threads) * kStackBytes) stacks.resize(size_t(threads) * kStackBytes);
+  reserve_stacks(threads);
   for (auto& e : exchange) e.assign(threads, 0.f);
   body = run;
   body_closure = closure;
