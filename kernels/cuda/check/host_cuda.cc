@@ -354,13 +354,6 @@ void run_grid(const char* kernel, unsigned blocks, unsigned threads, cudaStream_
   }
 }
 
-}  // namespace sg::host_cuda
-
-using sg::host_cuda::failure;
-
-
-namespace sg::host_cuda {
-
 void set_deferred_copies(bool on) {
   run_queue(queued);
   defer = on;
@@ -368,6 +361,7 @@ void set_deferred_copies(bool on) {
 
 }  // namespace sg::host_cuda
 
+// ---- the CUDA runtime calls of kernels/cuda/*.cu ----
 using namespace sg::host_cuda;
 
 cudaError_t cudaGetLastError() {
