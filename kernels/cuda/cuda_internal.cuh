@@ -14,6 +14,9 @@
 
 namespace sg::cuda {
 
+// Devices the per-device tables of kernels/cuda/ (streams, staging, GEMM workspace and multiprocessors) hold.
+constexpr int kMaxDevices = 64;
+
 // Records `what` failed with `error` (read back by sg_cuda_last_error on this thread), clears the
 // runtime's non-sticky error state, and returns the matching status.
 sg_status record_error(cudaError_t error, const char* what);

@@ -22,8 +22,6 @@ namespace sg::cuda {
 
 namespace {
 
-constexpr int kMaxDevices = 64;
-
 thread_local char last_error[1024] = "";
 thread_local int current_device = -1;
 

@@ -73,10 +73,10 @@ __global__ void gemm_add_slices_kernel(const GemmArgs g, size_t slices) {
 std::mutex workspace_mutex;
 
 float* workspace(int device, size_t floats) {
-  static float* blocks[64] = {};
-  static size_t sizes[64] = {};
+  static float* blocks[kMaxDevices] = {};
+  static size_t sizes[kMaxDevices] = {};
   if (device < 0 && cudaGetDevice(&device) != cudaSuccess) return nullptr;
-  if (device < 0 || device >= 64 || floats > SIZE_MAX / sizeof(float)) return nullptr;
+  if (device < 0 || device >= kMaxDevices || floats > SIZE_MAX / sizeof(float)) return nullptr;
   if (sizes[device] >= floats) return blocks[device];
   if (blocks[device] != nullptr) {
     if (cudaDeviceSynchronize() != cudaSuccess) return nullptr;
@@ -120,9 +120,9 @@ sg_status launch_shape(GemmArgs g, sg_stream s, int multiprocessors) {
 // Streaming multiprocessors of `device` (the current one when -1), asked once per device.
 int multiprocessors(int device) {
   static std::mutex mutex;
-  static int known[64] = {};
+  static int known[kMaxDevices] = {};
   if (device < 0 && cudaGetDevice(&device) != cudaSuccess) return 1;
-  if (device < 0 || device >= 64) return 1;
+  if (device < 0 || device >= kMaxDevices) return 1;
   std::lock_guard<std::mutex> lock(mutex);
   if (known[device] == 0) {
     int count = 0;

@@ -36,7 +36,6 @@ namespace {
 // only once its event, kSlots pieces ago, has passed. The caller's buffer is free when copy_from_host returns.
 constexpr size_t kSlots = 4;
 constexpr size_t kSlotBytes = size_t(4) << 20;
-constexpr int kMaxStagingDevices = 64;
 
 struct Staging {
   std::mutex mutex;
@@ -47,7 +46,7 @@ struct Staging {
   bool unavailable = false;  // the pinned allocation failed: copies go from pageable memory
 };
 
-Staging staging[kMaxStagingDevices];
+Staging staging[kMaxDevices];
 
 // The device's ring, allocated on first use; false when pinned memory cannot be had.
 bool ready(Staging& st) {
@@ -79,7 +78,7 @@ sg_status copy_from_host(int device, sg_stream s, void* dst, const void* src, si
   if (dst == nullptr || src == nullptr) return SG_ERR_ARGUMENT;
   sg_status status = use_device(device);
   if (status != SG_OK) return status;
-  if (device < 0 || device >= kMaxStagingDevices) return SG_ERR_ARGUMENT;
+  if (device < 0 || device >= kMaxDevices) return SG_ERR_ARGUMENT;
   Staging& st = staging[device];
   std::lock_guard<std::mutex> lock(st.mutex);
   if (!ready(st)) {

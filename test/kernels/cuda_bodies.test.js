@@ -31,15 +31,20 @@ function build() {
   return built;
 }
 
-/** Runs the checker; SEMIGEN_CUDA_SYNC is unset unless `sync` (device.cu, compiled into it, reads it). */
+/** A checker's environment: SEMIGEN_CUDA_SYNC (which device.cu, compiled into it, reads) unset unless `sync`. */
+function checkerEnv(sync = false) {
+  const env = { ...process.env };
+  delete env.SEMIGEN_CUDA_SYNC;
+  if (sync) env.SEMIGEN_CUDA_SYNC = '1';
+  return env;
+}
+
+/** Runs the checker, with SEMIGEN_CUDA_SYNC=1 when `sync`. */
 function run(args, sync = false) {
   const failure = build();
   assert.is(failure, '', failure);
   assert.ok(existsSync(checker), `${checker} is missing after its build`);
-  const env = { ...process.env };
-  delete env.SEMIGEN_CUDA_SYNC;
-  if (sync) env.SEMIGEN_CUDA_SYNC = '1';
-  const r = spawnSync(checker, args, { encoding: 'utf8', timeout: 120_000, env });
+  const r = spawnSync(checker, args, { encoding: 'utf8', timeout: 120_000, env: checkerEnv(sync) });
   assert.is(r.error, undefined, `running the checker: ${r.error}`);
   return { status: r.status, lines: r.stdout.split('\n').filter((l) => l.length > 0), stderr: r.stderr };
 }
@@ -156,10 +161,9 @@ function buildDescription() {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
 }
 
-/** Resolves with { status, output } of a child process; a checker runs without SEMIGEN_CUDA_SYNC, as run() does. */
+/** Resolves with { status, output } of a child process (a checker gets checkerEnv(), as run() gives it). */
 function runChild(command, args, isChecker = false) {
-  const env = { ...process.env };
-  if (isChecker) delete env.SEMIGEN_CUDA_SYNC;
+  const env = isChecker ? checkerEnv() : process.env;
   return new Promise((done) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';

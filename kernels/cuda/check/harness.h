@@ -14,12 +14,10 @@
 #include <vector>
 
 #include "bodies/common.cuh"
-#include "bodies/rows.cuh"
 #include "cuda_internal.cuh"
 
 namespace sg::check {
 
-using sg::cuda::body::Team;
 using sg::cuda::body::Thread;
 
 // Records one case: prints `ok  name` or `FAIL name: why` and counts failures. A launch that failed or an entry

@@ -392,12 +392,15 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
   return cudaSuccess;
 }
 
-cudaError_t cudaMalloc(void** ptr, size_t bytes) {
+// Host memory standing for device or pinned memory, its extent kept in `blocks`.
+static cudaError_t allocate(std::map<const char*, size_t>& blocks, void** ptr, size_t bytes) {
   *ptr = std::malloc(bytes ? bytes : 1);
   if (*ptr == nullptr) return cudaErrorMemoryAllocation;
-  device_blocks[static_cast<const char*>(*ptr)] = bytes;
+  blocks[static_cast<const char*>(*ptr)] = bytes;
   return cudaSuccess;
 }
+
+cudaError_t cudaMalloc(void** ptr, size_t bytes) { return allocate(device_blocks, ptr, bytes); }
 
 // A real cudaFree happens to wait for the device; the entries must not count on it (a block freed under queued
 // work could be handed out again), so here a block that a queued copy still touches is an error.
@@ -422,12 +425,7 @@ cudaError_t cudaFree(void* ptr) {
   return cudaSuccess;
 }
 
-cudaError_t cudaMallocHost(void** ptr, size_t bytes) {
-  *ptr = std::malloc(bytes ? bytes : 1);
-  if (*ptr == nullptr) return cudaErrorMemoryAllocation;
-  pinned[static_cast<const char*>(*ptr)] = bytes;
-  return cudaSuccess;
-}
+cudaError_t cudaMallocHost(void** ptr, size_t bytes) { return allocate(pinned, ptr, bytes); }
 
 cudaError_t cudaFreeHost(void* ptr) {
   pinned.erase(static_cast<const char*>(ptr));
