@@ -1,5 +1,9 @@
 // Shared test helpers: a seeded float64 random source, NaN-poisoned outputs, closeness checks against
-// float64 references, and a check that a call throws a useful Error.
+// float64 references, a check that a call throws a useful Error, byte builders for IDX and .npy files, and a
+// suite's temporary folder.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 
 /** Deterministic float64 generator (mulberry32), independent of the engine's RNG. */
@@ -116,4 +120,19 @@ export function npyBytes(descr, shape, data, { fortran = false, version = 1 } = 
   if (version === 1) prefix.writeUInt16LE(header.length, 8);
   else prefix.writeUInt32LE(header.length, 8);
   return Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+}
+
+/**
+ * A temporary folder for suite `s`, removed after it, and `file(name, content)`, which writes a file there and
+ * returns its path.
+ */
+export function suiteFolder(s, prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  s.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name, content) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  return { dir, file };
 }

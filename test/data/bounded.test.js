@@ -5,9 +5,8 @@
 // measures the memory a refused input costs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, symlinkSync, existsSync } from 'node:fs';
+import { readFileSync, symlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { readIdx } from '../../dist/src/data/idx.js';
@@ -19,16 +18,10 @@ import { readSafetensors, encodeSafetensors } from '../../dist/src/train/safeten
 import { readMetrics } from '../../dist/src/train/metrics.js';
 import { downloadVerified } from '../../dist/src/data/download.js';
 import { createServer } from 'node:http';
-import { idxBytes, npyBytes, rng } from '../helpers.js';
+import { idxBytes, npyBytes, rng, suiteFolder } from '../helpers.js';
 
 const s = suite('data: bounded reads');
-const dir = mkdtempSync(join(tmpdir(), 'semigen-bounded-'));
-s.after(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name, content) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
+const { dir, file } = suiteFolder(s, 'semigen-bounded-');
 const MAX_MESSAGE = 300;
 
 /** Runs a reader (sync or async); returns null when it loads, else the Error's message (anything else thrown fails). */

@@ -3,21 +3,14 @@
 // can be wrong. The .npy bytes are built by hand (helpers.js npyBytes), independently of writeNpy.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { loadFileDataset, loadDataset } from '../../dist/src/data/load.js';
 import { readNpy, writeNpy } from '../../dist/src/data/npy.js';
-import { assertRejects, assertThrows, npyBytes as npy } from '../helpers.js';
+import { assertRejects, assertThrows, npyBytes as npy, suiteFolder } from '../helpers.js';
 
 const s = suite('data: files');
-const dir = mkdtempSync(join(tmpdir(), 'semigen-files-'));
-s.after(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name, content) => {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-};
+const { dir, file } = suiteFolder(s, 'semigen-files-');
 const same = (a, b) => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]) || Math.abs(v - b[i]) < 1e-6);
 
 
