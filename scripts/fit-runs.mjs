@@ -39,7 +39,7 @@ function summary() {
     const best = Object.entries(methods).sort((a, b) => a[1].mean - b[1].mean)[0];
     const fitMean = mean(errors);
     console.log(`| ${table} | ${runs[0].labels} | ${fitMean.toFixed(2)} ± ${std(errors).toFixed(2)} (${runs.length} seeds) | ` +
-      `${runs.map((r) => r.chosen).join(', ')} | ${Math.max(...runs.map((r) => r.seconds / 60)).toFixed(1)} | ` +
+      `${runs.map((r) => (r.members ? r.members.join('+') : r.chosen)).join(', ')} | ${Math.max(...runs.map((r) => r.seconds / 60)).toFixed(1)} | ` +
       `${best === undefined ? '-' : `${best[0]} ${best[1].mean.toFixed(2)} ± ${best[1].std.toFixed(2)}`} | ` +
       `${best === undefined ? '-' : (fitMean - best[1].mean).toFixed(2)} |`);
   }
@@ -83,17 +83,17 @@ async function sweep() {
         const checked = spawnSync(process.execPath, [cli, 'eval', folder, '--json'], { encoding: 'utf8' });
         const evaluated = checked.status === 0 ? JSON.parse(checked.stdout.trim().split('\n').pop()) : { error: checked.stderr.trim() };
         Object.assign(record, {
-          chosen: result.chosen, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error ?? null,
+          chosen: result.chosen, members: result.members ?? null, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error ?? null,
           // eval on the run folder must give the figure fit printed (over every test row)
           same_as_eval: typeof evaluated.test_error === 'number' && Math.abs(evaluated.test_error - result.test_error) < 1e-9,
           eval_rows: evaluated.rows, leaderboard: result.leaderboard.map((e) => ({
-            kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
+            kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, cv_cross_entropy: e.cvCrossEntropy, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
             steps: e.steps, best_epoch: e.bestEpoch, best_step: e.bestStep, note: e.note,
           })),
         });
       }
       appendFileSync(log, `${JSON.stringify(record)}\n`);
-      console.log(`${table} s${seed}: ${record.exit === 0 ? `${record.chosen}, test ${(100 * record.test_error).toFixed(2)}%` : record.error} ` +
+      console.log(`${table} s${seed}: ${record.exit === 0 ? `${record.members ? `ensemble of ${record.members.join(', ')}` : record.chosen}, test ${(100 * record.test_error).toFixed(2)}%` : record.error} ` +
         `in ${(seconds / 60).toFixed(1)} min`);
       rmSync(folder, { recursive: true, force: true });
     }

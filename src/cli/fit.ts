@@ -18,8 +18,10 @@ Chooses a model for your table: each candidate is trained on all but one of --fo
 labelled rows (and on every unlabelled row) and measured on the fold left out at every epoch. The folds' mean error
 per epoch is the candidate's curve; its lowest point is the candidate's error and length. The candidate of lowest
 error is trained again on every labelled row for that length (longer, up to its default length, when the budget
-cut its curve while still falling) and saved as a run folder that eval, predict and encode take. The --test file
-is measured for the leaderboard only, and its time is not charged to the budget; nothing is chosen on it.
+cut its curve while still falling) and saved as a run folder that eval, predict and encode take. Where the folds
+cannot tell other candidates from it (their errors within two standard errors), each of them is trained so too and
+the run is an ensemble that averages their class probabilities. The --test file is measured for the leaderboard
+only, and its time is not charged to the budget; nothing is chosen on it.
 
 Data:
   --data FILE         your table (.csv, .tsv, .txt, .gz of one) or .npy, or --dataset mnist | fashion-mnist
@@ -111,13 +113,17 @@ export async function runFit(argv: string[]): Promise<void> {
   const test = result.run.result.test?.test_error;
   if (json) {
     console.log(JSON.stringify({
-      chosen: result.kind, steps: result.run.steps, seconds: result.seconds, out: outDir,
+      chosen: result.kind, ...(result.kind === 'ensemble' ? { members: result.members } : {}), steps: result.run.steps, seconds: result.seconds, out: outDir,
       ...(test === undefined ? {} : { test_error: test }), leaderboard: result.leaderboard,
     }));
   } else {
     console.log(leaderboardTable(result.leaderboard, data.test !== null));
     const short = result.run.steps < result.run.planned ? ` (the budget ran out; ${result.run.planned} were planned)` : '';
-    console.log(`chosen: ${result.kind}, trained on every labelled row for ${result.run.steps} steps${short}` +
+    const chosen = result.kind === 'ensemble'
+      ? `an ensemble of ${result.members.join(', ')} (the folds could not tell them apart), each trained on every labelled row, ` +
+        `${result.run.steps} steps in all, their class probabilities averaged`
+      : `${result.kind}, trained on every labelled row for ${result.run.steps} steps`;
+    console.log(`chosen: ${chosen}${short}` +
       `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
     console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
   }

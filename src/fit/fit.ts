@@ -3,7 +3,8 @@
 // fold at every epoch end. The mean of the folds' errors at each epoch is the kind's cross-validation curve; its
 // lowest point is the kind's error and length (one choice over every labelled row, not one per fold of a few rows).
 // The kind of lowest error wins and is trained once more on every labelled row for that many steps, as the run
-// folder that eval and predict take. A test split, when given, is measured for the leaderboard at the same epochs
+// folder that eval and predict take; where the folds cannot tell other kinds from it, each of them is trained so too
+// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). A test split, when given, is measured for the leaderboard at the same epochs
 // and never used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,9 +13,10 @@ import { outsideUnitRange } from '../models/parts/likelihood.js';
 import { tableLikelihood } from '../data/schema.js';
 import { labelledRows, stratifiedFolds, subsetRows, withoutRows } from '../data/subset.js';
 import { defaultEpochs, sizesForInput, type KindSpec } from '../models/kind.js';
-import { createModel, defaultConfig, disposeModel, kindSpec } from '../models/registry.js';
+import type { Ensemble } from '../models/ensemble.js';
+import { createModel, defaultConfig, disposeModel, kindSpec, MODEL_KINDS } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
-import { train, type DataRead, type TrainResult } from '../train/loop.js';
+import { saveModelRun, train, type DataRead, type TrainResult } from '../train/loop.js';
 import { writeFileAtomic } from '../train/files.js';
 import { withRunFolderLock, type RunFolderLock } from '../train/lock.js';
 import { Generator } from '../random.js';
@@ -35,6 +37,8 @@ export interface FitOptions {
   budgetSeconds?: number;
   seed?: number;
   device?: Device;
+  /** average the kinds the folds cannot tell from the best one (default true); false: the best one alone */
+  ensemble?: boolean;
   /** at most this many steps a fold run (default: each kind's default length for the data) */
   maxSteps?: number;
   /** measured for the leaderboard, never used to choose */
@@ -81,13 +85,16 @@ export interface FitEntry {
 }
 
 export interface FitResult {
-  /** the chosen kind, trained on every labelled row; the caller disposes it */
+  /** the chosen model, trained on every labelled row; the caller disposes it */
   model: TrainableModel;
+  /** the chosen kind, or 'ensemble' where the folds could not tell several apart (see members) */
   kind: string;
+  /** the kinds trained on every labelled row: the chosen one, or an ensemble's members, best fold error first */
+  members: string[];
   /** sorted by cvError (candidates that did not run last) */
   leaderboard: FitEntry[];
-  /** the final run: its folder, the steps it took and those planned (fewer when the budget ran out), and its
-   *  result (test metrics when a test split was given) */
+  /** the final run: its folder, the steps it took and those planned (fewer when the budget ran out; an ensemble's:
+   *  its members' together), and its result (test metrics when a test split was given) */
   run: { outDir: string; steps: number; planned: number; result: TrainResult };
   seconds: number;
 }
@@ -202,41 +209,90 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     throw new Error(`fit: no model finished its folds within the budget of ${o.budgetSeconds} s; give a larger budget`);
   }
 
-  // the winner on every labelled row, as long as its curve says; a curve the budget cut while still falling is
-  // followed to the kind's default length, as far as the time left allows (its run-derived options stretched alike)
-  const spec = kindSpec(winner.kind);
-  let finalSteps = Math.max(1, winner.bestStep as number);
-  let config = configs.get(winner.kind) as ModelConfig;
-  if (winner.cutShort) {
-    const affordable = Math.floor(((o.budgetSeconds - elapsed()) * STEP_SHARE) / (probes.get(winner.kind) as number));
-    const longer = Math.min(winner.defaultSteps, affordable);
-    if (longer > finalSteps) {
-      finalSteps = longer;
-      config = fitModelConfig(spec, data, finalSteps);
+  // the kinds the folds cannot tell from the winner, each on every labelled row as long as its curve says, and their
+  // class probabilities averaged where there are several; a curve the budget cut while still falling is followed to
+  // the kind's default length, as far as the time left allows (its run-derived options stretched alike)
+  const chosen = o.ensemble === false ? [winner] : ensembleMembers(leaderboard, o.folds);
+  say(chosen.length === 1 ? `fit: chose ${winner.kind}`
+    : `fit: the folds cannot tell ${chosen.map((e) => e.kind).join(', ')} apart; their class probabilities will be averaged`);
+  const plans = chosen.map((entry, i) => {
+    let steps = Math.max(1, entry.bestStep as number);
+    let config = configs.get(entry.kind) as ModelConfig;
+    if (entry.cutShort) {
+      const share = (o.budgetSeconds - elapsed()) / (chosen.length - i);
+      const longer = Math.min(entry.defaultSteps, Math.floor((share * STEP_SHARE) / (probes.get(entry.kind) as number)));
+      if (longer > steps) {
+        steps = longer;
+        config = fitModelConfig(kindSpec(entry.kind), data, steps);
+      }
     }
-  }
-  say(`fit: chose ${winner.kind}; training it on all ${labelledRows(labelled).length} labelled rows for ${finalSteps} steps`);
-  const model = createModel(config, { generator: new Generator(o.seed), device: o.device });
+    return { kind: entry.kind, steps, config };
+  });
+  const finalOptions = {
+    seed: o.seed, device: o.device, overwrite: true, progress: 'none' as const, signal: o.signal, evalEvery: 1e9, onWarning: o.onWarning,
+  };
+  const extra = { ...o.extra, fit: { leaderboard, ...(chosen.length > 1 ? { members: chosen.map((e) => e.kind) } : {}) } };
+  const kind = chosen.length === 1 ? winner.kind : 'ensemble';
+  const model = createModel(chosen.length === 1 ? plans[0].config
+    : { kind: 'ensemble', inputSize: data.train.features, classes: data.classes, members: plans.map((p) => p.config) },
+  { generator: new Generator(o.seed), device: o.device });
   let result: TrainResult;
+  let steps = 0;
   try {
-    result = await train(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
-      steps: finalSteps, batchSize: Math.min(spec.batchSize, labelled.count), seed: o.seed, outDir: o.outDir, device: o.device,
-      maxSeconds: Math.max(1, o.budgetSeconds - elapsed()),
-      overwrite: true, progress: 'none', signal: o.signal, evalEvery: 1e9, lock, onWarning: o.onWarning,
-      extra: { ...o.extra, fit: { leaderboard } }, files: o.files,
-    });
+    if (chosen.length === 1) {
+      say(`fit: ${winner.kind} on all ${labelledRows(labelled).length} labelled rows, ${plans[0].steps} steps`);
+      result = await train(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
+        ...finalOptions, steps: plans[0].steps, batchSize: Math.min(kindSpec(winner.kind).batchSize, labelled.count), outDir: o.outDir,
+        maxSeconds: Math.max(1, o.budgetSeconds - elapsed()), lock, extra, files: o.files,
+      });
+      steps = result.step;
+    } else {
+      const members = (model as Ensemble).members;
+      for (const [i, plan] of plans.entries()) {
+        say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps (member ${i + 1} of ${plans.length})`);
+        const folder = join(o.outDir, 'members', plan.kind);
+        const run = await train(members[i], { name: data.name, read: o.read, train: labelled, test: null }, {
+          ...finalOptions, steps: plan.steps, batchSize: Math.min(kindSpec(plan.kind).batchSize, labelled.count), outDir: folder,
+          maxSeconds: Math.max(1, (o.budgetSeconds - elapsed()) / (plans.length - i)), checkpointEvery: 1e9,
+        });
+        // the ensemble's checkpoint holds the member's weights
+        for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors']) rmSync(join(folder, file), { force: true });
+        steps += run.step;
+        if (run.stopped === 'aborted') break;
+      }
+      result = o.signal?.aborted ? { step: steps, epoch: 1, stopped: 'aborted', test: null, best: null, checkpoint: null, metrics: '', seconds: 0 }
+        : await saveModelRun(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
+          ...finalOptions, steps, batchSize: Math.min(100, labelled.count), outDir: o.outDir, lock, extra, files: o.files,
+        });
+    }
   } catch (e) {
     disposeModel(model);
     throw e;
   }
   if (result.stopped === 'aborted') {
     disposeModel(model);
-    stopIfAborted(`during the final run of ${winner.kind}, at step ${result.step} of ${finalSteps}`);
+    stopIfAborted(`during the final run of ${kind}, at step ${steps}`);
   }
+  const planned = plans.reduce((n, p) => n + p.steps, 0);
+  const members = chosen.map((e) => e.kind);
   const seconds = elapsed();
-  const board = `${JSON.stringify({ chosen: winner.kind, steps: result.step, planned: finalSteps, seconds, leaderboard, test: result.test }, null, 2)}\n`;
+  const board = `${JSON.stringify({ chosen: kind, ...(chosen.length > 1 ? { members } : {}), steps, planned, seconds, leaderboard, test: result.test }, null, 2)}\n`;
   writeFileAtomic(join(o.outDir, 'leaderboard.json'), Buffer.from(board));
-  return { model, kind: winner.kind, leaderboard, run: { outDir: o.outDir, steps: result.step, planned: finalSteps, result }, seconds };
+  return { model, kind, members, leaderboard, run: { outDir: o.outDir, steps, planned, result }, seconds };
+}
+
+/**
+ * The kinds whose fold errors the folds cannot tell from the best one's: those within two standard errors of the
+ * difference of the two means (each fold's error counted as one sample of its kind), best first. With a few labelled
+ * rows in each fold this is often several kinds; picking one of them would rest on noise.
+ */
+export function ensembleMembers(board: readonly FitEntry[], folds: number): FitEntry[] {
+  const ran = board.filter((e) => e.cvError !== null);
+  if (ran.length === 0) return [];
+  const best = ran[0];
+  const sd = (e: FitEntry): number => e.cvErrorStd ?? 0;
+  return ran.filter((e) => e === best ||
+    (e.cvError as number) - (best.cvError as number) <= 2 * Math.sqrt((sd(e) ** 2 + sd(best) ** 2) / folds));
 }
 
 type CheckedFit = Required<Pick<FitOptions, 'outDir' | 'folds' | 'budgetSeconds' | 'seed' | 'device' | 'onWarning'>> & FitOptions &
@@ -248,6 +304,7 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
   const kinds = options.kinds ?? FIT_KINDS;
   if (!Array.isArray(kinds) || kinds.length === 0) throw new Error('fit: kinds must list at least one model kind');
   for (const k of kinds) {
+    if (kindSpec(k).semiSupervised && !MODEL_KINDS.includes(k)) throw new Error(`fit: ${k} is not trained but built (fit builds one itself)`);
     if (!kindSpec(k).semiSupervised) throw new Error(`fit: ${k} does not classify; fit chooses among the classifiers`);
   }
   if (new Set(kinds).size !== kinds.length) throw new Error('fit: kinds lists a model twice');
@@ -280,7 +337,7 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
 
 /** A fit folder is fit's own: an earlier fit there is replaced only with overwrite. */
 function prepareFitFolder(outDir: string, cvDir: string, overwrite: boolean): void {
-  const earlier = ['checkpoint.safetensors', 'leaderboard.json', 'metrics.jsonl', 'cv'].filter((f) => existsSync(join(outDir, f)));
+  const earlier = ['checkpoint.safetensors', 'leaderboard.json', 'metrics.jsonl', 'cv', 'members'].filter((f) => existsSync(join(outDir, f)));
   if (earlier.length > 0 && !overwrite) {
     throw new Error(`${outDir} already holds a run (${earlier.join(', ')}); start afresh with --overwrite (fit()'s overwrite ` +
       'option), or choose another --out folder');

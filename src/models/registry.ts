@@ -6,6 +6,7 @@ import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import { aeKind } from './ae.js';
 import { configFor, type ModelOptions } from './base.js';
 import { daeKind } from './dae.js';
+import { ensembleSpec } from './ensemble.js';
 import { ganKind } from './gan.js';
 import type { KindSpec } from './kind.js';
 import { gammaKind, ladderKind } from './ladder.js';
@@ -28,9 +29,13 @@ const KINDS: readonly KindSpec[] = [
   ssganKind,
 ];
 
-const BY_KIND = new Map(KINDS.map((k) => [k.kind, k]));
+// kinds a checkpoint may hold that are assembled from trained models rather than trained (fit's ensemble): createModel
+// and kindSpec know them, MODEL_KINDS (the kinds train takes) does not
+const ASSEMBLED: readonly KindSpec[] = [ensembleSpec((config, options) => createModel(config, options))];
 
-/** The registered kinds, in a stable order. */
+const BY_KIND = new Map([...KINDS, ...ASSEMBLED].map((k) => [k.kind, k]));
+
+/** The kinds train takes, in a stable order. */
 export const MODEL_KINDS: readonly string[] = KINDS.map((k) => k.kind);
 
 /** A kind's traits, options and constructor; an unknown kind is an Error listing the known ones. */

@@ -92,6 +92,20 @@ export async function train(model: TrainableModel, data: Data,
   return o.lock === undefined ? withRunFolderLock(o.outDir, o.onWarning, work) : work();
 }
 
+/**
+ * A run folder for a model trained elsewhere, as train() would leave it after `options.steps` steps: config.json, the
+ * files given, the checkpoint that eval, predict and encode open, and one 'end' record with the test metrics. No step
+ * is taken (fit saves its ensemble of separately trained members this way).
+ */
+export async function saveModelRun(model: TrainableModel, data: Data, options: TrainOptions & { steps: number }): Promise<TrainResult> {
+  const o = checkOptions(model, data, { ...options, overwrite: true, resume: false });
+  const run = new TrainingRun(model, data, o);
+  const work = async (): Promise<TrainResult> => {
+    run.prepareFolder();
+    return run.saveAsIs();
+  };
+  return o.lock === undefined ? withRunFolderLock(o.outDir, o.onWarning, work) : work();
+}
 
 /** One run of the loop: its folder, samplers, sums, progress and checkpoints. */
 class TrainingRun {
@@ -380,6 +394,27 @@ class TrainingRun {
     return {
       step: this.step, epoch: this.epochOf(this.step), stopped, test: this.lastEval, best: this.best, checkpoint: this.lastCheckpoint,
       metrics: this.metricsPath, seconds: this.wall(),
+    };
+  }
+
+  /** The model as it is, saved as this run's last step: its test metrics in an 'end' record, and its checkpoint. */
+  saveAsIs(): TrainResult {
+    this.step = this.totalSteps;
+    this.log = new JsonLines(this.metricsPath);
+    let metrics: Record<string, number> = {};
+    try {
+      this.testData = this.data.test === null ? null : toDevice(this.data.test, this.o.device);
+      metrics = this.evaluateTest();
+      this.write('end', this.logSums, metrics);
+      this.checkpoint();
+    } finally {
+      this.log.close();
+      this.testData?.x.dispose();
+      this.testData?.labels.dispose();
+    }
+    return {
+      step: this.step, epoch: this.epochOf(this.step), stopped: 'done', test: this.lastEval, best: null, checkpoint: this.lastCheckpoint,
+      metrics: this.metricsPath, seconds: 0,
     };
   }
 

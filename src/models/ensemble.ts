@@ -1,0 +1,147 @@
+// An ensemble: classifiers of several kinds trained on their own, whose class probabilities it averages. fit builds
+// one from the kinds its cross-validation cannot tell apart, where choosing one of them would be a coin toss; the
+// average errs less than a pick among them on average (docs/experiments.md). It takes no training steps itself: its
+// config lists its members' configs, its checkpoint holds their weights (member0.*, member1.*, ...).
+import { noGrad } from '../autograd.js';
+import { Module } from '../nn/module.js';
+import { log } from '../ops/activations.js';
+import { add, scale } from '../ops/elementwise.js';
+import { concatCols } from '../ops/shape.js';
+import { Generator } from '../random.js';
+import type { Device, Tensor } from '../tensor.js';
+import type { Batch, Classifier, Encoder, ModelConfig, TrainableModel } from '../train/contract.js';
+import { isClassifier } from '../train/contract.js';
+import { checkInputs, configFor, type ModelOptions } from './base.js';
+import type { KindSpec } from './kind.js';
+import { int, type Option } from './options.js';
+import { classificationSums } from './parts/classifier.js';
+
+/** What builds a member from its config: the registry's createModel (passed in, as the registry imports this file). */
+export type MemberFactory = (config: ModelConfig, options: ModelOptions) => TrainableModel;
+
+/** The members option: two or more configs of classifying kinds; each is checked when the member is built. */
+function memberConfigs(): Option<ModelConfig[]> {
+  return {
+    fallback: [],
+    read: (kind, key, v) => {
+      if (!Array.isArray(v) || v.length < 2 || !v.every((c) => c !== null && typeof c === 'object' && !Array.isArray(c) &&
+        typeof (c as ModelConfig).kind === 'string')) {
+        throw new Error(`${kind}: ${key} must list two or more model configs, got ${JSON.stringify(v)?.slice(0, 200)}`);
+      }
+      return v as ModelConfig[];
+    },
+  };
+}
+
+const ensembleOptions = {
+  classes: int(10, 2),
+  members: memberConfigs(),
+};
+
+/** The module tree of an ensemble: its members' trees as children member0, member1, ... */
+class Members extends Module {
+  constructor(modules: Module[]) {
+    super();
+    modules.forEach((m, i) => this.register(`member${i}`, m));
+  }
+}
+
+export class Ensemble implements TrainableModel, Classifier {
+  readonly config: ModelConfig & { classes: number; members: ModelConfig[] };
+  readonly module: Module;
+  readonly optimizers = {};
+  readonly generator: Generator;
+  readonly device: Device;
+  readonly members: TrainableModel[];
+  readonly perLabelledRow = ['error', 'cross_entropy'] as const;
+  /** codes: those of the members that encode, side by side in member order; absent when none does */
+  readonly encode?: (x: Tensor) => Tensor;
+
+  constructor(config: ModelConfig, options: ModelOptions, create: MemberFactory) {
+    this.config = configFor(ensembleKind, config) as Ensemble['config'];
+    this.generator = options.generator ?? new Generator(0);
+    this.device = options.device ?? 'cpu';
+    this.members = [];
+    try {
+      for (const [i, member] of this.config.members.entries()) {
+        if (member.kind === 'ensemble') throw new Error(`ensemble: member ${i} is itself an ensemble`);
+        const model = create({ ...member, inputSize: this.config.inputSize }, { generator: this.generator, device: this.device });
+        this.members.push(model);
+        if (!isClassifier(model)) throw new Error(`ensemble: member ${i} (${member.kind}) does not classify`);
+        if (model.classes !== this.config.classes) {
+          throw new Error(`ensemble: member ${i} (${member.kind}) has ${model.classes} classes, the ensemble ${this.config.classes}`);
+        }
+      }
+    } catch (e) {
+      for (const m of this.members) m.module.dispose();
+      throw e;
+    }
+    this.module = new Members(this.members.map((m) => m.module));
+    const encoders = this.members.filter((m): m is TrainableModel & Encoder => typeof (m as Partial<Encoder>).encode === 'function');
+    if (encoders.length > 0) {
+      this.encode = (x) => concatCols(encoders.map((e) => e.encode(checkInputs('ensemble.encode', x, 'x', this.config.inputSize, this.device))));
+    }
+  }
+
+  get kind(): string {
+    return 'ensemble';
+  }
+
+  get classes(): number {
+    return this.config.classes;
+  }
+
+  trainStep(_batch: Batch): Record<string, number> {
+    throw new Error('ensemble: an ensemble is assembled from members trained on their own (as fit does); it takes no ' +
+      'training steps');
+  }
+
+  /** The mean of the members' p(y|x), [rows, classes]. */
+  classify(x: Tensor): Tensor {
+    checkInputs('ensemble.classify', x, 'x', this.config.inputSize, this.device);
+    let sum: Tensor | null = null;
+    for (const m of this.members) {
+      const p = (m as unknown as Classifier).classify(x);
+      sum = sum === null ? p : add(sum, p);
+    }
+    return scale(sum as Tensor, 1 / this.members.length);
+  }
+
+  /** The classifier's error and cross-entropy sums over the labelled rows of the batch, from the averaged p(y|x). */
+  evaluateBatch(batch: Batch): Record<string, number> {
+    const x = checkInputs('ensemble', batch?.x, 'batch.x', this.config.inputSize, this.device);
+    if (batch.labels === undefined || batch.labels === null) throw new Error('ensemble: evaluateBatch needs batch.labels');
+    // log p is a logit vector whose softmax is p itself
+    return noGrad(() => classificationSums(log(this.classify(x)), batch.labels as Tensor));
+  }
+
+  /** The first member's complaint about rows it cannot take (e.g. a Bernoulli likelihood's range), or null. */
+  rowsProblem(x: Float32Array): string | null {
+    for (const m of this.members) {
+      const problem = m.rowsProblem?.(x) ?? null;
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+
+  dispose(): void {
+    this.module.dispose();
+  }
+}
+
+/** Built by registry.ts with its createModel (this file cannot import the registry that imports it). */
+export function ensembleSpec(create: MemberFactory): KindSpec {
+  return {
+    ...ensembleKind,
+    create: (config, options) => new Ensemble(config, options ?? {}, create),
+  };
+}
+
+const ensembleKind: KindSpec = {
+  kind: 'ensemble', schema: ensembleOptions,
+  describe: 'the averaged class probabilities of classifiers trained on their own (fit builds one)',
+  semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 1, minSteps: 1, monitor: 'error',
+  create: () => {
+    throw new Error('ensemble: built through the registry');
+  },
+};
