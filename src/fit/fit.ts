@@ -4,8 +4,8 @@
 // lowest point is the kind's error and length (one choice over every labelled row, not one per fold of a few rows).
 // The kind of lowest error wins and is trained once more on every labelled row for that many steps, as the run
 // folder that eval and predict take; where the folds cannot tell other kinds from it, each of them is trained so too
-// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). A test split, when given, is measured for the leaderboard at the same epochs
-// and never used to choose anything.
+// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). A test split, when
+// given, is measured for the leaderboard at the same epochs and never used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
@@ -228,6 +228,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     }
     return { kind: entry.kind, steps, config };
   });
+  const planned = plans.reduce((n, p) => n + p.steps, 0);
   const finalOptions = {
     seed: o.seed, device: o.device, overwrite: true, progress: 'none' as const, signal: o.signal, evalEvery: 1e9, onWarning: o.onWarning,
   };
@@ -271,9 +272,8 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   }
   if (result.stopped === 'aborted') {
     disposeModel(model);
-    stopIfAborted(`during the final run of ${kind}, at step ${steps}`);
+    stopIfAborted(`during the final run of ${kind}, at step ${steps} of ${planned}`);
   }
-  const planned = plans.reduce((n, p) => n + p.steps, 0);
   const members = chosen.map((e) => e.kind);
   const seconds = elapsed();
   const board = `${JSON.stringify({ chosen: kind, ...(chosen.length > 1 ? { members } : {}), steps, planned, seconds, leaderboard, test: result.test }, null, 2)}\n`;

@@ -65,6 +65,9 @@ export class Ensemble implements TrainableModel, Classifier {
     try {
       for (const [i, member] of this.config.members.entries()) {
         if (member.kind === 'ensemble') throw new Error(`ensemble: member ${i} is itself an ensemble`);
+        if (member.inputSize !== undefined && member.inputSize !== this.config.inputSize) {
+          throw new Error(`ensemble: member ${i} (${member.kind}) takes ${member.inputSize} features, the ensemble ${this.config.inputSize}`);
+        }
         const model = create({ ...member, inputSize: this.config.inputSize }, { generator: this.generator, device: this.device });
         this.members.push(model);
         if (!isClassifier(model)) throw new Error(`ensemble: member ${i} (${member.kind}) does not classify`);
@@ -111,8 +114,8 @@ export class Ensemble implements TrainableModel, Classifier {
   evaluateBatch(batch: Batch): Record<string, number> {
     const x = checkInputs('ensemble', batch?.x, 'batch.x', this.config.inputSize, this.device);
     if (batch.labels === undefined || batch.labels === null) throw new Error('ensemble: evaluateBatch needs batch.labels');
-    // log p is a logit vector whose softmax is p itself
-    return noGrad(() => classificationSums(log(this.classify(x)), batch.labels as Tensor));
+    // log p is a logit vector whose softmax is p itself; 1e-30 keeps a probability every member rounded to 0 finite
+    return noGrad(() => classificationSums(log(add(this.classify(x), 1e-30)), batch.labels as Tensor));
   }
 
   /** The first member's complaint about rows it cannot take (e.g. a Bernoulli likelihood's range), or null. */
@@ -141,6 +144,11 @@ const ensembleKind: KindSpec = {
   kind: 'ensemble', schema: ensembleOptions,
   describe: 'the averaged class probabilities of classifiers trained on their own (fit builds one)',
   semiSupervised: true, batchSize: 100, lrDecay: null, epochs: 1, minSteps: 1, monitor: 'error',
+  // a config without members takes the option's fallback, which is no ensemble
+  check: (config) => {
+    const members = config.members as ModelConfig[];
+    if (members.length < 2) throw new Error(`ensemble: members must list two or more model configs, got ${members.length}`);
+  },
   create: () => {
     throw new Error('ensemble: built through the registry');
   },

@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync, writeFileSy
 import { basename, join } from 'node:path';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
-import { fit, FitStopped, lowestPoint } from '../../dist/src/fit/fit.js';
+import { ensembleMembers, fit, FitStopped, lowestPoint } from '../../dist/src/fit/fit.js';
+import { openRun } from '../../dist/src/cli/run.js';
+import { noGrad } from '../../dist/src/autograd.js';
+import { fromArray } from '../../dist/src/ops/creation.js';
 import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
 import { evaluateSplit } from '../../dist/src/train/evaluate.js';
 import { rng } from '../helpers.js';
@@ -37,8 +40,9 @@ const test = blobs(300, 2);
 const options = { kinds: ['supervised', 'ssae'], folds: 3, budgetSeconds: 3600, seed: 4, maxSteps: 300 };
 
 s('the kind with the lowest fold error wins and is trained on every labelled row; a test split changes no choice', async () => {
-  const withTest = await fit(data, { ...options, outDir: join(dir, 'with-test'), test });
-  const withoutTest = await fit(data, { ...options, outDir: join(dir, 'without-test') });
+  // ensemble: false, the winner alone (the next test averages the kinds the folds cannot tell apart)
+  const withTest = await fit(data, { ...options, ensemble: false, outDir: join(dir, 'with-test'), test });
+  const withoutTest = await fit(data, { ...options, ensemble: false, outDir: join(dir, 'without-test') });
   try {
     const board = withTest.leaderboard;
     assert.equal(board.map((e) => e.kind).sort(), ['ssae', 'supervised']);
@@ -74,6 +78,62 @@ s('the kind with the lowest fold error wins and is trained on every labelled row
   }
 });
 
+s('the kinds the folds cannot tell apart are each trained on every labelled row, and the run averages them', async () => {
+  const out = join(dir, 'ensemble');
+  const r = await fit(data, { ...options, outDir: out, test });
+  try {
+    const members = ensembleMembers(r.leaderboard, 3);
+    // on these blobs the two kinds' fold errors lie within two standard errors of each other
+    assert.is(members.length, 2, JSON.stringify(r.leaderboard.map((e) => [e.kind, e.cvError, e.cvErrorStd])));
+    assert.equal([r.kind, r.members], ['ensemble', members.map((e) => e.kind)]);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    assert.equal(config.model.members.map((m) => m.kind), r.members);
+    assert.equal([config.data.labelledRows, config.totalSteps, r.run.steps], [30, r.run.planned, r.run.planned]);
+    let steps = 0;
+    for (const e of members) {
+      // each member as long as its folds' curve says, on all 30 labelled rows; its weights live in the ensemble's checkpoint
+      const member = JSON.parse(readFileSync(join(out, 'members', e.kind, 'config.json'), 'utf8'));
+      assert.equal([member.model.kind, member.data.labelledRows, member.totalSteps], [e.kind, 30, e.bestStep]);
+      assert.not.ok(existsSync(join(out, 'members', e.kind, 'checkpoint.safetensors')));
+      steps += e.bestStep;
+    }
+    assert.is(r.run.planned, steps);
+    // the test figure: that of the members' probabilities averaged (in float64 here), and of the reopened folder
+    const n = test.count;
+    const x = fromArray(test.x, [n, test.features]);
+    r.model.module.eval();
+    const each = r.model.members.map((m) => noGrad(() => m.classify(x)).toArray());
+    let wrong = 0;
+    for (let i = 0; i < n; i++) {
+      const mean = [0, 1, 2].map((c) => each.reduce((a, q) => a + q[i * 3 + c], 0) / each.length);
+      if (mean.indexOf(Math.max(...mean)) !== test.labels[i]) wrong++;
+    }
+    assert.ok(Math.abs(r.run.result.test.test_error - wrong / n) < 1.5 / n, `${r.run.result.test.test_error} vs ${wrong / n}`);
+    const reopened = openRun(out);
+    try {
+      assert.is(reopened.modelConfig.kind, 'ensemble');
+      assert.is(evaluateSplit(reopened.model, test, 1000, 'cpu', 'test').test_error, r.run.result.test.test_error);
+    } finally {
+      reopened.dispose();
+    }
+    assert.equal(JSON.parse(readFileSync(join(out, 'leaderboard.json'), 'utf8')).members, r.members);
+  } finally {
+    r.model.dispose();
+  }
+});
+
+s('ensemble members: the kinds within two standard errors of the difference from the best fold error', () => {
+  const entry = (kind, cvError, cvErrorStd) => ({ kind, cvError, cvErrorStd });
+  // 3 folds: sqrt((0.06² + 0.08²) / 3) = 0.0577; twice that is 0.1155 above the best's 0.20
+  const board = [entry('m2', 0.2, 0.06), entry('vime', 0.31, 0.08), entry('ssgan', 0.32, 0.08), entry('ladder', null, null)];
+  assert.equal(ensembleMembers(board, 3).map((e) => e.kind), ['m2', 'vime']);
+  // more folds, a smaller standard error: vime is out
+  assert.equal(ensembleMembers(board, 5).map((e) => e.kind), ['m2']);
+  // folds that agree exactly tell any other error apart; equal errors are not told apart
+  assert.equal(ensembleMembers([entry('a', 0.1, 0), entry('b', 0.1, 0), entry('c', 0.1001, 0)], 3).map((e) => e.kind), ['a', 'b']);
+  assert.equal(ensembleMembers([entry('a', null, null)], 3), []);
+});
+
 s('the chosen epoch is the lowest point of the folds\' mean curve, cross-entropy breaking ties, none before validFrom', () => {
   const curve = (errors, entropies = errors.map(() => 1)) => errors.map((e, i) => ({
     epoch: i + 1, step: 10 * (i + 1), validation_error: e, validation_cross_entropy: entropies[i],
@@ -96,6 +156,7 @@ s('bad options are errors naming them; an earlier fit is kept unless overwrite',
     assert.match(e.message, pattern);
   };
   await fails({ kinds: ['vae'] }, /fit: vae does not classify/);
+  await fails({ kinds: ['ensemble'] }, /fit: ensemble is not trained but built \(fit builds one itself\)/);
   await fails({ kinds: [] }, /kinds must list at least one/);
   await fails({ folds: 1 }, /folds must be an integer of at least 2/);
   await fails({ budgetSeconds: -1 }, /budgetSeconds must be a positive number/);

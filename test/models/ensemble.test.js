@@ -1,0 +1,129 @@
+// The ensemble kind: its p(y|x) is the mean of its members', its error and cross-entropy those of that mean (checked
+// against a float64 reference built here from each member's own probabilities), its weights round-trip through a
+// state dict as member0.*, member1.*, its codes are its encoding members' side by side, and it refuses what it cannot be.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as sg from '../../dist/src/index.js';
+import { createModel, disposeModel, MODEL_KINDS } from '../../dist/src/models/registry.js';
+import { noGrad } from '../../dist/src/autograd.js';
+import { assertThrows, rng } from '../helpers.js';
+
+const s = suite('models: ensemble');
+
+const supervised = { kind: 'supervised', inputSize: 6, hidden: [5], classes: 3, labelledBatchSize: 4 };
+const ssae = { kind: 'ssae', inputSize: 6, hidden: [5], code: 2, classes: 3, labelledBatchSize: 4 };
+const vime = { kind: 'vime', inputSize: 6, hidden: [5], predictorHidden: [4], classes: 3, labelledBatchSize: 4, selfSteps: 2 };
+const ensembleOf = (...members) => ({ kind: 'ensemble', inputSize: 6, classes: 3, members });
+
+function rows(r, n) {
+  return sg.tensor(Float32Array.from({ length: n * 6 }, () => r.uniform(-1, 2)), [n, 6]);
+}
+
+s('p(y|x) is the mean of the members\'; error and cross-entropy are those of the mean (float64 reference)', () => {
+  const r = rng(3);
+  const model = createModel(ensembleOf(supervised, ssae, vime), { generator: new sg.Generator(2) });
+  try {
+    assert.is(model.members.length, 3);
+    assert.equal(model.members.map((m) => m.config.kind), ['supervised', 'ssae', 'vime']);
+    model.module.eval();
+    const n = 17;
+    const x = rows(r, n);
+    const labels = Float32Array.from({ length: n }, (_, i) => (i % 4 === 3 ? NaN : i % 3));
+    const p = noGrad(() => model.classify(x)).toArray();
+    const each = model.members.map((m) => Float64Array.from(noGrad(() => m.classify(x)).toArray()));
+    let wrong = 0;
+    let nll = 0;
+    for (let i = 0; i < n; i++) {
+      const mean = [0, 1, 2].map((c) => each.reduce((a, q) => a + q[i * 3 + c], 0) / each.length);
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(p[i * 3 + c] - mean[c]) < 1e-6, `row ${i} class ${c}`);
+      if (Number.isNaN(labels[i])) continue;
+      const best = mean.indexOf(Math.max(...mean));
+      if (best !== labels[i]) wrong++;
+      nll -= Math.log(mean[labels[i]]);
+    }
+    const sums = model.evaluateBatch({ x, labels: sg.tensor(labels, [n]) });
+    assert.is(sums.error, wrong);
+    assert.ok(Math.abs(sums.cross_entropy - nll) < 1e-4 * Math.max(1, nll), `${sums.cross_entropy} vs ${nll}`);
+    // the members differ, so the mean is not any one member's
+    assert.ok(each.some((q) => q.some((v, k) => Math.abs(v - p[k]) > 1e-3)));
+  } finally {
+    disposeModel(model);
+  }
+});
+
+s('a class every member gives probability 0 costs a finite cross-entropy', () => {
+  const model = createModel(ensembleOf(supervised, { ...supervised, hidden: [4] }), { generator: new sg.Generator(4) });
+  try {
+    // weights a thousand times larger: logits in the thousands, softmax probabilities of exactly 0 and 1 in float32
+    const state = model.module.stateDict();
+    for (const e of Object.values(state)) e.data = e.data.map((v) => v * 1000);
+    model.module.loadStateDict(state);
+    model.module.eval();
+    const x = rows(rng(8), 6);
+    const p = noGrad(() => model.classify(x)).toArray();
+    const least = Array.from({ length: 6 }, (_, i) => [0, 1, 2].reduce((a, c) => (p[i * 3 + c] < p[i * 3 + a] ? c : a), 0));
+    assert.ok(least.some((c, i) => p[i * 3 + c] === 0), 'some label has probability 0 under both members');
+    const sums = model.evaluateBatch({ x, labels: sg.tensor(Float32Array.from(least), [6]) });
+    assert.ok(Number.isFinite(sums.cross_entropy) && sums.cross_entropy > 6 * 20, String(sums.cross_entropy));
+  } finally {
+    disposeModel(model);
+  }
+});
+
+s('its weights round-trip as member0.*, member1.*; its codes are its encoding members\' side by side', () => {
+  const r = rng(5);
+  const a = createModel(ensembleOf(supervised, ssae), { generator: new sg.Generator(1) });
+  const b = createModel(ensembleOf(supervised, ssae), { generator: new sg.Generator(9) });
+  try {
+    const state = a.module.stateDict();
+    const names = Object.keys(state);
+    assert.ok(names.every((k) => /^member[01]\./.test(k)), names.join(' '));
+    assert.equal(names.filter((k) => k.startsWith('member0.')).sort(), Object.keys(a.members[0].module.stateDict()).map((k) => `member0.${k}`).sort());
+    b.module.loadStateDict(state);
+    a.module.eval();
+    b.module.eval();
+    const x = rows(r, 5);
+    assert.equal(Array.from(noGrad(() => b.classify(x)).toArray()), Array.from(noGrad(() => a.classify(x)).toArray()));
+    // supervised has no encoder, ssae's code is 2 wide
+    const z = noGrad(() => a.encode(x));
+    assert.equal(z.shape, [5, 2]);
+    assert.equal(Array.from(z.toArray()), Array.from(noGrad(() => a.members[1].encode(x)).toArray()));
+    const two = createModel(ensembleOf(ssae, vime), { generator: new sg.Generator(1) });
+    try {
+      two.module.eval();
+      const codes = noGrad(() => two.encode(x));
+      const first = noGrad(() => two.members[0].encode(x));
+      const second = noGrad(() => two.members[1].encode(x));
+      assert.equal(codes.shape, [5, first.cols + second.cols]);
+      const c = codes.toArray();
+      assert.equal(Array.from(c.subarray(0, first.cols)), Array.from(first.toArray().subarray(0, first.cols)));
+      assert.equal(Array.from(c.subarray(first.cols, codes.cols)), Array.from(second.toArray().subarray(0, second.cols)));
+    } finally {
+      disposeModel(two);
+    }
+    const plain = createModel(ensembleOf(supervised, { ...supervised, hidden: [4] }));
+    assert.is(plain.encode, undefined, 'no member encodes: the ensemble offers no encode()');
+    disposeModel(plain);
+  } finally {
+    disposeModel(a);
+    disposeModel(b);
+  }
+});
+
+s('it is built, not trained, and refuses members it cannot average', () => {
+  assert.not.ok(MODEL_KINDS.includes('ensemble'), 'train does not list it');
+  const model = createModel(ensembleOf(supervised, ssae));
+  assertThrows(() => model.trainStep({ x: rows(rng(1), 2) }), /ensemble: an ensemble is assembled from members trained on their own/);
+  disposeModel(model);
+  assertThrows(() => createModel(ensembleOf(supervised)), /ensemble: members must list two or more model configs/);
+  assertThrows(() => createModel({ kind: 'ensemble', inputSize: 6, classes: 3 }), /ensemble: members must list two or more/);
+  assertThrows(() => createModel(ensembleOf(supervised, { kind: 'ae', inputSize: 6, hidden: [5], latent: 2 })),
+    /ensemble: member 1 \(ae\) does not classify/);
+  assertThrows(() => createModel(ensembleOf(supervised, { ...ssae, classes: 4 })), /ensemble: member 1 \(ssae\) has 4 classes, the ensemble 3/);
+  assertThrows(() => createModel(ensembleOf(supervised, { ...ssae, inputSize: 7 })), /ensemble: member 1 \(ssae\) takes 7 features, the ensemble 6/);
+  assertThrows(() => createModel(ensembleOf(supervised, ensembleOf(supervised, ssae))), /ensemble: member 1 is itself an ensemble/);
+  assertThrows(() => createModel(ensembleOf(supervised, { kind: 'nope' })), /unknown model kind "nope"/);
+  assertThrows(() => createModel(ensembleOf(supervised, { ...ssae, code: -1 })), /ssae: code must be/);
+});
+
+s.run();
