@@ -271,8 +271,9 @@ export function fitTable(runs: FitRun[], anchors: AnchorRun[]): string {
       : { mean: anchor.methods[m].mean, text: `${anchor.methods[m].mean.toFixed(2)} ± ${anchor.methods[m].std.toFixed(2)}` }));
     const best = Math.min(...[...kindCells, fitCell, ...anchorCells].map((c) => c.mean));
     const show = (c: { mean: number; text: string }): string => (c.mean === best ? `**${c.text}**` : c.text);
-    // an ensemble is named by its members: m2+vime
-    const name = (r: FitRun): string | undefined => (r.chosen === 'ensemble' && Array.isArray(r.members) ? r.members.join('+') : r.chosen);
+    // an ensemble is named by its members in the registry's order (ssae+m2), so that the same members are counted together
+    const name = (r: FitRun): string | undefined => (r.chosen === 'ensemble' && Array.isArray(r.members)
+      ? [...r.members].sort((a, b) => MODEL_KINDS.indexOf(a) - MODEL_KINDS.indexOf(b)).join('+') : r.chosen);
     const chosen = [...new Set(group.map(name))].map((k) => `${k} ×${group.filter((r) => name(r) === k).length}`);
     lines.push(`| ${table} (${group[0].labels}) | ${kindCells.map(show).join(' | ')} | ${show(fitCell)} | ${chosen.join(', ')} | ` +
       `${Math.max(...group.map((r) => r.seconds / 60)).toFixed(1)} | ${anchorCells.map(show).join(' | ')} |`);
