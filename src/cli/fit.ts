@@ -36,6 +36,8 @@ Fit:
                       counted): 90s, 10m, 1h (default 10m)
   --models LIST       the candidates, comma-separated (default ${FIT_KINDS.join(',')}; any of ${CLASSIFIERS.join(', ')})
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
+  --one-model         keep the model of lowest fold error alone, even where the folds cannot tell others from it
+                      (default: an ensemble of those)
   --seed N            seeds the folds, the weights and the batch order (default 0)
   --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/. It is locked
                       while fit works in it: a second fit or train into it is refused
@@ -56,7 +58,7 @@ const FIT_FLAGS = {
   dataset: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'label-column': { type: 'string' },
   delimiter: { type: 'string' }, missing: { type: 'string' }, scaling: { type: 'string' }, labels: { type: 'string' },
   budget: { type: 'string' }, models: { type: 'string' }, folds: { type: 'string' }, seed: { type: 'string' },
-  out: { type: 'string' }, overwrite: { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
+  out: { type: 'string' }, overwrite: { type: 'boolean' }, 'one-model': { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
   json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -100,6 +102,7 @@ export async function runFit(argv: string[]): Promise<void> {
   try {
     result = await stopOnSignals((signal) => fit({ ...data, name: data.name }, {
       outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
+      ensemble: values['one-model'] !== true,
       signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
       onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),

@@ -65,12 +65,27 @@ s('fit prints a leaderboard and leaves a run folder eval and predict take', () =
 
   const evaluated = JSON.parse(cli('eval', out, '--json').stdout);
   assert.equal([evaluated.model, evaluated.evaluated, evaluated.rows, evaluated.labels], [board.chosen, 'test', 90, 30]);
+  assert.equal(evaluated.members, board.members, 'an ensemble\'s members, as fit chose them');
+  assert.match(cli('eval', out).stdout, new RegExp(`^${board.chosen === 'ensemble' ? `an ensemble of ${board.members.join(', ')}` : board.chosen} at step ${board.steps},`));
   assert.is(evaluated.test_error.toFixed(4), board.test.test_error.toFixed(4));
   const predicted = cli('predict', out, '--input', test, '--out', path('preds.csv'));
   assert.is(predicted.status, 0, predicted.stderr);
   assert.match(readFileSync(path('preds.csv'), 'utf8').split('\n')[0], /^class,p\(large\),p\(medium\),p\(small one\)$/);
 
   fails(cli('fit', '--data', train, '--out', out), /already holds a run .*--overwrite/);
+});
+
+s('--one-model keeps the model of lowest fold error alone', () => {
+  const out = path('one-model');
+  const r = cli('fit', '--data', train, '--labels', '30', '--models', 'supervised,ssae', '--budget', '10s', '--folds', '2', '--seed', '2',
+    '--one-model', '--out', out, '--json');
+  assert.is(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout.trim().split('\n').pop());
+  assert.ok(['supervised', 'ssae'].includes(result.chosen), result.chosen);
+  assert.is(result.members, undefined);
+  assert.is(result.chosen, result.leaderboard[0].kind);
+  assert.not.ok(existsSync(join(out, 'members')));
+  assert.is(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model.kind, result.chosen);
 });
 
 s('bad flags are one line each', () => {
