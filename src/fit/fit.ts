@@ -215,19 +215,22 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   const chosen = o.ensemble === false ? [winner] : ensembleMembers(leaderboard, o.folds);
   say(chosen.length === 1 ? `fit: chose ${winner.kind}`
     : `fit: the folds cannot tell ${chosen.map((e) => e.kind).join(', ')} apart; their class probabilities will be averaged`);
-  const plans = chosen.map((entry, i) => {
-    let steps = Math.max(1, entry.bestStep as number);
-    let config = configs.get(entry.kind) as ModelConfig;
-    if (entry.cutShort) {
-      const share = (o.budgetSeconds - elapsed()) / (chosen.length - i);
-      const longer = Math.min(entry.defaultSteps, Math.floor((share * STEP_SHARE) / (probes.get(entry.kind) as number)));
-      if (longer > steps) {
-        steps = longer;
-        config = fitModelConfig(kindSpec(entry.kind), data, steps);
-      }
+  // each member's steps at its probed speed; a curve the budget cut short shares what the others leave
+  const need = (kind: string, steps: number): number => (steps * (probes.get(kind) as number)) / STEP_SHARE;
+  const plans = chosen.map((entry) => ({
+    kind: entry.kind, steps: Math.max(1, entry.bestStep as number), config: configs.get(entry.kind) as ModelConfig,
+  }));
+  const cut = chosen.filter((e) => e.cutShort);
+  const spare = o.budgetSeconds - elapsed() - plans.reduce((t, p) => t + need(p.kind, p.steps), 0);
+  for (const [i, entry] of chosen.entries()) {
+    if (!entry.cutShort || spare <= 0) continue;
+    const plan = plans[i];
+    const longer = Math.min(entry.defaultSteps, plan.steps + Math.floor(((spare / cut.length) * STEP_SHARE) / (probes.get(entry.kind) as number)));
+    if (longer > plan.steps) {
+      plan.steps = longer;
+      plan.config = fitModelConfig(kindSpec(entry.kind), data, longer);
     }
-    return { kind: entry.kind, steps, config };
-  });
+  }
   const planned = plans.reduce((n, p) => n + p.steps, 0);
   const finalOptions = {
     seed: o.seed, device: o.device, overwrite: true, progress: 'none' as const, signal: o.signal, evalEvery: 1e9, onWarning: o.onWarning,
@@ -239,6 +242,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   { generator: new Generator(o.seed), device: o.device });
   let result: TrainResult;
   let steps = 0;
+  let memberSeconds = 0;
   try {
     if (chosen.length === 1) {
       say(`fit: ${winner.kind} on all ${labelledRows(labelled).length} labelled rows, ${plans[0].steps} steps`);
@@ -254,8 +258,12 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
         const folder = join(o.outDir, 'members', plan.kind);
         const run = await train(members[i], { name: data.name, read: o.read, train: labelled, test: null }, {
           ...finalOptions, steps: plan.steps, batchSize: Math.min(kindSpec(plan.kind).batchSize, labelled.count), outDir: folder,
-          maxSeconds: Math.max(1, (o.budgetSeconds - elapsed()) / (plans.length - i)), checkpointEvery: 1e9,
+          // the time left shared by the members still to train in proportion to what each needs
+          maxSeconds: Math.max(1, ((o.budgetSeconds - elapsed()) * need(plan.kind, plan.steps)) /
+            plans.slice(i).reduce((t, p) => t + need(p.kind, p.steps), 0)),
+          checkpointEvery: 1e9,
         });
+        memberSeconds += run.seconds;
         // the ensemble's checkpoint holds the member's weights
         for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors']) rmSync(join(folder, file), { force: true });
         steps += run.step;
@@ -263,7 +271,8 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
       }
       result = o.signal?.aborted ? { step: steps, epoch: 1, stopped: 'aborted', test: null, best: null, checkpoint: null, metrics: '', seconds: 0 }
         : await saveModelRun(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
-          ...finalOptions, steps, batchSize: Math.min(100, labelled.count), outDir: o.outDir, lock, extra, files: o.files,
+          ...finalOptions, steps, seconds: memberSeconds, batchSize: Math.min(100, labelled.count), outDir: o.outDir, lock, extra,
+          files: o.files,
         });
     }
   } catch (e) {
@@ -272,6 +281,8 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   }
   if (result.stopped === 'aborted') {
     disposeModel(model);
+    // a final run stopped part way is no chosen model: eval must not open it
+    for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', 'config.json']) rmSync(join(o.outDir, file), { force: true });
     stopIfAborted(`during the final run of ${kind}, at step ${steps} of ${planned}`);
   }
   const members = chosen.map((e) => e.kind);
@@ -282,12 +293,13 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
 }
 
 /**
- * The kinds whose fold errors the folds cannot tell from the best one's: those within two standard errors of the
- * difference of the two means (each fold's error counted as one sample of its kind), best first. With a few labelled
- * rows in each fold this is often several kinds; picking one of them would rest on noise.
+ * The kinds whose fold errors are too close to the best one's to tell apart, by a rule of thumb: within two standard
+ * errors of the difference of the two means, each fold's error counted as one sample of its kind (the folds are the
+ * same for every kind, so this is cautious, and with 3 folds rough), lowest fold error first. With a few labelled rows
+ * in each fold this is often several kinds; picking one of them would rest on noise.
  */
 export function ensembleMembers(board: readonly FitEntry[], folds: number): FitEntry[] {
-  const ran = board.filter((e) => e.cvError !== null);
+  const ran = board.filter((e) => e.cvError !== null).sort((a, b) => (a.cvError as number) - (b.cvError as number));
   if (ran.length === 0) return [];
   const best = ran[0];
   const sd = (e: FitEntry): number => e.cvErrorStd ?? 0;

@@ -54,6 +54,7 @@ export class Ensemble implements TrainableModel, Classifier {
   readonly device: Device;
   readonly members: TrainableModel[];
   readonly perLabelledRow = ['error', 'cross_entropy'] as const;
+  readonly assembled = true;
   /** codes: those of the members that encode, side by side in member order; absent when none does */
   readonly encode?: (x: Tensor) => Tensor;
 
@@ -76,7 +77,7 @@ export class Ensemble implements TrainableModel, Classifier {
         }
       }
     } catch (e) {
-      for (const m of this.members) m.module.dispose();
+      for (const m of this.members) freeModel(m);
       throw e;
     }
     this.module = new Members(this.members.map((m) => m.module));
@@ -127,9 +128,16 @@ export class Ensemble implements TrainableModel, Classifier {
     return null;
   }
 
+  /** Frees every member's optimizers and weights. */
   dispose(): void {
-    this.module.dispose();
+    for (const m of this.members) freeModel(m);
   }
+}
+
+/** A member's optimizer state and weights freed (the registry's disposeModel, which this file cannot import). */
+function freeModel(model: TrainableModel): void {
+  for (const opt of Object.values(model.optimizers)) opt.dispose();
+  model.module.dispose();
 }
 
 /** Built by registry.ts with its createModel (this file cannot import the registry that imports it). */

@@ -66,6 +66,10 @@ export function createModel(config: ModelConfig, options: ModelOptions = {}): Tr
 
 /** Frees a model's parameters and optimizer state. */
 export function disposeModel(model: TrainableModel): void {
+  if (typeof model.dispose === 'function') {
+    model.dispose();
+    return;
+  }
   for (const opt of Object.values(model.optimizers)) opt.dispose();
   model.module.dispose();
 }

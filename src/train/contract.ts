@@ -64,6 +64,13 @@ export interface TrainableModel {
    * no classifier gives chance-level errors). Before it, validation rows choose no best epoch and spend no patience.
    */
   readonly validFromStep?: number;
+  /**
+   * Models built from models trained on their own (fit's ensemble): train() refuses them; saveModelRun saves them.
+   */
+  readonly assembled?: boolean;
+  /** Frees everything the model holds, where that is more than its optimizers and module tree (an ensemble's members'
+   *  optimizers); disposeModel calls it. */
+  dispose?(): void;
 }
 
 /** Models that classify: evaluateBatch then reports {error: Σ misclassified rows, ...} (test_error). */

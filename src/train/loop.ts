@@ -95,14 +95,16 @@ export async function train(model: TrainableModel, data: Data,
 /**
  * A run folder for a model trained elsewhere, as train() would leave it after `options.steps` steps: config.json, the
  * files given, the checkpoint that eval, predict and encode open, and one 'end' record with the test metrics. No step
- * is taken (fit saves its ensemble of separately trained members this way).
+ * is taken (fit saves its ensemble of separately trained members this way); `seconds` is the time its training took
+ * elsewhere (the record's wall_s), and the folder has no loss.svg, as there are no training losses to draw.
  */
-export async function saveModelRun(model: TrainableModel, data: Data, options: TrainOptions & { steps: number }): Promise<TrainResult> {
-  const o = checkOptions(model, data, { ...options, overwrite: true, resume: false });
+export async function saveModelRun(model: TrainableModel, data: Data, options: TrainOptions & { steps: number; seconds?: number }):
+  Promise<TrainResult> {
+  const o = checkOptions(model, data, { ...options, resume: false }, true);
   const run = new TrainingRun(model, data, o);
   const work = async (): Promise<TrainResult> => {
     run.prepareFolder();
-    return run.saveAsIs();
+    return run.saveAsIs(options.seconds ?? 0);
   };
   return o.lock === undefined ? withRunFolderLock(o.outDir, o.onWarning, work) : work();
 }
@@ -398,8 +400,11 @@ class TrainingRun {
   }
 
   /** The model as it is, saved as this run's last step: its test metrics in an 'end' record, and its checkpoint. */
-  saveAsIs(): TrainResult {
+  saveAsIs(seconds: number): TrainResult {
     this.step = this.totalSteps;
+    this.wallBefore = seconds;
+    this.started = performance.now();
+    rmSync(join(this.o.outDir, 'loss.svg'), { force: true }); // an earlier run's
     this.log = new JsonLines(this.metricsPath);
     let metrics: Record<string, number> = {};
     try {
@@ -414,7 +419,7 @@ class TrainingRun {
     }
     return {
       step: this.step, epoch: this.epochOf(this.step), stopped: 'done', test: this.lastEval, best: null, checkpoint: this.lastCheckpoint,
-      metrics: this.metricsPath, seconds: 0,
+      metrics: this.metricsPath, seconds: this.wall(),
     };
   }
 

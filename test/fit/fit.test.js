@@ -122,6 +122,30 @@ s('the kinds the folds cannot tell apart are each trained on every labelled row,
   }
 });
 
+s('a fit stopped while it trains its chosen models chooses nothing and leaves no run that eval could open', async () => {
+  // a signal that turns aborted `after` reads once `cue` was said: the training loop reads it once a step
+  const stopping = (cue, after) => {
+    let armed = false;
+    let reads = 0;
+    return {
+      signal: { get aborted() { return armed && ++reads > after; } },
+      onProgress: (message) => {
+        if (cue.test(message)) armed = true;
+      },
+    };
+  };
+  for (const [name, ensemble, cue, at] of [
+    ['stop-member', true, /member 2 of 2/, /during the final run of ensemble, at step \d+ of \d+/],
+    ['stop-final', false, /on all 30 labelled rows, \d+ steps$/, /during the final run of (supervised|ssae), at step [1-9]\d* of \d+/],
+  ]) {
+    const out = join(dir, name);
+    const e = await fit(data, { ...options, ensemble, outDir: out, ...stopping(cue, 6) }).then(() => null, (err) => err);
+    assert.ok(e instanceof FitStopped, String(e));
+    assert.match(e.message, at, e.message);
+    for (const f of ['checkpoint.safetensors', 'config.json', 'leaderboard.json']) assert.not.ok(existsSync(join(out, f)), `${name}: ${f}`);
+  }
+});
+
 s('ensemble members: the kinds within two standard errors of the difference from the best fold error', () => {
   const entry = (kind, cvError, cvErrorStd) => ({ kind, cvError, cvErrorStd });
   // 3 folds: sqrt((0.06² + 0.08²) / 3) = 0.0577; twice that is 0.1155 above the best's 0.20

@@ -95,9 +95,12 @@ s('its weights round-trip as member0.*, member1.*; its codes are its encoding me
       const first = noGrad(() => two.members[0].encode(x));
       const second = noGrad(() => two.members[1].encode(x));
       assert.equal(codes.shape, [5, first.cols + second.cols]);
-      const c = codes.toArray();
-      assert.equal(Array.from(c.subarray(0, first.cols)), Array.from(first.toArray().subarray(0, first.cols)));
-      assert.equal(Array.from(c.subarray(first.cols, codes.cols)), Array.from(second.toArray().subarray(0, second.cols)));
+      const [c, f, g] = [codes.toArray(), first.toArray(), second.toArray()];
+      for (let i = 0; i < 5; i++) {
+        const row = c.subarray(i * codes.cols, (i + 1) * codes.cols);
+        assert.equal(Array.from(row.subarray(0, first.cols)), Array.from(f.subarray(i * first.cols, (i + 1) * first.cols)), `row ${i}`);
+        assert.equal(Array.from(row.subarray(first.cols)), Array.from(g.subarray(i * second.cols, (i + 1) * second.cols)), `row ${i}`);
+      }
     } finally {
       disposeModel(two);
     }
@@ -110,10 +113,26 @@ s('its weights round-trip as member0.*, member1.*; its codes are its encoding me
   }
 });
 
-s('it is built, not trained, and refuses members it cannot average', () => {
+s('disposeModel frees every member\'s weights and optimizer state', () => {
+  const before = sg.liveTensors();
+  const model = createModel(ensembleOf(supervised, ssae, vime));
+  assert.ok(sg.liveTensors() > before);
+  disposeModel(model);
+  assert.is(sg.liveTensors(), before);
+  // a member that fails leaves nothing behind either
+  assertThrows(() => createModel(ensembleOf(supervised, ssae, { ...vime, classes: 4 })), /member 2 \(vime\) has 4 classes/);
+  assert.is(sg.liveTensors(), before);
+});
+
+s('it is built, not trained, and refuses members it cannot average', async () => {
   assert.not.ok(MODEL_KINDS.includes('ensemble'), 'train does not list it');
   const model = createModel(ensembleOf(supervised, ssae));
   assertThrows(() => model.trainStep({ x: rows(rng(1), 2) }), /ensemble: an ensemble is assembled from members trained on their own/);
+  // train() refuses it before it touches the run folder
+  const split = { x: new Float32Array(12), labels: Float32Array.from([0, 1]), count: 2, features: 6, labelled: 2 };
+  const refused = await sg.train(model, { train: split, test: null }, { steps: 1, batchSize: 2, outDir: '/nonexistent/semigen-ensemble' })
+    .then(() => null, (e) => e);
+  assert.match(String(refused?.message), /train: the ensemble model is assembled from models trained on their own; it takes no training steps/);
   disposeModel(model);
   assertThrows(() => createModel(ensembleOf(supervised)), /ensemble: members must list two or more model configs/);
   assertThrows(() => createModel({ kind: 'ensemble', inputSize: 6, classes: 3 }), /ensemble: members must list two or more/);
