@@ -16,7 +16,7 @@ import { defaultEpochs, sizesForInput, type KindSpec } from '../models/kind.js';
 import type { Ensemble } from '../models/ensemble.js';
 import { createModel, defaultConfig, disposeModel, kindSpec, MODEL_KINDS } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
-import { saveModelRun, train, type DataRead, type TrainResult } from '../train/loop.js';
+import { saveModelRun, train, type Data, type DataRead, type TrainResult } from '../train/loop.js';
 import { writeFileAtomic } from '../train/files.js';
 import { withRunFolderLock, type RunFolderLock } from '../train/lock.js';
 import { Generator } from '../random.js';
@@ -123,8 +123,9 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   let testSeconds = 0;
   const elapsed = (): number => (performance.now() - started) / 1000 - testSeconds;
   const say = o.onProgress ?? ((): void => {});
+  const stopped = (when: string): FitStopped => new FitStopped(`fit: stopped ${when}; no model was chosen`);
   const stopIfAborted = (when: string): void => {
-    if (o.signal?.aborted) throw new FitStopped(`fit: stopped ${when}; no model was chosen`);
+    if (o.signal?.aborted) throw stopped(when);
   };
   const labelled = data.train;
   const folds = stratifiedFolds(labelled.labels, o.folds, o.seed);
@@ -240,24 +241,28 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   const model = createModel(chosen.length === 1 ? plans[0].config
     : { kind: 'ensemble', inputSize: data.train.features, classes: data.classes, members: plans.map((p) => p.config) },
   { generator: new Generator(o.seed), device: o.device });
-  let result: TrainResult;
+  const finalData = (test: DataSplit | null): Data => ({ name: data.name, read: o.read, train: labelled, test });
+  const batchSize = (k: string): number => Math.min(kindSpec(k).batchSize, labelled.count);
+  // null: the fit was stopped before its chosen model was whole
+  let result: TrainResult | null = null;
   let steps = 0;
   let memberSeconds = 0;
   try {
     if (chosen.length === 1) {
       say(`fit: ${winner.kind} on all ${labelledRows(labelled).length} labelled rows, ${plans[0].steps} steps`);
-      result = await train(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
-        ...finalOptions, steps: plans[0].steps, batchSize: Math.min(kindSpec(winner.kind).batchSize, labelled.count), outDir: o.outDir,
+      const run = await train(model, finalData(o.test ?? null), {
+        ...finalOptions, steps: plans[0].steps, batchSize: batchSize(winner.kind), outDir: o.outDir,
         maxSeconds: Math.max(1, o.budgetSeconds - elapsed()), lock, extra, files: o.files,
       });
-      steps = result.step;
+      steps = run.step;
+      if (run.stopped !== 'aborted') result = run;
     } else {
       const members = (model as Ensemble).members;
       for (const [i, plan] of plans.entries()) {
         say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps (member ${i + 1} of ${plans.length})`);
         const folder = join(o.outDir, 'members', plan.kind);
-        const run = await train(members[i], { name: data.name, read: o.read, train: labelled, test: null }, {
-          ...finalOptions, steps: plan.steps, batchSize: Math.min(kindSpec(plan.kind).batchSize, labelled.count), outDir: folder,
+        const run = await train(members[i], finalData(null), {
+          ...finalOptions, steps: plan.steps, batchSize: batchSize(plan.kind), outDir: folder,
           // the time left shared by the members still to train in proportion to what each needs
           maxSeconds: Math.max(1, ((o.budgetSeconds - elapsed()) * need(plan.kind, plan.steps)) /
             plans.slice(i).reduce((t, p) => t + need(p.kind, p.steps), 0)),
@@ -269,21 +274,22 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
         steps += run.step;
         if (run.stopped === 'aborted') break;
       }
-      result = o.signal?.aborted ? { step: steps, epoch: 1, stopped: 'aborted', test: null, best: null, checkpoint: null, metrics: '', seconds: 0 }
-        : await saveModelRun(model, { name: data.name, read: o.read, train: labelled, test: o.test ?? null }, {
+      if (!o.signal?.aborted) {
+        result = await saveModelRun(model, finalData(o.test ?? null), {
           ...finalOptions, steps, seconds: memberSeconds, batchSize: Math.min(100, labelled.count), outDir: o.outDir, lock, extra,
           files: o.files,
         });
+      }
     }
   } catch (e) {
     disposeModel(model);
     throw e;
   }
-  if (result.stopped === 'aborted') {
+  if (result === null) {
     disposeModel(model);
     // a final run stopped part way is no chosen model: eval must not open it
     for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', 'config.json']) rmSync(join(o.outDir, file), { force: true });
-    stopIfAborted(`during the final run of ${kind}, at step ${steps} of ${planned}`);
+    throw stopped(`during the final run of ${kind}, at step ${steps} of ${planned}`);
   }
   const members = chosen.map((e) => e.kind);
   const seconds = elapsed();
@@ -316,8 +322,9 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
   const kinds = options.kinds ?? FIT_KINDS;
   if (!Array.isArray(kinds) || kinds.length === 0) throw new Error('fit: kinds must list at least one model kind');
   for (const k of kinds) {
-    if (kindSpec(k).semiSupervised && !MODEL_KINDS.includes(k)) throw new Error(`fit: ${k} is not trained but built (fit builds one itself)`);
-    if (!kindSpec(k).semiSupervised) throw new Error(`fit: ${k} does not classify; fit chooses among the classifiers`);
+    const spec = kindSpec(k); // an unknown kind is an Error listing the kinds
+    if (!MODEL_KINDS.includes(k)) throw new Error(`fit: ${k} is not trained but built (fit builds one itself)`);
+    if (!spec.semiSupervised) throw new Error(`fit: ${k} does not classify; fit chooses among the classifiers`);
   }
   if (new Set(kinds).size !== kinds.length) throw new Error('fit: kinds lists a model twice');
   const budgetSeconds = options.budgetSeconds ?? 600;

@@ -16,8 +16,12 @@ import type { KindSpec } from './kind.js';
 import { int, type Option } from './options.js';
 import { classificationSums } from './parts/classifier.js';
 
-/** What builds a member from its config: the registry's createModel (passed in, as the registry imports this file). */
-export type MemberFactory = (config: ModelConfig, options: ModelOptions) => TrainableModel;
+/** How members are built from their configs and freed: the registry's createModel and disposeModel (handed in, as the
+ *  registry imports this file). */
+export interface MemberFactory {
+  create(config: ModelConfig, options: ModelOptions): TrainableModel;
+  dispose(model: TrainableModel): void;
+}
 
 /** The members option: two or more configs of classifying kinds; each is checked when the member is built. */
 function memberConfigs(): Option<ModelConfig[]> {
@@ -58,7 +62,7 @@ export class Ensemble implements TrainableModel, Classifier {
   /** codes: those of the members that encode, side by side in member order; absent when none does */
   readonly encode?: (x: Tensor) => Tensor;
 
-  constructor(config: ModelConfig, options: ModelOptions, create: MemberFactory) {
+  constructor(config: ModelConfig, options: ModelOptions, private readonly factory: MemberFactory) {
     this.config = configFor(ensembleKind, config) as Ensemble['config'];
     this.generator = options.generator ?? new Generator(0);
     this.device = options.device ?? 'cpu';
@@ -69,7 +73,7 @@ export class Ensemble implements TrainableModel, Classifier {
         if (member.inputSize !== undefined && member.inputSize !== this.config.inputSize) {
           throw new Error(`ensemble: member ${i} (${member.kind}) takes ${member.inputSize} features, the ensemble ${this.config.inputSize}`);
         }
-        const model = create({ ...member, inputSize: this.config.inputSize }, { generator: this.generator, device: this.device });
+        const model = factory.create({ ...member, inputSize: this.config.inputSize }, { generator: this.generator, device: this.device });
         this.members.push(model);
         if (!isClassifier(model)) throw new Error(`ensemble: member ${i} (${member.kind}) does not classify`);
         if (model.classes !== this.config.classes) {
@@ -77,7 +81,7 @@ export class Ensemble implements TrainableModel, Classifier {
         }
       }
     } catch (e) {
-      for (const m of this.members) freeModel(m);
+      for (const m of this.members) factory.dispose(m);
       throw e;
     }
     this.module = new Members(this.members.map((m) => m.module));
@@ -130,21 +134,15 @@ export class Ensemble implements TrainableModel, Classifier {
 
   /** Frees every member's optimizers and weights. */
   dispose(): void {
-    for (const m of this.members) freeModel(m);
+    for (const m of this.members) this.factory.dispose(m);
   }
 }
 
-/** A member's optimizer state and weights freed (the registry's disposeModel, which this file cannot import). */
-function freeModel(model: TrainableModel): void {
-  for (const opt of Object.values(model.optimizers)) opt.dispose();
-  model.module.dispose();
-}
-
-/** Built by registry.ts with its createModel (this file cannot import the registry that imports it). */
-export function ensembleSpec(create: MemberFactory): KindSpec {
+/** Built by registry.ts with its createModel and disposeModel (this file cannot import the registry that imports it). */
+export function ensembleSpec(factory: MemberFactory): KindSpec {
   return {
     ...ensembleKind,
-    create: (config, options) => new Ensemble(config, options ?? {}, create),
+    create: (config, options) => new Ensemble(config, options ?? {}, factory),
   };
 }
 

@@ -31,7 +31,7 @@ const KINDS: readonly KindSpec[] = [
 
 // kinds a checkpoint may hold that are assembled from trained models rather than trained (fit's ensemble): createModel
 // and kindSpec know them, MODEL_KINDS (the kinds train takes) does not
-const ASSEMBLED: readonly KindSpec[] = [ensembleSpec((config, options) => createModel(config, options))];
+const ASSEMBLED: readonly KindSpec[] = [ensembleSpec({ create: (config, options) => createModel(config, options), dispose: (m) => disposeModel(m) })];
 
 const BY_KIND = new Map([...KINDS, ...ASSEMBLED].map((k) => [k.kind, k]));
 

@@ -82,6 +82,10 @@ export type Data = { name?: string; read?: DataRead; train: DataSplit; test: Dat
 /** Trains `model` on data.train; see TrainOptions. Resolves when the run is done or aborted; rejects on errors. */
 export async function train(model: TrainableModel, data: Data,
   options: TrainOptions): Promise<TrainResult> {
+  if (model?.assembled === true) {
+    throw new Error(`train: the ${model.config.kind} model is assembled from models trained on their own; it takes no training ` +
+      'steps (saveModelRun saves one)');
+  }
   const o = checkOptions(model, data, options);
   const run = new TrainingRun(model, data, o);
   const work = (): Promise<TrainResult> => {
@@ -100,7 +104,7 @@ export async function train(model: TrainableModel, data: Data,
  */
 export async function saveModelRun(model: TrainableModel, data: Data, options: TrainOptions & { steps: number; seconds?: number }):
   Promise<TrainResult> {
-  const o = checkOptions(model, data, { ...options, resume: false }, true);
+  const o = checkOptions(model, data, { ...options, resume: false });
   const run = new TrainingRun(model, data, o);
   const work = async (): Promise<TrainResult> => {
     run.prepareFolder();

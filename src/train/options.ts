@@ -136,12 +136,8 @@ function checkSplit(name: string, split: DataSplit, features: number): void {
 }
 
 export function checkOptions(model: TrainableModel, data: { name?: string; train: DataSplit; test: DataSplit | null; validation?: DataSplit | null },
-  options: TrainOptions, assembling = false): CheckedOptions {
+  options: TrainOptions): CheckedOptions {
   if (options === null || typeof options !== 'object') throw new Error(`${WHERE}: options must be an object`);
-  if (model?.assembled === true && !assembling) {
-    throw new Error(`${WHERE}: the ${model.config.kind} model is assembled from models trained on their own; it takes no training ` +
-      'steps (saveModelRun saves one)');
-  }
   if (options.resume === true && options.overwrite === true) throw new Error(`${WHERE}: resume and overwrite exclude each other`);
   if ((options.epochs === undefined) === (options.steps === undefined)) {
     throw new Error(`${WHERE}: give exactly one of epochs and steps`);
