@@ -5,7 +5,13 @@
 // test error mean ± std over the seeds beside the best scikit-learn anchor (results/tables/anchors.jsonl). A run
 // already in fit.jsonl is not run again, so an interrupted sweep continues where it stopped.
 //
-//   SEMIGEN_DATA=../shared/data node scripts/fit-runs.mjs [--tables spam,income] [--seeds 1,2,3] [--budget 10m] [--summary]
+// --anchor-rows trains on the very labelled rows scikit-learn's anchors keep at 10 per class and the same seed
+// (scripts/anchor-labels.py writes the training file with only those labels, /usr/bin/python3 with python3-pandas),
+// as `semigen fit --data that.csv --test test.csv --seed S`, into results/tables/fit-anchor-rows.jsonl: the anchors'
+// figures in results/tables/anchors.jsonl were measured on those rows, so the two differ by the method alone.
+//
+//   SEMIGEN_DATA=../shared/data node scripts/fit-runs.mjs [--tables spam,income] [--seeds 1,2,3] [--budget 10m]
+//     [--anchor-rows] [--summary]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +21,8 @@ import { tmpdir } from 'node:os';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist/src/cli/main.js');
 const out = join(root, 'results/tables');
-const log = join(out, 'fit.jsonl');
+const anchorRows = process.argv.includes('--anchor-rows');
+const log = join(out, anchorRows ? 'fit-anchor-rows.jsonl' : 'fit.jsonl');
 const anchorsLog = join(out, 'anchors.jsonl');
 
 const args = process.argv.slice(2);
@@ -70,12 +77,20 @@ async function sweep() {
     const labels = sizes.reduce((n, c) => n + Math.min(10, c), 0);
     for (const seed of seeds) {
       if (done.has(`${table}-s${seed}`)) continue;
-      const folder = join(tmpdir(), `semigen-fit-${table}-s${seed}`);
+      const folder = join(tmpdir(), `semigen-fit-${table}-s${seed}${anchorRows ? '-anchor-rows' : ''}`);
+      let dataFlags = ['--data', files.train, '--labels', String(asked)];
+      const labelled = join(tmpdir(), `semigen-anchor-rows-${table}-s${seed}.csv`);
+      if (anchorRows) {
+        const made = spawnSync('/usr/bin/python3', [join(root, 'scripts/anchor-labels.py'), files.train, files.test, '--per-class', '10',
+          '--seed', String(seed), '--out', labelled], { encoding: 'utf8' });
+        if (made.status !== 0) throw new Error(`anchor-labels.py on ${table}: ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}`);
+        dataFlags = ['--data', labelled];
+      }
       const started = performance.now();
-      const r = spawnSync(process.execPath, [cli, 'fit', '--data', files.train, '--test', files.test, '--labels', String(asked),
+      const r = spawnSync(process.execPath, [cli, 'fit', ...dataFlags, '--test', files.test,
         '--seed', String(seed), '--budget', budget, '--out', folder, '--overwrite', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
       const seconds = (performance.now() - started) / 1000;
-      const record = { table, seed, labels, budget, exit: r.status, seconds: Number(seconds.toFixed(1)) };
+      const record = { table, seed, labels, ...(anchorRows ? { rows: 'anchors' } : {}), budget, exit: r.status, seconds: Number(seconds.toFixed(1)) };
       if (r.status !== 0) {
         record.error = r.stderr.trim().split('\n').pop();
       } else {
@@ -96,6 +111,7 @@ async function sweep() {
       console.log(`${table} s${seed}: ${record.exit === 0 ? `${record.members ? `ensemble of ${record.members.join(', ')}` : record.chosen}, test ${(100 * record.test_error).toFixed(2)}%` : record.error} ` +
         `in ${(seconds / 60).toFixed(1)} min`);
       rmSync(folder, { recursive: true, force: true });
+      rmSync(labelled, { force: true });
     }
   }
 }
