@@ -10,10 +10,13 @@
 // as `semigen fit --data that.csv --test test.csv --seed S`, into results/tables/fit-anchor-rows.jsonl: the anchors'
 // figures in results/tables/anchors.jsonl were measured on those rows, so the two differ by the method alone.
 //
+// --anchors-on-fit-rows is the other way round: the anchors (../shared/anchors/tabular_baselines.py) on the labelled
+// rows `--labels N --seed S` keeps, seed by seed, into results/tables/anchors-fit-rows.jsonl, beside fit.jsonl's fits.
+//
 //   SEMIGEN_DATA=../shared/data node scripts/fit-runs.mjs [--tables spam,income] [--seeds 1,2,3] [--budget 10m]
-//     [--anchor-rows] [--summary]
+//     [--anchor-rows | --anchors-on-fit-rows] [--summary]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -116,5 +119,46 @@ async function sweep() {
   }
 }
 
+/** The anchors on the rows semigen's `--labels N --seed S` keeps (the CLI's own choice, keepFewLabels), seed by seed. */
+async function anchorsOnFitRows() {
+  const data = process.env.SEMIGEN_DATA;
+  if (!data) throw new Error('set SEMIGEN_DATA to the folder holding tabular/');
+  const { loadDataset } = await import(join(root, 'dist/src/data/load.js'));
+  const { keepFewLabels } = await import(join(root, 'dist/src/cli/train.js'));
+  const anchorsRowsLog = join(out, 'anchors-fit-rows.jsonl');
+  const done = new Set(readLines(anchorsRowsLog).map((r) => `${r.table}-s${r.seed}`));
+  const tables = flag('tables', readdirSync(join(data, 'tabular')).filter((t) => existsSync(join(data, 'tabular', t, 'train.csv'))).sort());
+  for (const table of tables) {
+    const files = { train: join(data, 'tabular', table, 'train.csv'), test: join(data, 'tabular', table, 'test.csv') };
+    const asked = 10 * (await classSizes(files.train)).length;
+    for (const seed of flag('seeds', ['1', '2', '3']).map(Number)) {
+      if (done.has(`${table}-s${seed}`)) continue;
+      const rows = keepFewLabels(await loadDataset(files.train, { test: files.test }), asked, seed);
+      const rowsFile = join(tmpdir(), `semigen-fit-rows-${table}-s${seed}.json`);
+      const labelled = join(tmpdir(), `semigen-fit-rows-${table}-s${seed}.csv`);
+      writeFileSync(rowsFile, JSON.stringify({ rows: [...rows] }));
+      const python = (script, ...rest) => {
+        const r = spawnSync('/usr/bin/python3', [script, ...rest], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        if (r.status !== 0) throw new Error(`${script} on ${table}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+        return r.stdout;
+      };
+      python(join(root, 'scripts/anchor-labels.py'), files.train, files.test, '--rows', rowsFile, '--out', labelled);
+      const methods = {};
+      for (const line of python(join(root, '..', 'shared', 'anchors', 'tabular_baselines.py'), labelled, files.test, '--seeds', String(seed)).split('\n')) {
+        const m = line.match(/^\s+(.+?)\s+([\d.]+) ± [\d.]+\s+labelled rows: (\d+)/);
+        if (m) {
+          if (Number(m[3]) !== rows.length) throw new Error(`anchors on ${table} seed ${seed}: ${m[3]} labelled rows, not ${rows.length}`);
+          methods[m[1]] = Number(m[2]);
+        }
+      }
+      rmSync(rowsFile, { force: true });
+      rmSync(labelled, { force: true });
+      appendFileSync(anchorsRowsLog, `${JSON.stringify({ table, seed, labels: rows.length, rows: 'semigen', methods })}\n`);
+      console.log(`${table} s${seed} anchors on semigen's rows: ${JSON.stringify(methods)}`);
+    }
+  }
+}
+
 if (args.includes('--summary')) summary();
+else if (args.includes('--anchors-on-fit-rows')) await anchorsOnFitRows();
 else await sweep();

@@ -1,6 +1,8 @@
 // `npm run results`: rebuilds the semi-supervised results table in README.md from runs (default: results/runs), and
-// the users'-tables table from `semigen fit`'s runs on the UCI tables (results/tables/fit.jsonl, written by
-// scripts/fit-runs.mjs) beside scikit-learn's anchors (results/tables/anchors.jsonl).
+// the users'-tables tables from `semigen fit`'s runs on the UCI tables, written by scripts/fit-runs.mjs: fit on the
+// labelled rows scikit-learn's anchors kept (results/tables/fit-anchor-rows.jsonl) beside the anchors' figures
+// (results/tables/anchors.jsonl), and fit on the rows its own --labels kept (fit.jsonl) beside the anchors on those
+// rows (anchors-fit-rows.jsonl).
 // A run is either a run file, <name>.json, as results/ keeps them ({"config": the run's config.json, "labels": its
 // label split, "epochs": its evaluation lines}; scripts/trim-results.mjs writes one from a run folder), or a run
 // folder as `semigen train` leaves it (config.json and metrics.jsonl; checkpoints are not needed). One row per
@@ -46,6 +48,8 @@ const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 const TABLES_START = '<!-- tables:start -->';
 const TABLES_END = '<!-- tables:end -->';
+const OWN_ROWS_START = '<!-- tables-own-rows:start -->';
+const OWN_ROWS_END = '<!-- tables-own-rows:end -->';
 
 /** One `semigen fit` run of scripts/fit-runs.mjs: its table, seed, the chosen model's test error, its wall time,
  *  and the leaderboard (each kind's fold models' test error at the epoch cross-validation chose). */
@@ -66,6 +70,13 @@ export interface FitRun {
 export interface AnchorRun {
   table: string;
   methods: Record<string, { mean: number; std: number }>;
+}
+
+/** scikit-learn's test error % on one seed's labelled rows, by method: the rows a semigen `--labels N --seed S` kept. */
+export interface AnchorSeedRun {
+  table: string;
+  seed: number;
+  methods: Record<string, number>;
 }
 
 interface RunConfig {
@@ -281,6 +292,35 @@ export function fitTable(runs: FitRun[], anchors: AnchorRun[]): string {
   return lines.join('\n');
 }
 
+/**
+ * Fit and the anchors on the same labelled rows, seed by seed (those `--labels N --seed S` kept): per table the test
+ * error % mean ± std over the seeds both have, and fit's difference to the anchor of lowest mean; lowest in bold.
+ */
+export function ownRowsTable(runs: FitRun[], anchors: AnchorSeedRun[]): string {
+  const ok = runs.filter((r) => r.exit === 0 && typeof r.test_error === 'number');
+  const methods = [...new Set(anchors.flatMap((a) => Object.keys(a.methods)))];
+  const head = ['table (labels)', 'seeds', '**semigen fit**', ...methods, 'fit − best anchor'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const table of [...new Set(ok.map((r) => r.table))].sort()) {
+    const pairs = ok.filter((r) => r.table === table).sort((a, b) => a.seed - b.seed)
+      .map((r) => ({ fit: r, anchor: anchors.find((a) => a.table === table && a.seed === r.seed) }))
+      .filter((p) => p.anchor !== undefined && methods.every((m) => typeof p.anchor?.methods[m] === 'number'));
+    if (pairs.length === 0) continue;
+    const cell = (values: number[]): { mean: number; text: string } => {
+      const { mean, std } = meanStd(values);
+      return { mean, text: values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2) };
+    };
+    const fitCell = cell(pairs.map((p) => 100 * (p.fit.test_error as number)));
+    const anchorCells = methods.map((m) => cell(pairs.map((p) => (p.anchor as AnchorSeedRun).methods[m])));
+    const best = Math.min(fitCell.mean, ...anchorCells.map((c) => c.mean));
+    const show = (c: { mean: number; text: string }): string => (c.mean === best ? `**${c.text}**` : c.text);
+    const difference = fitCell.mean - Math.min(...anchorCells.map((c) => c.mean));
+    lines.push(`| ${table} (${pairs[0].fit.labels}) | ${pairs.map((p) => p.fit.seed).join(', ')} | ${show(fitCell)} | ` +
+      `${anchorCells.map(show).join(' | ')} | ${difference > 0 ? '+' : '−'}${Math.abs(difference).toFixed(2)} |`);
+  }
+  return lines.join('\n');
+}
+
 /** README text with the part between the `start` and `end` markers replaced by `table`. */
 export function replaceTable(readme: string, table: string, start = START, end = END): string {
   const from = readme.indexOf(start);
@@ -316,7 +356,8 @@ function main(argv: string[]): void {
     else if (argv[i] === '-h' || argv[i] === '--help') {
       console.log('Usage: npm run results -- [run-root ...] [--readme FILE] [--tables DIR] [--check]\n' +
         'Rebuilds the results table in README.md from finished runs: run files (<name>.json) and run folders\n' +
-        '(default root: results/runs), and the users\' tables table from DIR/fit.jsonl and DIR/anchors.jsonl\n' +
+        '(default root: results/runs), and the users\' tables tables from DIR/fit-anchor-rows.jsonl beside\n' +
+        'DIR/anchors.jsonl and DIR/fit.jsonl beside DIR/anchors-fit-rows.jsonl\n' +
         '(default DIR: results/tables; scripts/fit-runs.mjs writes them).\n' +
         '--check: exit 1 when the README table differs from the runs (nothing is written).');
       return;
@@ -328,11 +369,20 @@ function main(argv: string[]): void {
   console.log(table);
   const text = readFileSync(readme, 'utf8');
   let updated = replaceTable(text, table);
-  const fitRuns = jsonLines<FitRun>(join(tablesDir, 'fit.jsonl'));
-  if (fitRuns.length > 0) {
-    const tables = fitTable(fitRuns, jsonLines<AnchorRun>(join(tablesDir, 'anchors.jsonl')));
+  // fit on the labelled rows the anchors kept, beside the anchors' figures on them
+  const anchorRowFits = jsonLines<FitRun>(join(tablesDir, 'fit-anchor-rows.jsonl'));
+  if (anchorRowFits.length > 0) {
+    const tables = fitTable(anchorRowFits, jsonLines<AnchorRun>(join(tablesDir, 'anchors.jsonl')));
     console.log(tables);
     updated = replaceTable(updated, tables, TABLES_START, TABLES_END);
+  }
+  // fit on the rows its own --labels kept, beside the anchors on those rows
+  const ownRowFits = jsonLines<FitRun>(join(tablesDir, 'fit.jsonl'));
+  const anchorsOnOwnRows = jsonLines<AnchorSeedRun>(join(tablesDir, 'anchors-fit-rows.jsonl'));
+  if (ownRowFits.length > 0 && anchorsOnOwnRows.length > 0) {
+    const tables = ownRowsTable(ownRowFits, anchorsOnOwnRows);
+    console.log(tables);
+    updated = replaceTable(updated, tables, OWN_ROWS_START, OWN_ROWS_END);
   }
   if (check) {
     if (updated !== text) {

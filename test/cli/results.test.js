@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectRuns, fitTable, readRun, replaceTable, resultsTable } from '../../dist/src/cli/results.js';
+import { collectRuns, fitTable, ownRowsTable, readRun, replaceTable, resultsTable } from '../../dist/src/cli/results.js';
 import { MODEL_KINDS } from '../../dist/src/models/registry.js';
 
 const s = suite('cli: results table');
@@ -117,6 +117,28 @@ s("the users' tables table: each kind's fold models and fit's choice over seeds,
   assert.is(lines[3], '| spam (20) | 21.00 ± 1.00 | 13.00 ± 1.00 | **12.00 ± 2.00** | m2 ×1, ssae+m2 ×1 | 5.0 | 14.89 ± 0.67 |');
   const readme = 'a\n<!-- tables:start -->\nold\n<!-- tables:end -->\nb\n';
   assert.is(replaceTable(readme, 'new', '<!-- tables:start -->', '<!-- tables:end -->'), 'a\n<!-- tables:start -->\nnew\n<!-- tables:end -->\nb\n');
+});
+
+s('fit beside the anchors on the same rows: seeds paired, the best mean in bold, the difference to the best anchor', () => {
+  const runs = [
+    { table: 'spam', seed: 1, labels: 20, exit: 0, seconds: 60, test_error: 0.10 },
+    { table: 'spam', seed: 2, labels: 20, exit: 0, seconds: 60, test_error: 0.16 },
+    { table: 'spam', seed: 3, labels: 20, exit: 0, seconds: 60, test_error: 0.50 }, // no anchor on seed 3: left out
+    { table: 'income', seed: 1, labels: 90, exit: 1, seconds: 5 }, // failed: no row
+    { table: 'letter', seed: 2, labels: 260, exit: 0, seconds: 60, test_error: 0.30 },
+  ];
+  const anchors = [
+    { table: 'spam', seed: 1, methods: { logreg: 15, 'self-training': 12 } },
+    { table: 'spam', seed: 2, methods: { logreg: 19, 'self-training': 16 } },
+    { table: 'letter', seed: 2, methods: { logreg: 36, 'self-training': 29.5 } },
+    { table: 'income', seed: 1, methods: { logreg: 75, 'self-training': 74 } },
+  ];
+  const lines = ownRowsTable(runs, anchors).split('\n');
+  assert.is(lines[0], '| table (labels) | seeds | **semigen fit** | logreg | self-training | fit − best anchor |');
+  assert.is(lines.length, 4);
+  assert.is(lines[2], '| letter (260) | 2 | 30.00 | 36.00 | **29.50** | +0.50 |');
+  // spam, seeds 1 and 2: fit 10 and 16 (13.00 ± 3.00, numpy's std), self-training 12 and 16 (14.00 ± 2.00)
+  assert.is(lines[3], '| spam (20) | 1, 2 | **13.00 ± 3.00** | 17.00 ± 2.00 | 14.00 ± 2.00 | −1.00 |');
 });
 
 s('a run stopped early by its validation rows is finished, and its figure is the best epoch\'s', () => {
