@@ -64,16 +64,29 @@ async function classSizes(path) {
   return [...sizes.values()];
 }
 
-async function sweep() {
+/** The tables asked for (--tables; default every folder of $SEMIGEN_DATA/tabular with a train.csv), each with its files. */
+function tableFiles() {
   const data = process.env.SEMIGEN_DATA;
   if (!data) throw new Error('set SEMIGEN_DATA to the folder holding tabular/');
   const tables = flag('tables', readdirSync(join(data, 'tabular')).filter((t) => existsSync(join(data, 'tabular', t, 'train.csv'))).sort());
+  return tables.map((table) => ({ table, train: join(data, 'tabular', table, 'train.csv'), test: join(data, 'tabular', table, 'test.csv') }));
+}
+
+/** A Python script's stdout (/usr/bin/python3, Debian's python3-pandas and python3-sklearn); an Error naming it on failure. */
+function python(script, args, what) {
+  const r = spawnSync('/usr/bin/python3', [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${script} on ${what}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+  return r.stdout;
+}
+
+const anchorLabels = join(root, 'scripts/anchor-labels.py');
+
+async function sweep() {
   const seeds = flag('seeds', ['1', '2', '3']).map(Number);
   const budget = flag('budget', ['10m'])[0];
   mkdirSync(out, { recursive: true });
   const done = new Set(readLines(log).filter((r) => r.exit === 0).map((r) => `${r.table}-s${r.seed}`));
-  for (const table of tables) {
-    const files = { train: join(data, 'tabular', table, 'train.csv'), test: join(data, 'tabular', table, 'test.csv') };
+  for (const { table, ...files } of tableFiles()) {
     // --labels asks 10 per class; a class with fewer rows gives all it has, so the run has Σ min(10, rows) labels
     const sizes = await classSizes(files.train);
     const asked = 10 * sizes.length;
@@ -81,14 +94,10 @@ async function sweep() {
     for (const seed of seeds) {
       if (done.has(`${table}-s${seed}`)) continue;
       const folder = join(tmpdir(), `semigen-fit-${table}-s${seed}${anchorRows ? '-anchor-rows' : ''}`);
-      let dataFlags = ['--data', files.train, '--labels', String(asked)];
-      const labelled = join(tmpdir(), `semigen-anchor-rows-${table}-s${seed}.csv`);
-      if (anchorRows) {
-        const made = spawnSync('/usr/bin/python3', [join(root, 'scripts/anchor-labels.py'), files.train, files.test, '--per-class', '10',
-          '--seed', String(seed), '--out', labelled], { encoding: 'utf8' });
-        if (made.status !== 0) throw new Error(`anchor-labels.py on ${table}: ${(made.stderr || made.error?.message || '').trim().split('\n').pop()}`);
-        dataFlags = ['--data', labelled];
-      }
+      // with --anchor-rows, the training file with only the labels the anchors kept
+      const labelled = anchorRows ? join(tmpdir(), `semigen-anchor-rows-${table}-s${seed}.csv`) : null;
+      if (labelled !== null) python(anchorLabels, [files.train, files.test, '--per-class', '10', '--seed', String(seed), '--out', labelled], table);
+      const dataFlags = labelled === null ? ['--data', files.train, '--labels', String(asked)] : ['--data', labelled];
       const started = performance.now();
       const r = spawnSync(process.execPath, [cli, 'fit', ...dataFlags, '--test', files.test,
         '--seed', String(seed), '--budget', budget, '--out', folder, '--overwrite', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -114,37 +123,30 @@ async function sweep() {
       console.log(`${table} s${seed}: ${record.exit === 0 ? `${record.members ? `ensemble of ${record.members.join(', ')}` : record.chosen}, test ${(100 * record.test_error).toFixed(2)}%` : record.error} ` +
         `in ${(seconds / 60).toFixed(1)} min`);
       rmSync(folder, { recursive: true, force: true });
-      rmSync(labelled, { force: true });
+      if (labelled !== null) rmSync(labelled, { force: true });
     }
   }
 }
 
 /** The anchors on the rows semigen's `--labels N --seed S` keeps (the CLI's own choice, keepFewLabels), seed by seed. */
 async function anchorsOnFitRows() {
-  const data = process.env.SEMIGEN_DATA;
-  if (!data) throw new Error('set SEMIGEN_DATA to the folder holding tabular/');
   const { loadDataset } = await import(join(root, 'dist/src/data/load.js'));
   const { keepFewLabels } = await import(join(root, 'dist/src/cli/train.js'));
   const anchorsRowsLog = join(out, 'anchors-fit-rows.jsonl');
   const done = new Set(readLines(anchorsRowsLog).map((r) => `${r.table}-s${r.seed}`));
-  const tables = flag('tables', readdirSync(join(data, 'tabular')).filter((t) => existsSync(join(data, 'tabular', t, 'train.csv'))).sort());
-  for (const table of tables) {
-    const files = { train: join(data, 'tabular', table, 'train.csv'), test: join(data, 'tabular', table, 'test.csv') };
-    const asked = 10 * (await classSizes(files.train)).length;
-    for (const seed of flag('seeds', ['1', '2', '3']).map(Number)) {
-      if (done.has(`${table}-s${seed}`)) continue;
-      const rows = keepFewLabels(await loadDataset(files.train, { test: files.test }), asked, seed);
+  for (const { table, ...files } of tableFiles()) {
+    const seeds = flag('seeds', ['1', '2', '3']).map(Number).filter((seed) => !done.has(`${table}-s${seed}`));
+    if (seeds.length === 0) continue;
+    const loaded = await loadDataset(files.train, { test: files.test });
+    for (const seed of seeds) {
+      // --labels asks 10 per class, as the sweep does; keepFewLabels replaces the train split of the copy it is given
+      const rows = keepFewLabels({ ...loaded }, 10 * loaded.classes, seed);
       const rowsFile = join(tmpdir(), `semigen-fit-rows-${table}-s${seed}.json`);
       const labelled = join(tmpdir(), `semigen-fit-rows-${table}-s${seed}.csv`);
       writeFileSync(rowsFile, JSON.stringify({ rows: [...rows] }));
-      const python = (script, ...rest) => {
-        const r = spawnSync('/usr/bin/python3', [script, ...rest], { encoding: 'utf8', maxBuffer: 1 << 26 });
-        if (r.status !== 0) throw new Error(`${script} on ${table}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
-        return r.stdout;
-      };
-      python(join(root, 'scripts/anchor-labels.py'), files.train, files.test, '--rows', rowsFile, '--out', labelled);
+      python(anchorLabels, [files.train, files.test, '--rows', rowsFile, '--out', labelled], table);
       const methods = {};
-      for (const line of python(join(root, '..', 'shared', 'anchors', 'tabular_baselines.py'), labelled, files.test, '--seeds', String(seed)).split('\n')) {
+      for (const line of python(join(root, '..', 'shared', 'anchors', 'tabular_baselines.py'), [labelled, files.test, '--seeds', String(seed)], table).split('\n')) {
         const m = line.match(/^\s+(.+?)\s+([\d.]+) ± [\d.]+\s+labelled rows: (\d+)/);
         if (m) {
           if (Number(m[3]) !== rows.length) throw new Error(`anchors on ${table} seed ${seed}: ${m[3]} labelled rows, not ${rows.length}`);
