@@ -214,6 +214,13 @@ function meanStd(values: number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(variance) };
 }
 
+/** A table cell of test errors over seeds: mean ± std (the mean alone for one seed; '-' and an infinite mean for none). */
+function errorCell(values: number[]): { mean: number; text: string } {
+  if (values.length === 0) return { mean: Infinity, text: '-' };
+  const { mean, std } = meanStd(values);
+  return { mean, text: values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2) };
+}
+
 /** The markdown table of the runs, grouped by dataset, labels and model. */
 export function resultsTable(runs: RunResult[]): string {
   const groups = new Map<string, RunResult[]>();
@@ -269,14 +276,9 @@ export function fitTable(runs: FitRun[], anchors: AnchorRun[]): string {
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const table of tables) {
     const group = ok.filter((r) => r.table === table).sort((a, b) => a.seed - b.seed);
-    const cell = (values: number[]): { mean: number; text: string } => {
-      if (values.length === 0) return { mean: Infinity, text: '-' };
-      const { mean, std } = meanStd(values);
-      return { mean, text: values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2) };
-    };
-    const kindCells = kinds.map((k) => cell(group.flatMap((r) => (r.leaderboard ?? [])
+    const kindCells = kinds.map((k) => errorCell(group.flatMap((r) => (r.leaderboard ?? [])
       .filter((e) => e.kind === k && e.test_error !== null).map((e) => 100 * (e.test_error as number)))));
-    const fitCell = cell(group.map((r) => 100 * (r.test_error as number)));
+    const fitCell = errorCell(group.map((r) => 100 * (r.test_error as number)));
     const anchor = anchors.find((a) => a.table === table);
     const anchorCells = methods.map((m) => (anchor?.methods[m] === undefined ? { mean: Infinity, text: '-' }
       : { mean: anchor.methods[m].mean, text: `${anchor.methods[m].mean.toFixed(2)} ± ${anchor.methods[m].std.toFixed(2)}` }));
@@ -306,12 +308,8 @@ export function ownRowsTable(runs: FitRun[], anchors: AnchorSeedRun[]): string {
       .map((r) => ({ fit: r, anchor: anchors.find((a) => a.table === table && a.seed === r.seed) }))
       .filter((p) => p.anchor !== undefined && methods.every((m) => typeof p.anchor?.methods[m] === 'number'));
     if (pairs.length === 0) continue;
-    const cell = (values: number[]): { mean: number; text: string } => {
-      const { mean, std } = meanStd(values);
-      return { mean, text: values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2) };
-    };
-    const fitCell = cell(pairs.map((p) => 100 * (p.fit.test_error as number)));
-    const anchorCells = methods.map((m) => cell(pairs.map((p) => (p.anchor as AnchorSeedRun).methods[m])));
+    const fitCell = errorCell(pairs.map((p) => 100 * (p.fit.test_error as number)));
+    const anchorCells = methods.map((m) => errorCell(pairs.map((p) => (p.anchor as AnchorSeedRun).methods[m])));
     const best = Math.min(fitCell.mean, ...anchorCells.map((c) => c.mean));
     const show = (c: { mean: number; text: string }): string => (c.mean === best ? `**${c.text}**` : c.text);
     const difference = fitCell.mean - Math.min(...anchorCells.map((c) => c.mean));
