@@ -183,7 +183,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
       });
       validFrom = run.validFrom;
       curves.push(run.epochs);
-      for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', 'best.safetensors']) rmSync(join(foldDir, file), { force: true });
+      removeCheckpoints(foldDir, 'best.safetensors');
     }
     entry.seconds = (performance.now() - t0) / 1000;
     const chosen = curves.length === o.folds ? lowestPoint(curves, validFrom) : null;
@@ -270,7 +270,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
         });
         memberSeconds += run.seconds;
         // the ensemble's checkpoint holds the member's weights
-        for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors']) rmSync(join(folder, file), { force: true });
+        removeCheckpoints(folder);
         steps += run.step;
         if (run.stopped === 'aborted') break;
       }
@@ -288,7 +288,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   if (result === null) {
     disposeModel(model);
     // a final run stopped part way is no chosen model: eval must not open it
-    for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', 'config.json']) rmSync(join(o.outDir, file), { force: true });
+    removeCheckpoints(o.outDir, 'config.json');
     throw stopped(`during the final run of ${kind}, at step ${steps} of ${planned}`);
   }
   const members = chosen.map((e) => e.kind);
@@ -352,6 +352,11 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
     process.stderr.write(`warning: ${message}\n`);
   });
   return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu', onWarning };
+}
+
+/** Removes a run folder's checkpoints (the last and the one before it) and the other files named. */
+function removeCheckpoints(folder: string, ...others: string[]): void {
+  for (const file of ['checkpoint.safetensors', 'checkpoint.prev.safetensors', ...others]) rmSync(join(folder, file), { force: true });
 }
 
 /** A fit folder is fit's own: an earlier fit there is replaced only with overwrite. */
