@@ -114,7 +114,7 @@ async function sweep() {
           // eval on the run folder must give the figure fit printed (over every test row)
           same_as_eval: typeof evaluated.test_error === 'number' && Math.abs(evaluated.test_error - result.test_error) < 1e-9,
           eval_rows: evaluated.rows, leaderboard: result.leaderboard.map((e) => ({
-            kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, cv_cross_entropy: e.cvCrossEntropy, temperature: e.temperature, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
+            kind: e.kind, cv_error: e.cvError, cv_error_std: e.cvErrorStd, cv_cross_entropy: e.cvCrossEntropy, test_error: e.testError, minutes: Number((e.seconds / 60).toFixed(2)),
             steps: e.steps, best_epoch: e.bestEpoch, best_step: e.bestStep, note: e.note,
           })),
         });

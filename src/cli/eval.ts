@@ -34,18 +34,17 @@ export async function runEval(argv: string[]): Promise<void> {
     const rows = await evaluationRows(run, values.data, values.json === true, spec.semiSupervised);
     const metrics = evaluateSplit(run.model, rows.split, 1000, 'cpu', rows.name);
     const trained = run.config.data as { labelledRows?: number } | undefined;
-    // an ensemble (fit's) is named by its members' kinds, each once, and its count of models
-    const members = run.modelConfig.kind === 'ensemble' ? [...new Set((run.modelConfig.members as { kind: string }[]).map((m) => m.kind))] : undefined;
-    const models = run.modelConfig.kind === 'ensemble' ? (run.modelConfig.members as unknown[]).length : 1;
+    // an ensemble (fit's) is named with its members
+    const members = run.modelConfig.kind === 'ensemble' ? (run.modelConfig.members as { kind: string }[]).map((m) => m.kind) : undefined;
     const result = {
-      model: run.modelConfig.kind, ...(members === undefined ? {} : { members, models }), dataset: run.dataName, labels: trained?.labelledRows ?? null, seed: run.seed,
+      model: run.modelConfig.kind, ...(members === undefined ? {} : { members }), dataset: run.dataName, labels: trained?.labelledRows ?? null, seed: run.seed,
       step: run.step, checkpoint: run.checkpoint, evaluated: rows.name, rows: rows.split.count, ...metrics,
     };
     if (values.json) {
       console.log(JSON.stringify(result));
     } else {
       const best = run.checkpoint.endsWith(BEST_CHECKPOINT) ? ' (its best epoch, chosen on its validation rows)' : '';
-      console.log(`${members === undefined ? result.model : `an ensemble of ${members.join(', ')} (${models} models)`} at step ${run.step}${best}, on ${rows.describe} (${rows.split.count} rows)`);
+      console.log(`${members === undefined ? result.model : `an ensemble of ${members.join(', ')}`} at step ${run.step}${best}, on ${rows.describe} (${rows.split.count} rows)`);
       for (const [k, v] of Object.entries(metrics)) console.log(`  ${k}: ${v.toFixed(4)}`);
     }
   } finally {

@@ -1,5 +1,5 @@
 // `semigen fit`: chooses a model for the user's data by cross-validation on its labelled rows within a time budget,
-// saves the chosen models' fold models together as a run folder (eval, predict and encode take it), and prints the
+// trains the chosen one on every labelled row as a run folder (eval, predict and encode take it), and prints the
 // leaderboard: each model's fold error, its minutes, and the test error where a test file was given (never used to
 // choose).
 import { join } from 'node:path';
@@ -17,11 +17,11 @@ export const fitHelp = `Usage: semigen fit --data FILE [--test FILE] [--labels N
 Chooses a model for your table: each candidate is trained on all but one of --folds stratified folds of the
 labelled rows (and on every unlabelled row) and measured on the fold left out at every epoch. The folds' mean error
 per epoch is the candidate's curve; its lowest point is the candidate's error and length. The candidate of lowest
-error wins, with those the folds cannot tell from it (their errors within two standard errors). The run folder that
-eval, predict and encode take holds their fold models at that epoch, as an ensemble: each candidate's class
-probabilities tempered by a temperature fitted on its held-out folds, then averaged. Between them the fold models
-trained on every labelled row. The --test file is measured for the leaderboard only, and its time is not charged
-to the budget; nothing is chosen on it.
+error is trained again on every labelled row for that length (longer, up to its default length, when the budget
+cut its curve while still falling) and saved as a run folder that eval, predict and encode take. Where the folds
+cannot tell other candidates from it (their errors within two standard errors), each of them is trained so too and
+the run is an ensemble that averages their class probabilities. The --test file is measured for the leaderboard
+only, and its time is not charged to the budget; nothing is chosen on it.
 
 Data:
   --data FILE         your table (.csv, .tsv, .txt, .gz of one) or .npy, or --dataset mnist | fashion-mnist
@@ -32,11 +32,12 @@ Data:
   --delimiter C, --missing LIST, --scaling S: as for train
 
 Fit:
-  --budget T          time for the whole fit (the test file's evaluations not counted): 90s, 10m, 1h (default 10m)
+  --budget T          time for the whole fit, cross-validation and final run (the test file's evaluations not
+                      counted): 90s, 10m, 1h (default 10m)
   --models LIST       the candidates, comma-separated (default ${FIT_KINDS.join(',')}; any of ${CLASSIFIERS.join(', ')})
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
-  --one-model         keep the candidate of lowest fold error alone, trained again on every labelled row for its
-                      length (longer, up to its default length, where the budget cut its curve while still falling)
+  --one-model         keep the model of lowest fold error alone, even where the folds cannot tell others from it
+                      (default: an ensemble of those)
   --seed N            seeds the folds, the weights and the batch order (default 0)
   --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/. It is locked
                       while fit works in it: a second fit or train into it is refused
@@ -121,10 +122,10 @@ export async function runFit(argv: string[]): Promise<void> {
   } else {
     console.log(leaderboardTable(result.leaderboard, data.test !== null));
     const short = result.run.steps < result.run.planned ? ` (the budget ran out; ${result.run.planned} were planned)` : '';
-    const folds = result.leaderboard[0].foldErrors.length;
-    const chosen = result.kind !== 'ensemble' ? `${result.kind}, trained on every labelled row for ${result.run.steps} steps`
-      : `${result.members.length === 1 ? result.members[0] : `${result.members.join(', ')} (the folds could not tell them apart)`}, ` +
-        `${folds} fold models each, ${result.run.steps} steps in all, their class probabilities tempered and averaged`;
+    const chosen = result.kind === 'ensemble'
+      ? `an ensemble of ${result.members.join(', ')} (the folds could not tell them apart), each trained on every labelled row, ` +
+        `${result.run.steps} steps in all, their class probabilities averaged`
+      : `${result.kind}, trained on every labelled row for ${result.run.steps} steps`;
     console.log(`chosen: ${chosen}${short}` +
       `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
     console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);

@@ -2,12 +2,10 @@
 // trained on k − 1 stratified folds of the labelled rows (every unlabelled row too) and measured on the held-out
 // fold at every epoch end. The mean of the folds' errors at each epoch is the kind's cross-validation curve; its
 // lowest point is the kind's error and length (one choice over every labelled row, not one per fold of a few rows).
-// The kind of lowest error wins, with the kinds the folds cannot tell from it. The run folder that eval and predict
-// take is their fold models at that epoch, together (models/ensemble.ts): each kind's class probabilities tempered
-// by a temperature fitted on its held-out folds, then averaged. Between them the fold models have trained on every
-// labelled row, and their average errs less than one model trained once more on all of them (docs/experiments.md).
-// With `ensemble: false` the winner alone is trained once more on every labelled row for its length instead. A test
-// split, when given, is measured for the leaderboard at the same epochs and never used to choose anything.
+// The kind of lowest error wins and is trained once more on every labelled row for that many steps, as the run
+// folder that eval and predict take; where the folds cannot tell other kinds from it, each of them is trained so too
+// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). A test split, when
+// given, is measured for the leaderboard at the same epochs and never used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
@@ -19,15 +17,10 @@ import type { Ensemble } from '../models/ensemble.js';
 import { createModel, defaultConfig, disposeModel, kindSpec, MODEL_KINDS } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import { saveModelRun, train, type Data, type DataRead, type TrainResult } from '../train/loop.js';
-import type { TrainOptions } from '../train/options.js';
 import { writeFileAtomic } from '../train/files.js';
 import { withRunFolderLock, type RunFolderLock } from '../train/lock.js';
 import { Generator } from '../random.js';
-import { noGrad } from '../autograd.js';
-import type { StateDict } from '../nn/module.js';
-import { fromArray } from '../ops/creation.js';
-import { isClassifier } from '../train/contract.js';
-import { tidy, type Device } from '../tensor.js';
+import type { Device } from '../tensor.js';
 
 /** The kinds fit tries by default: the supervised-only baseline, the semi-supervised kinds that train in one stage,
  *  and VIME, made for tables (M1 and M1+M2 spend most of a small budget on a first stage that classifies nothing). */
@@ -44,8 +37,7 @@ export interface FitOptions {
   budgetSeconds?: number;
   seed?: number;
   device?: Device;
-  /** the fold models of the kinds the folds cannot tell from the best one, together (default true); false: the best
-   *  kind alone, trained once more on every labelled row */
+  /** average the kinds the folds cannot tell from the best one (default true); false: the best one alone */
   ensemble?: boolean;
   /** at most this many steps a fold run (default: each kind's default length for the data) */
   maxSteps?: number;
@@ -77,9 +69,6 @@ export interface FitEntry {
   /** the mean held-out cross-entropy (nats per row) at the chosen epoch: breaks ties of cvError, which takes few
    *  values on a few labelled rows */
   cvCrossEntropy: number | null;
-  /** the temperature T that gives the held-out rows' p(y|x) at the chosen epoch, as softmax(log p / T), their lowest
-   *  cross-entropy: above 1 where the kind is overconfident */
-  temperature: number | null;
   /** the epoch of the curve's lowest point, and its steps (the folds' mean) */
   bestEpoch: number | null;
   bestStep: number | null;
@@ -98,14 +87,14 @@ export interface FitEntry {
 export interface FitResult {
   /** the chosen model, trained on every labelled row; the caller disposes it */
   model: TrainableModel;
-  /** 'ensemble' (the chosen kinds' fold models), or with `ensemble: false` the chosen kind */
+  /** the chosen kind, or 'ensemble' where the folds could not tell several apart (see members) */
   kind: string;
-  /** the chosen kinds, best fold error first: the winner and those the folds could not tell from it */
+  /** the kinds trained on every labelled row: the chosen one, or an ensemble's members, best fold error first */
   members: string[];
   /** sorted by cvError (candidates that did not run last) */
   leaderboard: FitEntry[];
   /** the final run: its folder, the steps it took and those planned (fewer when the budget ran out; an ensemble's:
-   *  its fold models' together), and its result (test metrics when a test split was given) */
+   *  its members' together), and its result (test metrics when a test split was given) */
   run: { outDir: string; steps: number; planned: number; result: TrainResult };
   seconds: number;
 }
@@ -150,15 +139,12 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     probes.set(kind, await secondsPerStep(kind, data, cvDir, o));
     stopIfAborted('while timing the models');
   }
-  const bagging = o.ensemble !== false;
-  let runsLeft = o.kinds.length * o.folds + (bagging ? 0 : 1);
+  let runsLeft = o.kinds.length * o.folds + 1;
   say(`fit: ${o.kinds.length} models × ${o.folds} folds of ${labelledRows(labelled).length} labelled rows, ` +
     `about ${((o.budgetSeconds - elapsed()) / runsLeft).toFixed(0)} s a run at most`);
 
   const leaderboard: FitEntry[] = [];
   const configs = new Map<string, ModelConfig>();
-  // each kind's fold models at its chosen epoch, while bagging
-  const foldWeights = new Map<string, { weights: StateDict; step: number }[]>();
   for (const kind of o.kinds) {
     const spec = kindSpec(kind);
     const batchSize = Math.min(spec.batchSize, labelled.count - Math.max(...folds.map((f) => f.length)));
@@ -168,7 +154,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     const affordable = Math.floor((perRun * STEP_SHARE) / (probes.get(kind) as number));
     const steps = Math.min(wanted, affordable);
     const entry: FitEntry = {
-      kind, cvError: null, cvErrorStd: null, foldErrors: [], cvCrossEntropy: null, temperature: null, bestEpoch: null, bestStep: null, steps,
+      kind, cvError: null, cvErrorStd: null, foldErrors: [], cvCrossEntropy: null, bestEpoch: null, bestStep: null, steps,
       defaultSteps: wanted, cutShort: false, seconds: 0, testError: null,
       note: steps < wanted ? `budget allowed ${steps} of its ${wanted} default steps` : null,
     };
@@ -182,7 +168,6 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     configs.set(kind, config);
     const t0 = performance.now();
     const curves: EpochRecord[][] = [];
-    const foldRuns: FoldRun[] = [];
     let validFrom = 0;
     for (let f = 0; f < o.folds; f++) {
       if (o.signal?.aborted) break;
@@ -191,14 +176,13 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
       const run = await trainOn(config, {
         train: withoutRows(labelled, folds[f]), validation: subsetRows(labelled, folds[f]), test: o.test ?? null,
       }, {
-        steps, batchSize, seed: o.seed + f, outDir: foldDir, maxSeconds: perRun * 3, o, keepWeights: bagging,
+        steps, batchSize, seed: o.seed + f, outDir: foldDir, maxSeconds: perRun * 3, o,
         onTest: (seconds) => {
           testSeconds += seconds;
         },
       });
       validFrom = run.validFrom;
       curves.push(run.epochs);
-      foldRuns.push(run);
       removeCheckpoints(foldDir, 'best.safetensors');
     }
     entry.seconds = (performance.now() - t0) / 1000;
@@ -211,12 +195,10 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
       entry.cvError = mean(entry.foldErrors);
       entry.cvErrorStd = std(entry.foldErrors);
       entry.cvCrossEntropy = mean(at.map((r) => r.validation_cross_entropy));
-      entry.temperature = fitTemperature(foldRuns.flatMap((r, f) => heldOut(r.probabilities[chosen], folds[f], labelled.labels, data.classes)), data.classes);
       entry.bestEpoch = at[0].epoch;
       entry.bestStep = Math.round(mean(at.map((r) => r.step)));
       entry.testError = at.every((r) => r.test_error !== undefined) ? mean(at.map((r) => r.test_error as number)) : null;
       entry.cutShort = steps < wanted && chosen === Math.min(...curves.map((c) => c.length)) - 1;
-      if (bagging) foldWeights.set(kind, foldRuns.map((r) => ({ weights: r.weights[chosen], step: r.epochs[chosen].step })));
     }
     say(`fit: ${kind}: fold error ${entry.cvError === null ? '-' : (100 * entry.cvError).toFixed(2)}%`);
   }
@@ -228,94 +210,92 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     throw new Error(`fit: no model finished its folds within the budget of ${o.budgetSeconds} s; give a larger budget`);
   }
 
+  // the kinds the folds cannot tell from the winner, each on every labelled row as long as its curve says, and their
+  // class probabilities averaged where there are several; a curve the budget cut while still falling is followed to
+  // the kind's default length, as far as the time left allows (its run-derived options stretched alike)
+  const chosen = o.ensemble === false ? [winner] : ensembleMembers(leaderboard, o.folds);
+  say(chosen.length === 1 ? `fit: chose ${winner.kind}`
+    : `fit: the folds cannot tell ${chosen.map((e) => e.kind).join(', ')} apart; their class probabilities will be averaged`);
+  // each member's steps at its probed speed; a curve the budget cut short shares what the others leave
+  const need = (kind: string, steps: number): number => (steps * (probes.get(kind) as number)) / STEP_SHARE;
+  const plans = chosen.map((entry) => ({
+    kind: entry.kind, steps: Math.max(1, entry.bestStep as number), config: configs.get(entry.kind) as ModelConfig,
+  }));
+  const cut = chosen.filter((e) => e.cutShort);
+  const spare = o.budgetSeconds - elapsed() - plans.reduce((t, p) => t + need(p.kind, p.steps), 0);
+  for (const [i, entry] of chosen.entries()) {
+    if (!entry.cutShort || spare <= 0) continue;
+    const plan = plans[i];
+    const longer = Math.min(entry.defaultSteps, plan.steps + Math.floor(((spare / cut.length) * STEP_SHARE) / (probes.get(entry.kind) as number)));
+    if (longer > plan.steps) {
+      plan.steps = longer;
+      plan.config = fitModelConfig(kindSpec(entry.kind), data, longer);
+    }
+  }
+  const planned = plans.reduce((n, p) => n + p.steps, 0);
   const finalOptions = {
     seed: o.seed, device: o.device, overwrite: true, progress: 'none' as const, signal: o.signal, evalEvery: 1e9, onWarning: o.onWarning,
   };
+  const extra = { ...o.extra, fit: { leaderboard, ...(chosen.length > 1 ? { members: chosen.map((e) => e.kind) } : {}) } };
+  const kind = chosen.length === 1 ? winner.kind : 'ensemble';
+  const model = createModel(chosen.length === 1 ? plans[0].config
+    : { kind: 'ensemble', inputSize: data.train.features, classes: data.classes, members: plans.map((p) => p.config) },
+  { generator: new Generator(o.seed), device: o.device });
   const finalData = (test: DataSplit | null): Data => ({ name: data.name, read: o.read, train: labelled, test });
-  const chosen = bagging ? ensembleMembers(leaderboard, o.folds) : [winner];
-  const extra = { ...o.extra, fit: { leaderboard, members: chosen.map((e) => e.kind) } };
-  const final = bagging ? await saveFoldModels(lock, chosen, foldWeights, configs, data, finalData, { ...finalOptions, extra }, o, say)
-    : await trainWinner(lock, winner, configs, probes, data, finalData, { ...finalOptions, extra }, o, elapsed, say);
-  const seconds = elapsed();
-  const { kind, members, steps, planned, result } = final;
-  const board = `${JSON.stringify({ chosen: kind, members, steps, planned, seconds, leaderboard, test: result.test }, null, 2)}\n`;
-  writeFileAtomic(join(o.outDir, 'leaderboard.json'), Buffer.from(board));
-  return { model: final.model, kind, members, leaderboard, run: { outDir: o.outDir, steps, planned, result }, seconds };
-}
-
-type FinalOptions = Pick<TrainOptions, 'seed' | 'device' | 'overwrite' | 'progress' | 'signal' | 'evalEvery' | 'onWarning' | 'extra'>;
-interface FinalRun { model: TrainableModel; kind: string; members: string[]; steps: number; planned: number; result: TrainResult }
-
-/**
- * The run folder of the chosen kinds' fold models at their chosen epochs, as one ensemble: each kind's fold models at
- * the temperature fitted on its held-out folds. Nothing more is trained.
- */
-async function saveFoldModels(lock: RunFolderLock, chosen: FitEntry[], foldWeights: Map<string, { weights: StateDict; step: number }[]>,
-  configs: Map<string, ModelConfig>, data: LabelledData, finalData: (test: DataSplit | null) => Data, finalOptions: FinalOptions,
-  o: CheckedFit, say: (message: string) => void): Promise<FinalRun> {
-  const members = chosen.map((e) => e.kind);
-  say(`fit: ${members.length === 1 ? `the ${o.folds} fold models of ${members[0]}`
-    : `the folds cannot tell ${members.join(', ')} apart; their ${o.folds} fold models each`}, their class probabilities ` +
-    'tempered and averaged');
-  const folds = chosen.flatMap((e) => foldWeights.get(e.kind) as { weights: StateDict; step: number }[]);
-  const model = createModel({
-    kind: 'ensemble', inputSize: data.train.features, classes: data.classes,
-    members: chosen.flatMap((e) => Array.from({ length: o.folds }, () => configs.get(e.kind) as ModelConfig)),
-    temperatures: chosen.flatMap((e) => Array.from({ length: o.folds }, () => e.temperature as number)),
-  }, { generator: new Generator(o.seed), device: o.device });
+  const batchSize = (k: string): number => Math.min(kindSpec(k).batchSize, labelled.count);
+  // null: the fit was stopped before its chosen model was whole
+  let result: TrainResult | null = null;
+  let steps = 0;
+  let memberSeconds = 0;
   try {
-    (model as Ensemble).members.forEach((m, i) => m.module.loadStateDict(folds[i].weights));
-    const steps = folds.reduce((n, f) => n + f.step, 0);
-    const result = await saveModelRun(model, finalData(o.test ?? null), {
-      ...finalOptions, steps, seconds: chosen.reduce((t, e) => t + e.seconds, 0), batchSize: Math.min(100, data.train.count),
-      outDir: o.outDir, lock, files: o.files,
-    });
-    return { model, kind: 'ensemble', members, steps, planned: steps, result };
-  } catch (e) {
-    disposeModel(model);
-    throw e;
-  }
-}
-
-/**
- * The winner alone, trained once more on every labelled row as long as its curve says; a curve the budget cut while
- * still falling is followed to the kind's default length, as far as the time left allows (its run-derived options
- * stretched alike).
- */
-async function trainWinner(lock: RunFolderLock, winner: FitEntry, configs: Map<string, ModelConfig>, probes: Map<string, number>,
-  data: LabelledData, finalData: (test: DataSplit | null) => Data, finalOptions: FinalOptions, o: CheckedFit, elapsed: () => number,
-  say: (message: string) => void): Promise<FinalRun> {
-  const labelled = data.train;
-  let steps = Math.max(1, winner.bestStep as number);
-  let config = configs.get(winner.kind) as ModelConfig;
-  const perStep = probes.get(winner.kind) as number;
-  const spare = o.budgetSeconds - elapsed() - (steps * perStep) / STEP_SHARE;
-  if (winner.cutShort && spare > 0) {
-    const longer = Math.min(winner.defaultSteps, steps + Math.floor((spare * STEP_SHARE) / perStep));
-    if (longer > steps) {
-      steps = longer;
-      config = fitModelConfig(kindSpec(winner.kind), data, longer);
+    if (chosen.length === 1) {
+      say(`fit: ${winner.kind} on all ${labelledRows(labelled).length} labelled rows, ${plans[0].steps} steps`);
+      const run = await train(model, finalData(o.test ?? null), {
+        ...finalOptions, steps: plans[0].steps, batchSize: batchSize(winner.kind), outDir: o.outDir,
+        maxSeconds: Math.max(1, o.budgetSeconds - elapsed()), lock, extra, files: o.files,
+      });
+      steps = run.step;
+      if (run.stopped !== 'aborted') result = run;
+    } else {
+      const members = (model as Ensemble).members;
+      for (const [i, plan] of plans.entries()) {
+        say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps (member ${i + 1} of ${plans.length})`);
+        const folder = join(o.outDir, 'members', plan.kind);
+        const run = await train(members[i], finalData(null), {
+          ...finalOptions, steps: plan.steps, batchSize: batchSize(plan.kind), outDir: folder,
+          // the time left shared by the members still to train in proportion to what each needs
+          maxSeconds: Math.max(1, ((o.budgetSeconds - elapsed()) * need(plan.kind, plan.steps)) /
+            plans.slice(i).reduce((t, p) => t + need(p.kind, p.steps), 0)),
+          checkpointEvery: 1e9,
+        });
+        memberSeconds += run.seconds;
+        // the ensemble's checkpoint holds the member's weights
+        removeCheckpoints(folder);
+        steps += run.step;
+        if (run.stopped === 'aborted') break;
+      }
+      if (!o.signal?.aborted) {
+        result = await saveModelRun(model, finalData(o.test ?? null), {
+          ...finalOptions, steps, seconds: memberSeconds, batchSize: Math.min(100, labelled.count), outDir: o.outDir, lock, extra,
+          files: o.files,
+        });
+      }
     }
-  }
-  say(`fit: ${winner.kind} on all ${labelledRows(labelled).length} labelled rows, ${steps} steps`);
-  const model = createModel(config, { generator: new Generator(o.seed), device: o.device });
-  let run: TrainResult;
-  try {
-    run = await train(model, finalData(o.test ?? null), {
-      ...finalOptions, steps, batchSize: Math.min(kindSpec(winner.kind).batchSize, labelled.count), outDir: o.outDir,
-      maxSeconds: Math.max(1, o.budgetSeconds - elapsed()), lock, files: o.files,
-    });
   } catch (e) {
     disposeModel(model);
     throw e;
   }
-  if (run.stopped === 'aborted') {
+  if (result === null) {
     disposeModel(model);
     // a final run stopped part way is no chosen model: eval must not open it
     removeCheckpoints(o.outDir, 'config.json');
-    throw new FitStopped(`fit: stopped during the final run of ${winner.kind}, at step ${run.step} of ${steps}; no model was chosen`);
+    throw stopped(`during the final run of ${kind}, at step ${steps} of ${planned}`);
   }
-  return { model, kind: winner.kind, members: [winner.kind], steps: run.step, planned: steps, result: run };
+  const members = chosen.map((e) => e.kind);
+  const seconds = elapsed();
+  const board = `${JSON.stringify({ chosen: kind, ...(chosen.length > 1 ? { members } : {}), steps, planned, seconds, leaderboard, test: result.test }, null, 2)}\n`;
+  writeFileAtomic(join(o.outDir, 'leaderboard.json'), Buffer.from(board));
+  return { model, kind, members, leaderboard, run: { outDir: o.outDir, steps, planned, result }, seconds };
 }
 
 /**
@@ -454,31 +434,19 @@ export function lowestPoint(curves: EpochRecord[][], validFrom: number): number 
   return best;
 }
 
-/** A fold run: its evaluations at each epoch end, and there the validation rows' p(y|x) (and its weights, if kept). */
-interface FoldRun {
-  epochs: EpochRecord[];
-  probabilities: Float32Array[];
-  weights: StateDict[];
-  validFrom: number;
-}
-
 /**
  * One training run of a config on the splits given, without progress output, evaluating the validation (and test)
- * rows at every epoch end, where it also keeps the validation rows' p(y|x) and, with keepWeights, a copy of the
- * weights (the epoch the folds choose is known only once every fold has run); the model is freed after. No patience:
- * the curve is read across folds, and one fold's few rows must not cut it short for the others; the step budget
- * bounds the run.
+ * rows at every epoch end; the model is freed after. No patience: the curve is read across folds, and one fold's few
+ * rows must not cut it short for the others; the step budget bounds the run.
  */
 async function trainOn(config: ModelConfig, splits: { train: DataSplit; validation: DataSplit | null; test: DataSplit | null },
   run: {
-    steps: number; batchSize: number; seed: number; outDir: string; maxSeconds?: number; o: CheckedFit; keepWeights?: boolean;
+    steps: number; batchSize: number; seed: number; outDir: string; maxSeconds?: number; o: CheckedFit;
     onStep?: (step: number) => void; onTest?: (seconds: number) => void;
   }):
-  Promise<FoldRun & { result: TrainResult }> {
+  Promise<{ result: TrainResult; epochs: EpochRecord[]; validFrom: number }> {
   const model = createModel(config, { generator: new Generator(run.seed), device: run.o.device });
   const epochs: EpochRecord[] = [];
-  const probabilities: Float32Array[] = [];
-  const weights: StateDict[] = [];
   try {
     const result = await train(model, { train: splits.train, test: splits.test, validation: splits.validation }, {
       steps: run.steps, batchSize: run.batchSize, seed: run.seed, outDir: run.outDir, device: run.o.device, overwrite: true,
@@ -493,68 +461,13 @@ async function trainOn(config: ModelConfig, splits: { train: DataSplit; validati
             epoch: r.epoch, step: r.step, validation_error: r.validation_error, validation_cross_entropy: r.validation_cross_entropy as number,
             ...(typeof r.test_error === 'number' ? { test_error: r.test_error } : {}),
           });
-          probabilities.push(classifyRows(model, splits.validation as DataSplit, run.o.device));
-          if (run.keepWeights === true) weights.push(model.module.stateDict());
         }
       },
     });
-    return { result, epochs, probabilities, weights, validFrom: model.validFromStep ?? 0 };
+    return { result, epochs, validFrom: model.validFromStep ?? 0 };
   } finally {
     disposeModel(model);
   }
-}
-
-/** p(y|x) of a split's rows, [rows × classes] row-major, in eval mode and without moving the model's random stream. */
-function classifyRows(model: TrainableModel, split: DataSplit, device: Device): Float32Array {
-  if (!isClassifier(model)) throw new Error(`fit: ${String(model.config.kind)} does not classify`);
-  const stream = model.generator.getState();
-  model.module.eval();
-  try {
-    return tidy(() => noGrad(() => model.classify(fromArray(split.x, [split.count, split.features], { device })).toArray()));
-  } finally {
-    model.module.train();
-    model.generator.setState(stream);
-  }
-}
-
-/** The held-out rows of one fold as (p(y|x), label) pairs: `probabilities` [rows × classes] of the fold's `rows`. */
-function heldOut(probabilities: Float32Array, rows: ArrayLike<number>, labels: Float32Array, classes: number):
-  { p: Float32Array; label: number }[] {
-  return Array.from(rows, (r, i) => ({ p: probabilities.subarray(i * classes, (i + 1) * classes), label: labels[r] }));
-}
-
-/**
- * The temperature T in [1/20, 100] at which softmax(log p / T) gives the rows' labels their lowest mean cross-entropy:
- * a grid over log T, then finer grids around the lowest point (the cross-entropy is smooth in log T).
- */
-export function fitTemperature(rows: readonly { p: ArrayLike<number>; label: number }[], classes: number): number {
-  const logs = rows.map((r) => Array.from({ length: classes }, (_, c) => Math.log(Math.max(r.p[c], 1e-30))));
-  const entropy = (t: number): number => {
-    let sum = 0;
-    for (const [i, l] of logs.entries()) {
-      const top = Math.max(...l);
-      let z = 0;
-      for (const v of l) z += Math.exp((v - top) / t);
-      sum += Math.log(z) - (l[rows[i].label] - top) / t;
-    }
-    return sum / rows.length;
-  };
-  let lo = Math.log(1 / 20);
-  let hi = Math.log(100);
-  let best = 0;
-  let lowest = entropy(1);
-  for (let step = 0.25; step >= 0.002; step /= 5) {
-    for (let u = lo; u <= hi + 1e-9; u += step) {
-      const e = entropy(Math.exp(u));
-      if (e < lowest) {
-        best = u;
-        lowest = e;
-      }
-    }
-    lo = Math.max(lo, best - step);
-    hi = Math.min(hi, best + step);
-  }
-  return Math.exp(best);
 }
 
 function mean(v: number[]): number {

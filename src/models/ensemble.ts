@@ -1,12 +1,10 @@
-// An ensemble: classifiers trained on their own, whose class probabilities it averages, each member's first softened
-// or sharpened by its temperature (softmax(log p / T)). fit builds one from the fold models of the kinds its
-// cross-validation cannot tell apart, each kind's temperature fitted on its held-out folds, so that an overconfident
-// member does not outvote the others (docs/experiments.md). It takes no training steps itself: its config lists its
-// members' configs, its checkpoint holds their weights (member0.*, member1.*, ...).
+// An ensemble: classifiers of several kinds trained on their own, whose class probabilities it averages. fit builds
+// one from the kinds its cross-validation cannot tell apart, where choosing one of them would be a coin toss; the
+// average errs less than a pick among them on average (docs/experiments.md). It takes no training steps itself: its
+// config lists its members' configs, its checkpoint holds their weights (member0.*, member1.*, ...).
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { log } from '../ops/activations.js';
-import { softmax } from '../ops/reduce.js';
 import { add, scale } from '../ops/elementwise.js';
 import { concatCols } from '../ops/shape.js';
 import { Generator } from '../random.js';
@@ -15,7 +13,7 @@ import type { Batch, Classifier, Encoder, ModelConfig, TrainableModel } from '..
 import { isClassifier } from '../train/contract.js';
 import { checkInputs, configFor, type ModelOptions } from './base.js';
 import type { KindSpec } from './kind.js';
-import { int, numbers, type Option } from './options.js';
+import { int, type Option } from './options.js';
 import { classificationSums } from './parts/classifier.js';
 
 /** How members are built from their configs and freed: the registry's createModel and disposeModel (handed in, as the
@@ -42,8 +40,6 @@ function memberConfigs(): Option<ModelConfig[]> {
 const ensembleOptions = {
   classes: int(10, 2),
   members: memberConfigs(),
-  /** each member's temperature, in member order; null: 1 for every member (their probabilities as they are) */
-  temperatures: numbers(null),
 };
 
 /** The module tree of an ensemble: its members' trees as children member0, member1, ... */
@@ -55,7 +51,7 @@ class Members extends Module {
 }
 
 export class Ensemble implements TrainableModel, Classifier {
-  readonly config: ModelConfig & { classes: number; members: ModelConfig[]; temperatures: number[] | null };
+  readonly config: ModelConfig & { classes: number; members: ModelConfig[] };
   readonly module: Module;
   readonly optimizers = {};
   readonly generator: Generator;
@@ -108,16 +104,12 @@ export class Ensemble implements TrainableModel, Classifier {
       'training steps');
   }
 
-  /** The mean of the members' p(y|x) at their temperatures, softmax(log p / T), [rows, classes]. */
+  /** The mean of the members' p(y|x), [rows, classes]. */
   classify(x: Tensor): Tensor {
     checkInputs('ensemble.classify', x, 'x', this.config.inputSize, this.device);
-    const temperatures = this.config.temperatures;
     let sum: Tensor | null = null;
-    for (const [i, m] of this.members.entries()) {
-      let p = (m as unknown as Classifier).classify(x);
-      const t = temperatures === null ? 1 : temperatures[i];
-      // 1e-30 keeps a probability the member rounded to 0 finite
-      if (t !== 1) p = softmax(scale(log(add(p, 1e-30)), 1 / t));
+    for (const m of this.members) {
+      const p = (m as unknown as Classifier).classify(x);
       sum = sum === null ? p : add(sum, p);
     }
     return scale(sum as Tensor, 1 / this.members.length);
@@ -162,13 +154,6 @@ const ensembleKind: KindSpec = {
   check: (config) => {
     const members = config.members as ModelConfig[];
     if (members.length < 2) throw new Error(`ensemble: members must list two or more model configs, got ${members.length}`);
-    const temperatures = config.temperatures as number[] | null;
-    if (temperatures !== null && temperatures.length !== members.length) {
-      throw new Error(`ensemble: temperatures must give one per member (${members.length}), got ${temperatures.length}`);
-    }
-    if (temperatures !== null && temperatures.some((t) => !(t > 0))) {
-      throw new Error(`ensemble: temperatures must be positive, got ${JSON.stringify(temperatures)}`);
-    }
   },
   create: () => {
     throw new Error('ensemble: built through the registry');

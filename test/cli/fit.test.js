@@ -51,20 +51,25 @@ s('fit prints a leaderboard and leaves a run folder eval and predict take', () =
   assert.equal(rows.map((c) => c[0]).sort(), ['ssae', 'supervised']);
   for (const c of rows) assert.match(c[1], /^\d+\.\d\d ± \d+\.\d\d$/);
   const board = JSON.parse(readFileSync(join(out, 'leaderboard.json'), 'utf8'));
-  // the best fold error first, with the kinds the folds cannot tell from it: their fold models, 2 each
-  assert.is(board.chosen, 'ensemble');
-  assert.equal(board.members, rows.map((c) => c[0]).slice(0, board.members.length));
-  assert.is(board.steps, board.planned);
-  const named = board.members.length === 1 ? board.members[0] : `${board.members.join(', ')} \\(the folds could not tell them apart\\)`;
-  assert.match(lines[3], new RegExp(`^chosen: ${named}, 2 fold models each, ${board.steps} steps in all, their class probabilities ` +
-    'tempered and averaged; test error \\d+\\.\\d\\d% over 90 test rows$'));
+  // the best fold error first; the folds tell it from the other kind (one model) or not (an ensemble of both)
+  // on a slow or busy machine the budget may end the final run early; the line then says how many steps were planned
+  assert.ok(board.steps <= board.planned, `${board.steps} steps of ${board.planned} planned`);
+  const short = board.steps < board.planned ? ` \\(the budget ran out; ${board.planned} were planned\\)` : '';
+  if (board.chosen === 'ensemble') {
+    assert.equal(board.members, rows.map((c) => c[0]));
+    assert.match(lines[3], new RegExp(`^chosen: an ensemble of ${board.members.join(', ')} \\(the folds could not tell them apart\\), each trained ` +
+      `on every labelled row, ${board.steps} steps in all, their class probabilities averaged${short}; test error \\d+\\.\\d\\d% over 90 test rows$`));
+  } else {
+    assert.is(board.chosen, rows[0][0]);
+    assert.match(lines[3], new RegExp(`^chosen: ${board.chosen}, trained on every labelled row for ${board.steps} steps${short}; test error \\d+\\.\\d\\d% over 90 test rows$`));
+  }
   assert.match(r.stderr, /fit: 2 models × 2 folds of 30 labelled rows/);
   assert.ok(existsSync(join(out, 'schema.json')) && existsSync(join(out, 'labels.json')));
 
   const evaluated = JSON.parse(cli('eval', out, '--json').stdout);
   assert.equal([evaluated.model, evaluated.evaluated, evaluated.rows, evaluated.labels], [board.chosen, 'test', 90, 30]);
-  assert.equal([evaluated.members, evaluated.models], [board.members, 2 * board.members.length], 'an ensemble\'s members, as fit chose them');
-  assert.match(cli('eval', out).stdout, new RegExp(`^an ensemble of ${board.members.join(', ')} \\(${2 * board.members.length} models\\) at step ${board.steps},`));
+  assert.equal(evaluated.members, board.members, 'an ensemble\'s members, as fit chose them');
+  assert.match(cli('eval', out).stdout, new RegExp(`^${board.chosen === 'ensemble' ? `an ensemble of ${board.members.join(', ')}` : board.chosen} at step ${board.steps},`));
   assert.is(evaluated.test_error.toFixed(4), board.test.test_error.toFixed(4));
   const predicted = cli('predict', out, '--input', test, '--out', path('preds.csv'));
   assert.is(predicted.status, 0, predicted.stderr);

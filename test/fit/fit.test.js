@@ -1,15 +1,13 @@
-// fit(): cross-validation on the labelled rows chooses the kinds; the run folder holds their fold models at the chosen
-// epoch, each kind tempered by the temperature its held-out folds give (or, with ensemble: false, the winner trained
-// on every labelled row for its folds' chosen length); a test split changes nothing that is chosen, and the fit
-// folder is the fit's alone while it runs.
+// fit(): cross-validation on the labelled rows chooses the kind, the winner is trained on every labelled row for the
+// median of its folds' best steps and saved as a run folder, a test split changes nothing that is chosen, and the
+// fit folder is the fit's alone while it runs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
-import { ensembleMembers, fit, fitTemperature, FitStopped, lowestPoint } from '../../dist/src/fit/fit.js';
-import { stratifiedFolds, subsetRows } from '../../dist/src/data/subset.js';
+import { ensembleMembers, fit, FitStopped, lowestPoint } from '../../dist/src/fit/fit.js';
 import { openRun } from '../../dist/src/cli/run.js';
 import { noGrad } from '../../dist/src/autograd.js';
 import { fromArray } from '../../dist/src/ops/creation.js';
@@ -80,7 +78,7 @@ s('the kind with the lowest fold error wins and is trained on every labelled row
   }
 });
 
-s('the run is the chosen kinds\' fold models at their chosen epoch, each kind tempered as its held-out folds say', async () => {
+s('the kinds the folds cannot tell apart are each trained on every labelled row, and the run averages them', async () => {
   const out = join(dir, 'ensemble');
   const r = await fit(data, { ...options, outDir: out, test });
   try {
@@ -89,40 +87,25 @@ s('the run is the chosen kinds\' fold models at their chosen epoch, each kind te
     assert.is(members.length, 2, JSON.stringify(r.leaderboard.map((e) => [e.kind, e.cvError, e.cvErrorStd])));
     assert.equal([r.kind, r.members], ['ensemble', members.map((e) => e.kind)]);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    assert.equal(config.model.members.map((m) => m.kind), r.members.flatMap((k) => [k, k, k]));
-    assert.equal(config.model.temperatures, members.flatMap((e) => [e.temperature, e.temperature, e.temperature]));
-    assert.ok(members.every((e) => e.temperature > 0 && e.temperature !== 1), JSON.stringify(members.map((e) => e.temperature)));
-    assert.not.ok(existsSync(join(out, 'members')), 'nothing is trained after the folds');
-
-    // each member is its fold's model at the kind's chosen epoch: on the fold's held-out rows it gives the error and
-    // cross-entropy that fold's run recorded there; the steps are theirs
-    const folds = stratifiedFolds(data.train.labels, 3, options.seed);
+    assert.equal(config.model.members.map((m) => m.kind), r.members);
+    assert.equal([config.data.labelledRows, config.totalSteps, r.run.steps], [30, r.run.planned, r.run.planned]);
     let steps = 0;
-    for (const [k, e] of members.entries()) {
-      for (let f = 0; f < 3; f++) {
-        const records = readFileSync(join(out, 'cv', `${e.kind}-fold${f + 1}`, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-        const at = records.find((x) => x.kind === 'epoch' && x.epoch === e.bestEpoch);
-        const held = evaluateSplit(r.model.members[3 * k + f], subsetRows(data.train, folds[f]), 1000, 'cpu', 'validation');
-        assert.is(held.validation_error, at.validation_error, `${e.kind} fold ${f + 1}`);
-        assert.ok(Math.abs(held.validation_cross_entropy - at.validation_cross_entropy) < 1e-5, `${e.kind} fold ${f + 1}`);
-        steps += at.step;
-      }
+    for (const e of members) {
+      // each member as long as its folds' curve says, on all 30 labelled rows; its weights live in the ensemble's checkpoint
+      const member = JSON.parse(readFileSync(join(out, 'members', e.kind, 'config.json'), 'utf8'));
+      assert.equal([member.model.kind, member.data.labelledRows, member.totalSteps], [e.kind, 30, e.bestStep]);
+      assert.not.ok(existsSync(join(out, 'members', e.kind, 'checkpoint.safetensors')));
+      steps += e.bestStep;
     }
-    assert.equal([r.run.steps, r.run.planned, config.totalSteps], [steps, steps, steps]);
-
-    // the test figure: that of the members' probabilities tempered and averaged (in float64 here), and of the reopened folder
+    assert.is(r.run.planned, steps);
+    // the test figure: that of the members' probabilities averaged (in float64 here), and of the reopened folder
     const n = test.count;
     const x = fromArray(test.x, [n, test.features]);
     r.model.module.eval();
     const each = r.model.members.map((m) => noGrad(() => m.classify(x)).toArray());
-    const temperatures = config.model.temperatures;
     let wrong = 0;
     for (let i = 0; i < n; i++) {
-      const mean = [0, 0, 0];
-      for (const [m, q] of each.entries()) {
-        const z = [0, 1, 2].map((c) => Math.exp(Math.log(q[i * 3 + c]) / temperatures[m]));
-        for (let c = 0; c < 3; c++) mean[c] += z[c] / (z[0] + z[1] + z[2]) / each.length;
-      }
+      const mean = [0, 1, 2].map((c) => each.reduce((a, q) => a + q[i * 3 + c], 0) / each.length);
       if (mean.indexOf(Math.max(...mean)) !== test.labels[i]) wrong++;
     }
     assert.ok(Math.abs(r.run.result.test.test_error - wrong / n) < 1.5 / n, `${r.run.result.test.test_error} vs ${wrong / n}`);
@@ -139,38 +122,7 @@ s('the run is the chosen kinds\' fold models at their chosen epoch, each kind te
   }
 });
 
-s('the temperature is the one of lowest held-out cross-entropy (float64 reference)', () => {
-  const r = rng(6);
-  // overconfident rows (right 60% of the time, at p 0.99) want T > 1; underconfident ones (right 95%, at p 0.4) T < 1
-  for (const [rightShare, top, side] of [[0.6, 0.99, 'above'], [0.95, 0.4, 'below']]) {
-    const rows = Array.from({ length: 80 }, () => {
-      const label = Math.floor(r.uniform(0, 3));
-      const guess = r.uniform(0, 1) < rightShare ? label : (label + 1) % 3;
-      const p = [0, 1, 2].map((c) => (c === guess ? top : (1 - top) / 2));
-      return { p, label };
-    });
-    const entropy = (t) => rows.reduce((a, { p, label }) => {
-      const z = p.map((v) => v ** (1 / t));
-      return a - Math.log(z[label] / (z[0] + z[1] + z[2]));
-    }, 0) / rows.length;
-    let lowest = Infinity;
-    let best = 0;
-    for (let t = 0.05; t <= 100; t *= 1.001) {
-      const e = entropy(t);
-      if (e < lowest) [lowest, best] = [e, t];
-    }
-    const t = fitTemperature(rows, 3);
-    assert.ok(side === 'above' ? t > 1 : t < 1, `${side}: ${t}`);
-    assert.ok(Math.abs(Math.log(t / best)) < 0.01, `${t} vs ${best}`);
-    // fitTemperature's finest grid has steps of 0.002 in log T: within that, no T of the reference's finer grid is lower
-    assert.ok(entropy(t) <= lowest + 1e-6, `${entropy(t)} vs ${lowest}`);
-  }
-  // calibrated rows keep T near 1
-  const calibrated = [{ p: [0.7, 0.2, 0.1], label: 0 }, { p: [0.7, 0.2, 0.1], label: 0 }, { p: [0.6, 0.3, 0.1], label: 1 }];
-  assert.ok(fitTemperature(calibrated, 3) > 0.05 && fitTemperature(calibrated, 3) < 100);
-});
-
-s('a fit stopped in its last fold, or while it trains its one chosen model, chooses nothing and leaves no run that eval could open', async () => {
+s('a fit stopped while it trains its chosen models chooses nothing and leaves no run that eval could open', async () => {
   // a signal that turns aborted `after` reads once `cue` was said: the training loop reads it once a step
   const stopping = (cue, after) => {
     let armed = false;
@@ -183,7 +135,7 @@ s('a fit stopped in its last fold, or while it trains its one chosen model, choo
     };
   };
   for (const [name, ensemble, cue, at] of [
-    ['stop-folds', true, /ssae, fold 3 of 3/, /during cross-validation/],
+    ['stop-member', true, /member 2 of 2/, /during the final run of ensemble, at step \d+ of \d+/],
     ['stop-final', false, /on all 30 labelled rows, \d+ steps$/, /during the final run of (supervised|ssae), at step [1-9]\d* of \d+/],
   ]) {
     const out = join(dir, name);

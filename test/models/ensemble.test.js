@@ -1,6 +1,5 @@
-// The ensemble kind: its p(y|x) is the mean of its members' (each tempered by its temperature where given), its error
-// and cross-entropy those of that mean (checked against a float64 reference built here from each member's own
-// probabilities), its weights round-trip through a
+// The ensemble kind: its p(y|x) is the mean of its members', its error and cross-entropy those of that mean (checked
+// against a float64 reference built here from each member's own probabilities), its weights round-trip through a
 // state dict as member0.*, member1.*, its codes are its encoding members' side by side, and it refuses what it cannot be.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -50,37 +49,6 @@ s('p(y|x) is the mean of the members\'; error and cross-entropy are those of the
   } finally {
     disposeModel(model);
   }
-});
-
-s('with temperatures, each member\'s p is softmax(log p / T) before the mean (float64 reference)', () => {
-  const r = rng(5);
-  const temperatures = [4, 0.5, 1];
-  const model = createModel({ ...ensembleOf(supervised, ssae, vime), temperatures }, { generator: new sg.Generator(2) });
-  try {
-    model.module.eval();
-    const n = 11;
-    const x = rows(r, n);
-    const p = noGrad(() => model.classify(x)).toArray();
-    const each = model.members.map((m) => Float64Array.from(noGrad(() => m.classify(x)).toArray()));
-    for (let i = 0; i < n; i++) {
-      const tempered = each.map((q, m) => {
-        const z = [0, 1, 2].map((c) => q[i * 3 + c] ** (1 / temperatures[m]));
-        return z.map((v) => v / (z[0] + z[1] + z[2]));
-      });
-      for (let c = 0; c < 3; c++) {
-        const mean = (tempered[0][c] + tempered[1][c] + tempered[2][c]) / 3;
-        assert.ok(Math.abs(p[i * 3 + c] - mean) < 1e-6, `row ${i} class ${c}: ${p[i * 3 + c]} vs ${mean}`);
-      }
-    }
-    // the temperatures change the mean: the plain mean differs
-    const plain = [0, 1, 2].map((c) => (each[0][c] + each[1][c] + each[2][c]) / 3);
-    assert.ok(plain.some((v, c) => Math.abs(v - p[c]) > 1e-3), 'tempered and plain means differ');
-  } finally {
-    disposeModel(model);
-  }
-  assertThrows(() => createModel({ ...ensembleOf(supervised, ssae), temperatures: [1] }), /ensemble: temperatures must give one per member \(2\), got 1/);
-  assertThrows(() => createModel({ ...ensembleOf(supervised, ssae), temperatures: [1, 0] }), /ensemble: temperatures must be positive/);
-  assertThrows(() => createModel({ ...ensembleOf(supervised, ssae), temperatures: [1, 'a'] }), /temperatures/);
 });
 
 s('a class every member gives probability 0 costs a finite cross-entropy', () => {
