@@ -221,6 +221,11 @@ function errorCell(values: number[]): { mean: number; text: string } {
   return { mean, text: values.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2) };
 }
 
+/** A difference of percentages with its sign, + or − (a minus sign, not a hyphen), to two decimals. */
+function signed(difference: number): string {
+  return `${difference > 0 ? '+' : '−'}${Math.abs(difference).toFixed(2)}`;
+}
+
 /** The markdown table of the runs, grouped by dataset, labels and model. */
 export function resultsTable(runs: RunResult[]): string {
   const groups = new Map<string, RunResult[]>();
@@ -243,7 +248,8 @@ export function resultsTable(runs: RunResult[]): string {
   for (const key of keys) {
     const group = (groups.get(key) as RunResult[]).sort((a, b) => a.seed - b.seed);
     const { model, dataset, labels } = group[0];
-    const { mean, std } = meanStd(group.map((r) => r.testError));
+    // one seed has no spread to show
+    const { mean, text: error } = errorCell(group.map((r) => r.testError));
     const minutes = meanStd(group.map((r) => r.wallSeconds / 60)).mean;
     let reference = '';
     if (dataset === 'mnist' && labels === 100 && PAPER_MNIST_100[model]) {
@@ -251,11 +257,10 @@ export function resultsTable(runs: RunResult[]): string {
     } else if (dataset === 'fashion-mnist' && model === 'supervised' && ANCHOR_FASHION[labels]) {
       reference = ANCHOR_FASHION[labels];
     }
-    // one seed has no spread to show; the difference to the supervised-only row is what a model must make negative
-    const error = group.length > 1 ? `${mean.toFixed(2)} ± ${std.toFixed(2)}` : mean.toFixed(2);
+    // the difference to the supervised-only row is what a model must make negative
     const supervised = groups.get(`${dataset}\u0000${labels}\u0000supervised`);
     const baseline = supervised === undefined ? 0 : meanStd(supervised.map((r) => r.testError)).mean;
-    const gain = model === 'supervised' || supervised === undefined ? '' : `${mean - baseline > 0 ? '+' : '−'}${Math.abs(mean - baseline).toFixed(2)}`;
+    const gain = model === 'supervised' || supervised === undefined ? '' : signed(mean - baseline);
     lines.push(`| ${dataset} | ${labels} | ${model} | ${error} | ${group.length} (${group.map((r) => r.seed).join(', ')}) | ` +
       `${gain} | ${minutes.toFixed(1)} | ${reference} | ${groupOptions(group)} |`);
   }
@@ -314,7 +319,7 @@ export function ownRowsTable(runs: FitRun[], anchors: AnchorSeedRun[]): string {
     const show = (c: { mean: number; text: string }): string => (c.mean === best ? `**${c.text}**` : c.text);
     const difference = fitCell.mean - Math.min(...anchorCells.map((c) => c.mean));
     lines.push(`| ${table} (${pairs[0].fit.labels}) | ${pairs.map((p) => p.fit.seed).join(', ')} | ${show(fitCell)} | ` +
-      `${anchorCells.map(show).join(' | ')} | ${difference > 0 ? '+' : '−'}${Math.abs(difference).toFixed(2)} |`);
+      `${anchorCells.map(show).join(' | ')} | ${signed(difference)} |`);
   }
   return lines.join('\n');
 }
