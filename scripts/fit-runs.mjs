@@ -110,7 +110,7 @@ async function sweep() {
         const checked = spawnSync(process.execPath, [cli, 'eval', folder, '--json'], { encoding: 'utf8' });
         const evaluated = checked.status === 0 ? JSON.parse(checked.stdout.trim().split('\n').pop()) : { error: checked.stderr.trim() };
         Object.assign(record, {
-          chosen: result.chosen, members: result.members ?? null, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error ?? null,
+          chosen: result.chosen, members: result.members ?? null, prior_shift: result.prior_shift ?? null, steps: result.steps, test_error: result.test_error, eval_test_error: evaluated.test_error ?? null,
           // eval on the run folder must give the figure fit printed (over every test row)
           same_as_eval: typeof evaluated.test_error === 'number' && Math.abs(evaluated.test_error - result.test_error) < 1e-9,
           eval_rows: evaluated.rows, leaderboard: result.leaderboard.map((e) => ({

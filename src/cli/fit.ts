@@ -20,8 +20,10 @@ per epoch is the candidate's curve; its lowest point is the candidate's error an
 error is trained again on every labelled row for that length (longer, up to its default length, when the budget
 cut its curve while still falling) and saved as a run folder that eval, predict and encode take. Where the folds
 cannot tell other candidates from it (their errors within two standard errors), each of them is trained so too and
-the run is an ensemble that averages their class probabilities. The --test file is measured for the leaderboard
-only, and its time is not charged to the budget; nothing is chosen on it.
+the run is an ensemble that averages their class probabilities. Those probabilities are then shifted to the class
+prior of the unlabelled rows, estimated from the model's own predictions on them: labels kept balanced over the
+classes teach it an even prior, where the table's classes may be far from even. The --test file is measured for
+the leaderboard only, and its time is not charged to the budget; nothing is chosen on it.
 
 Data:
   --data FILE         your table (.csv, .tsv, .txt, .gz of one) or .npy, or --dataset mnist | fashion-mnist
@@ -38,6 +40,7 @@ Fit:
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
   --one-model         keep the model of lowest fold error alone, even where the folds cannot tell others from it
                       (default: an ensemble of those)
+  --no-prior-shift    keep the probabilities the model learnt from the labelled rows' class balance
   --seed N            seeds the folds, the weights and the batch order (default 0)
   --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/. It is locked
                       while fit works in it: a second fit or train into it is refused
@@ -58,7 +61,7 @@ const FIT_FLAGS = {
   dataset: { type: 'string' }, data: { type: 'string' }, test: { type: 'string' }, 'label-column': { type: 'string' },
   delimiter: { type: 'string' }, missing: { type: 'string' }, scaling: { type: 'string' }, labels: { type: 'string' },
   budget: { type: 'string' }, models: { type: 'string' }, folds: { type: 'string' }, seed: { type: 'string' },
-  out: { type: 'string' }, overwrite: { type: 'boolean' }, 'one-model': { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
+  out: { type: 'string' }, overwrite: { type: 'boolean' }, 'one-model': { type: 'boolean' }, 'no-prior-shift': { type: 'boolean' }, device: { type: 'string' }, threads: { type: 'string' },
   json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -102,7 +105,7 @@ export async function runFit(argv: string[]): Promise<void> {
   try {
     result = await stopOnSignals((signal) => fit({ ...data, name: data.name }, {
       outDir, kinds, folds, budgetSeconds, seed, device, test: data.test, overwrite: values.overwrite === true,
-      ensemble: values['one-model'] !== true,
+      ensemble: values['one-model'] !== true, priorShift: values['no-prior-shift'] !== true,
       signal, files, read: isFile ? read : undefined, extra: { command: ['fit', ...argv] },
       onProgress: (message) => process.stderr.write(json ? `${JSON.stringify({ progress: message })}\n` : `${message}\n`),
       onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
@@ -116,7 +119,8 @@ export async function runFit(argv: string[]): Promise<void> {
   const test = result.run.result.test?.test_error;
   if (json) {
     console.log(JSON.stringify({
-      chosen: result.kind, ...(result.kind === 'ensemble' ? { members: result.members } : {}), steps: result.run.steps, seconds: result.seconds, out: outDir,
+      chosen: result.kind, ...(result.kind === 'ensemble' ? { members: result.members } : {}), prior_shift: result.priorShift,
+      steps: result.run.steps, seconds: result.seconds, out: outDir,
       ...(test === undefined ? {} : { test_error: test }), leaderboard: result.leaderboard,
     }));
   } else {
@@ -126,7 +130,9 @@ export async function runFit(argv: string[]): Promise<void> {
       ? `an ensemble of ${result.members.join(', ')} (the folds could not tell them apart), each trained on every labelled row, ` +
         `${result.run.steps} steps in all, their class probabilities averaged`
       : `${result.kind}, trained on every labelled row for ${result.run.steps} steps`;
-    console.log(`chosen: ${chosen}${short}` +
+    const shifted = result.priorShift === null ? ''
+      : `; shifted to the unlabelled rows' class prior (${result.priorShift.map((w) => w.toFixed(2)).join(', ')} times the labelled rows')`;
+    console.log(`chosen: ${chosen}${short}${shifted}` +
       `${test === undefined ? '' : `; test error ${(100 * test).toFixed(2)}% over ${data.test?.count} test rows`}`);
     console.log(`whole fit: ${(result.seconds / 60).toFixed(1)} min; run folder: ${outDir}`);
   }

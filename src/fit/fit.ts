@@ -4,8 +4,10 @@
 // lowest point is the kind's error and length (one choice over every labelled row, not one per fold of a few rows).
 // The kind of lowest error wins and is trained once more on every labelled row for that many steps, as the run
 // folder that eval and predict take; where the folds cannot tell other kinds from it, each of them is trained so too
-// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). A test split, when
-// given, is measured for the leaderboard at the same epochs and never used to choose anything.
+// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). Those probabilities
+// are then shifted to the class prior of the unlabelled rows: a few labels of each class teach the models a near
+// uniform prior, where the data's may be far from it. A test split, when given, is measured for the leaderboard at the
+// same epochs and never used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
@@ -13,7 +15,10 @@ import { outsideUnitRange } from '../models/parts/likelihood.js';
 import { tableLikelihood } from '../data/schema.js';
 import { labelledRows, stratifiedFolds, subsetRows, withoutRows } from '../data/subset.js';
 import { defaultEpochs, sizesForInput, type KindSpec } from '../models/kind.js';
-import type { Ensemble } from '../models/ensemble.js';
+import { priorShift, type Ensemble } from '../models/ensemble.js';
+import { noGrad } from '../autograd.js';
+import { fromArray } from '../ops/creation.js';
+import { tidy } from '../tensor.js';
 import { createModel, defaultConfig, disposeModel, kindSpec, MODEL_KINDS } from '../models/registry.js';
 import type { ModelConfig, TrainableModel } from '../train/contract.js';
 import { saveModelRun, train, type Data, type DataRead, type TrainResult } from '../train/loop.js';
@@ -39,6 +44,9 @@ export interface FitOptions {
   device?: Device;
   /** average the kinds the folds cannot tell from the best one (default true); false: the best one alone */
   ensemble?: boolean;
+  /** shift the chosen model's class probabilities to the class prior of the unlabelled rows, estimated from them
+   *  (default true; the run is then an ensemble, of one member where one kind was chosen); false: leave them */
+  priorShift?: boolean;
   /** at most this many steps a fold run (default: each kind's default length for the data) */
   maxSteps?: number;
   /** measured for the leaderboard, never used to choose */
@@ -89,6 +97,8 @@ export interface FitResult {
   model: TrainableModel;
   /** the chosen kind, or 'ensemble' where the folds could not tell several apart (see members) */
   kind: string;
+  /** the factors the run's p(y|x) is multiplied by for the unlabelled rows' class prior, or null (none shifted) */
+  priorShift: number[] | null;
   /** the kinds trained on every labelled row: the chosen one, or an ensemble's members, best fold error first */
   members: string[];
   /** sorted by cvError (candidates that did not run last) */
@@ -238,7 +248,10 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   };
   const extra = { ...o.extra, fit: { leaderboard, ...(chosen.length > 1 ? { members: chosen.map((e) => e.kind) } : {}) } };
   const kind = chosen.length === 1 ? winner.kind : 'ensemble';
-  const model = createModel(chosen.length === 1 ? plans[0].config
+  // the class prior is shifted by an ensemble, of one member where one kind was chosen
+  const shifting = o.priorShift !== false && shiftablePrior(labelled, data.classes);
+  const assembled = chosen.length > 1 || shifting;
+  const model = createModel(!assembled ? plans[0].config
     : { kind: 'ensemble', inputSize: data.train.features, classes: data.classes, members: plans.map((p) => p.config) },
   { generator: new Generator(o.seed), device: o.device });
   const finalData = (test: DataSplit | null): Data => ({ name: data.name, read: o.read, train: labelled, test });
@@ -247,8 +260,9 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   let result: TrainResult | null = null;
   let steps = 0;
   let memberSeconds = 0;
+  let shift: number[] | null = null;
   try {
-    if (chosen.length === 1) {
+    if (!assembled) {
       say(`fit: ${winner.kind} on all ${labelledRows(labelled).length} labelled rows, ${plans[0].steps} steps`);
       const run = await train(model, finalData(o.test ?? null), {
         ...finalOptions, steps: plans[0].steps, batchSize: batchSize(winner.kind), outDir: o.outDir,
@@ -259,7 +273,8 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     } else {
       const members = (model as Ensemble).members;
       for (const [i, plan] of plans.entries()) {
-        say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps (member ${i + 1} of ${plans.length})`);
+        say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps` +
+          `${plans.length > 1 ? ` (member ${i + 1} of ${plans.length})` : ''}`);
         const folder = join(o.outDir, 'members', plan.kind);
         const run = await train(members[i], finalData(null), {
           ...finalOptions, steps: plan.steps, batchSize: batchSize(plan.kind), outDir: folder,
@@ -273,6 +288,10 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
         removeCheckpoints(folder);
         steps += run.step;
         if (run.stopped === 'aborted') break;
+      }
+      if (!o.signal?.aborted && shifting) {
+        shift = unlabelledPriorShift(model as Ensemble, labelled, data.classes);
+        say(`fit: class prior of the unlabelled rows: ${shift.map((w) => w.toFixed(2)).join(', ')} times the labelled rows'`);
       }
       if (!o.signal?.aborted) {
         result = await saveModelRun(model, finalData(o.test ?? null), {
@@ -293,9 +312,11 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   }
   const members = chosen.map((e) => e.kind);
   const seconds = elapsed();
-  const board = `${JSON.stringify({ chosen: kind, ...(chosen.length > 1 ? { members } : {}), steps, planned, seconds, leaderboard, test: result.test }, null, 2)}\n`;
+  const board = `${JSON.stringify({
+    chosen: kind, ...(chosen.length > 1 ? { members } : {}), priorShift: shift, steps, planned, seconds, leaderboard, test: result.test,
+  }, null, 2)}\n`;
   writeFileAtomic(join(o.outDir, 'leaderboard.json'), Buffer.from(board));
-  return { model, kind, members, leaderboard, run: { outDir: o.outDir, steps, planned, result }, seconds };
+  return { model, kind, members, priorShift: shift, leaderboard, run: { outDir: o.outDir, steps, planned, result }, seconds };
 }
 
 /**
@@ -352,6 +373,49 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
     process.stderr.write(`warning: ${message}\n`);
   });
   return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu', onWarning };
+}
+
+/** Whether a prior can be estimated for the split: it has unlabelled rows, and every class labelled rows (a class
+ *  with none was never learnt, and its factor would divide by 0). */
+function shiftablePrior(split: DataSplit, classes: number): boolean {
+  const counts = classCounts(split, classes);
+  return counts.unlabelled > 0 && counts.labelled.every((n) => n > 0);
+}
+
+function classCounts(split: DataSplit, classes: number): { labelled: number[]; unlabelled: number } {
+  const labelled = new Array<number>(classes).fill(0);
+  let unlabelled = 0;
+  for (const l of split.labels) {
+    if (Number.isNaN(l)) unlabelled++;
+    else labelled[l]++;
+  }
+  return { labelled, unlabelled };
+}
+
+/** Rows classified at a time when estimating the prior. */
+const CHUNK = 4096;
+
+/**
+ * Sets the ensemble's prior shift to the class prior of the split's unlabelled rows, estimated from its own p(y|x) on
+ * them (models/ensemble.ts priorShift), against the labelled rows' class frequencies it was trained under; returns it.
+ */
+function unlabelledPriorShift(model: Ensemble, split: DataSplit, classes: number): number[] {
+  const counts = classCounts(split, classes);
+  const rows: number[] = [];
+  for (let i = 0; i < split.count; i++) if (Number.isNaN(split.labels[i])) rows.push(i);
+  const f = split.features;
+  const p = new Float32Array(rows.length * classes);
+  model.module.eval();
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const take = rows.slice(start, start + CHUNK);
+    const x = new Float32Array(take.length * f);
+    take.forEach((r, j) => x.set(split.x.subarray(r * f, (r + 1) * f), j * f));
+    p.set(tidy(() => noGrad(() => model.classify(fromArray(x, [take.length, f], { device: model.device })).toArray())), start * classes);
+  }
+  const labelledRowCount = split.count - counts.unlabelled;
+  const shift = priorShift(p, rows.length, counts.labelled.map((n) => n / labelledRowCount));
+  model.setPriorShift(shift);
+  return shift;
 }
 
 /** Removes a run folder's checkpoints (the last and the one before it) and the other files named. */

@@ -1,6 +1,6 @@
 // fit(): cross-validation on the labelled rows chooses the kind, the winner is trained on every labelled row for the
-// median of its folds' best steps and saved as a run folder, a test split changes nothing that is chosen, and the
-// fit folder is the fit's alone while it runs.
+// median of its folds' best steps and saved as a run folder, shifted to the unlabelled rows' class prior, a test split
+// changes nothing that is chosen, and the fit folder is the fit's alone while it runs.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, readFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
@@ -13,21 +13,23 @@ import { noGrad } from '../../dist/src/autograd.js';
 import { fromArray } from '../../dist/src/ops/creation.js';
 import { loadCheckpoint } from '../../dist/src/train/checkpoint.js';
 import { evaluateSplit } from '../../dist/src/train/evaluate.js';
+import { priorShift } from '../../dist/src/models/ensemble.js';
 import { rng } from '../helpers.js';
 
 const s = suite('fit: model choice by cross-validation');
 const dir = mkdtempSync(join(tmpdir(), 'semigen-fit-'));
 s.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Three classes by which of features 0..2 is largest, 5 more features of noise; `labelled` rows of each class labelled. */
-function blobs(rows, seed, labelledPerClass = Infinity) {
+/** Three classes by which of features 0..2 is largest, 5 more features of noise; `labelled` rows of each class labelled;
+ *  row i of class classOf(i) (by default evenly). */
+function blobs(rows, seed, labelledPerClass = Infinity, classOf = (i) => i % 3) {
   const r = rng(seed);
   const features = 8;
   const x = new Float32Array(rows * features);
   const labels = new Float32Array(rows);
   const kept = [0, 0, 0];
   for (let i = 0; i < rows; i++) {
-    const c = i % 3;
+    const c = classOf(i);
     for (let j = 0; j < features; j++) x[i * features + j] = r.normal() + (j === c ? 2 : 0);
     labels[i] = kept[c] < labelledPerClass ? c : NaN;
     kept[c]++;
@@ -40,9 +42,10 @@ const test = blobs(300, 2);
 const options = { kinds: ['supervised', 'ssae'], folds: 3, budgetSeconds: 3600, seed: 4, maxSteps: 300 };
 
 s('the kind with the lowest fold error wins and is trained on every labelled row; a test split changes no choice', async () => {
-  // ensemble: false, the winner alone (the next test averages the kinds the folds cannot tell apart)
-  const withTest = await fit(data, { ...options, ensemble: false, outDir: join(dir, 'with-test'), test });
-  const withoutTest = await fit(data, { ...options, ensemble: false, outDir: join(dir, 'without-test') });
+  // ensemble: false, the winner alone (the next test averages the kinds the folds cannot tell apart); priorShift:
+  // false, its probabilities as learnt (a test further on shifts them)
+  const withTest = await fit(data, { ...options, ensemble: false, priorShift: false, outDir: join(dir, 'with-test'), test });
+  const withoutTest = await fit(data, { ...options, ensemble: false, priorShift: false, outDir: join(dir, 'without-test') });
   try {
     const board = withTest.leaderboard;
     assert.equal(board.map((e) => e.kind).sort(), ['ssae', 'supervised']);
@@ -55,6 +58,7 @@ s('the kind with the lowest fold error wins and is trained on every labelled row
     assert.ok(board[0].cvError <= board[1].cvError);
     assert.is(withTest.kind, board[0].kind);
     assert.is(withTest.run.steps, board[0].bestStep, 'as many steps as the curve\'s lowest point');
+    assert.is(withTest.priorShift, null);
 
     // nothing chosen depends on the test rows: the same folds' errors, the same winner, the same final weights
     assert.equal(withoutTest.leaderboard.map((e) => [e.kind, e.foldErrors, e.bestStep]), board.map((e) => [e.kind, e.foldErrors, e.bestStep]));
@@ -98,14 +102,16 @@ s('the kinds the folds cannot tell apart are each trained on every labelled row,
       steps += e.bestStep;
     }
     assert.is(r.run.planned, steps);
-    // the test figure: that of the members' probabilities averaged (in float64 here), and of the reopened folder
+    // the test figure: that of the members' probabilities averaged and shifted (in float64 here), and of the reopened
+    // folder
+    assert.equal(config.model.priorShift, r.priorShift);
     const n = test.count;
     const x = fromArray(test.x, [n, test.features]);
     r.model.module.eval();
     const each = r.model.members.map((m) => noGrad(() => m.classify(x)).toArray());
     let wrong = 0;
     for (let i = 0; i < n; i++) {
-      const mean = [0, 1, 2].map((c) => each.reduce((a, q) => a + q[i * 3 + c], 0) / each.length);
+      const mean = [0, 1, 2].map((c) => (r.priorShift[c] * each.reduce((a, q) => a + q[i * 3 + c], 0)) / each.length);
       if (mean.indexOf(Math.max(...mean)) !== test.labels[i]) wrong++;
     }
     assert.ok(Math.abs(r.run.result.test.test_error - wrong / n) < 1.5 / n, `${r.run.result.test.test_error} vs ${wrong / n}`);
@@ -117,6 +123,39 @@ s('the kinds the folds cannot tell apart are each trained on every labelled row,
       reopened.dispose();
     }
     assert.equal(JSON.parse(readFileSync(join(out, 'leaderboard.json'), 'utf8')).members, r.members);
+  } finally {
+    r.model.dispose();
+  }
+});
+
+s('the chosen model is shifted to the unlabelled rows\' class prior, which a few labels of each class hide', async () => {
+  // classes 6 : 3 : 1 with 10 labels of each; the test rows drawn alike
+  const uneven = (i) => (i % 10 < 6 ? 0 : i % 10 < 9 ? 1 : 2);
+  const skewed = { name: 'skewed', train: blobs(600, 3, 10, uneven), test: null, classes: 3 };
+  const skewedTest = blobs(600, 4, Infinity, uneven);
+  const out = join(dir, 'shifted');
+  const r = await fit(skewed, { ...options, kinds: ['supervised'], outDir: out, test: skewedTest });
+  try {
+    // one kind: an ensemble of one member, which carries the shift
+    assert.equal([r.kind, r.members], ['supervised', ['supervised']]);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    assert.equal([config.model.kind, config.model.members.map((m) => m.kind), config.model.priorShift], ['ensemble', ['supervised'], r.priorShift]);
+    assert.equal(JSON.parse(readFileSync(join(out, 'leaderboard.json'), 'utf8')).priorShift, r.priorShift);
+    // the labelled rows are even, the rest 6 : 3 : 1; the shift leans the same way
+    assert.ok(r.priorShift[0] > 1.3 && r.priorShift[2] < 0.7, JSON.stringify(r.priorShift));
+    // it is the estimate of the model's own p(y|x) on the unlabelled rows, and it lowers the test error
+    const unlabelled = [];
+    for (let i = 0; i < skewed.train.count; i++) if (Number.isNaN(skewed.train.labels[i])) unlabelled.push(i);
+    const rows = new Float32Array(unlabelled.length * 8);
+    unlabelled.forEach((row, j) => rows.set(skewed.train.x.subarray(row * 8, row * 8 + 8), j * 8));
+    const shifted = r.run.result.test.test_error;
+    r.model.setPriorShift(null);
+    r.model.module.eval();
+    const p = noGrad(() => r.model.classify(fromArray(rows, [unlabelled.length, 8]))).toArray();
+    const again = priorShift(p, unlabelled.length, [1 / 3, 1 / 3, 1 / 3]);
+    for (let c = 0; c < 3; c++) assert.ok(Math.abs(again[c] - r.priorShift[c]) < 1e-5, `class ${c}`);
+    const plain = evaluateSplit(r.model, skewedTest, 1000, 'cpu', 'test').test_error;
+    assert.ok(shifted < plain, `shifted ${shifted} against ${plain}`);
   } finally {
     r.model.dispose();
   }
@@ -134,12 +173,14 @@ s('a fit stopped while it trains its chosen models chooses nothing and leaves no
       },
     };
   };
-  for (const [name, ensemble, cue, at] of [
-    ['stop-member', true, /member 2 of 2/, /during the final run of ensemble, at step \d+ of \d+/],
-    ['stop-final', false, /on all 30 labelled rows, \d+ steps$/, /during the final run of (supervised|ssae), at step [1-9]\d* of \d+/],
+  // one kind and its prior shifted is an ensemble of one; unshifted, a run of that kind
+  for (const [name, ensemble, priorShift, cue, at] of [
+    ['stop-member', true, true, /member 2 of 2/, /during the final run of ensemble, at step \d+ of \d+/],
+    ['stop-final', false, true, /on all 30 labelled rows, \d+ steps$/, /during the final run of (supervised|ssae), at step [1-9]\d* of \d+/],
+    ['stop-unshifted', false, false, /on all 30 labelled rows, \d+ steps$/, /during the final run of (supervised|ssae), at step [1-9]\d* of \d+/],
   ]) {
     const out = join(dir, name);
-    const e = await fit(data, { ...options, ensemble, outDir: out, ...stopping(cue, 6) }).then(() => null, (err) => err);
+    const e = await fit(data, { ...options, ensemble, priorShift, outDir: out, ...stopping(cue, 6) }).then(() => null, (err) => err);
     assert.ok(e instanceof FitStopped, String(e));
     assert.match(e.message, at, e.message);
     for (const f of ['checkpoint.safetensors', 'config.json', 'leaderboard.json']) assert.not.ok(existsSync(join(out, f)), `${name}: ${f}`);
