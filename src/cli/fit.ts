@@ -20,9 +20,9 @@ per epoch is the candidate's curve; its lowest point is the candidate's error an
 error is trained again on every labelled row for that length (longer, up to its default length, when the budget
 cut its curve while still falling) and saved as a run folder that eval, predict and encode take. Where the folds
 cannot tell other candidates from it (their errors within two standard errors), each of them is trained so too and
-the run is an ensemble that averages their class probabilities. Those probabilities are then shifted to the class
-prior of the unlabelled rows, estimated from the model's own predictions on them: labels kept balanced over the
-classes teach it an even prior, where the table's classes may be far from even. The --test file is measured for
+the run is an ensemble that averages their class probabilities and shifts them to the class prior of the unlabelled
+rows, estimated from its own predictions on them: labels kept balanced over the classes teach it an even prior,
+where the table's classes may be far from even. The --test file is measured for
 the leaderboard only, and its time is not charged to the budget; nothing is chosen on it.
 
 Data:
@@ -40,7 +40,7 @@ Fit:
   --folds K           cross-validation folds (default 3; at most the labelled rows of the smallest class)
   --one-model         keep the model of lowest fold error alone, even where the folds cannot tell others from it
                       (default: an ensemble of those)
-  --no-prior-shift    keep the probabilities the model learnt from the labelled rows' class balance
+  --no-prior-shift    keep an ensemble's averaged probabilities as learnt from the labelled rows' class balance
   --seed N            seeds the folds, the weights and the batch order (default 0)
   --out DIR           the run folder (default runs/fit-s<seed>); the folds' runs go in DIR/cv/. It is locked
                       while fit works in it: a second fit or train into it is refused

@@ -4,9 +4,9 @@
 // lowest point is the kind's error and length (one choice over every labelled row, not one per fold of a few rows).
 // The kind of lowest error wins and is trained once more on every labelled row for that many steps, as the run
 // folder that eval and predict take; where the folds cannot tell other kinds from it, each of them is trained so too
-// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts). Those probabilities
-// are then shifted to the class prior of the unlabelled rows: a few labels of each class teach the models a near
-// uniform prior, where the data's may be far from it. A test split, when given, is measured for the leaderboard at the
+// and the run is their ensemble, which averages their class probabilities (models/ensemble.ts) and shifts them to
+// the class prior of the unlabelled rows: a few labels of each class teach the models a near uniform prior, where the
+// data's may be far from it. A test split, when given, is measured for the leaderboard at the
 // same epochs and never used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,8 +44,9 @@ export interface FitOptions {
   device?: Device;
   /** average the kinds the folds cannot tell from the best one (default true); false: the best one alone */
   ensemble?: boolean;
-  /** shift the chosen model's class probabilities to the class prior of the unlabelled rows, estimated from them
-   *  (default true; the run is then an ensemble, of one member where one kind was chosen); false: leave them */
+  /** shift an ensemble's averaged class probabilities to the class prior of the unlabelled rows, estimated from them
+   *  (default true); false: leave them as learnt. One kind's are left so: estimated from one kind's probabilities
+   *  after a few labels, the prior can run away to a single class (docs/experiments.md) */
   priorShift?: boolean;
   /** at most this many steps a fold run (default: each kind's default length for the data) */
   maxSteps?: number;
@@ -248,9 +249,8 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   };
   const extra = { ...o.extra, fit: { leaderboard, ...(chosen.length > 1 ? { members: chosen.map((e) => e.kind) } : {}) } };
   const kind = chosen.length === 1 ? winner.kind : 'ensemble';
-  // the class prior is shifted by an ensemble, of one member where one kind was chosen
-  const shifting = o.priorShift !== false && shiftablePrior(labelled, data.classes);
-  const assembled = chosen.length > 1 || shifting;
+  const assembled = chosen.length > 1;
+  const shifting = assembled && o.priorShift !== false && shiftablePrior(labelled, data.classes);
   const model = createModel(!assembled ? plans[0].config
     : { kind: 'ensemble', inputSize: data.train.features, classes: data.classes, members: plans.map((p) => p.config) },
   { generator: new Generator(o.seed), device: o.device });
@@ -273,8 +273,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
     } else {
       const members = (model as Ensemble).members;
       for (const [i, plan] of plans.entries()) {
-        say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps` +
-          `${plans.length > 1 ? ` (member ${i + 1} of ${plans.length})` : ''}`);
+        say(`fit: ${plan.kind} on all ${labelledRows(labelled).length} labelled rows, ${plan.steps} steps (member ${i + 1} of ${plans.length})`);
         const folder = join(o.outDir, 'members', plan.kind);
         const run = await train(members[i], finalData(null), {
           ...finalOptions, steps: plan.steps, batchSize: batchSize(plan.kind), outDir: folder,

@@ -26,14 +26,14 @@ export interface MemberFactory {
   dispose(model: TrainableModel): void;
 }
 
-/** The members option: one or more configs of classifying kinds; each is checked when the member is built. */
+/** The members option: two or more configs of classifying kinds; each is checked when the member is built. */
 function memberConfigs(): Option<ModelConfig[]> {
   return {
     fallback: [],
     read: (kind, key, v) => {
-      if (!Array.isArray(v) || v.length < 1 || !v.every((c) => c !== null && typeof c === 'object' && !Array.isArray(c) &&
+      if (!Array.isArray(v) || v.length < 2 || !v.every((c) => c !== null && typeof c === 'object' && !Array.isArray(c) &&
         typeof (c as ModelConfig).kind === 'string')) {
-        throw new Error(`${kind}: ${key} must list one or more model configs, got ${JSON.stringify(v)?.slice(0, 200)}`);
+        throw new Error(`${kind}: ${key} must list two or more model configs, got ${JSON.stringify(v)?.slice(0, 200)}`);
       }
       return v as ModelConfig[];
     },
@@ -171,7 +171,7 @@ const ensembleKind: KindSpec = {
   // a config without members takes the option's fallback, which is no ensemble
   check: (config) => {
     const members = config.members as ModelConfig[];
-    if (members.length < 1) throw new Error('ensemble: members must list one or more model configs, got none');
+    if (members.length < 2) throw new Error(`ensemble: members must list two or more model configs, got ${members.length}`);
     checkPriorShift(config);
   },
   create: () => {

@@ -55,28 +55,26 @@ s('fit prints a leaderboard and leaves a run folder eval and predict take', () =
   // on a slow or busy machine the budget may end the final run early; the line then says how many steps were planned
   assert.ok(board.steps <= board.planned, `${board.steps} steps of ${board.planned} planned`);
   const short = board.steps < board.planned ? ` \\(the budget ran out; ${board.planned} were planned\\)` : '';
-  // the probabilities shifted to the unlabelled rows' class prior, its factors printed as saved
-  assert.is(board.priorShift.length, 3);
-  const shifted = `; shifted to the unlabelled rows' class prior \\(${board.priorShift.map((w) => w.toFixed(2)).join(', ')} times the labelled rows'\\)`;
   if (board.chosen === 'ensemble') {
+    // an ensemble's probabilities shifted to the unlabelled rows' class prior, its factors printed as saved
+    assert.is(board.priorShift.length, 3);
+    const shifted = `; shifted to the unlabelled rows' class prior \\(${board.priorShift.map((w) => w.toFixed(2)).join(', ')} times the labelled rows'\\)`;
     assert.equal(board.members, rows.map((c) => c[0]));
     assert.match(lines[3], new RegExp(`^chosen: an ensemble of ${board.members.join(', ')} \\(the folds could not tell them apart\\), each trained ` +
       `on every labelled row, ${board.steps} steps in all, their class probabilities averaged${short}${shifted}; test error \\d+\\.\\d\\d% over 90 test rows$`));
   } else {
     assert.is(board.chosen, rows[0][0]);
-    assert.match(lines[3], new RegExp(`^chosen: ${board.chosen}, trained on every labelled row for ${board.steps} steps${short}${shifted}; test error \\d+\\.\\d\\d% over 90 test rows$`));
+    assert.is(board.priorShift, null);
+    assert.match(lines[3], new RegExp(`^chosen: ${board.chosen}, trained on every labelled row for ${board.steps} steps${short}; test error \\d+\\.\\d\\d% over 90 test rows$`));
   }
-  const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model;
-  assert.equal([saved.kind, saved.members.map((m) => m.kind), saved.priorShift], ['ensemble', board.members ?? [board.chosen], board.priorShift]);
+  assert.is(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model.priorShift, board.priorShift ?? undefined);
   assert.match(r.stderr, /fit: 2 models × 2 folds of 30 labelled rows/);
   assert.ok(existsSync(join(out, 'schema.json')) && existsSync(join(out, 'labels.json')));
 
   const evaluated = JSON.parse(cli('eval', out, '--json').stdout);
-  // one kind chosen is an ensemble of one, which carries the shift
-  const members = board.members ?? [board.chosen];
-  assert.equal([evaluated.model, evaluated.evaluated, evaluated.rows, evaluated.labels], ['ensemble', 'test', 90, 30]);
-  assert.equal(evaluated.members, members, 'an ensemble\'s members, as fit chose them');
-  assert.match(cli('eval', out).stdout, new RegExp(`^an ensemble of ${members.join(', ')} at step ${board.steps},`));
+  assert.equal([evaluated.model, evaluated.evaluated, evaluated.rows, evaluated.labels], [board.chosen, 'test', 90, 30]);
+  assert.equal(evaluated.members, board.members, 'an ensemble\'s members, as fit chose them');
+  assert.match(cli('eval', out).stdout, new RegExp(`^${board.chosen === 'ensemble' ? `an ensemble of ${board.members.join(', ')}` : board.chosen} at step ${board.steps},`));
   assert.is(evaluated.test_error.toFixed(4), board.test.test_error.toFixed(4));
   const predicted = cli('predict', out, '--input', test, '--out', path('preds.csv'));
   assert.is(predicted.status, 0, predicted.stderr);
@@ -85,10 +83,10 @@ s('fit prints a leaderboard and leaves a run folder eval and predict take', () =
   fails(cli('fit', '--data', train, '--out', out), /already holds a run .*--overwrite/);
 });
 
-s('--one-model --no-prior-shift keeps the model of lowest fold error alone, its probabilities as learnt', () => {
+s('--one-model keeps the model of lowest fold error alone, its probabilities as learnt', () => {
   const out = path('one-model');
   const r = cli('fit', '--data', train, '--labels', '30', '--models', 'supervised,ssae', '--budget', '25s', '--folds', '2', '--seed', '2',
-    '--one-model', '--no-prior-shift', '--out', out, '--json');
+    '--one-model', '--out', out, '--json');
   assert.is(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout.trim().split('\n').pop());
   assert.ok(['supervised', 'ssae'].includes(result.chosen), result.chosen);

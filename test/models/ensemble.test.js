@@ -54,10 +54,10 @@ s('p(y|x) is the mean of the members\'; error and cross-entropy are those of the
   }
 });
 
-s('priorShift multiplies the averaged p(y|x) by its factors and renormalises (float64 reference); one member is an ensemble too', () => {
+s('priorShift multiplies the averaged p(y|x) by its factors and renormalises (float64 reference)', () => {
   const r = rng(6);
   const shift = [2.5, 0.4, 1.1];
-  for (const members of [[supervised, ssae], [vime]]) {
+  for (const members of [[supervised, ssae], [supervised, ssae, vime]]) {
     const model = createModel({ ...ensembleOf(...members), priorShift: shift }, { generator: new sg.Generator(3) });
     try {
       assert.equal(model.config.priorShift, shift);
@@ -228,12 +228,12 @@ s('it is built, not trained, and refuses members it cannot average', async () =>
     .then(() => null, (e) => e);
   assert.match(String(refused?.message), /train: the ensemble model is assembled from models trained on their own; it takes no training steps/);
   disposeModel(model);
-  assertThrows(() => createModel({ ...ensembleOf(), members: [] }), /ensemble: members must list one or more model configs/);
-  assertThrows(() => createModel({ kind: 'ensemble', inputSize: 6, classes: 3 }), /ensemble: members must list one or more/);
-  assertThrows(() => createModel({ ...ensembleOf(supervised), priorShift: [1, 2] }), /ensemble: priorShift has 2 entries for 3 classes/);
-  assertThrows(() => createModel({ ...ensembleOf(supervised), priorShift: [1, 0, 2] }), /ensemble: priorShift must be positive finite numbers/);
-  assertThrows(() => createModel({ ...ensembleOf(supervised), priorShift: [1, -1, 2] }), /ensemble: priorShift must be positive finite/);
-  const one = createModel(ensembleOf(supervised));
+  assertThrows(() => createModel(ensembleOf(supervised)), /ensemble: members must list two or more model configs/);
+  assertThrows(() => createModel({ kind: 'ensemble', inputSize: 6, classes: 3 }), /ensemble: members must list two or more/);
+  assertThrows(() => createModel({ ...ensembleOf(supervised, ssae), priorShift: [1, 2] }), /ensemble: priorShift has 2 entries for 3 classes/);
+  assertThrows(() => createModel({ ...ensembleOf(supervised, ssae), priorShift: [1, 0, 2] }), /ensemble: priorShift must be positive finite numbers/);
+  assertThrows(() => createModel({ ...ensembleOf(supervised, ssae), priorShift: [1, -1, 2] }), /ensemble: priorShift must be positive finite/);
+  const one = createModel(ensembleOf(supervised, ssae));
   assertThrows(() => one.setPriorShift([1, Infinity, 1]), /ensemble: priorShift must be positive finite numbers/);
   assert.is(one.config.priorShift, null, 'a refused shift leaves none set');
   disposeModel(one);
