@@ -22,8 +22,8 @@ cut its curve while still falling) and saved as a run folder that eval, predict 
 cannot tell other candidates from it (their errors within two standard errors), each of them is trained so too and
 the run is an ensemble that averages their class probabilities and shifts them to the class prior of the unlabelled
 rows, estimated from its own predictions on them: labels kept balanced over the classes teach it an even prior,
-where the table's classes may be far from even. The --test file is measured for
-the leaderboard only, and its time is not charged to the budget; nothing is chosen on it.
+where the table's classes may be far from even. The --test file is measured for the leaderboard only, and its time
+is not charged to the budget; nothing is chosen on it.
 
 Data:
   --data FILE         your table (.csv, .tsv, .txt, .gz of one) or .npy, or --dataset mnist | fashion-mnist

@@ -6,8 +6,8 @@
 // folder that eval and predict take; where the folds cannot tell other kinds from it, each of them is trained so too
 // and the run is their ensemble, which averages their class probabilities (models/ensemble.ts) and shifts them to
 // the class prior of the unlabelled rows: a few labels of each class teach the models a near uniform prior, where the
-// data's may be far from it. A test split, when given, is measured for the leaderboard at the
-// same epochs and never used to choose anything.
+// data's may be far from it. A test split, when given, is measured for the leaderboard at the same epochs and never
+// used to choose anything.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, LabelledData } from '../data/dataset.js';
