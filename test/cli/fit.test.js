@@ -67,7 +67,7 @@ s('fit prints a leaderboard and leaves a run folder eval and predict take', () =
     assert.is(board.priorShift, null);
     assert.match(lines[3], new RegExp(`^chosen: ${board.chosen}, trained on every labelled row for ${board.steps} steps${short}; test error \\d+\\.\\d\\d% over 90 test rows$`));
   }
-  assert.is(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model.priorShift, board.priorShift ?? undefined);
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model.priorShift, board.priorShift ?? undefined);
   assert.match(r.stderr, /fit: 2 models × 2 folds of 30 labelled rows/);
   assert.ok(existsSync(join(out, 'schema.json')) && existsSync(join(out, 'labels.json')));
 
