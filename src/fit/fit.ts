@@ -250,7 +250,7 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
   const extra = { ...o.extra, fit: { leaderboard, ...(chosen.length > 1 ? { members: chosen.map((e) => e.kind) } : {}) } };
   const kind = chosen.length === 1 ? winner.kind : 'ensemble';
   const assembled = chosen.length > 1;
-  const shifting = assembled && o.priorShift !== false && shiftablePrior(labelled, data.classes);
+  const trainedPrior = assembled && o.priorShift !== false ? labelledPrior(labelled, data.classes) : null;
   const model = createModel(!assembled ? plans[0].config
     : { kind: 'ensemble', inputSize: data.train.features, classes: data.classes, members: plans.map((p) => p.config) },
   { generator: new Generator(o.seed), device: o.device });
@@ -288,8 +288,8 @@ async function fitIn(lock: RunFolderLock, data: LabelledData, o: CheckedFit, sta
         steps += run.step;
         if (run.stopped === 'aborted') break;
       }
-      if (!o.signal?.aborted && shifting) {
-        shift = unlabelledPriorShift(model as Ensemble, labelled, data.classes);
+      if (!o.signal?.aborted && trainedPrior !== null) {
+        shift = unlabelledPriorShift(model as Ensemble, labelled, trainedPrior);
         say(`fit: class prior of the unlabelled rows: ${shift.map((w) => w.toFixed(2)).join(', ')} times the labelled rows'`);
       }
       if (!o.signal?.aborted) {
@@ -374,21 +374,20 @@ function checkFitOptions(data: LabelledData, options: FitOptions): CheckedFit {
   return { ...options, kinds, folds, budgetSeconds, seed, device: options.device ?? 'cpu', onWarning };
 }
 
-/** Whether a prior can be estimated for the split: it has unlabelled rows, and every class labelled rows (a class
- *  with none was never learnt, and its factor would divide by 0). */
-function shiftablePrior(split: DataSplit, classes: number): boolean {
-  const counts = classCounts(split, classes);
-  return counts.unlabelled > 0 && counts.labelled.every((n) => n > 0);
-}
-
-function classCounts(split: DataSplit, classes: number): { labelled: number[]; unlabelled: number } {
-  const labelled = new Array<number>(classes).fill(0);
-  let unlabelled = 0;
+/**
+ * The labelled rows' class frequencies, the prior the members learnt; null where no prior can be estimated against it:
+ * the split has no unlabelled row, or a class no labelled row (never learnt, its factor would divide by 0).
+ */
+function labelledPrior(split: DataSplit, classes: number): number[] | null {
+  const counts = new Array<number>(classes).fill(0);
+  let labelled = 0;
   for (const l of split.labels) {
-    if (Number.isNaN(l)) unlabelled++;
-    else labelled[l]++;
+    if (Number.isNaN(l)) continue;
+    counts[l]++;
+    labelled++;
   }
-  return { labelled, unlabelled };
+  if (labelled === split.count || counts.some((n) => n === 0)) return null;
+  return counts.map((n) => n / labelled);
 }
 
 /** Rows classified at a time when estimating the prior. */
@@ -396,23 +395,19 @@ const CHUNK = 4096;
 
 /**
  * Sets the ensemble's prior shift to the class prior of the split's unlabelled rows, estimated from its own p(y|x) on
- * them (models/ensemble.ts priorShift), against the labelled rows' class frequencies it was trained under; returns it.
+ * them (models/ensemble.ts priorShift), against `trained`, the labelled rows' class frequencies; returns it.
  */
-function unlabelledPriorShift(model: Ensemble, split: DataSplit, classes: number): number[] {
-  const counts = classCounts(split, classes);
+function unlabelledPriorShift(model: Ensemble, split: DataSplit, trained: number[]): number[] {
   const rows: number[] = [];
   for (let i = 0; i < split.count; i++) if (Number.isNaN(split.labels[i])) rows.push(i);
-  const f = split.features;
-  const p = new Float32Array(rows.length * classes);
+  const k = trained.length;
+  const p = new Float32Array(rows.length * k);
   model.module.eval();
   for (let start = 0; start < rows.length; start += CHUNK) {
-    const take = rows.slice(start, start + CHUNK);
-    const x = new Float32Array(take.length * f);
-    take.forEach((r, j) => x.set(split.x.subarray(r * f, (r + 1) * f), j * f));
-    p.set(tidy(() => noGrad(() => model.classify(fromArray(x, [take.length, f], { device: model.device })).toArray())), start * classes);
+    const chunk = subsetRows(split, rows.slice(start, start + CHUNK));
+    p.set(tidy(() => noGrad(() => model.classify(fromArray(chunk.x, [chunk.count, chunk.features], { device: model.device })).toArray())), start * k);
   }
-  const labelledRowCount = split.count - counts.unlabelled;
-  const shift = priorShift(p, rows.length, counts.labelled.map((n) => n / labelledRowCount));
+  const shift = priorShift(p, rows.length, trained);
   model.setPriorShift(shift);
   return shift;
 }
